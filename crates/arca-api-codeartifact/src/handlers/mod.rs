@@ -1,0 +1,90 @@
+//! One `handle_<operation>` per operation, grouped by resource. Each is parse-free (the input is
+//! already typed and validated): call the service, encode the answer.
+
+mod asset;
+mod domain;
+mod package;
+mod package_version;
+mod repository;
+mod tags;
+
+use arca_service::{Caller, Service};
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Response};
+use serde::Serialize;
+
+use crate::operation::Operation;
+use crate::ApiError;
+
+pub type ApiResult = Result<Response<Body>, ApiError>;
+
+/// A 200 with a JSON body. Absent optional members are omitted, never `null`.
+pub(crate) fn json<T: Serialize>(value: &T) -> ApiResult {
+    let encode_err = |e: serde_json::Error| ApiError::Internal(format!("encode: {e}"));
+    let mut value = serde_json::to_value(value).map_err(encode_err)?;
+    if let serde_json::Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
+    }
+    let body = serde_json::to_vec(&value).map_err(encode_err)?;
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+/// Executes a typed operation. `body` is the request body, still streaming, for the one operation
+/// that takes a payload (PublishPackageVersion).
+pub async fn dispatch(
+    svc: &Service,
+    caller: &Caller,
+    op: Operation,
+    body: Body,
+    content_length: Option<u64>,
+) -> ApiResult {
+    use Operation::*;
+    match op {
+        CreateDomain(i) => domain::handle_create_domain(svc, caller, i).await,
+        DescribeDomain(i) => domain::handle_describe_domain(svc, caller, i).await,
+        ListDomains(i) => domain::handle_list_domains(svc, caller, i).await,
+        DeleteDomain(i) => domain::handle_delete_domain(svc, caller, i).await,
+        CreateRepository(i) => repository::handle_create_repository(svc, caller, i).await,
+        DescribeRepository(i) => repository::handle_describe_repository(svc, caller, i).await,
+        UpdateRepository(i) => repository::handle_update_repository(svc, caller, i).await,
+        ListRepositories(i) => repository::handle_list_repositories(svc, caller, i).await,
+        ListRepositoriesInDomain(i) => {
+            repository::handle_list_repositories_in_domain(svc, caller, i).await
+        }
+        DeleteRepository(i) => repository::handle_delete_repository(svc, caller, i).await,
+        PublishPackageVersion(i) => {
+            asset::handle_publish_package_version(svc, caller, i, body, content_length).await
+        }
+        ListPackages(i) => package::handle_list_packages(svc, caller, i).await,
+        DescribePackage(i) => package::handle_describe_package(svc, caller, i).await,
+        DeletePackage(i) => package::handle_delete_package(svc, caller, i).await,
+        ListPackageVersions(i) => package::handle_list_package_versions(svc, caller, i).await,
+        DescribePackageVersion(i) => {
+            package_version::handle_describe_package_version(svc, caller, i).await
+        }
+        ListPackageVersionAssets(i) => {
+            asset::handle_list_package_version_assets(svc, caller, i).await
+        }
+        GetPackageVersionAsset(i) => asset::handle_get_package_version_asset(svc, caller, i).await,
+        UpdatePackageVersionsStatus(i) => {
+            package_version::handle_update_package_versions_status(svc, caller, i).await
+        }
+        DisposePackageVersions(i) => {
+            package_version::handle_dispose_package_versions(svc, caller, i).await
+        }
+        DeletePackageVersions(i) => {
+            package_version::handle_delete_package_versions(svc, caller, i).await
+        }
+        CopyPackageVersions(i) => {
+            package_version::handle_copy_package_versions(svc, caller, i).await
+        }
+        TagResource(i) => tags::handle_tag_resource(svc, caller, i).await,
+        UntagResource(i) => tags::handle_untag_resource(svc, caller, i).await,
+        ListTagsForResource(i) => tags::handle_list_tags_for_resource(svc, caller, i).await,
+    }
+}

@@ -1,0 +1,135 @@
+//! The AWS CodeArtifact API (restJson1 over HTTP, SigV4-signed), on top of `arca-service`.
+//!
+//! A request goes: route by (method, path) with the embedded botocore model → authenticate (SigV4) →
+//! bind and validate every member against the model → typed [`operation::Operation`] → one
+//! `handle_<operation>` → response. Errors become wire errors only in [`error::ApiError`].
+//!
+//! Architecture invariants:
+//! - Nothing here decides a rule about packages: handlers call the service and encode its answer.
+//! - Only PublishPackageVersion's body streams; every other body is read up to [`MAX_JSON_BODY`].
+//! - Every request produces exactly one log line (operation, status, duration); a 5xx logs its detail
+//!   there and nowhere else, and the client sees a generic message.
+
+pub mod auth;
+pub mod error;
+mod handlers;
+pub mod model;
+pub mod operation;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use arca_service::{Caller, Service};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Response};
+use http_body_util::BodyExt;
+use sha2::{Digest, Sha256};
+
+pub use auth::{AccessKey, Authenticator};
+pub use error::{ApiError, AuthFailure};
+
+use crate::auth::Payload;
+use crate::operation::{is_implemented, Operation};
+
+/// Largest non-streaming request body accepted (the model's largest inputs are a few hundred KiB).
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
+
+/// What the API handler needs, shared by every request.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    pub service: Service,
+    pub auth: Arc<Authenticator>,
+}
+
+/// The axum handler for every CodeArtifact API request.
+pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let (op_name, result) = serve(&state, req).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(detail) = e.internal_detail() {
+                tracing::error!(request_id, operation = op_name, error = %detail, "internal error");
+            }
+            e.to_response(&request_id)
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    tracing::info!(
+        request_id,
+        operation = op_name,
+        http.method = %method,
+        http.path = %path,
+        status = resp.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    resp
+}
+
+async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response<Body>, ApiError>) {
+    let model = model::service_model();
+    let route = model.route(req.method(), req.uri().path());
+    let op_name: &'static str = match &route {
+        Ok(op) => operation::IMPLEMENTED
+            .iter()
+            .find(|n| **n == op.name())
+            .copied()
+            .unwrap_or("NotImplemented"),
+        Err(_) => "UnknownOperation",
+    };
+    let result = async {
+        let (parts, body) = req.into_parts();
+        let streaming = matches!(&route, Ok(op) if op.has_streaming_input());
+        let (caller, bytes, body) = if streaming {
+            let account = state.auth.authenticate(&parts, Payload::Streamed)?;
+            (account, bytes::Bytes::new(), body)
+        } else {
+            let bytes = read_body(body).await?;
+            let hash = hex::encode(Sha256::digest(&bytes));
+            let account = state.auth.authenticate(&parts, Payload::Hashed(&hash))?;
+            (account, bytes, Body::empty())
+        };
+        let caller = Caller { account: caller };
+        let op_model = route.map_err(|_| ApiError::UnknownOperation {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_string(),
+        })?;
+        if !is_implemented(op_model.name()) {
+            return Err(ApiError::NotImplemented(op_model.name().to_string()));
+        }
+        let members = op_model
+            .bind(parts.uri.query(), &parts.headers, &bytes)
+            .map_err(ApiError::Bind)?;
+        let op = Operation::from_members(op_model.name(), members)?;
+        let content_length = parts
+            .headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        handlers::dispatch(&state.service, &caller, op, body, content_length).await
+    }
+    .await;
+    (op_name, result)
+}
+
+/// Reads a non-streaming body, refusing more than [`MAX_JSON_BODY`] bytes.
+async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
+    let limited = http_body_util::Limited::new(body, MAX_JSON_BODY);
+    match limited.collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::validation(format!(
+            "The request body exceeds {MAX_JSON_BODY} bytes."
+        ))),
+        Err(e) => Err(ApiError::validation(format!(
+            "The request body could not be read: {e}"
+        ))),
+    }
+}

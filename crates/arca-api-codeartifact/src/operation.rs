@@ -1,0 +1,449 @@
+//! Every request becomes a typed [`Operation`] before anything is executed: the model binds and
+//! validates the members (see [`crate::model`]), then serde turns the validated members into the
+//! operation's input struct. Operations Arca does not implement yet are [`Operation::NotImplemented`].
+
+use std::collections::BTreeMap;
+
+use arca_service::{
+    DomainRef, OriginRule, OriginType, PackageFormat, PackageRef, RepoRef, VersionRef,
+    VersionStatus,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::ApiError;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainInput {
+    pub domain: String,
+    pub domain_owner: Option<String>,
+}
+
+impl DomainInput {
+    pub fn domain_ref(&self) -> DomainRef {
+        DomainRef {
+            name: self.domain.clone(),
+            owner: self.domain_owner.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WireTagInput {
+    pub key: String,
+    pub value: String,
+}
+
+pub fn tag_pairs(tags: Option<Vec<WireTagInput>>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key, t.value))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateDomainInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub encryption_key: Option<String>,
+    pub tags: Option<Vec<WireTagInput>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListDomainsInput {
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepoInput {
+    pub domain: String,
+    pub domain_owner: Option<String>,
+    pub repository: String,
+}
+
+impl RepoInput {
+    pub fn repo_ref(&self) -> RepoRef {
+        RepoRef {
+            domain: DomainRef {
+                name: self.domain.clone(),
+                owner: self.domain_owner.clone(),
+            },
+            repository: self.repository.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpstreamInput {
+    pub repository_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRepositoryInput {
+    #[serde(flatten)]
+    pub repo: RepoInput,
+    pub description: Option<String>,
+    pub upstreams: Option<Vec<UpstreamInput>>,
+    pub tags: Option<Vec<WireTagInput>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateRepositoryInput {
+    #[serde(flatten)]
+    pub repo: RepoInput,
+    pub description: Option<String>,
+    pub upstreams: Option<Vec<UpstreamInput>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListRepositoriesInput {
+    pub repository_prefix: Option<String>,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListRepositoriesInDomainInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub administrator_account: Option<String>,
+    pub repository_prefix: Option<String>,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+/// Coordinates shared by every package-level operation.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageInput {
+    pub domain: String,
+    pub domain_owner: Option<String>,
+    pub repository: String,
+    #[serde(deserialize_with = "de_format")]
+    pub format: PackageFormat,
+    pub namespace: Option<String>,
+    pub package: String,
+}
+
+impl PackageInput {
+    pub fn package_ref(&self) -> PackageRef {
+        PackageRef {
+            repo: RepoRef {
+                domain: DomainRef {
+                    name: self.domain.clone(),
+                    owner: self.domain_owner.clone(),
+                },
+                repository: self.repository.clone(),
+            },
+            format: self.format,
+            namespace: self.namespace.clone(),
+            package: self.package.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInput {
+    #[serde(flatten)]
+    pub package: PackageInput,
+    pub package_version: String,
+}
+
+impl VersionInput {
+    pub fn version_ref(&self) -> VersionRef {
+        VersionRef {
+            package: self.package.package_ref(),
+            version: self.package_version.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPackagesInput {
+    pub domain: String,
+    pub domain_owner: Option<String>,
+    pub repository: String,
+    #[serde(default, deserialize_with = "de_opt_format")]
+    pub format: Option<PackageFormat>,
+    pub namespace: Option<String>,
+    pub package_prefix: Option<String>,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_rule")]
+    pub publish: Option<OriginRule>,
+    #[serde(default, deserialize_with = "de_opt_rule")]
+    pub upstream: Option<OriginRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPackageVersionsInput {
+    #[serde(flatten)]
+    pub package: PackageInput,
+    #[serde(default, deserialize_with = "de_opt_status")]
+    pub status: Option<VersionStatus>,
+    pub sort_by: Option<String>,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+    pub origin_type: Option<String>,
+}
+
+impl ListPackageVersionsInput {
+    pub fn origin_type(&self) -> Option<OriginType> {
+        self.origin_type.as_deref().and_then(OriginType::parse)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListAssetsInput {
+    #[serde(flatten)]
+    pub version: VersionInput,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetAssetInput {
+    #[serde(flatten)]
+    pub version: VersionInput,
+    pub asset: String,
+    pub package_version_revision: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishInput {
+    #[serde(flatten)]
+    pub version: VersionInput,
+    pub asset_name: String,
+    #[serde(rename = "assetSHA256")]
+    pub asset_sha256: String,
+    pub unfinished: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateStatusInput {
+    #[serde(flatten)]
+    pub package: PackageInput,
+    pub versions: Vec<String>,
+    pub version_revisions: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "de_opt_status")]
+    pub expected_status: Option<VersionStatus>,
+    #[serde(deserialize_with = "de_status")]
+    pub target_status: VersionStatus,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisposeInput {
+    #[serde(flatten)]
+    pub package: PackageInput,
+    pub versions: Vec<String>,
+    pub version_revisions: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "de_opt_status")]
+    pub expected_status: Option<VersionStatus>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteVersionsInput {
+    #[serde(flatten)]
+    pub package: PackageInput,
+    pub versions: Vec<String>,
+    #[serde(default, deserialize_with = "de_opt_status")]
+    pub expected_status: Option<VersionStatus>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyInput {
+    pub domain: String,
+    pub domain_owner: Option<String>,
+    pub source_repository: String,
+    pub destination_repository: String,
+    #[serde(deserialize_with = "de_format")]
+    pub format: PackageFormat,
+    pub namespace: Option<String>,
+    pub package: String,
+    pub versions: Option<Vec<String>>,
+    pub version_revisions: Option<BTreeMap<String, String>>,
+    pub allow_overwrite: Option<bool>,
+    pub include_from_upstream: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceArnInput {
+    pub resource_arn: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TagResourceInput {
+    pub resource_arn: String,
+    pub tags: Vec<WireTagInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UntagResourceInput {
+    pub resource_arn: String,
+    pub tag_keys: Vec<String>,
+}
+
+/// A request, parsed and validated, ready to execute.
+#[derive(Debug)]
+pub enum Operation {
+    CreateDomain(CreateDomainInput),
+    DescribeDomain(DomainInput),
+    ListDomains(ListDomainsInput),
+    DeleteDomain(DomainInput),
+    CreateRepository(CreateRepositoryInput),
+    DescribeRepository(RepoInput),
+    UpdateRepository(UpdateRepositoryInput),
+    ListRepositories(ListRepositoriesInput),
+    ListRepositoriesInDomain(ListRepositoriesInDomainInput),
+    DeleteRepository(RepoInput),
+    PublishPackageVersion(PublishInput),
+    ListPackages(ListPackagesInput),
+    DescribePackage(PackageInput),
+    DeletePackage(PackageInput),
+    ListPackageVersions(ListPackageVersionsInput),
+    DescribePackageVersion(VersionInput),
+    ListPackageVersionAssets(ListAssetsInput),
+    GetPackageVersionAsset(GetAssetInput),
+    UpdatePackageVersionsStatus(UpdateStatusInput),
+    DisposePackageVersions(DisposeInput),
+    DeletePackageVersions(DeleteVersionsInput),
+    CopyPackageVersions(CopyInput),
+    TagResource(TagResourceInput),
+    UntagResource(UntagResourceInput),
+    ListTagsForResource(ResourceArnInput),
+}
+
+/// Names of the operations Arca implements; every other model operation answers 501.
+pub const IMPLEMENTED: [&str; 25] = [
+    "CreateDomain",
+    "DescribeDomain",
+    "ListDomains",
+    "DeleteDomain",
+    "CreateRepository",
+    "DescribeRepository",
+    "UpdateRepository",
+    "ListRepositories",
+    "ListRepositoriesInDomain",
+    "DeleteRepository",
+    "PublishPackageVersion",
+    "ListPackages",
+    "DescribePackage",
+    "DeletePackage",
+    "ListPackageVersions",
+    "DescribePackageVersion",
+    "ListPackageVersionAssets",
+    "GetPackageVersionAsset",
+    "UpdatePackageVersionsStatus",
+    "DisposePackageVersions",
+    "DeletePackageVersions",
+    "CopyPackageVersions",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+];
+
+pub fn is_implemented(name: &str) -> bool {
+    IMPLEMENTED.contains(&name)
+}
+
+impl Operation {
+    /// Builds the typed operation from the model-validated members. `name` must be implemented.
+    pub fn from_members(
+        name: &str,
+        members: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self, ApiError> {
+        let v = serde_json::Value::Object(members);
+        Ok(match name {
+            "CreateDomain" => Self::CreateDomain(input(v)?),
+            "DescribeDomain" => Self::DescribeDomain(input(v)?),
+            "ListDomains" => Self::ListDomains(input(v)?),
+            "DeleteDomain" => Self::DeleteDomain(input(v)?),
+            "CreateRepository" => Self::CreateRepository(input(v)?),
+            "DescribeRepository" => Self::DescribeRepository(input(v)?),
+            "UpdateRepository" => Self::UpdateRepository(input(v)?),
+            "ListRepositories" => Self::ListRepositories(input(v)?),
+            "ListRepositoriesInDomain" => Self::ListRepositoriesInDomain(input(v)?),
+            "DeleteRepository" => Self::DeleteRepository(input(v)?),
+            "PublishPackageVersion" => Self::PublishPackageVersion(input(v)?),
+            "ListPackages" => Self::ListPackages(input(v)?),
+            "DescribePackage" => Self::DescribePackage(input(v)?),
+            "DeletePackage" => Self::DeletePackage(input(v)?),
+            "ListPackageVersions" => Self::ListPackageVersions(input(v)?),
+            "DescribePackageVersion" => Self::DescribePackageVersion(input(v)?),
+            "ListPackageVersionAssets" => Self::ListPackageVersionAssets(input(v)?),
+            "GetPackageVersionAsset" => Self::GetPackageVersionAsset(input(v)?),
+            "UpdatePackageVersionsStatus" => Self::UpdatePackageVersionsStatus(input(v)?),
+            "DisposePackageVersions" => Self::DisposePackageVersions(input(v)?),
+            "DeletePackageVersions" => Self::DeletePackageVersions(input(v)?),
+            "CopyPackageVersions" => Self::CopyPackageVersions(input(v)?),
+            "TagResource" => Self::TagResource(input(v)?),
+            "UntagResource" => Self::UntagResource(input(v)?),
+            "ListTagsForResource" => Self::ListTagsForResource(input(v)?),
+            other => return Err(ApiError::NotImplemented(other.to_string())),
+        })
+    }
+}
+
+/// The model has validated shapes and constraints, so a failure here is a bug in Arca, not the client.
+fn input<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(v).map_err(|e| ApiError::Internal(format!("typed input binding: {e}")))
+}
+
+fn de_format<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PackageFormat, D::Error> {
+    let s = String::deserialize(d)?;
+    PackageFormat::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("format {s}")))
+}
+
+fn de_opt_format<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<PackageFormat>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| {
+            PackageFormat::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("format {s}")))
+        })
+        .transpose()
+}
+
+fn de_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<VersionStatus, D::Error> {
+    let s = String::deserialize(d)?;
+    VersionStatus::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("status {s}")))
+}
+
+fn de_opt_status<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<VersionStatus>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| {
+            VersionStatus::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("status {s}")))
+        })
+        .transpose()
+}
+
+fn de_opt_rule<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<OriginRule>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| OriginRule::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("rule {s}"))))
+        .transpose()
+}

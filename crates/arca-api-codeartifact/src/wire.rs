@@ -1,0 +1,341 @@
+//! Response shapes, named exactly as the model names their members. Built from service values here and
+//! nowhere else; conformance tests check them against the model's output shapes.
+
+use std::collections::BTreeMap;
+
+use arca_metadata::AssetRow;
+use arca_service::{
+    BatchOutcome, DomainDescription, PackageDescription, RepositoryDescription, VersionDescription,
+    VersionSummary,
+};
+use serde::Serialize;
+
+/// Epoch seconds, fractional (the restJson1 timestamp form).
+fn secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireDomainDescription {
+    pub name: String,
+    pub owner: String,
+    pub arn: String,
+    pub status: &'static str,
+    pub created_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asset_size_bytes: Option<i64>,
+}
+
+impl From<&DomainDescription> for WireDomainDescription {
+    fn from(d: &DomainDescription) -> Self {
+        Self {
+            name: d.name.clone(),
+            owner: d.owner.clone(),
+            arn: d.arn.clone(),
+            status: d.status,
+            created_time: secs(d.created_ms),
+            encryption_key: d.encryption_key.clone(),
+            repository_count: d.repository_count,
+            asset_size_bytes: d.asset_size_bytes,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireUpstream {
+    pub repository_name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRepository {
+    pub name: String,
+    pub administrator_account: String,
+    pub domain_name: String,
+    pub domain_owner: String,
+    pub arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Only in RepositoryDescription (not in RepositorySummary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstreams: Option<Vec<WireUpstream>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_connections: Option<Vec<serde_json::Value>>,
+    pub created_time: f64,
+}
+
+impl WireRepository {
+    pub fn description(r: &RepositoryDescription) -> Self {
+        Self {
+            upstreams: Some(
+                r.upstreams
+                    .iter()
+                    .map(|u| WireUpstream {
+                        repository_name: u.clone(),
+                    })
+                    .collect(),
+            ),
+            external_connections: Some(Vec::new()),
+            ..Self::summary(r)
+        }
+    }
+
+    pub fn summary(r: &RepositoryDescription) -> Self {
+        Self {
+            name: r.name.clone(),
+            administrator_account: r.administrator_account.clone(),
+            domain_name: r.domain_name.clone(),
+            domain_owner: r.domain_owner.clone(),
+            arn: r.arn.clone(),
+            description: r.description.clone(),
+            upstreams: None,
+            external_connections: None,
+            created_time: secs(r.created_ms),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireRestrictions {
+    pub publish: &'static str,
+    pub upstream: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct WireOriginConfiguration {
+    pub restrictions: WireRestrictions,
+}
+
+/// PackageDescription names the package `name`; PackageSummary names it `package`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePackage {
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    pub origin_configuration: WireOriginConfiguration,
+}
+
+impl WirePackage {
+    fn base(p: &PackageDescription) -> Self {
+        Self {
+            format: p.format.as_str(),
+            namespace: p.namespace.clone(),
+            name: None,
+            package: None,
+            origin_configuration: WireOriginConfiguration {
+                restrictions: WireRestrictions {
+                    publish: p.publish.as_str(),
+                    upstream: p.upstream.as_str(),
+                },
+            },
+        }
+    }
+    pub fn description(p: &PackageDescription) -> Self {
+        Self {
+            name: Some(p.name.clone()),
+            ..Self::base(p)
+        }
+    }
+    pub fn summary(p: &PackageDescription) -> Self {
+        Self {
+            package: Some(p.name.clone()),
+            ..Self::base(p)
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireDomainEntryPoint {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_connection_name: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireOrigin {
+    pub domain_entry_point: WireDomainEntryPoint,
+    pub origin_type: &'static str,
+}
+
+impl From<&arca_metadata::VersionOrigin> for WireOrigin {
+    fn from(o: &arca_metadata::VersionOrigin) -> Self {
+        Self {
+            domain_entry_point: WireDomainEntryPoint {
+                repository_name: o.repository.clone(),
+                external_connection_name: o.external_connection.clone(),
+            },
+            origin_type: o.origin_type.as_str(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireLicense {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireVersionDescription {
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub package_name: String,
+    pub display_name: String,
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_page: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_code_repository: Option<String>,
+    pub published_time: f64,
+    pub licenses: Vec<WireLicense>,
+    pub revision: String,
+    pub status: &'static str,
+    pub origin: WireOrigin,
+}
+
+impl From<&VersionDescription> for WireVersionDescription {
+    fn from(v: &VersionDescription) -> Self {
+        Self {
+            format: v.format.as_str(),
+            namespace: v.namespace.clone(),
+            package_name: v.package_name.clone(),
+            display_name: v.display_name.clone(),
+            version: v.version.clone(),
+            summary: v.summary.clone(),
+            home_page: v.home_page.clone(),
+            source_code_repository: v.source_code_repository.clone(),
+            published_time: secs(v.published_ms),
+            licenses: v
+                .licenses
+                .iter()
+                .map(|l| WireLicense {
+                    name: l.name.clone(),
+                    url: l.url.clone(),
+                })
+                .collect(),
+            revision: v.revision.clone(),
+            status: v.status.as_str(),
+            origin: (&v.origin).into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireVersionSummary {
+    pub version: String,
+    pub revision: String,
+    pub status: &'static str,
+    pub origin: WireOrigin,
+}
+
+impl From<&VersionSummary> for WireVersionSummary {
+    fn from(v: &VersionSummary) -> Self {
+        Self {
+            version: v.version.clone(),
+            revision: v.revision.clone(),
+            status: v.status.as_str(),
+            origin: (&v.origin).into(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireAsset {
+    pub name: String,
+    pub size: i64,
+    pub hashes: BTreeMap<&'static str, String>,
+}
+
+impl From<&AssetRow> for WireAsset {
+    fn from(a: &AssetRow) -> Self {
+        Self {
+            name: a.name.clone(),
+            size: a.size,
+            hashes: BTreeMap::from([
+                ("MD5", a.md5.clone()),
+                ("SHA-1", a.sha1.clone()),
+                ("SHA-256", a.sha256.clone()),
+                ("SHA-512", a.sha512.clone()),
+            ]),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireSuccess {
+    pub revision: String,
+    pub status: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireFailure {
+    pub error_code: &'static str,
+    pub error_message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireBatch {
+    pub successful_versions: BTreeMap<String, WireSuccess>,
+    pub failed_versions: BTreeMap<String, WireFailure>,
+}
+
+impl From<&BatchOutcome> for WireBatch {
+    fn from(b: &BatchOutcome) -> Self {
+        Self {
+            successful_versions: b
+                .successful
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        WireSuccess {
+                            revision: v.revision.clone(),
+                            status: v.status.as_str(),
+                        },
+                    )
+                })
+                .collect(),
+            failed_versions: b
+                .failed
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        WireFailure {
+                            error_code: v.code.as_str(),
+                            error_message: v.message.clone(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct WireTag {
+    pub key: String,
+    pub value: String,
+}

@@ -1,0 +1,239 @@
+//! Packages, and the [`PackageStore`] implementation (versions and assets live in
+//! [`crate::versions`]).
+
+use arca_metadata::{
+    AssetRow, CopyWrite, OriginRule, PackageFilter, PackageFormat, PackageKey, PackageRow,
+    PackageStore, PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter,
+    VersionOrder, VersionRow,
+};
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use crate::sql::{backend, decode_enum, push_prefix_filter, sql_limit};
+use crate::SqliteStore;
+
+const PACKAGE_COLUMNS: &str =
+    "id, repository_id, format, namespace, name, origin_publish, origin_upstream";
+
+fn package_row(row: &SqliteRow) -> StoreResult<PackageRow> {
+    let format: String = row.try_get("format").map_err(backend)?;
+    let publish: String = row.try_get("origin_publish").map_err(backend)?;
+    let upstream: String = row.try_get("origin_upstream").map_err(backend)?;
+    Ok(PackageRow {
+        id: row.try_get("id").map_err(backend)?,
+        repository_id: row.try_get("repository_id").map_err(backend)?,
+        key: PackageKey {
+            format: decode_enum("packages.format", &format, PackageFormat::parse)?,
+            namespace: row.try_get("namespace").map_err(backend)?,
+            name: row.try_get("name").map_err(backend)?,
+        },
+        origin_publish: decode_enum("packages.origin_publish", &publish, OriginRule::parse)?,
+        origin_upstream: decode_enum("packages.origin_upstream", &upstream, OriginRule::parse)?,
+    })
+}
+
+/// Where a write into a package lands.
+pub(crate) struct PackageTarget {
+    pub(crate) package_id: i64,
+    /// The repository's domain, recorded on assets.
+    pub(crate) domain_id: i64,
+}
+
+/// Returns the package `key` of the repository, creating it with `origin` (publish, upstream) if it
+/// does not exist. `NotFound` when the repository does not exist.
+pub(crate) async fn ensure_package(
+    conn: &mut SqliteConnection,
+    repository_id: i64,
+    key: &PackageKey,
+    origin: (OriginRule, OriginRule),
+) -> StoreResult<PackageTarget> {
+    let domain_id: Option<i64> =
+        sqlx::query_scalar("SELECT domain_id FROM repositories WHERE id = ?")
+            .bind(repository_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let domain_id = domain_id.ok_or(StoreError::NotFound)?;
+    sqlx::query(
+        "INSERT INTO packages \
+         (repository_id, format, namespace, name, origin_publish, origin_upstream) \
+         VALUES (?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (repository_id, format, namespace, name) DO NOTHING",
+    )
+    .bind(repository_id)
+    .bind(key.format.as_str())
+    .bind(&key.namespace)
+    .bind(&key.name)
+    .bind(origin.0.as_str())
+    .bind(origin.1.as_str())
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let package_id: i64 = sqlx::query_scalar(
+        "SELECT id FROM packages \
+         WHERE repository_id = ? AND format = ? AND namespace = ? AND name = ?",
+    )
+    .bind(repository_id)
+    .bind(key.format.as_str())
+    .bind(&key.namespace)
+    .bind(&key.name)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(PackageTarget {
+        package_id,
+        domain_id,
+    })
+}
+
+#[async_trait]
+impl PackageStore for SqliteStore {
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn get_package(
+        &self,
+        repository_id: i64,
+        key: &PackageKey,
+    ) -> StoreResult<Option<PackageRow>> {
+        sqlx::query(&format!(
+            "SELECT {PACKAGE_COLUMNS} FROM packages \
+             WHERE repository_id = ? AND format = ? AND namespace = ? AND name = ?"
+        ))
+        .bind(repository_id)
+        .bind(key.format.as_str())
+        .bind(&key.namespace)
+        .bind(&key.name)
+        .fetch_optional(&self.reader)
+        .await
+        .map_err(backend)?
+        .as_ref()
+        .map(package_row)
+        .transpose()
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn list_packages(
+        &self,
+        repository_id: i64,
+        filter: &PackageFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<PackageRow>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {PACKAGE_COLUMNS} FROM packages WHERE repository_id = "
+        ));
+        qb.push_bind(repository_id);
+        if let Some(format) = filter.format {
+            qb.push(" AND format = ").push_bind(format.as_str());
+        }
+        if let Some(prefix) = &filter.namespace_prefix {
+            push_prefix_filter(&mut qb, "namespace", prefix);
+        }
+        if let Some(prefix) = &filter.name_prefix {
+            push_prefix_filter(&mut qb, "name", prefix);
+        }
+        if let Some(publish) = filter.publish {
+            qb.push(" AND origin_publish = ")
+                .push_bind(publish.as_str());
+        }
+        if let Some(upstream) = filter.upstream {
+            qb.push(" AND origin_upstream = ")
+                .push_bind(upstream.as_str());
+        }
+        if let Some(after) = &filter.after {
+            // The stored text of the format orders it (byte order of `as_str()`), like the names.
+            qb.push(" AND (format, namespace, name) > (")
+                .push_bind(after.format.as_str())
+                .push(", ")
+                .push_bind(after.namespace.clone())
+                .push(", ")
+                .push_bind(after.name.clone())
+                .push(")");
+        }
+        qb.push(" ORDER BY format, namespace, name LIMIT ")
+            .push_bind(sql_limit(limit));
+        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
+        rows.iter().map(package_row).collect()
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn delete_package(&self, package_id: i64) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for statement in [
+            "DELETE FROM assets WHERE version_id IN \
+             (SELECT id FROM package_versions WHERE package_id = ?)",
+            "DELETE FROM package_versions WHERE package_id = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(package_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        let deleted = sqlx::query("DELETE FROM packages WHERE id = ?")
+            .bind(package_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>> {
+        self.version(package_id, version).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn list_versions(
+        &self,
+        package_id: i64,
+        filter: &VersionFilter,
+        order: &VersionOrder,
+        limit: u32,
+    ) -> StoreResult<Vec<VersionRow>> {
+        self.versions(package_id, filter, order, limit).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn latest_published_version(&self, package_id: i64) -> StoreResult<Option<String>> {
+        self.latest_published(package_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(version_id = version_id))]
+    async fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>> {
+        self.assets(version_id, None, None).await
+    }
+
+    #[tracing::instrument(skip_all, fields(version_id = version_id))]
+    async fn list_assets(
+        &self,
+        version_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AssetRow>> {
+        self.assets(version_id, after, Some(limit)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(version_id = version_id))]
+    async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
+        self.asset(version_id, name).await
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
+    async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
+        self.publish(write).await
+    }
+
+    #[tracing::instrument(skip_all, fields(changes = changes.len()))]
+    async fn apply_version_changes(&self, changes: &[VersionChange]) -> StoreResult<()> {
+        self.change_versions(changes).await
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
+    async fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()> {
+        self.copy(write).await
+    }
+}

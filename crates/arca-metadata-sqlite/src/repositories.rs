@@ -1,0 +1,317 @@
+//! Repositories with their ordered upstream lists.
+
+use std::collections::HashMap;
+
+use arca_metadata::{
+    NewRepository, RepositoryFilter, RepositoryRow, RepositoryStore, StoreError, StoreResult,
+};
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+
+use crate::sql::{
+    backend, is_foreign_key_violation, is_unique_violation, push_prefix_filter, sql_limit,
+};
+use crate::{tags, SqliteStore};
+
+/// Columns of a repository joined with its domain (`r` and `d`), in [`repository_row`]'s terms.
+const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_name, \
+     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms \
+     FROM repositories r JOIN domains d ON d.id = r.domain_id";
+
+/// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
+fn repository_row(row: &SqliteRow) -> StoreResult<RepositoryRow> {
+    Ok(RepositoryRow {
+        id: row.try_get("id").map_err(backend)?,
+        domain_id: row.try_get("domain_id").map_err(backend)?,
+        domain_name: row.try_get("domain_name").map_err(backend)?,
+        domain_owner: row.try_get("domain_owner").map_err(backend)?,
+        name: row.try_get("name").map_err(backend)?,
+        administrator_account: row.try_get("administrator_account").map_err(backend)?,
+        description: row.try_get("description").map_err(backend)?,
+        created_ms: row.try_get("created_ms").map_err(backend)?,
+        upstreams: Vec::new(),
+    })
+}
+
+async fn upstreams_of(conn: &mut SqliteConnection, repository_id: i64) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT upstream_name FROM repository_upstreams WHERE repository_id = ? ORDER BY position",
+    )
+    .bind(repository_id)
+    .fetch_all(conn)
+    .await
+    .map_err(backend)
+}
+
+/// Fills the upstream lists of a page of repositories with one query.
+async fn fill_upstreams(
+    conn: &mut SqliteConnection,
+    repos: &mut [RepositoryRow],
+) -> StoreResult<()> {
+    if repos.is_empty() {
+        return Ok(());
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT repository_id, upstream_name FROM repository_upstreams WHERE repository_id IN (",
+    );
+    let mut ids = qb.separated(", ");
+    for repo in repos.iter() {
+        ids.push_bind(repo.id);
+    }
+    qb.push(") ORDER BY repository_id, position");
+    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(conn).await.map_err(backend)?;
+    let mut by_id: HashMap<i64, Vec<String>> = HashMap::new();
+    for (id, name) in rows {
+        by_id.entry(id).or_default().push(name);
+    }
+    for repo in repos {
+        repo.upstreams = by_id.remove(&repo.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The repository with its upstreams, as seen on `conn`.
+async fn load(
+    conn: &mut SqliteConnection,
+    repository_id: i64,
+) -> StoreResult<Option<RepositoryRow>> {
+    let row = sqlx::query(&format!("{REPOSITORY_SELECT} WHERE r.id = ?"))
+        .bind(repository_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else { return Ok(None) };
+    let mut repo = repository_row(&row)?;
+    repo.upstreams = upstreams_of(conn, repository_id).await?;
+    Ok(Some(repo))
+}
+
+/// Replaces the upstream list of a repository, keeping the given order.
+async fn write_upstreams(
+    conn: &mut SqliteConnection,
+    repository_id: i64,
+    upstreams: &[String],
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM repository_upstreams WHERE repository_id = ?")
+        .bind(repository_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    for (position, name) in (0_i64..).zip(upstreams) {
+        sqlx::query(
+            "INSERT INTO repository_upstreams (repository_id, position, upstream_name) \
+             VALUES (?, ?, ?)",
+        )
+        .bind(repository_id)
+        .bind(position)
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Names of the repositories of `domain_id`, other than `except`, listing `name` as an upstream.
+async fn downstreams(
+    conn: &mut SqliteConnection,
+    domain_id: i64,
+    name: &str,
+    except: Option<i64>,
+) -> StoreResult<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT DISTINCT r.name FROM repository_upstreams u \
+         JOIN repositories r ON r.id = u.repository_id \
+         WHERE r.domain_id = ? AND u.upstream_name = ? AND (? IS NULL OR r.id <> ?) \
+         ORDER BY r.name",
+    )
+    .bind(domain_id)
+    .bind(name)
+    .bind(except)
+    .bind(except)
+    .fetch_all(conn)
+    .await
+    .map_err(backend)
+}
+
+#[async_trait]
+impl RepositoryStore for SqliteStore {
+    #[tracing::instrument(skip_all)]
+    async fn create_repository(&self, new: &NewRepository) -> StoreResult<RepositoryRow> {
+        let mut tx = self.write_tx().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO repositories \
+             (domain_id, name, administrator_account, description, created_ms) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(new.domain_id)
+        .bind(&new.name)
+        .bind(&new.administrator_account)
+        .bind(&new.description)
+        .bind(new.created_ms)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::AlreadyExists
+            } else if is_foreign_key_violation(&e) {
+                // The domain is gone.
+                StoreError::NotFound
+            } else {
+                backend(e)
+            }
+        })?;
+        write_upstreams(&mut tx, id, &new.upstreams).await?;
+        tags::replace_all(&mut tx, &new.arn, &new.tags).await?;
+        let repo = load(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(repo)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_repository(
+        &self,
+        domain_id: i64,
+        name: &str,
+    ) -> StoreResult<Option<RepositoryRow>> {
+        let mut tx = self.read_tx().await?;
+        let row = sqlx::query(&format!(
+            "{REPOSITORY_SELECT} WHERE r.domain_id = ? AND r.name = ?"
+        ))
+        .bind(domain_id)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let mut repo = repository_row(&row)?;
+        repo.upstreams = upstreams_of(&mut tx, repo.id).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(repo))
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn update_repository(
+        &self,
+        repository_id: i64,
+        description: Option<&str>,
+        upstreams: Option<&[String]>,
+    ) -> StoreResult<RepositoryRow> {
+        let mut tx = self.write_tx().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
+            .bind(repository_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if let Some(description) = description {
+            sqlx::query("UPDATE repositories SET description = ? WHERE id = ?")
+                .bind(description)
+                .bind(repository_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        if let Some(upstreams) = upstreams {
+            write_upstreams(&mut tx, repository_id, upstreams).await?;
+        }
+        let repo = load(&mut tx, repository_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(repo)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_repositories(
+        &self,
+        filter: &RepositoryFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<RepositoryRow>> {
+        let mut qb = QueryBuilder::<Sqlite>::new(REPOSITORY_SELECT);
+        qb.push(" WHERE 1 = 1");
+        if let Some(domain_id) = filter.domain_id {
+            qb.push(" AND r.domain_id = ").push_bind(domain_id);
+        }
+        if let Some(owner) = &filter.domain_owner {
+            qb.push(" AND d.owner = ").push_bind(owner.clone());
+        }
+        if let Some(admin) = &filter.administrator_account {
+            qb.push(" AND r.administrator_account = ")
+                .push_bind(admin.clone());
+        }
+        if let Some(prefix) = &filter.name_prefix {
+            push_prefix_filter(&mut qb, "r.name", prefix);
+        }
+        if let Some((repository, domain)) = &filter.after {
+            qb.push(" AND (r.name, d.name) > (")
+                .push_bind(repository.clone())
+                .push(", ")
+                .push_bind(domain.clone())
+                .push(")");
+        }
+        // The owner only breaks ties when no owner filter is given (the cursor cannot tell such
+        // rows apart anyway); it keeps the order deterministic.
+        qb.push(" ORDER BY r.name, d.name, d.owner LIMIT ")
+            .push_bind(sql_limit(limit));
+
+        let mut tx = self.read_tx().await?;
+        let rows = qb.build().fetch_all(&mut *tx).await.map_err(backend)?;
+        let mut repos = rows
+            .iter()
+            .map(repository_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        fill_upstreams(&mut tx, &mut repos).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(repos)
+    }
+
+    #[tracing::instrument(skip_all, fields(domain_id = domain_id))]
+    async fn downstreams_of(&self, domain_id: i64, name: &str) -> StoreResult<Vec<String>> {
+        let mut conn = self.reader.acquire().await.map_err(backend)?;
+        downstreams(&mut conn, domain_id, name, None).await
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn delete_repository(&self, repository_id: i64, arn: &str) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let repo: Option<(i64, String)> =
+            sqlx::query_as("SELECT domain_id, name FROM repositories WHERE id = ?")
+                .bind(repository_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let Some((domain_id, name)) = repo else {
+            return Err(StoreError::NotFound);
+        };
+        let users = downstreams(&mut tx, domain_id, &name, Some(repository_id)).await?;
+        if !users.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "the repository is an upstream of: {}",
+                users.join(", ")
+            )));
+        }
+        const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = ?";
+        for statement in [
+            format!(
+                "DELETE FROM assets WHERE version_id IN \
+                 (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}))"
+            ),
+            format!("DELETE FROM package_versions WHERE package_id IN ({PACKAGES})"),
+            "DELETE FROM packages WHERE repository_id = ?".to_owned(),
+            "DELETE FROM repository_upstreams WHERE repository_id = ?".to_owned(),
+            "DELETE FROM repositories WHERE id = ?".to_owned(),
+        ] {
+            sqlx::query(&statement)
+                .bind(repository_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tags::delete_all(&mut tx, arn).await?;
+        tx.commit().await.map_err(backend)
+    }
+}

@@ -1,0 +1,268 @@
+//! The behavioural test suite of [`arca_metadata::MetadataStore`], independent of any backend.
+//!
+//! Every test is a `pub async fn(Store)` working only through the traits, so the same suite runs
+//! against every backend. A backend's integration test crate includes this module and instantiates
+//! the suite with a factory of fresh, empty stores:
+//!
+//! ```ignore
+//! mod suite;
+//!
+//! async fn fresh_store() -> suite::Fixture {
+//!     let dir = tempfile::tempdir().unwrap();
+//!     let store = MyStore::open(dir.path()).await.unwrap();
+//!     suite::Fixture::new(store, dir) // the guard (here the temp dir) lives as long as the test
+//! }
+//!
+//! suite::metadata_store_suite!(fresh_store);
+//! ```
+//!
+//! That expands to one `#[tokio::test]` per test below. A new test is a `pub async fn` in one of the
+//! submodules plus its name in the list of [`metadata_store_suite!`]; forgetting the latter is a
+//! dead-code warning (an error under `-D warnings`).
+
+mod domains;
+mod packages;
+mod repositories;
+mod tags;
+mod versions;
+mod writes;
+
+use std::any::Any;
+use std::sync::Arc;
+
+use arca_metadata::{
+    AssetRow, DomainRow, MetadataStore, NewDomain, NewRepository, OriginRule, OriginType,
+    PackageFormat, PackageKey, PublishWrite, RepositoryRow, VersionExpectation, VersionMetadata,
+    VersionOrigin, VersionRow, VersionStatus,
+};
+
+pub use domains::*;
+pub use packages::*;
+pub use repositories::*;
+pub use tags::*;
+pub use versions::*;
+pub use writes::*;
+
+/// The store under test, shareable with spawned tasks.
+pub type Store = Arc<dyn MetadataStore>;
+
+/// A fresh, empty store and whatever must outlive it (a temporary directory, a throw-away
+/// database…). Dropped at the end of the test, store first.
+pub struct Fixture {
+    pub store: Store,
+    _guard: Box<dyn Any + Send>,
+}
+
+impl Fixture {
+    pub fn new(store: impl MetadataStore + 'static, guard: impl Any + Send) -> Self {
+        Fixture {
+            store: Arc::new(store),
+            _guard: Box::new(guard),
+        }
+    }
+}
+
+/// Instantiates every test of the suite against stores made by `$fixture`, an `async fn() ->
+/// Fixture`, at the place of the invocation.
+macro_rules! metadata_store_suite {
+    ($fixture:path) => {
+        $crate::suite::metadata_store_suite!(@tests $fixture;
+            // domains
+            domain_create_get_and_tags,
+            domain_create_duplicate_is_already_exists,
+            domain_list_byte_order_and_cursor,
+            domain_delete_conflicts_while_repositories_exist,
+            domain_stats_count_distinct_blobs_across_repositories,
+            // repositories
+            repository_create_get_with_ordered_upstreams_and_tags,
+            repository_create_duplicate_is_already_exists,
+            repository_create_in_missing_domain_is_not_found,
+            repository_update_fields_independently,
+            repository_list_order_cursor_and_filters,
+            repository_list_prefix_is_literal,
+            repository_downstreams,
+            repository_delete_conflicts_while_an_upstream,
+            repository_delete_removes_everything_it_owns,
+            // packages
+            package_list_order_cursor_and_filters,
+            package_list_prefixes_are_literal,
+            package_get_and_delete,
+            // versions and assets
+            version_list_by_version_with_cursor,
+            version_list_by_published_time_with_cursor,
+            version_list_filters,
+            version_latest_published,
+            asset_reads,
+            // writes
+            publish_creates_package_and_version,
+            publish_absent_twice_fails,
+            publish_at_updates_status_and_adds_asset,
+            publish_with_stale_expectation_writes_nothing,
+            publish_duplicate_asset_writes_nothing,
+            publish_into_missing_repository_is_not_found,
+            publish_concurrently_only_one_creates,
+            version_changes_apply_together,
+            version_changes_roll_back_on_any_mismatch,
+            copy_creates_versions_and_package,
+            copy_overwrites_and_is_atomic,
+            // tags
+            tags_upsert_list_untag,
+            tags_limit_is_all_or_nothing,
+        );
+    };
+    (@tests $fixture:path; $($test:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $test() {
+                let fixture = $fixture().await;
+                $crate::suite::$test(fixture.store.clone()).await;
+            }
+        )*
+    };
+}
+pub(crate) use metadata_store_suite;
+
+// ---- helpers shared by the tests ----
+
+pub const OWNER: &str = "111122223333";
+pub const OTHER_OWNER: &str = "444455556666";
+
+pub fn domain_arn(owner: &str, name: &str) -> String {
+    format!("arn:aws:codeartifact:us-east-1:{owner}:domain/{name}")
+}
+
+pub fn repository_arn(domain: &DomainRow, name: &str) -> String {
+    format!(
+        "arn:aws:codeartifact:us-east-1:{}:repository/{}/{name}",
+        domain.owner, domain.name
+    )
+}
+
+pub async fn create_domain(store: &Store, owner: &str, name: &str) -> DomainRow {
+    store
+        .create_domain(&NewDomain {
+            owner: owner.into(),
+            name: name.into(),
+            created_ms: 1_000,
+            encryption_key: None,
+            arn: domain_arn(owner, name),
+            tags: vec![],
+        })
+        .await
+        .unwrap()
+}
+
+pub async fn create_repository(
+    store: &Store,
+    domain: &DomainRow,
+    name: &str,
+    upstreams: &[&str],
+) -> RepositoryRow {
+    store
+        .create_repository(&NewRepository {
+            domain_id: domain.id,
+            name: name.into(),
+            administrator_account: domain.owner.clone(),
+            description: None,
+            created_ms: 2_000,
+            upstreams: upstreams.iter().map(|s| s.to_string()).collect(),
+            arn: repository_arn(domain, name),
+            tags: vec![],
+        })
+        .await
+        .unwrap()
+}
+
+pub fn key(format: PackageFormat, namespace: &str, name: &str) -> PackageKey {
+    PackageKey {
+        format,
+        namespace: namespace.into(),
+        name: name.into(),
+    }
+}
+
+/// An asset whose digests are derived from `blob` (same blob → same SHA-256).
+pub fn asset(name: &str, blob: &str, size: i64) -> AssetRow {
+    AssetRow {
+        name: name.into(),
+        size,
+        md5: format!("md5-{blob}"),
+        sha1: format!("sha1-{blob}"),
+        sha256: format!("sha256-{blob}"),
+        sha512: format!("sha512-{blob}"),
+    }
+}
+
+pub fn internal() -> VersionOrigin {
+    VersionOrigin {
+        origin_type: OriginType::Internal,
+        repository: Some("origin-repo".into()),
+        external_connection: None,
+    }
+}
+
+/// A publish of `version` expected absent, Published at `published_ms`, revision `"r1"`.
+pub fn new_version(
+    repository_id: i64,
+    package: &PackageKey,
+    version: &str,
+    published_ms: i64,
+    asset: Option<AssetRow>,
+) -> PublishWrite {
+    PublishWrite {
+        repository_id,
+        package: package.clone(),
+        new_package_origin: (OriginRule::Allow, OriginRule::Allow),
+        version: version.into(),
+        expect: VersionExpectation::Absent,
+        status: VersionStatus::Published,
+        revision: "r1".into(),
+        published_ms,
+        origin: internal(),
+        metadata: VersionMetadata::default(),
+        asset,
+    }
+}
+
+/// Publishes `version` (absent → Published, revision "r1") with the given asset.
+pub async fn publish(
+    store: &Store,
+    repository_id: i64,
+    package: &PackageKey,
+    version: &str,
+    published_ms: i64,
+    asset: Option<AssetRow>,
+) -> VersionRow {
+    store
+        .apply_publish(&new_version(
+            repository_id,
+            package,
+            version,
+            published_ms,
+            asset,
+        ))
+        .await
+        .unwrap()
+}
+
+/// The expectation that `row` is still as read.
+pub fn at(row: &VersionRow) -> VersionExpectation {
+    VersionExpectation::At {
+        version_id: row.id,
+        status: row.status,
+        revision: row.revision.clone(),
+    }
+}
+
+/// Names that sort differently by bytes than case-insensitively, with `LIKE` wildcards and
+/// non-ASCII.
+pub const TRICKY_NAMES: [&str; 12] = [
+    "a", "B", "b", "A", "Z", "_", "%", "é", "e", "中", "ab", "a_b",
+];
+
+/// `names`, sorted by bytes.
+pub fn byte_sorted(names: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    v.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    v
+}

@@ -1,0 +1,368 @@
+//! Rows and value types exchanged with a metadata store. Plain data: no behaviour beyond parsing the
+//! enumerations stored as text.
+
+use std::fmt;
+
+/// A package format, as stored and as named by the API (lowercase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PackageFormat {
+    Npm,
+    Pypi,
+    Maven,
+    Nuget,
+    Generic,
+    Ruby,
+    Swift,
+    Cargo,
+}
+
+impl PackageFormat {
+    pub const ALL: [PackageFormat; 8] = [
+        Self::Npm,
+        Self::Pypi,
+        Self::Maven,
+        Self::Nuget,
+        Self::Generic,
+        Self::Ruby,
+        Self::Swift,
+        Self::Cargo,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Npm => "npm",
+            Self::Pypi => "pypi",
+            Self::Maven => "maven",
+            Self::Nuget => "nuget",
+            Self::Generic => "generic",
+            Self::Ruby => "ruby",
+            Self::Swift => "swift",
+            Self::Cargo => "cargo",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+}
+
+impl fmt::Display for PackageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A package version status as stored. `Deleted` is never stored: a deleted version has no row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VersionStatus {
+    Published,
+    Unfinished,
+    Unlisted,
+    Archived,
+    Disposed,
+    Deleted,
+}
+
+impl VersionStatus {
+    pub const ALL: [VersionStatus; 6] = [
+        Self::Published,
+        Self::Unfinished,
+        Self::Unlisted,
+        Self::Archived,
+        Self::Disposed,
+        Self::Deleted,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "Published",
+            Self::Unfinished => "Unfinished",
+            Self::Unlisted => "Unlisted",
+            Self::Archived => "Archived",
+            Self::Disposed => "Disposed",
+            Self::Deleted => "Deleted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for VersionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a package version came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OriginType {
+    Internal,
+    External,
+    Unknown,
+}
+
+impl OriginType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Internal => "INTERNAL",
+            Self::External => "EXTERNAL",
+            Self::Unknown => "UNKNOWN",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Internal, Self::External, Self::Unknown]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// Package origin control (`ALLOW` / `BLOCK`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OriginRule {
+    Allow,
+    Block,
+}
+
+impl OriginRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "ALLOW",
+            Self::Block => "BLOCK",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ALLOW" => Some(Self::Allow),
+            "BLOCK" => Some(Self::Block),
+            _ => None,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainRow {
+    pub id: i64,
+    pub owner: String,
+    pub name: String,
+    pub created_ms: Millis,
+    pub encryption_key: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDomain {
+    pub owner: String,
+    pub name: String,
+    pub created_ms: Millis,
+    pub encryption_key: Option<String>,
+    /// The domain's ARN, under which `tags` are stored.
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DomainStats {
+    pub repository_count: i64,
+    /// Bytes of distinct blobs referenced by the domain's assets.
+    pub asset_size_bytes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepositoryRow {
+    pub id: i64,
+    pub domain_id: i64,
+    pub domain_name: String,
+    pub domain_owner: String,
+    pub name: String,
+    pub administrator_account: String,
+    pub description: Option<String>,
+    pub created_ms: Millis,
+    /// Upstream repository names, in priority order.
+    pub upstreams: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRepository {
+    pub domain_id: i64,
+    pub name: String,
+    pub administrator_account: String,
+    pub description: Option<String>,
+    pub created_ms: Millis,
+    pub upstreams: Vec<String>,
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+}
+
+/// Which repositories to list, and where the previous page ended.
+#[derive(Debug, Clone, Default)]
+pub struct RepositoryFilter {
+    /// Only this domain (ListRepositoriesInDomain); `None` lists every domain of `domain_owner`.
+    pub domain_id: Option<i64>,
+    /// Only domains owned by this account.
+    pub domain_owner: Option<String>,
+    pub administrator_account: Option<String>,
+    pub name_prefix: Option<String>,
+    /// Keyset cursor: (repository name, domain name) of the last row of the previous page.
+    pub after: Option<(String, String)>,
+}
+
+/// A package's identity inside a repository. `namespace` is `""` when the package has none (the API's
+/// minimum namespace length is 1, so the empty string is unambiguous).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackageKey {
+    pub format: PackageFormat,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageRow {
+    pub id: i64,
+    pub repository_id: i64,
+    pub key: PackageKey,
+    pub origin_publish: OriginRule,
+    pub origin_upstream: OriginRule,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PackageFilter {
+    pub format: Option<PackageFormat>,
+    pub namespace_prefix: Option<String>,
+    pub name_prefix: Option<String>,
+    pub publish: Option<OriginRule>,
+    pub upstream: Option<OriginRule>,
+    pub after: Option<PackageKey>,
+}
+
+/// Metadata of a version that comes from its manifest (empty for generic packages).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VersionMetadata {
+    pub display_name: Option<String>,
+    pub summary: Option<String>,
+    pub home_page: Option<String>,
+    pub source_code_repository: Option<String>,
+    /// JSON array of `{"name":…,"url":…}`, stored verbatim.
+    pub licenses_json: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionOrigin {
+    pub origin_type: OriginType,
+    /// `domainEntryPoint.repositoryName`.
+    pub repository: Option<String>,
+    /// `domainEntryPoint.externalConnectionName`.
+    pub external_connection: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRow {
+    pub id: i64,
+    pub package_id: i64,
+    pub version: String,
+    pub status: VersionStatus,
+    pub revision: String,
+    pub published_ms: Millis,
+    pub origin: VersionOrigin,
+    pub metadata: VersionMetadata,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetRow {
+    pub name: String,
+    pub size: i64,
+    pub md5: String,
+    pub sha1: String,
+    pub sha256: String,
+    pub sha512: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct VersionFilter {
+    pub status: Option<VersionStatus>,
+    pub origin_type: Option<OriginType>,
+}
+
+/// Orderings of ListPackageVersions, each with its keyset cursor.
+#[derive(Debug, Clone)]
+pub enum VersionOrder {
+    /// By version string, byte order; cursor = last version seen.
+    Version { after: Option<String> },
+    /// Newest first; cursor = (published_ms, version) of the last row seen.
+    PublishedTimeDesc { after: Option<(Millis, String)> },
+}
+
+/// What a compare-and-set write expects to find.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VersionExpectation {
+    /// The version must not exist yet.
+    Absent,
+    /// The version must exist with exactly this status and revision.
+    At {
+        version_id: i64,
+        status: VersionStatus,
+        revision: String,
+    },
+}
+
+/// One asset added to a version by a publish (generic API, or later a native protocol).
+#[derive(Debug, Clone)]
+pub struct PublishWrite {
+    pub repository_id: i64,
+    pub package: PackageKey,
+    /// Origin controls given to the package if this write creates it.
+    pub new_package_origin: (OriginRule, OriginRule),
+    pub version: String,
+    pub expect: VersionExpectation,
+    pub status: VersionStatus,
+    pub revision: String,
+    pub published_ms: Millis,
+    /// Only used when the version is created.
+    pub origin: VersionOrigin,
+    pub metadata: VersionMetadata,
+    /// `None` when the asset is already there (an idempotent re-send that only changes status).
+    pub asset: Option<AssetRow>,
+}
+
+/// A change to one existing version, applied by [`crate::PackageStore::apply_version_changes`].
+#[derive(Debug, Clone)]
+pub struct VersionChange {
+    pub version_id: i64,
+    pub expect_status: VersionStatus,
+    pub expect_revision: String,
+    pub action: VersionAction,
+}
+
+#[derive(Debug, Clone)]
+pub enum VersionAction {
+    /// Set status (and possibly the publish time when leaving Unfinished).
+    SetStatus {
+        status: VersionStatus,
+        published_ms: Millis,
+    },
+    /// Remove every asset and set status Disposed with the new revision.
+    Dispose { revision: String },
+    /// Remove the version and its assets.
+    Delete,
+}
+
+/// One version written into a destination repository by CopyPackageVersions.
+#[derive(Debug, Clone)]
+pub struct CopiedVersion {
+    pub version: String,
+    /// `Absent`, or the destination version being overwritten (`allowOverwrite`).
+    pub expect: VersionExpectation,
+    pub status: VersionStatus,
+    pub revision: String,
+    pub published_ms: Millis,
+    pub origin: VersionOrigin,
+    pub metadata: VersionMetadata,
+    pub assets: Vec<AssetRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CopyWrite {
+    pub repository_id: i64,
+    pub package: PackageKey,
+    pub new_package_origin: (OriginRule, OriginRule),
+    pub versions: Vec<CopiedVersion>,
+}

@@ -1,0 +1,116 @@
+//! The store traits, split by aggregate. [`MetadataStore`] is everything at once, for wiring.
+
+use async_trait::async_trait;
+
+use crate::{
+    AssetRow, CopyWrite, DomainRow, DomainStats, NewDomain, NewRepository, PackageFilter, PackageKey,
+    PackageRow, PublishWrite, RepositoryFilter, RepositoryRow, StoreResult, VersionChange,
+    VersionFilter, VersionOrder, VersionRow,
+};
+
+#[async_trait]
+pub trait DomainStore: Send + Sync {
+    /// Fails with `AlreadyExists` when `(owner, name)` is taken.
+    async fn create_domain(&self, new: &NewDomain) -> StoreResult<DomainRow>;
+    async fn get_domain(&self, owner: &str, name: &str) -> StoreResult<Option<DomainRow>>;
+    async fn domain_stats(&self, domain_id: i64) -> StoreResult<DomainStats>;
+    /// Domains of `owner` by name, after `after`, at most `limit`.
+    async fn list_domains(
+        &self,
+        owner: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DomainRow>>;
+    /// Fails with `Conflict` while the domain has repositories. Removes the tags stored under `arn`.
+    async fn delete_domain(&self, domain_id: i64, arn: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait RepositoryStore: Send + Sync {
+    /// Fails with `AlreadyExists` when the name is taken in the domain.
+    async fn create_repository(&self, new: &NewRepository) -> StoreResult<RepositoryRow>;
+    async fn get_repository(&self, domain_id: i64, name: &str)
+        -> StoreResult<Option<RepositoryRow>>;
+    /// `None` leaves a field unchanged.
+    async fn update_repository(
+        &self,
+        repository_id: i64,
+        description: Option<&str>,
+        upstreams: Option<&[String]>,
+    ) -> StoreResult<RepositoryRow>;
+    /// Ordered by (repository name, domain name).
+    async fn list_repositories(
+        &self,
+        filter: &RepositoryFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<RepositoryRow>>;
+    /// Names of repositories in the domain that list `name` as an upstream.
+    async fn downstreams_of(&self, domain_id: i64, name: &str) -> StoreResult<Vec<String>>;
+    /// Removes the repository with its packages, versions, assets and the tags under `arn`. Fails with
+    /// `Conflict` when another repository still lists it as an upstream.
+    async fn delete_repository(&self, repository_id: i64, arn: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait PackageStore: Send + Sync {
+    async fn get_package(&self, repository_id: i64, key: &PackageKey)
+        -> StoreResult<Option<PackageRow>>;
+    /// Ordered by (format, namespace, name).
+    async fn list_packages(
+        &self,
+        repository_id: i64,
+        filter: &PackageFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<PackageRow>>;
+    /// Removes the package with all its versions and assets.
+    async fn delete_package(&self, package_id: i64) -> StoreResult<()>;
+
+    async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>>;
+    async fn list_versions(
+        &self,
+        package_id: i64,
+        filter: &VersionFilter,
+        order: &VersionOrder,
+        limit: u32,
+    ) -> StoreResult<Vec<VersionRow>>;
+    /// The Published version with the latest publish time, if any.
+    async fn latest_published_version(&self, package_id: i64) -> StoreResult<Option<String>>;
+
+    /// All assets of a version, by name (byte order).
+    async fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>>;
+    /// One page of assets by name (byte order) after `after`.
+    async fn list_assets(
+        &self,
+        version_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AssetRow>>;
+    async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>>;
+
+    /// Creates the package if needed, then creates or updates the version under `write.expect`, adding
+    /// the asset. All in one transaction; `PreconditionFailed` when the expectation does not hold.
+    async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow>;
+    /// Applies every change in one transaction, or none (`PreconditionFailed`).
+    async fn apply_version_changes(&self, changes: &[VersionChange]) -> StoreResult<()>;
+    /// Writes copied versions into the destination in one transaction, or none.
+    async fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait TagStore: Send + Sync {
+    /// Tags by key.
+    async fn list_tags(&self, arn: &str) -> StoreResult<Vec<(String, String)>>;
+    /// Adds or replaces tags; fails with `LimitExceeded` (changing nothing) when the resource would
+    /// end up with more than `max_tags`.
+    async fn tag_resource(
+        &self,
+        arn: &str,
+        tags: &[(String, String)],
+        max_tags: usize,
+    ) -> StoreResult<()>;
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> StoreResult<()>;
+}
+
+/// Everything a metadata backend provides.
+pub trait MetadataStore: DomainStore + RepositoryStore + PackageStore + TagStore {}
+impl<T: DomainStore + RepositoryStore + PackageStore + TagStore> MetadataStore for T {}

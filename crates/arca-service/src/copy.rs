@@ -1,0 +1,168 @@
+//! CopyPackageVersions: copies versions (assets by reference — blobs are per domain, so no bytes move)
+//! from one repository to another of the same domain, keeping each version's origin.
+
+use std::collections::BTreeMap;
+
+use arca_metadata::{
+    CopiedVersion, CopyWrite, OriginRule, StoreError, VersionExpectation, VersionStatus,
+};
+
+use crate::coords::package_key;
+use crate::lifecycle::{check_expectations, failure, selected_names, skip_rest, VersionSelection};
+use crate::{
+    BatchOutcome, Caller, PackageRef, RepoRef, ResourceType, Service, ServiceError, ServiceResult,
+    VersionErrorCode, VersionSuccess, CAS_RETRIES,
+};
+
+#[derive(Debug, Clone)]
+pub struct CopyRequest {
+    /// The package in the source repository.
+    pub source: PackageRef,
+    pub destination_repository: String,
+    pub versions: Option<Vec<String>>,
+    pub version_revisions: Option<BTreeMap<String, String>>,
+    pub allow_overwrite: bool,
+}
+
+impl Service {
+    pub async fn copy_package_versions(
+        &self,
+        caller: &Caller,
+        req: CopyRequest,
+    ) -> ServiceResult<BatchOutcome> {
+        let sel = match (req.versions, req.version_revisions) {
+            (Some(v), None) => VersionSelection {
+                versions: v,
+                ..Default::default()
+            },
+            (None, Some(m)) => VersionSelection {
+                versions: m.keys().cloned().collect(),
+                version_revisions: Some(m),
+                expected_status: None,
+            },
+            _ => {
+                return Err(ServiceError::validation(
+                    "Specify exactly one of versions and versionRevisions.",
+                ))
+            }
+        };
+        if req.destination_repository == req.source.repo.repository {
+            return Err(ServiceError::validation(
+                "The source and destination repositories must be different.",
+            ));
+        }
+        let key = package_key(req.source.format, req.source.namespace.as_deref(), &req.source.package)?;
+        let dest_ref = RepoRef {
+            domain: req.source.repo.domain.clone(),
+            repository: req.destination_repository.clone(),
+        };
+        let (_, dest_repo) = self.resolve_repo(caller, &dest_ref).await?;
+        let (_, _, src_pkg) = self.resolve_package(caller, &req.source).await?;
+        let (names, revisions) = selected_names(req.source.format, &sel)?;
+
+        'retry: for _ in 0..CAS_RETRIES {
+            let dest_pkg = self.store.get_package(dest_repo.id, &key).await?;
+            let mut outcome = BatchOutcome::default();
+            let mut writes = Vec::new();
+            let mut identical = Vec::new();
+            for name in &names {
+                let Some(src) = self.store.get_version(src_pkg.id, name).await? else {
+                    outcome.failed.insert(
+                        name.clone(),
+                        failure(VersionErrorCode::NotFound, format!("Could not find version {name}")),
+                    );
+                    continue;
+                };
+                if let Err(f) = check_expectations(&src, None, revisions.get(name)) {
+                    outcome.failed.insert(name.clone(), f);
+                    continue;
+                }
+                if matches!(src.status, VersionStatus::Disposed | VersionStatus::Unfinished) {
+                    outcome.failed.insert(
+                        name.clone(),
+                        failure(
+                            VersionErrorCode::NotAllowed,
+                            format!("Version {name} is {} and cannot be copied", src.status),
+                        ),
+                    );
+                    continue;
+                }
+                let dest = match &dest_pkg {
+                    Some(p) => self.store.get_version(p.id, name).await?,
+                    None => None,
+                };
+                let expect = match &dest {
+                    // Same assets and metadata: already copied; success, reported in neither map.
+                    Some(d) if d.revision == src.revision => {
+                        identical.push(name.clone());
+                        continue;
+                    }
+                    Some(_) if !req.allow_overwrite => {
+                        outcome.failed.insert(
+                            name.clone(),
+                            failure(
+                                VersionErrorCode::AlreadyExists,
+                                format!("Version {name} already exists"),
+                            ),
+                        );
+                        continue;
+                    }
+                    Some(d) => VersionExpectation::At {
+                        version_id: d.id,
+                        status: d.status,
+                        revision: d.revision.clone(),
+                    },
+                    None => VersionExpectation::Absent,
+                };
+                let assets = self.store.version_assets(src.id).await?;
+                outcome.successful.insert(
+                    name.clone(),
+                    VersionSuccess {
+                        revision: src.revision.clone(),
+                        status: src.status,
+                    },
+                );
+                writes.push(CopiedVersion {
+                    version: src.version.clone(),
+                    expect,
+                    status: src.status,
+                    revision: src.revision.clone(),
+                    published_ms: src.published_ms,
+                    origin: src.origin.clone(),
+                    metadata: src.metadata.clone(),
+                    assets,
+                });
+            }
+            if !outcome.failed.is_empty() {
+                let failed = std::mem::take(&mut outcome.failed);
+                let rest: Vec<String> =
+                    names.iter().filter(|n| !identical.contains(n)).cloned().collect();
+                return Ok(skip_rest(&rest, failed, |v| format!("Version {v} was skipped")));
+            }
+            if writes.is_empty() {
+                return Ok(outcome);
+            }
+            let write = CopyWrite {
+                repository_id: dest_repo.id,
+                package: key.clone(),
+                new_package_origin: (OriginRule::Allow, OriginRule::Block),
+                versions: writes,
+            };
+            match self.store.apply_copy(&write).await {
+                Ok(()) => return Ok(outcome),
+                Err(StoreError::PreconditionFailed) => continue 'retry,
+                Err(StoreError::NotFound) => {
+                    return Err(ServiceError::not_found(
+                        ResourceType::Repository,
+                        &dest_repo.name,
+                        format!("Repository not found: {}", dest_repo.name),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Internal(
+            "copy: too many concurrent updates of the destination".into(),
+        ))
+    }
+}

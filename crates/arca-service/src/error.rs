@@ -1,0 +1,96 @@
+//! The service layer's one error type. The API crate maps it to the wire in exactly one place.
+
+use arca_metadata::StoreError;
+
+/// CodeArtifact resource types, as named in error bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceType {
+    Domain,
+    Repository,
+    Package,
+    PackageVersion,
+    Asset,
+}
+
+impl ResourceType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Domain => "domain",
+            Self::Repository => "repository",
+            Self::Package => "package",
+            Self::PackageVersion => "package-version",
+            Self::Asset => "asset",
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A semantic rule about the input failed (e.g. a namespace where the format has none).
+    #[error("{0}")]
+    Validation(String),
+    #[error("{message}")]
+    NotFound {
+        resource_type: ResourceType,
+        resource_id: String,
+        message: String,
+    },
+    #[error("{message}")]
+    Conflict {
+        resource_type: ResourceType,
+        resource_id: String,
+        message: String,
+    },
+    #[error("{message}")]
+    QuotaExceeded {
+        resource_type: ResourceType,
+        resource_id: String,
+        message: String,
+    },
+    /// Something failed inside Arca. The message is for logs only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn not_found(rt: ResourceType, id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            resource_type: rt,
+            resource_id: id.into(),
+            message: message.into(),
+        }
+    }
+    pub fn conflict(rt: ResourceType, id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            resource_type: rt,
+            resource_id: id.into(),
+            message: message.into(),
+        }
+    }
+    pub fn quota(rt: ResourceType, id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::QuotaExceeded {
+            resource_type: rt,
+            resource_id: id.into(),
+            message: message.into(),
+        }
+    }
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::Validation(message.into())
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        // Store errors that carry meaning are handled where they occur; anything reaching here is a
+        // failure of the backend or of our own bookkeeping.
+        ServiceError::Internal(format!("metadata store: {e}"))
+    }
+}
+
+impl From<arca_blobstore::BlobError> for ServiceError {
+    fn from(e: arca_blobstore::BlobError) -> Self {
+        ServiceError::Internal(format!("blob store: {e}"))
+    }
+}

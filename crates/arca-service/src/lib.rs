@@ -1,0 +1,137 @@
+//! Arca's service layer: every rule about domains, repositories, packages, versions and assets lives
+//! here, once, for the CodeArtifact API and (later) every native protocol.
+//!
+//! Architecture invariants:
+//! - No HTTP, SQL or object-store types cross this crate's API: callers pass domain values and get
+//!   domain values or a [`ServiceError`] back.
+//! - Reads decide, writes compare-and-set: an operation reads the state, applies the rules, and asks the
+//!   store to write only if the state is still what it read; on `PreconditionFailed` it re-reads and
+//!   decides again (bounded retries). Concurrent publishers and replicas therefore see one winner and
+//!   the documented answer for the others.
+//! - A publish stores bytes first (verified, content-addressed, per domain) and commits metadata last,
+//!   so a version is either fully there or absent.
+
+pub mod arn;
+pub mod coords;
+mod copy;
+mod domains;
+mod error;
+mod lifecycle;
+mod packages;
+mod paging;
+mod publish;
+mod repositories;
+pub mod revision;
+mod tags;
+mod types;
+mod versions;
+
+use std::sync::Arc;
+
+use arca_blobstore::BlobStore;
+use arca_metadata::MetadataStore;
+
+pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
+pub use error::{ResourceType, ServiceError, ServiceResult};
+pub use paging::{Page, Pager};
+pub use copy::CopyRequest;
+pub use lifecycle::VersionSelection;
+pub use packages::{PackageListing, VersionListing};
+pub use publish::PublishRequest;
+pub use repositories::RepositoryListing;
+pub use types::*;
+
+/// Limits from `decisions.md` (all configurable).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_asset_bytes: u64,
+    pub max_assets_per_version: usize,
+    pub max_upstreams: usize,
+    pub max_tags: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_asset_bytes: 5 * 1024 * 1024 * 1024,
+            max_assets_per_version: 350,
+            max_upstreams: 10,
+            max_tags: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Region written into ARNs.
+    pub region: String,
+    pub limits: Limits,
+}
+
+/// The authenticated principal of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub account: String,
+}
+
+/// The service: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Service {
+    store: Arc<dyn MetadataStore>,
+    blobs: BlobStore,
+    pager: Pager,
+    config: Arc<ServiceConfig>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// How many times a compare-and-set write is retried before giving up with a 500.
+const CAS_RETRIES: usize = 16;
+
+impl Service {
+    pub fn new(
+        store: Arc<dyn MetadataStore>,
+        blobs: BlobStore,
+        pager: Pager,
+        config: ServiceConfig,
+    ) -> Self {
+        Self {
+            store,
+            blobs,
+            pager,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.config
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    d.as_millis() as i64
+}
+
+/// Page size: the given one or the operation's default.
+pub(crate) fn page_size(max_results: Option<u32>, default: u32) -> u32 {
+    max_results.unwrap_or(default).clamp(1, 1000)
+}
+
+/// Splits `limit + 1` fetched rows into a page and whether more exist.
+pub(crate) fn split_page<T>(mut rows: Vec<T>, limit: u32) -> (Vec<T>, bool) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    (rows, more)
+}

@@ -1,0 +1,222 @@
+//! The three core operations: DescribePackageVersion, ListPackageVersionAssets, GetPackageVersionAsset.
+//! Their answers by status are the table in `decisions.md` ("Lifecycle, as the three core operations
+//! see it").
+
+use arca_blobstore::{DomainId, Sha256Digest};
+use arca_metadata::{PackageKey, PackageRow, RepositoryRow, VersionRow, VersionStatus};
+use serde::{Deserialize, Serialize};
+
+use crate::coords::{display_name, normalize_version};
+use crate::packages::ns_opt;
+use crate::{
+    page_size, split_page, AssetDownload, AssetList, Caller, License, ResourceType, Service,
+    ServiceError, ServiceResult, VersionDescription, VersionRef,
+};
+
+#[derive(Serialize, Deserialize)]
+struct AssetCursor {
+    after: String,
+}
+
+pub(crate) struct ResolvedVersion {
+    pub repo: RepositoryRow,
+    pub key: PackageKey,
+    #[allow(dead_code)]
+    pub package: PackageRow,
+    pub version: VersionRow,
+}
+
+pub(crate) fn version_not_found(key: &PackageKey, version: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::PackageVersion,
+        version,
+        format!(
+            "Package version not found: {} {} of package {}",
+            key.format,
+            version,
+            display_name(key)
+        ),
+    )
+}
+
+impl Service {
+    pub(crate) async fn resolve_version(
+        &self,
+        caller: &Caller,
+        v: &VersionRef,
+    ) -> ServiceResult<ResolvedVersion> {
+        let (repo, key, package) = self.resolve_package(caller, &v.package).await?;
+        let version_str = normalize_version(key.format, &v.version);
+        let version = self
+            .store
+            .get_version(package.id, &version_str)
+            .await?
+            .ok_or_else(|| version_not_found(&key, &version_str))?;
+        Ok(ResolvedVersion {
+            repo,
+            key,
+            package,
+            version,
+        })
+    }
+
+    pub async fn describe_package_version(
+        &self,
+        caller: &Caller,
+        v: &VersionRef,
+    ) -> ServiceResult<VersionDescription> {
+        let r = self.resolve_version(caller, v).await?;
+        let m = &r.version.metadata;
+        let licenses = m
+            .licenses_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Vec<StoredLicense>>(j).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| License {
+                name: l.name,
+                url: l.url,
+            })
+            .collect();
+        Ok(VersionDescription {
+            format: r.key.format,
+            namespace: ns_opt(&r.key.namespace),
+            package_name: r.key.name.clone(),
+            display_name: m.display_name.clone().unwrap_or_else(|| r.key.name.clone()),
+            version: r.version.version.clone(),
+            summary: m.summary.clone(),
+            home_page: m.home_page.clone(),
+            source_code_repository: m.source_code_repository.clone(),
+            published_ms: r.version.published_ms,
+            licenses,
+            revision: r.version.revision.clone(),
+            status: r.version.status,
+            origin: r.version.origin.clone(),
+        })
+    }
+
+    pub async fn list_package_version_assets(
+        &self,
+        caller: &Caller,
+        v: &VersionRef,
+        max_results: Option<u32>,
+        next_token: Option<&str>,
+    ) -> ServiceResult<AssetList> {
+        const OP: &str = "ListPackageVersionAssets";
+        let r = self.resolve_version(caller, v).await?;
+        let scope = r.version.id.to_string();
+        let after = match next_token {
+            Some(t) => Some(self.pager.decode::<AssetCursor>(OP, &scope, t)?.after),
+            None => None,
+        };
+        let limit = page_size(max_results, 50);
+        let rows = self
+            .store
+            .list_assets(r.version.id, after.as_deref(), limit + 1)
+            .await?;
+        let (assets, more) = split_page(rows, limit);
+        let next_token = match (more, assets.last()) {
+            (true, Some(last)) => Some(self.pager.encode(
+                OP,
+                &scope,
+                &AssetCursor {
+                    after: last.name.clone(),
+                },
+            )),
+            _ => None,
+        };
+        Ok(AssetList {
+            format: r.key.format,
+            namespace: ns_opt(&r.key.namespace),
+            package: r.key.name.clone(),
+            version: r.version.version.clone(),
+            version_revision: r.version.revision.clone(),
+            assets,
+            next_token,
+        })
+    }
+
+    pub async fn get_package_version_asset(
+        &self,
+        caller: &Caller,
+        v: &VersionRef,
+        asset: &str,
+        revision: Option<&str>,
+    ) -> ServiceResult<AssetDownload> {
+        let r = self.resolve_version(caller, v).await?;
+        let version = &r.version;
+        if let Some(rev) = revision {
+            if rev != version.revision {
+                return Err(ServiceError::not_found(
+                    ResourceType::PackageVersion,
+                    &version.version,
+                    format!(
+                        "Package version {} has no revision {rev}; its current revision is {}",
+                        version.version, version.revision
+                    ),
+                ));
+            }
+        }
+        match version.status {
+            VersionStatus::Archived => {
+                return Err(ServiceError::conflict(
+                    ResourceType::PackageVersion,
+                    &version.version,
+                    format!(
+                        "Package version {} is Archived; its assets cannot be downloaded.",
+                        version.version
+                    ),
+                ))
+            }
+            VersionStatus::Disposed => {
+                return Err(ServiceError::not_found(
+                    ResourceType::Asset,
+                    asset,
+                    format!(
+                        "Asset {asset} not found: package version {} is Disposed and its assets were deleted.",
+                        version.version
+                    ),
+                ))
+            }
+            _ => {}
+        }
+        let row = self
+            .store
+            .get_asset(version.id, asset)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::not_found(
+                    ResourceType::Asset,
+                    asset,
+                    format!(
+                        "Asset not found: {asset} in package version {} of {} in repository {}",
+                        version.version,
+                        display_name(&r.key),
+                        r.repo.name
+                    ),
+                )
+            })?;
+        let domain = DomainId::new(r.repo.domain_id.to_string())
+            .map_err(|_| ServiceError::Internal("invalid domain id".into()))?;
+        let sha = Sha256Digest::parse(&row.sha256)
+            .map_err(|_| ServiceError::Internal(format!("stored digest is invalid: {}", row.sha256)))?;
+        let body = self.blobs.get(&domain, &sha).await.map_err(|e| {
+            ServiceError::Internal(format!(
+                "blob for asset {asset} ({}) unreadable: {e}",
+                row.sha256
+            ))
+        })?;
+        Ok(AssetDownload {
+            asset: row,
+            version: version.version.clone(),
+            revision: version.revision.clone(),
+            body,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct StoredLicense {
+    name: Option<String>,
+    url: Option<String>,
+}

@@ -1,0 +1,91 @@
+//! `arca`: a self-hosted package repository that speaks the AWS CodeArtifact API.
+
+use anyhow::Context;
+use arca::{Config, ServeArgs};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "arca", version, about = "A self-hosted package repository speaking the AWS CodeArtifact API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = Config::resolve(args)?;
+            init_logging(config.log_json);
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?
+                .block_on(serve(config))
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = arca::build(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let c = &app.credentials;
+    println!("Arca is listening on http://{addr}");
+    println!("Data directory: {}", config.data_dir.display());
+    if app.generated_credentials {
+        println!("Generated root credentials (kept in {}):", config.data_dir.join("credentials.toml").display());
+    } else {
+        println!("Root credentials:");
+    }
+    println!("  export AWS_ACCESS_KEY_ID={}", c.access_key_id);
+    println!("  export AWS_SECRET_ACCESS_KEY={}", c.secret_access_key);
+    println!("  export AWS_DEFAULT_REGION={}", config.region);
+    println!("  # account id {}; then: aws --endpoint-url http://{addr} codeartifact list-domains", c.account_id);
+    tracing::info!(%addr, "listening");
+    arca::run(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,18 @@
+//! Integration tests: the real server on port 0, driven by the official `aws-sdk-codeartifact`
+//! client (and a raw, self-signed HTTP client where the SDK would refuse to send a request).
+//!
+//! One module per area of the API; every test starts its own server with its own data directory.
+
+mod common;
+
+mod auth;
+mod domains;
+mod large_asset;
+mod lifecycle;
+mod package_versions;
+mod packages;
+mod paging;
+mod publish;
+mod repositories;
+mod tags;
+mod validation;
