@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 
 use crate::{
-    AssetRow, CopyWrite, DomainRow, DomainStats, NewDomain, NewRepository, PackageFilter, PackageKey,
-    PackageRow, PublishWrite, RepositoryFilter, RepositoryRow, StoreResult, VersionChange,
-    VersionFilter, VersionOrder, VersionRow,
+    AssetRow, CopyWrite, DomainRow, DomainStats, NewDomain, NewRepository, PackageFilter,
+    PackageKey, PackageRow, PublishWrite, RepositoryFilter, RepositoryRow, StoreResult,
+    VersionChange, VersionFilter, VersionOrder, VersionRow,
 };
 
 #[async_trait]
@@ -29,8 +29,11 @@ pub trait DomainStore: Send + Sync {
 pub trait RepositoryStore: Send + Sync {
     /// Fails with `AlreadyExists` when the name is taken in the domain.
     async fn create_repository(&self, new: &NewRepository) -> StoreResult<RepositoryRow>;
-    async fn get_repository(&self, domain_id: i64, name: &str)
-        -> StoreResult<Option<RepositoryRow>>;
+    async fn get_repository(
+        &self,
+        domain_id: i64,
+        name: &str,
+    ) -> StoreResult<Option<RepositoryRow>>;
     /// `None` leaves a field unchanged.
     async fn update_repository(
         &self,
@@ -53,8 +56,11 @@ pub trait RepositoryStore: Send + Sync {
 
 #[async_trait]
 pub trait PackageStore: Send + Sync {
-    async fn get_package(&self, repository_id: i64, key: &PackageKey)
-        -> StoreResult<Option<PackageRow>>;
+    async fn get_package(
+        &self,
+        repository_id: i64,
+        key: &PackageKey,
+    ) -> StoreResult<Option<PackageRow>>;
     /// Ordered by (format, namespace, name).
     async fn list_packages(
         &self,

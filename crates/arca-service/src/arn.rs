@@ -76,7 +76,9 @@ mod tests {
         assert!(parse("arn:aws:s3:::bucket").is_none());
         assert!(parse("nonsense").is_none());
         assert_eq!(
-            parse("arn:aws:codeartifact:r:a:package-group/d/x").unwrap().resource,
+            parse("arn:aws:codeartifact:r:a:package-group/d/x")
+                .unwrap()
+                .resource,
             ArnResource::Other
         );
     }

@@ -17,11 +17,9 @@ pub fn package_key(
                 "A namespace is required for packages of format {format}."
             )))
         }
-        (NamespaceRule::Forbidden, Some(ns)) => {
-            return Err(ServiceError::validation(format!(
-                "Packages of format {format} do not have a namespace, but namespace '{ns}' was given."
-            )))
-        }
+        (NamespaceRule::Forbidden, Some(ns)) => return Err(ServiceError::validation(format!(
+            "Packages of format {format} do not have a namespace, but namespace '{ns}' was given."
+        ))),
         (_, ns) => ns.unwrap_or(""),
     };
     let (namespace, name) = match format {
@@ -151,8 +149,9 @@ pub fn display_name(key: &PackageKey) -> String {
 /// Generic asset names (`codeartifact-behavior.md` §4): Unicode letters and numbers, the specials
 /// ``~!@^&()-`_+[]{};,.``, single inner spaces; never `.` or `..`.
 pub fn check_generic_asset_name(name: &str) -> Result<(), ServiceError> {
-    let allowed = |c: char| c.is_alphanumeric() && is_letter_or_number_category(c)
-        || "~!@^&()-`_+[]{};,.".contains(c);
+    let allowed = |c: char| {
+        c.is_alphanumeric() && is_letter_or_number_category(c) || "~!@^&()-`_+[]{};,.".contains(c)
+    };
     let ok = name != "."
         && name != ".."
         && !name.is_empty()
@@ -217,10 +216,20 @@ mod tests {
 
     #[test]
     fn generic_asset_names() {
-        for ok in ["a.txt", "widget-1.2.tar.gz", "a b", "ünïcødé", "日本語.bin", "~!@^&()-`_+[]{};,."] {
+        for ok in [
+            "a.txt",
+            "widget-1.2.tar.gz",
+            "a b",
+            "ünïcødé",
+            "日本語.bin",
+            "~!@^&()-`_+[]{};,.",
+        ] {
             assert!(check_generic_asset_name(ok).is_ok(), "{ok}");
         }
-        for bad in [".", "..", " a", "a ", "a  b", "a/b", "a\\b", "a#b", "a\tb", "x²", "a%b", "a*b", "a?b", ""] {
+        for bad in [
+            ".", "..", " a", "a ", "a  b", "a/b", "a\\b", "a#b", "a\tb", "x²", "a%b", "a*b", "a?b",
+            "",
+        ] {
             assert!(check_generic_asset_name(bad).is_err(), "{bad}");
         }
     }

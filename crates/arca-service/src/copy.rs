@@ -51,7 +51,11 @@ impl Service {
                 "The source and destination repositories must be different.",
             ));
         }
-        let key = package_key(req.source.format, req.source.namespace.as_deref(), &req.source.package)?;
+        let key = package_key(
+            req.source.format,
+            req.source.namespace.as_deref(),
+            &req.source.package,
+        )?;
         let dest_ref = RepoRef {
             domain: req.source.repo.domain.clone(),
             repository: req.destination_repository.clone(),
@@ -69,7 +73,10 @@ impl Service {
                 let Some(src) = self.store.get_version(src_pkg.id, name).await? else {
                     outcome.failed.insert(
                         name.clone(),
-                        failure(VersionErrorCode::NotFound, format!("Could not find version {name}")),
+                        failure(
+                            VersionErrorCode::NotFound,
+                            format!("Could not find version {name}"),
+                        ),
                     );
                     continue;
                 };
@@ -77,7 +84,10 @@ impl Service {
                     outcome.failed.insert(name.clone(), f);
                     continue;
                 }
-                if matches!(src.status, VersionStatus::Disposed | VersionStatus::Unfinished) {
+                if matches!(
+                    src.status,
+                    VersionStatus::Disposed | VersionStatus::Unfinished
+                ) {
                     outcome.failed.insert(
                         name.clone(),
                         failure(
@@ -135,9 +145,14 @@ impl Service {
             }
             if !outcome.failed.is_empty() {
                 let failed = std::mem::take(&mut outcome.failed);
-                let rest: Vec<String> =
-                    names.iter().filter(|n| !identical.contains(n)).cloned().collect();
-                return Ok(skip_rest(&rest, failed, |v| format!("Version {v} was skipped")));
+                let rest: Vec<String> = names
+                    .iter()
+                    .filter(|n| !identical.contains(n))
+                    .cloned()
+                    .collect();
+                return Ok(skip_rest(&rest, failed, |v| {
+                    format!("Version {v} was skipped")
+                }));
             }
             if writes.is_empty() {
                 return Ok(outcome);

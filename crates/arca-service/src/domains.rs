@@ -109,7 +109,11 @@ impl Service {
         const OP: &str = "ListDomains";
         let limit = page_size(max_results, 50);
         let after = match next_token {
-            Some(t) => Some(self.pager.decode::<DomainCursor>(OP, &caller.account, t)?.after),
+            Some(t) => Some(
+                self.pager
+                    .decode::<DomainCursor>(OP, &caller.account, t)?
+                    .after,
+            ),
             None => None,
         };
         let rows = self

@@ -32,11 +32,11 @@ use arca_blobstore::BlobStore;
 use arca_metadata::MetadataStore;
 
 pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
-pub use error::{ResourceType, ServiceError, ServiceResult};
-pub use paging::{Page, Pager};
 pub use copy::CopyRequest;
+pub use error::{ResourceType, ServiceError, ServiceResult};
 pub use lifecycle::VersionSelection;
 pub use packages::{PackageListing, VersionListing};
+pub use paging::{Page, Pager};
 pub use publish::PublishRequest;
 pub use repositories::RepositoryListing;
 pub use types::*;
@@ -85,7 +85,9 @@ pub struct Service {
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Service")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 

@@ -130,7 +130,8 @@ impl Service {
                 "targetStatus {target} is not allowed: use Published, Unlisted or Archived (Disposed through DisposePackageVersions, Deleted through DeletePackageVersions)."
             )));
         }
-        self.run_batch(caller, p, sel, BatchKind::SetStatus(target)).await
+        self.run_batch(caller, p, sel, BatchKind::SetStatus(target))
+            .await
     }
 
     pub async fn dispose_package_versions(
@@ -192,7 +193,10 @@ impl Service {
             let Some(v) = self.store.get_version(package.id, name).await? else {
                 outcome.failed.insert(
                     name.clone(),
-                    failure(VersionErrorCode::NotFound, format!("Could not find version {name}")),
+                    failure(
+                        VersionErrorCode::NotFound,
+                        format!("Could not find version {name}"),
+                    ),
                 );
                 continue;
             };
@@ -230,7 +234,10 @@ impl Service {
         }
         if !outcome.failed.is_empty() {
             let failed = std::mem::take(&mut outcome.failed);
-            return Ok((Vec::new(), skip_rest(names, failed, |v| format!("version {v} is skipped"))));
+            return Ok((
+                Vec::new(),
+                skip_rest(names, failed, |v| format!("version {v} is skipped")),
+            ));
         }
         Ok((changes, outcome))
     }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::coords::{check_namespace_filter, package_key};
 use crate::{
-    page_size, split_page, Caller, Page, PackageDescription, PackageRef, RepoRef, ResourceType,
+    page_size, split_page, Caller, PackageDescription, PackageRef, Page, RepoRef, ResourceType,
     Service, ServiceError, ServiceResult, VersionList, VersionSummary,
 };
 
@@ -68,19 +68,23 @@ impl Service {
     ) -> ServiceResult<(RepositoryRow, PackageKey, PackageRow)> {
         let key = package_key(p.format, p.namespace.as_deref(), &p.package)?;
         let (_, repo) = self.resolve_repo(caller, &p.repo).await?;
-        let row = self.store.get_package(repo.id, &key).await?.ok_or_else(|| {
-            ServiceError::not_found(
-                ResourceType::Package,
-                &key.name,
-                format!(
+        let row =
+            self.store
+                .get_package(repo.id, &key)
+                .await?
+                .ok_or_else(|| {
+                    ServiceError::not_found(
+                        ResourceType::Package,
+                        &key.name,
+                        format!(
                     "Package not found in repository {}: format {}, namespace {}, package {}",
                     repo.name,
                     key.format,
                     if key.namespace.is_empty() { "(none)" } else { &key.namespace },
                     key.name
                 ),
-            )
-        })?;
+                    )
+                })?;
         Ok((repo, key, row))
     }
 
@@ -129,7 +133,12 @@ impl Service {
         };
         // Prefix filters follow the format's normalization (e.g. PyPI names are stored normalized).
         let (namespace_prefix, name_prefix) = match listing.format {
-            Some(PackageFormat::Pypi) => (None, listing.package_prefix.map(|p| crate::coords::pep503_normalize(&p))),
+            Some(PackageFormat::Pypi) => (
+                None,
+                listing
+                    .package_prefix
+                    .map(|p| crate::coords::pep503_normalize(&p)),
+            ),
             Some(PackageFormat::Nuget) => (None, listing.package_prefix.map(|p| p.to_lowercase())),
             Some(PackageFormat::Swift) => (
                 listing.namespace.map(|n| n.to_lowercase()),
@@ -145,7 +154,10 @@ impl Service {
             upstream: listing.upstream,
             after,
         };
-        let rows = self.store.list_packages(repo.id, &filter, limit + 1).await?;
+        let rows = self
+            .store
+            .list_packages(repo.id, &filter, limit + 1)
+            .await?;
         let (rows, more) = split_page(rows, limit);
         let next_token = match (more, rows.last()) {
             (true, Some(last)) => Some(self.pager.encode(

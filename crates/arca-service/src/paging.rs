@@ -42,7 +42,11 @@ impl Pager {
     pub fn encode<C: Serialize>(&self, op: &str, scope: &str, cursor: &C) -> String {
         let payload = serde_json::to_vec(cursor).expect("cursors serialize");
         let mac = self.mac(op, scope, &payload);
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(mac))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(mac)
+        )
     }
 
     pub fn decode<C: DeserializeOwned>(
@@ -51,7 +55,9 @@ impl Pager {
         scope: &str,
         token: &str,
     ) -> Result<C, ServiceError> {
-        let invalid = || ServiceError::validation(format!("Invalid pagination token: '{}'.", truncate(token)));
+        let invalid = || {
+            ServiceError::validation(format!("Invalid pagination token: '{}'.", truncate(token)))
+        };
         let (p, m) = token.split_once('.').ok_or_else(invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| invalid())?;
         let mac = URL_SAFE_NO_PAD.decode(m).map_err(|_| invalid())?;
@@ -88,13 +94,25 @@ mod tests {
         let t = p.encode("ListDomains", "acct", &("b".to_string(), 3));
         let c: (String, i32) = p.decode("ListDomains", "acct", &t).unwrap();
         assert_eq!(c, ("b".to_string(), 3));
-        assert!(p.decode::<(String, i32)>("ListPackages", "acct", &t).is_err());
-        assert!(p.decode::<(String, i32)>("ListDomains", "other", &t).is_err());
-        assert!(Pager::new(b"other").decode::<(String, i32)>("ListDomains", "acct", &t).is_err());
+        assert!(p
+            .decode::<(String, i32)>("ListPackages", "acct", &t)
+            .is_err());
+        assert!(p
+            .decode::<(String, i32)>("ListDomains", "other", &t)
+            .is_err());
+        assert!(Pager::new(b"other")
+            .decode::<(String, i32)>("ListDomains", "acct", &t)
+            .is_err());
         let mut bad = t.clone();
         bad.insert(0, 'A');
-        assert!(p.decode::<(String, i32)>("ListDomains", "acct", &bad).is_err());
-        assert!(p.decode::<(String, i32)>("ListDomains", "acct", "garbage").is_err());
-        assert!(p.decode::<(String, i32)>("ListDomains", "acct", "").is_err());
+        assert!(p
+            .decode::<(String, i32)>("ListDomains", "acct", &bad)
+            .is_err());
+        assert!(p
+            .decode::<(String, i32)>("ListDomains", "acct", "garbage")
+            .is_err());
+        assert!(p
+            .decode::<(String, i32)>("ListDomains", "acct", "")
+            .is_err());
     }
 }

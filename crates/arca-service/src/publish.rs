@@ -105,7 +105,10 @@ impl Service {
                 Decision::Done(outcome) => return Ok(outcome),
                 Decision::Write(write) => match self.store.apply_publish(&write).await {
                     Ok(row) => {
-                        let asset = write.asset.clone().unwrap_or_else(|| asset_row(&req.asset_name, &info));
+                        let asset = write
+                            .asset
+                            .clone()
+                            .unwrap_or_else(|| asset_row(&req.asset_name, &info));
                         return Ok(outcome(&key, &row, asset));
                     }
                     Err(StoreError::PreconditionFailed) => continue,

@@ -51,7 +51,12 @@ impl Service {
     }
 
     pub(crate) fn repo_arn(&self, r: &RepositoryRow) -> String {
-        arn::repository(&self.config.region, &r.domain_owner, &r.domain_name, &r.name)
+        arn::repository(
+            &self.config.region,
+            &r.domain_owner,
+            &r.domain_name,
+            &r.name,
+        )
     }
 
     fn describe_repo(&self, r: &RepositoryRow) -> RepositoryDescription {
@@ -80,7 +85,10 @@ impl Service {
             return Err(ServiceError::quota(
                 ResourceType::Repository,
                 repo_name,
-                format!("A repository can have at most {max} upstream repositories; {} were given.", upstreams.len()),
+                format!(
+                    "A repository can have at most {max} upstream repositories; {} were given.",
+                    upstreams.len()
+                ),
             ));
         }
         let mut seen = HashSet::new();
@@ -110,7 +118,8 @@ impl Service {
     ) -> ServiceResult<RepositoryDescription> {
         let domain = self.resolve_domain(caller, &r.domain).await?;
         self.check_tag_count(&tags, &r.repository)?;
-        self.check_upstreams(&domain, &r.repository, &upstreams).await?;
+        self.check_upstreams(&domain, &r.repository, &upstreams)
+            .await?;
         let new = NewRepository {
             domain_id: domain.id,
             name: r.repository.clone(),
@@ -118,7 +127,12 @@ impl Service {
             description,
             created_ms: now_ms(),
             upstreams,
-            arn: arn::repository(&self.config.region, &domain.owner, &domain.name, &r.repository),
+            arn: arn::repository(
+                &self.config.region,
+                &domain.owner,
+                &domain.name,
+                &r.repository,
+            ),
             tags,
         };
         match self.store.create_repository(&new).await {
@@ -179,7 +193,11 @@ impl Service {
         let (op, scope, domain_id) = match domain {
             Some(d) => {
                 let row = self.resolve_domain(caller, d).await?;
-                ("ListRepositoriesInDomain", format!("{}", row.id), Some(row.id))
+                (
+                    "ListRepositoriesInDomain",
+                    format!("{}", row.id),
+                    Some(row.id),
+                )
             }
             None => ("ListRepositories", caller.account.clone(), None),
         };

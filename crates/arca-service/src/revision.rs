@@ -58,7 +58,11 @@ mod tests {
         let r1 = compute(&[asset("a", "1"), asset("b", "2")], &m);
         assert_eq!(r1.len(), 44);
         assert!(r1.ends_with('='));
-        assert_eq!(r1, compute(&[asset("b", "2"), asset("a", "1")], &m), "order-independent");
+        assert_eq!(
+            r1,
+            compute(&[asset("b", "2"), asset("a", "1")], &m),
+            "order-independent"
+        );
         assert_ne!(r1, compute(&[asset("a", "1"), asset("b", "3")], &m));
         assert_ne!(r1, compute(&[asset("a", "1")], &m));
         let m2 = VersionMetadata {

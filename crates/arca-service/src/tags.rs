@@ -8,7 +8,8 @@ use crate::{Caller, DomainRef, RepoRef, ResourceType, Service, ServiceError, Ser
 impl Service {
     pub(crate) fn check_tag_count(&self, tags: &[(String, String)], id: &str) -> ServiceResult<()> {
         let max = self.config.limits.max_tags;
-        let distinct: std::collections::HashSet<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
+        let distinct: std::collections::HashSet<&str> =
+            tags.iter().map(|(k, _)| k.as_str()).collect();
         if distinct.len() > max {
             return Err(ServiceError::quota(
                 ResourceType::Domain,
@@ -29,9 +30,8 @@ impl Service {
                 format!("Resource not found: {resource_arn}"),
             )
         };
-        let parsed = arn::parse(resource_arn).ok_or_else(|| {
-            ServiceError::validation(format!("Invalid ARN: '{resource_arn}'"))
-        })?;
+        let parsed = arn::parse(resource_arn)
+            .ok_or_else(|| ServiceError::validation(format!("Invalid ARN: '{resource_arn}'")))?;
         if parsed.region != self.config.region || parsed.account != caller.account {
             return Err(not_found());
         }
@@ -52,7 +52,10 @@ impl Service {
                     },
                     repository: name,
                 };
-                let (_, repo) = self.resolve_repo(caller, &r).await.map_err(|_| not_found())?;
+                let (_, repo) = self
+                    .resolve_repo(caller, &r)
+                    .await
+                    .map_err(|_| not_found())?;
                 Ok(self.repo_arn(&repo))
             }
             ArnResource::Other => Err(not_found()),

@@ -198,8 +198,9 @@ impl Service {
             })?;
         let domain = DomainId::new(r.repo.domain_id.to_string())
             .map_err(|_| ServiceError::Internal("invalid domain id".into()))?;
-        let sha = Sha256Digest::parse(&row.sha256)
-            .map_err(|_| ServiceError::Internal(format!("stored digest is invalid: {}", row.sha256)))?;
+        let sha = Sha256Digest::parse(&row.sha256).map_err(|_| {
+            ServiceError::Internal(format!("stored digest is invalid: {}", row.sha256))
+        })?;
         let body = self.blobs.get(&domain, &sha).await.map_err(|e| {
             ServiceError::Internal(format!(
                 "blob for asset {asset} ({}) unreadable: {e}",

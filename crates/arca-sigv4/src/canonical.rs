@@ -40,7 +40,7 @@ const AWS_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Same, but keeps `/` (used for the path, which is encoded as a whole).
-const AWS_PATH_ENCODE_SET: &AsciiSet = &AWS_ENCODE_SET.remove(b'/').remove(b'%');
+const AWS_PATH_ENCODE_SET: &AsciiSet = &AWS_ENCODE_SET.remove(b'/');
 
 /// Canonical URI for a raw request path (see the module documentation).
 pub fn canonical_uri(raw_path: &str) -> String {

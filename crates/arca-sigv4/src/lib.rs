@@ -40,30 +40,30 @@
 //! # Choosing `payload_hash`
 //!
 //! The last line of the canonical request is a payload hash that the *client* chose, and
-//! the server cannot always tell which one. What the reference signers do (for
-//! non-S3 services such as CodeArtifact):
+//! the server cannot always tell which one. What the reference signers do for non-S3
+//! services such as CodeArtifact (checked in the tests against both signers):
 //!
-//! * **botocore** (`botocore/auth.py`, `SigV4Auth.canonical_request`): if the request has
-//!   an `X-Amz-Content-SHA256` header, its value is used *verbatim* as the payload hash;
-//!   otherwise `sha256(body)` (empty body: the hash of the empty string), or
-//!   `UNSIGNED-PAYLOAD` when payload signing is disabled for an operation over HTTPS, in
-//!   which case botocore also sends `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`.
-//!   CodeArtifact operations (including `PublishPackageVersion`) do not disable payload
-//!   signing, so botocore sends `sha256(body)` and no such header.
+//! * **botocore / AWS CLI** (`botocore/auth.py`, `SigV4Auth.canonical_request`): if the
+//!   request has an `X-Amz-Content-SHA256` header, its value is used *verbatim* as the
+//!   payload hash; otherwise `sha256(body)` (empty body: [`EMPTY_PAYLOAD_SHA256`]).
+//!   (`UNSIGNED-PAYLOAD` only for operations that disable payload signing over HTTPS, in
+//!   which case botocore also sends the header; no CodeArtifact operation does.)
+//!   `PublishPackageVersion` always sends `x-amz-content-sha256` — it is the operation's
+//!   `assetSHA256` parameter — so botocore signs the hash the *user claimed*, whether or
+//!   not the body matches it.
 //! * **Rust SDK** (`aws-runtime` `auth/sigv4.rs` + `aws-sigv4` `canonical_request.rs`):
-//!   CodeArtifact operations use `content_sha256_header = false`, so no
-//!   `x-amz-content-sha256` header is sent and a pre-existing one is *not* used for the
-//!   payload hash (it is just an ordinary signed header). The payload hash is
+//!   CodeArtifact operations use `content_sha256_header = false`, so a
+//!   `x-amz-content-sha256` header (again: `PublishPackageVersion`'s `assetSHA256`) is just
+//!   an ordinary signed header and is *not* used as the payload hash. The payload hash is
 //!   `sha256(body)` when the body is in memory, and `UNSIGNED-PAYLOAD` when it is a
-//!   streaming body (e.g. `PublishPackageVersion` with `ByteStream::from_path`) — without
-//!   any header announcing it.
+//!   streaming body (e.g. `ByteStream::from_path`) — with nothing in the request saying so.
 //!
-//! A server compatible with both therefore: uses the `x-amz-content-sha256` value when
-//! present (and, if it is a hex digest, must check that the body really hashes to it,
-//! otherwise the body is unauthenticated); otherwise tries `sha256_hex(body)`, and on
-//! [`SigV4Error::SignatureMismatch`] may retry with [`UNSIGNED_PAYLOAD`] if it is willing to
-//! accept unsigned bodies (AWS does for streaming uploads). Each attempt is one canonical
-//! request and five HMACs.
+//! A server compatible with both tries, in order, until one gives something other than
+//! [`SigV4Error::SignatureMismatch`]: the `x-amz-content-sha256` value if present;
+//! `sha256_hex(body)` if different; and [`UNSIGNED_PAYLOAD`] if it accepts unsigned bodies
+//! (AWS does, over TLS). If the hash that verified is the header's value, the server must
+//! still check that the body hashes to it, otherwise the body is not authenticated. Each
+//! attempt costs one canonical request and five HMACs.
 
 pub mod canonical;
 mod error;
@@ -79,8 +79,8 @@ use time::OffsetDateTime;
 
 pub use error::SigV4Error;
 pub use parse::{
-    authorization_from_headers, format_amz_date, parse_amz_date, parse_authorization,
-    format_http_date, parse_http_date, Authorization, ALGORITHM, SCOPE_TERMINATOR,
+    authorization_from_headers, format_amz_date, format_http_date, parse_amz_date,
+    parse_authorization, parse_http_date, Authorization, ALGORITHM, SCOPE_TERMINATOR,
 };
 
 /// Payload hash placeholder for requests whose body is not signed.
@@ -144,13 +144,8 @@ pub fn verify(
         });
     }
 
-    let canonical_request = canonical::canonical_request(
-        method,
-        uri,
-        headers,
-        &auth.signed_headers,
-        payload_hash,
-    )?;
+    let canonical_request =
+        canonical::canonical_request(method, uri, headers, &auth.signed_headers, payload_hash)?;
     let string_to_sign =
         canonical::string_to_sign(&amz_date, &auth.credential_scope(), &canonical_request);
     let key = signing::signing_key(
@@ -197,7 +192,10 @@ pub fn sign(
     if headers.contains_key(DATE) && !headers.contains_key(&x_amz_date) {
         // Like botocore: a request that carries `Date` is dated by it.
         let date = parse::format_http_date(time);
-        headers.insert(DATE, HeaderValue::from_str(&date).unwrap_or(HeaderValue::from_static("")));
+        headers.insert(
+            DATE,
+            HeaderValue::from_str(&date).unwrap_or(HeaderValue::from_static("")),
+        );
     } else {
         headers.insert(
             x_amz_date,
@@ -257,11 +255,24 @@ mod tests {
 
     #[test]
     fn host_from_uri_drops_default_ports_and_userinfo() {
-        let host = |u: &str| host_from_uri(&u.parse().unwrap()).map(|h| h.to_str().unwrap().to_owned());
-        assert_eq!(host("https://example.com:443/x").as_deref(), Some("example.com"));
-        assert_eq!(host("http://example.com:80/x").as_deref(), Some("example.com"));
-        assert_eq!(host("http://example.com:8080/x").as_deref(), Some("example.com:8080"));
-        assert_eq!(host("https://u:p@example.com/x").as_deref(), Some("example.com"));
+        let host =
+            |u: &str| host_from_uri(&u.parse().unwrap()).map(|h| h.to_str().unwrap().to_owned());
+        assert_eq!(
+            host("https://example.com:443/x").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            host("http://example.com:80/x").as_deref(),
+            Some("example.com")
+        );
+        assert_eq!(
+            host("http://example.com:8080/x").as_deref(),
+            Some("example.com:8080")
+        );
+        assert_eq!(
+            host("https://u:p@example.com/x").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(host("/x"), None);
     }
 }

@@ -65,7 +65,9 @@ pub fn authorization_from_headers(headers: &HeaderMap) -> Result<Authorization, 
         ));
     }
     let value = value.to_str().map_err(|_| {
-        SigV4Error::malformed("Authorization header contains characters that are not printable ASCII.")
+        SigV4Error::malformed(
+            "Authorization header contains characters that are not printable ASCII.",
+        )
     })?;
     parse_authorization(value)
 }
@@ -130,7 +132,9 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SigV4Error> {
             if !missing.is_empty() {
                 missing.push(' ');
             }
-            missing.push_str(&format!("Authorization header requires '{name}' parameter."));
+            missing.push_str(&format!(
+                "Authorization header requires '{name}' parameter."
+            ));
         }
     }
     let (Some(credential), Some(signed_headers), Some(signature)) =
@@ -227,8 +231,20 @@ fn is_lowercase_token_byte(b: u8) -> bool {
         || b.is_ascii_digit()
         || matches!(
             b,
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-                | b'`' | b'|' | b'~'
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
         )
 }
 
@@ -439,8 +455,11 @@ mod tests {
         };
         let ok_cred = "K/20261121/us-east-1/codeartifact/aws4_request";
         assert!(malformed(&base("K/20261121/us-east-1/codeartifact", "host")).contains("form"));
-        assert!(malformed(&base("K/20261121/us-east-1/codeartifact/aws4_request/x", "host"))
-            .contains("form"));
+        assert!(malformed(&base(
+            "K/20261121/us-east-1/codeartifact/aws4_request/x",
+            "host"
+        ))
+        .contains("form"));
         assert!(malformed(&base("/20261121/r/s/aws4_request", "host")).contains("access key"));
         assert!(malformed(&base("K/20261341/r/s/aws4_request", "host")).contains("date"));
         assert!(malformed(&base("K/2026112/r/s/aws4_request", "host")).contains("date"));
@@ -454,7 +473,10 @@ mod tests {
         assert!(malformed(&base(ok_cred, "host;;x-amz-date")).contains("invalid header name"));
         assert!(malformed(&base(ok_cred, "host; x-amz-date")).contains("invalid header name"));
         assert!(malformed(&format!("{} , Foo=bar", base(ok_cred, "host"))).contains("Unknown"));
-        assert!(malformed(&format!("{}, Signature=01", base(ok_cred, "host"))).contains("more than once"));
+        assert!(
+            malformed(&format!("{}, Signature=01", base(ok_cred, "host")))
+                .contains("more than once")
+        );
         assert!(malformed(&format!("{}, garbage", base(ok_cred, "host"))).contains("equal-sign"));
     }
 

@@ -16,7 +16,12 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// `kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")`.
-pub fn signing_key(secret_access_key: &str, scope_date: &str, region: &str, service: &str) -> [u8; 32] {
+pub fn signing_key(
+    secret_access_key: &str,
+    scope_date: &str,
+    region: &str,
+    service: &str,
+) -> [u8; 32] {
     let k_secret = format!("AWS4{secret_access_key}");
     let k_date = hmac_sha256(k_secret.as_bytes(), scope_date.as_bytes());
     let k_region = hmac_sha256(&k_date, region.as_bytes());

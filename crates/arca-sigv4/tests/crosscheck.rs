@@ -2,7 +2,9 @@
 
 mod common;
 
-use arca_sigv4::{authorization_from_headers, sha256_hex, SigV4Error, UNSIGNED_PAYLOAD, EMPTY_PAYLOAD_SHA256};
+use arca_sigv4::{
+    authorization_from_headers, sha256_hex, SigV4Error, EMPTY_PAYLOAD_SHA256, UNSIGNED_PAYLOAD,
+};
 use common::*;
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION};
 
@@ -29,7 +31,11 @@ fn get_request() -> Received {
 }
 
 fn expect_mismatch(result: Result<(), SigV4Error>, what: &str) {
-    assert_eq!(result, Err(SigV4Error::SignatureMismatch), "tampered {what}");
+    assert_eq!(
+        result,
+        Err(SigV4Error::SignatureMismatch),
+        "tampered {what}"
+    );
 }
 
 fn flip_last_char(s: &str) -> String {
@@ -55,12 +61,24 @@ fn tampering_with_a_get_is_detected() {
     let req = get_request();
     let now = signing_time();
 
-    expect_mismatch(check_with(&req, &flip_last_char(SECRET), EMPTY_PAYLOAD_SHA256, now), "secret");
-    expect_mismatch(check(&req, &flip_last_char(EMPTY_PAYLOAD_SHA256), now), "payload hash");
-    expect_mismatch(check(&req, UNSIGNED_PAYLOAD, now), "payload hash (unsigned)");
+    expect_mismatch(
+        check_with(&req, &flip_last_char(SECRET), EMPTY_PAYLOAD_SHA256, now),
+        "secret",
+    );
+    expect_mismatch(
+        check(&req, &flip_last_char(EMPTY_PAYLOAD_SHA256), now),
+        "payload hash",
+    );
+    expect_mismatch(
+        check(&req, UNSIGNED_PAYLOAD, now),
+        "payload hash (unsigned)",
+    );
 
     let mut r = req.clone();
-    r.uri = QUERY_PATH.replace("repository=my%20repo", "repository=my%20repp").parse().unwrap();
+    r.uri = QUERY_PATH
+        .replace("repository=my%20repo", "repository=my%20repp")
+        .parse()
+        .unwrap();
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "query value");
 
     let mut r = req.clone();
@@ -72,11 +90,17 @@ fn tampering_with_a_get_is_detected() {
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "query (added key)");
 
     let mut r = req.clone();
-    r.uri = QUERY_PATH.replace("1.0.0%2Bbuild", "1.0.1%2Bbuild").parse().unwrap();
+    r.uri = QUERY_PATH
+        .replace("1.0.0%2Bbuild", "1.0.1%2Bbuild")
+        .parse()
+        .unwrap();
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "path");
 
     let mut r = req.clone();
-    r.uri = QUERY_PATH.replace("%40scope%2Fname", "%40scope/name").parse().unwrap();
+    r.uri = QUERY_PATH
+        .replace("%40scope%2Fname", "%40scope/name")
+        .parse()
+        .unwrap();
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "path (decoded slash)");
 
     let mut r = req.clone();
@@ -84,34 +108,41 @@ fn tampering_with_a_get_is_detected() {
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "method");
 
     let mut r = req.clone();
-    r.headers.insert("x-custom", HeaderValue::from_static("spaced out valuf"));
+    r.headers
+        .insert("x-custom", HeaderValue::from_static("spaced out valuf"));
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "signed header value");
 
     let mut r = req.clone();
-    r.headers.append("x-multi", HeaderValue::from_static("three"));
-    expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "repeated signed header");
+    r.headers
+        .append("x-multi", HeaderValue::from_static("three"));
+    expect_mismatch(
+        check(&r, EMPTY_PAYLOAD_SHA256, now),
+        "repeated signed header",
+    );
 
     let mut r = req.clone();
-    r.headers.insert("host", HeaderValue::from_static("evil.example.com"));
+    r.headers
+        .insert("host", HeaderValue::from_static("evil.example.com"));
     expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), "host");
 
     // Tampering with the Authorization header itself.
     let original = req.headers[AUTHORIZATION].to_str().unwrap().to_owned();
     for (what, tampered) in [
         ("signature", flip_last_char(&original)),
-        (
-            "uppercase signature",
-            {
-                let (head, sig) = original.split_once("Signature=").unwrap();
-                format!("{head}Signature={}", sig.to_uppercase())
-            },
-        ),
+        ("uppercase signature", {
+            let (head, sig) = original.split_once("Signature=").unwrap();
+            format!("{head}Signature={}", sig.to_uppercase())
+        }),
         ("region", original.replace("/us-east-1/", "/us-west-2/")),
         ("signed headers", original.replace(";x-multi", "")),
-        ("truncated signature", original[..original.len() - 1].to_owned()),
+        (
+            "truncated signature",
+            original[..original.len() - 1].to_owned(),
+        ),
     ] {
         let mut r = req.clone();
-        r.headers.insert(AUTHORIZATION, HeaderValue::from_str(&tampered).unwrap());
+        r.headers
+            .insert(AUTHORIZATION, HeaderValue::from_str(&tampered).unwrap());
         expect_mismatch(check(&r, EMPTY_PAYLOAD_SHA256, now), what);
     }
 }
@@ -125,11 +156,22 @@ fn access_key_id_only_selects_the_secret() {
     let original = req.headers[AUTHORIZATION].to_str().unwrap().to_owned();
     let mut r = req.clone();
     let swapped = original.replace("AKIDEXAMPLE", "AKIDOTHER");
-    r.headers.insert(AUTHORIZATION, HeaderValue::from_str(&swapped).unwrap());
-    assert_eq!(authorization_from_headers(&r.headers).unwrap().access_key_id, "AKIDOTHER");
+    r.headers
+        .insert(AUTHORIZATION, HeaderValue::from_str(&swapped).unwrap());
+    assert_eq!(
+        authorization_from_headers(&r.headers)
+            .unwrap()
+            .access_key_id,
+        "AKIDOTHER"
+    );
     check(&r, EMPTY_PAYLOAD_SHA256, signing_time()).unwrap();
     expect_mismatch(
-        check_with(&r, "secret-of-AKIDOTHER", EMPTY_PAYLOAD_SHA256, signing_time()),
+        check_with(
+            &r,
+            "secret-of-AKIDOTHER",
+            EMPTY_PAYLOAD_SHA256,
+            signing_time(),
+        ),
         "access key id",
     );
 }
@@ -141,8 +183,12 @@ fn harmless_changes_still_verify() {
 
     // Unsigned headers may be added or changed (proxies do that).
     let mut r = req.clone();
-    r.headers.insert("user-agent", HeaderValue::from_static("something else"));
-    r.headers.insert(HeaderName::from_static("x-forwarded-for"), HeaderValue::from_static("10.0.0.1"));
+    r.headers
+        .insert("user-agent", HeaderValue::from_static("something else"));
+    r.headers.insert(
+        HeaderName::from_static("x-forwarded-for"),
+        HeaderValue::from_static("10.0.0.1"),
+    );
     check(&r, EMPTY_PAYLOAD_SHA256, now).unwrap();
 
     // The canonical query is sorted, so parameter order on the wire does not matter, and
@@ -162,7 +208,10 @@ fn post_with_body_verifies() {
     let req = aws_sign(
         "POST",
         "/v1/repository?domain=my-domain&domain-owner=111122223333&repository=my-repo",
-        &[("content-type", "application/json"), ("content-length", "68")],
+        &[
+            ("content-type", "application/json"),
+            ("content-length", "68"),
+        ],
         Body::Bytes(body),
         signing_time(),
     );
@@ -172,7 +221,10 @@ fn post_with_body_verifies() {
     let mut other = body.to_vec();
     other[5] ^= 1;
     expect_mismatch(check(&req, &sha256_hex(&other), signing_time()), "body");
-    expect_mismatch(check(&req, EMPTY_PAYLOAD_SHA256, signing_time()), "body (empty)");
+    expect_mismatch(
+        check(&req, EMPTY_PAYLOAD_SHA256, signing_time()),
+        "body (empty)",
+    );
 }
 
 #[test]
@@ -185,17 +237,28 @@ fn x_amz_content_sha256_header_is_the_payload_hash() {
         Body::BytesWithHeader(body),
         signing_time(),
     );
-    let header = req.headers["x-amz-content-sha256"].to_str().unwrap().to_owned();
+    let header = req.headers["x-amz-content-sha256"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(header, sha256_hex(body));
     let auth = authorization_from_headers(&req.headers).unwrap();
-    assert!(auth.signed_headers.contains(&"x-amz-content-sha256".to_owned()));
+    assert!(auth
+        .signed_headers
+        .contains(&"x-amz-content-sha256".to_owned()));
     check(&req, &header, signing_time()).unwrap();
-    expect_mismatch(check(&req, &sha256_hex(b"other bytes"), signing_time()), "payload hash");
+    expect_mismatch(
+        check(&req, &sha256_hex(b"other bytes"), signing_time()),
+        "payload hash",
+    );
 
     // Changing the header itself breaks both the header line and the payload line.
     let mut r = req.clone();
     let forged = sha256_hex(b"other bytes");
-    r.headers.insert("x-amz-content-sha256", HeaderValue::from_str(&forged).unwrap());
+    r.headers.insert(
+        "x-amz-content-sha256",
+        HeaderValue::from_str(&forged).unwrap(),
+    );
     expect_mismatch(check(&r, &forged, signing_time()), "x-amz-content-sha256");
 }
 
@@ -212,12 +275,23 @@ fn unsigned_payload_verifies_only_as_unsigned() {
     );
     assert!(!req.headers.contains_key("x-amz-content-sha256"));
     check(&req, UNSIGNED_PAYLOAD, signing_time()).unwrap();
-    expect_mismatch(check(&req, &sha256_hex(b"streamed"), signing_time()), "payload hash");
+    expect_mismatch(
+        check(&req, &sha256_hex(b"streamed"), signing_time()),
+        "payload hash",
+    );
 }
 
 #[test]
 fn wrong_service_is_reported() {
-    let req = aws_sign_with("GET", "/v1/domains", &[], Body::Bytes(b""), signing_time(), SECRET, "s3");
+    let req = aws_sign_with(
+        "GET",
+        "/v1/domains",
+        &[],
+        Body::Bytes(b""),
+        signing_time(),
+        SECRET,
+        "s3",
+    );
     assert_eq!(
         check(&req, EMPTY_PAYLOAD_SHA256, signing_time()),
         Err(SigV4Error::WrongService {
@@ -229,7 +303,13 @@ fn wrong_service_is_reported() {
 
 #[test]
 fn dot_segments_and_double_slashes_are_normalized_like_aws_sigv4() {
-    for path in ["/v1//domains/./x/../y", "/v1/a/b/..", "//", "/v1/%2E%2E/x", "/a/./b/../../c/"] {
+    for path in [
+        "/v1//domains/./x/../y",
+        "/v1/a/b/..",
+        "//",
+        "/v1/%2E%2E/x",
+        "/a/./b/../../c/",
+    ] {
         let req = aws_sign("GET", path, &[], Body::Bytes(b""), signing_time());
         check(&req, EMPTY_PAYLOAD_SHA256, signing_time()).unwrap_or_else(|e| panic!("{path}: {e}"));
     }

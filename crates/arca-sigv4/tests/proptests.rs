@@ -67,7 +67,12 @@ fn params() -> impl Strategy<Value = Vec<(String, String)>> {
 
 fn path_segments() -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(
-        prop_oneof![".{0,10}", Just(".".to_owned()), Just("..".to_owned()), Just(String::new())],
+        prop_oneof![
+            ".{0,10}",
+            Just(".".to_owned()),
+            Just("..".to_owned()),
+            Just(String::new())
+        ],
         0..6,
     )
 }
@@ -75,7 +80,13 @@ fn path_segments() -> impl Strategy<Value = Vec<String>> {
 fn query(params: &[(String, String)], set: &'static AsciiSet) -> String {
     params
         .iter()
-        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, set), utf8_percent_encode(v, set)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, set),
+                utf8_percent_encode(v, set)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
@@ -99,7 +110,13 @@ fn header_value() -> impl Strategy<Value = HeaderValue> {
 }
 
 fn headers() -> impl Strategy<Value = Vec<(String, HeaderValue)>> {
-    prop::collection::vec(("x-[a-z0-9-]{1,8}|content-type|date|x-amz-content-sha256", header_value()), 0..6)
+    prop::collection::vec(
+        (
+            "x-[a-z0-9-]{1,8}|content-type|date|x-amz-content-sha256",
+            header_value(),
+        ),
+        0..6,
+    )
 }
 
 proptest! {
@@ -122,7 +139,7 @@ proptest! {
         separator in prop_oneof![Just(", "), Just(","), Just(" "), Just(",,\t")],
         order in 0usize..3,
     ) {
-        let mut parts = vec![
+        let mut parts = [
             format!("Credential={credential}"),
             format!("SignedHeaders={signed}"),
             format!("Signature={signature}"),

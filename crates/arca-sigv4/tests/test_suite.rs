@@ -114,6 +114,22 @@ fn parse_request(text: &str) -> Parsed {
 }
 
 #[test]
+fn every_shipped_vector_is_exercised() {
+    let mut shipped: Vec<String> =
+        fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().into_string().unwrap())
+            .collect();
+    shipped.sort();
+    let mut listed: Vec<String> = VECTORS.iter().map(|v| v.name.to_owned()).collect();
+    listed.push("get-space-normalized".to_owned()); // see get_space_normalized_path
+    listed.sort();
+    assert_eq!(shipped, listed);
+}
+
+#[test]
 fn vectors_canonicalize_and_verify() {
     for vector in VECTORS {
         let name = vector.name;
@@ -124,8 +140,14 @@ fn vectors_canonicalize_and_verify() {
         let amz_date = req.headers["x-amz-date"].to_str().unwrap();
         let now = parse_amz_date(amz_date).unwrap();
 
-        let creq = canonical_request(&req.method, &req.uri, &req.headers, &auth.signed_headers, &payload_hash)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let creq = canonical_request(
+            &req.method,
+            &req.uri,
+            &req.headers,
+            &auth.signed_headers,
+            &payload_hash,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         let creq = String::from_utf8(creq).unwrap();
         if let Some(expected) = read(name, "header-canonical-request.txt") {
             if name == "double-encode-path" {
@@ -133,12 +155,24 @@ fn vectors_canonicalize_and_verify() {
                 // request; only the path line is comparable.
                 assert_eq!(creq.lines().nth(1), expected.lines().nth(1), "{name}");
             } else {
-                assert_eq!(creq, expected.trim_end_matches('\n'), "{name}: canonical request");
+                assert_eq!(
+                    creq,
+                    expected.trim_end_matches('\n'),
+                    "{name}: canonical request"
+                );
             }
         }
-        let sts = string_to_sign(&format_amz_date(now), &auth.credential_scope(), creq.as_bytes());
+        let sts = string_to_sign(
+            &format_amz_date(now),
+            &auth.credential_scope(),
+            creq.as_bytes(),
+        );
         if let Some(expected) = read(name, "header-string-to-sign.txt") {
-            assert_eq!(sts, expected.trim_end_matches('\n'), "{name}: string to sign");
+            assert_eq!(
+                sts,
+                expected.trim_end_matches('\n'),
+                "{name}: string to sign"
+            );
         }
         if let Some(expected) = read(name, "header-signature.txt") {
             assert_eq!(auth.signature, expected.trim(), "{name}: signature file");

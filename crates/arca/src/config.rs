@@ -78,9 +78,15 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("region", &self.region)
             .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("account_id", &self.account_id)
-            .field("token_secret", &self.token_secret.as_ref().map(|_| "<redacted>"))
+            .field(
+                "token_secret",
+                &self.token_secret.as_ref().map(|_| "<redacted>"),
+            )
             .field("max_asset_bytes", &self.max_asset_bytes)
             .finish()
     }
@@ -108,7 +114,10 @@ impl Config {
             }
             None => FileConfig::default(),
         };
-        let log_format = args.log_format.or(file.log_format).unwrap_or_else(|| "text".into());
+        let log_format = args
+            .log_format
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
         let config = Config {
             listen: args
                 .listen
@@ -118,7 +127,10 @@ impl Config {
                 .data_dir
                 .or(file.data_dir)
                 .unwrap_or_else(|| PathBuf::from("arca-data")),
-            region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".into()),
+            region: args
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".into()),
             access_key_id: args.access_key_id.or(file.access_key_id),
             secret_access_key: args.secret_access_key.or(file.secret_access_key),
             account_id: args.account_id.or(file.account_id),
@@ -149,8 +161,16 @@ impl Config {
             }
             _ => {}
         }
-        if self.region.is_empty() || !self.region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            bail!("region must be letters, digits and '-', got '{}'", self.region);
+        if self.region.is_empty()
+            || !self
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            bail!(
+                "region must be letters, digits and '-', got '{}'",
+                self.region
+            );
         }
         if self.max_asset_bytes == 0 {
             bail!("max_asset_bytes must be positive");

@@ -39,7 +39,8 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let store = SqliteStore::open(&config.data_dir.join("arca.db"))
         .await
         .context("opening the SQLite metadata store")?;
-    let blobs = BlobStore::local(&config.data_dir.join("blobs")).context("opening the blob store")?;
+    let blobs =
+        BlobStore::local(&config.data_dir.join("blobs")).context("opening the blob store")?;
     let removed = blobs
         .cleanup_temporaries(started)
         .await

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "arca", version, about = "A self-hosted package repository speaking the AWS CodeArtifact API")]
+#[command(
+    name = "arca",
+    version,
+    about = "A self-hosted package repository speaking the AWS CodeArtifact API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +39,9 @@ fn main() -> anyhow::Result<()> {
 
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if json {
         builder.json().init();
     } else {
@@ -53,14 +59,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Arca is listening on http://{addr}");
     println!("Data directory: {}", config.data_dir.display());
     if app.generated_credentials {
-        println!("Generated root credentials (kept in {}):", config.data_dir.join("credentials.toml").display());
+        println!(
+            "Generated root credentials (kept in {}):",
+            config.data_dir.join("credentials.toml").display()
+        );
     } else {
         println!("Root credentials:");
     }
     println!("  export AWS_ACCESS_KEY_ID={}", c.access_key_id);
     println!("  export AWS_SECRET_ACCESS_KEY={}", c.secret_access_key);
     println!("  export AWS_DEFAULT_REGION={}", config.region);
-    println!("  # account id {}; then: aws --endpoint-url http://{addr} codeartifact list-domains", c.account_id);
+    println!(
+        "  # account id {}; then: aws --endpoint-url http://{addr} codeartifact list-domains",
+        c.account_id
+    );
     tracing::info!(%addr, "listening");
     arca::run(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");

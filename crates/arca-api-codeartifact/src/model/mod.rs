@@ -184,10 +184,10 @@ impl ServiceModel {
                 for m in members {
                     let target = shapes.get(m.shape);
                     match m.location {
-                        Location::Uri => return Err(format!(
-                            "operation {key}: member {} is bound to the URI, which has no labels",
-                            m.name
-                        )),
+                        Location::Uri => {
+                            let m = &m.name;
+                            return Err(format!("operation {key}: member {m} is bound to the URI"));
+                        }
                         Location::Body => {
                             let is_payload = payload.as_deref() == Some(m.name.as_str());
                             if is_payload && target.streaming {
@@ -205,9 +205,11 @@ impl ServiceModel {
                             }
                         }
                         Location::Query | Location::Header => {
-                            if !target.is_scalar()
-                                && !matches!(target.kind, ShapeKind::List { member } if shapes.get(member).is_scalar())
-                            {
+                            let scalar_list = match target.kind {
+                                ShapeKind::List { member } => shapes.get(member).is_scalar(),
+                                _ => false,
+                            };
+                            if !target.is_scalar() && !scalar_list {
                                 return Err(format!(
                                     "operation {key}: {} member {} cannot be bound from text",
                                     target.type_name(),

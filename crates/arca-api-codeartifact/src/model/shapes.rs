@@ -335,24 +335,22 @@ pub(crate) fn build_shapes(raw: &Ordered<RawShape>) -> Result<Shapes, String> {
         };
         let pattern = match &rs.pattern {
             None => None,
-            Some(p) => {
-                Some(match pattern_ids.get(p) {
-                    Some(&id) => id,
-                    None => {
-                        let translated =
-                            java_regex::translate(p).map_err(|e| format!("shape {name}: {e}"))?;
-                        let regex = Regex::new(&translated).map_err(|e| {
-                        format!("shape {name}: pattern {p:?} (as {translated:?}) does not compile: {e}")
+            Some(p) => Some(match pattern_ids.get(p) {
+                Some(&id) => id,
+                None => {
+                    let translated =
+                        java_regex::translate(p).map_err(|e| format!("shape {name}: {e}"))?;
+                    let regex = Regex::new(&translated).map_err(|e| {
+                        format!("shape {name}: pattern {p:?} ({translated:?}): {e}")
                     })?;
-                        patterns.push(CompiledPattern {
-                            java: p.clone(),
-                            regex,
-                        });
-                        pattern_ids.insert(p.clone(), patterns.len() - 1);
-                        patterns.len() - 1
-                    }
-                })
-            }
+                    patterns.push(CompiledPattern {
+                        java: p.clone(),
+                        regex,
+                    });
+                    pattern_ids.insert(p.clone(), patterns.len() - 1);
+                    patterns.len() - 1
+                }
+            }),
         };
         shapes.push(Shape {
             name: name.clone(),

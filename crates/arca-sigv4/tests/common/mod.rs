@@ -7,8 +7,8 @@ use std::time::{Duration, SystemTime};
 use arca_sigv4::{authorization_from_headers, verify, SigV4Error};
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest,
-    SigningSettings, UriPathNormalizationMode,
+    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
+    UriPathNormalizationMode,
 };
 use aws_smithy_runtime_api::client::identity::Identity;
 use time::OffsetDateTime;
@@ -57,7 +57,15 @@ pub fn aws_sign(
     body: Body<'_>,
     time: OffsetDateTime,
 ) -> Received {
-    aws_sign_with(method, path_and_query, extra_headers, body, time, SECRET, SERVICE)
+    aws_sign_with(
+        method,
+        path_and_query,
+        extra_headers,
+        body,
+        time,
+        SECRET,
+        SERVICE,
+    )
 }
 
 pub fn aws_sign_with(

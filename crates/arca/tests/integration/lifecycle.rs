@@ -1,1 +1,730 @@
+//! UpdatePackageVersionsStatus, DisposePackageVersions, DeletePackageVersions and
+//! CopyPackageVersions (`codeartifact-behavior.md` §3.9, `decisions.md` "Lifecycle").
+
+use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionOriginType, PackageVersionStatus};
+
 use crate::common::*;
+
+/// UpdatePackageVersionsStatus of generic `pkg` in dom/repo.
+async fn update(
+    s: &TestServer,
+    versions: &[&str],
+    target: PackageVersionStatus,
+    expected: Option<PackageVersionStatus>,
+    revisions: &[(&str, &str)],
+) -> Batch {
+    let mut req = s
+        .client
+        .update_package_versions_status()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .target_status(target)
+        .set_expected_status(expected);
+    for v in versions {
+        req = req.versions(*v);
+    }
+    for (v, r) in revisions {
+        req = req.version_revisions(*v, *r);
+    }
+    let out = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("update status: {}", show(&e)));
+    batch(out.successful_versions(), out.failed_versions())
+}
+
+async fn publish_versions(s: &TestServer, versions: &[&str]) -> Vec<String> {
+    let mut revs = Vec::new();
+    for v in versions {
+        let out = s
+            .publish_ok("dom", "repo", "pkg", v, "a.txt", v.as_bytes(), false)
+            .await;
+        revs.push(out.version_revision().expect("rev").to_string());
+    }
+    revs
+}
+
+#[tokio::test]
+async fn status_transitions_keep_the_revision() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let rev = publish_versions(&s, &["1.0"]).await.remove(0);
+
+    for target in [
+        PackageVersionStatus::Unlisted,
+        PackageVersionStatus::Archived,
+        PackageVersionStatus::Published,
+        PackageVersionStatus::Archived,
+        PackageVersionStatus::Unlisted,
+        PackageVersionStatus::Published,
+    ] {
+        let (ok, failed) = update(&s, &["1.0"], target.clone(), None, &[]).await;
+        assert!(failed.is_empty(), "{target:?}: {failed:?}");
+        assert_eq!(ok, map3(&[("1.0", &rev, target.as_str())]));
+        assert_eq!(s.status("dom", "repo", "pkg", "1.0").await, target);
+        assert_eq!(s.revision("dom", "repo", "pkg", "1.0").await, rev);
+    }
+    // Setting the current status again is a success that changes nothing.
+    let (ok, failed) = update(&s, &["1.0"], PackageVersionStatus::Published, None, &[]).await;
+    assert!(failed.is_empty());
+    assert_eq!(ok, map3(&[("1.0", &rev, "Published")]));
+}
+
+#[tokio::test]
+async fn unfinished_can_be_published_unlisted_or_archived() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    for (v, target) in [
+        ("p", PackageVersionStatus::Published),
+        ("u", PackageVersionStatus::Unlisted),
+        ("a", PackageVersionStatus::Archived),
+    ] {
+        let out = s.publish_ok("dom", "repo", "pkg", v, "x", b"x", true).await;
+        let rev = out.version_revision().expect("rev").to_string();
+        let (ok, failed) = update(&s, &[v], target.clone(), None, &[]).await;
+        assert!(failed.is_empty(), "{v}: {failed:?}");
+        assert_eq!(ok, map3(&[(v, &rev, target.as_str())]));
+        assert_eq!(s.status("dom", "repo", "pkg", v).await, target);
+        assert_eq!(s.revision("dom", "repo", "pkg", v).await, rev);
+        // It is no longer Unfinished: no more assets.
+        assert_conflict(
+            s.publish("dom", "repo", "pkg", v, "y", b"y", true).await,
+            "package-version",
+        );
+    }
+    // Nothing goes back to Unfinished.
+    let r = s
+        .client
+        .update_package_versions_status()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("p")
+        .target_status(PackageVersionStatus::Unfinished)
+        .send()
+        .await;
+    assert_validation(r);
+}
+
+#[tokio::test]
+async fn target_status_disposed_deleted_or_unfinished_is_validation_error() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    publish_versions(&s, &["1.0"]).await;
+    for target in [
+        PackageVersionStatus::Disposed,
+        PackageVersionStatus::Unfinished,
+        PackageVersionStatus::Deleted,
+    ] {
+        let r = s
+            .client
+            .update_package_versions_status()
+            .domain("dom")
+            .repository("repo")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("pkg")
+            .versions("1.0")
+            .target_status(target.clone())
+            .send()
+            .await;
+        let e = assert_validation(r);
+        assert!(e.message.contains(target.as_str()), "{}", e.message);
+    }
+    assert_eq!(
+        s.status("dom", "repo", "pkg", "1.0").await,
+        PackageVersionStatus::Published
+    );
+}
+
+#[tokio::test]
+async fn expected_status_mismatch_fails_one_and_skips_the_rest() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    publish_versions(&s, &["1.0", "2.0", "3.0"]).await;
+    s.set_status("dom", "repo", "pkg", "3.0", PackageVersionStatus::Unlisted)
+        .await;
+
+    let (ok, failed) = update(
+        &s,
+        &["1.0", "2.0", "3.0"],
+        PackageVersionStatus::Archived,
+        Some(PackageVersionStatus::Published),
+        &[],
+    )
+    .await;
+    assert!(ok.is_empty(), "{ok:?}");
+    assert_eq!(
+        failed,
+        map3(&[
+            ("1.0", "SKIPPED", "version 1.0 is skipped"),
+            ("2.0", "SKIPPED", "version 2.0 is skipped"),
+            (
+                "3.0",
+                "MISMATCHED_STATUS",
+                "current status: Unlisted, expected status: Published"
+            ),
+        ])
+    );
+    // Nothing changed.
+    for (v, st) in [
+        ("1.0", PackageVersionStatus::Published),
+        ("2.0", PackageVersionStatus::Published),
+        ("3.0", PackageVersionStatus::Unlisted),
+    ] {
+        assert_eq!(s.status("dom", "repo", "pkg", v).await, st, "{v}");
+    }
+
+    // With a matching expectation the whole batch goes through.
+    let (ok, failed) = update(
+        &s,
+        &["1.0", "2.0"],
+        PackageVersionStatus::Archived,
+        Some(PackageVersionStatus::Published),
+        &[],
+    )
+    .await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        ok.values().map(|v| v.1.as_str()).collect::<Vec<_>>(),
+        ["Archived", "Archived"]
+    );
+}
+
+#[tokio::test]
+async fn version_revisions_mismatch() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let revs = publish_versions(&s, &["1.0", "2.0"]).await;
+    let stale = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let (ok, failed) = update(
+        &s,
+        &["1.0", "2.0"],
+        PackageVersionStatus::Unlisted,
+        None,
+        &[("1.0", &revs[0]), ("2.0", stale)],
+    )
+    .await;
+    assert!(ok.is_empty(), "{ok:?}");
+    assert_eq!(
+        failed,
+        map3(&[
+            ("1.0", "SKIPPED", "version 1.0 is skipped"),
+            (
+                "2.0",
+                "MISMATCHED_REVISION",
+                &format!("current revision: {}, expected revision: {stale}", revs[1])
+            ),
+        ])
+    );
+    // The right revisions: success.
+    let (ok, failed) = update(
+        &s,
+        &["1.0", "2.0"],
+        PackageVersionStatus::Unlisted,
+        None,
+        &[("1.0", &revs[0]), ("2.0", &revs[1])],
+    )
+    .await;
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        ok,
+        map3(&[("1.0", &revs[0], "Unlisted"), ("2.0", &revs[1], "Unlisted")])
+    );
+}
+
+#[tokio::test]
+async fn unknown_version_is_not_found_in_the_batch() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    publish_versions(&s, &["1.0"]).await;
+    let (ok, failed) = update(
+        &s,
+        &["1.0", "5.6.7"],
+        PackageVersionStatus::Archived,
+        None,
+        &[],
+    )
+    .await;
+    assert!(ok.is_empty());
+    assert_eq!(
+        failed,
+        map3(&[
+            ("1.0", "SKIPPED", "version 1.0 is skipped"),
+            ("5.6.7", "NOT_FOUND", "Could not find version 5.6.7"),
+        ])
+    );
+    assert_eq!(
+        s.status("dom", "repo", "pkg", "1.0").await,
+        PackageVersionStatus::Published
+    );
+    // A missing package is an error of the whole call.
+    let r = s
+        .client
+        .update_package_versions_status()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("nope")
+        .versions("1.0")
+        .target_status(PackageVersionStatus::Archived)
+        .send()
+        .await;
+    assert_not_found(r, "package");
+}
+
+#[tokio::test]
+async fn dispose_package_versions() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    s.publish_ok(
+        "dom",
+        "repo",
+        "pkg",
+        "1.0",
+        "a.txt",
+        &pseudo_random(500, 1),
+        false,
+    )
+    .await;
+    s.publish_ok(
+        "dom",
+        "repo",
+        "pkg",
+        "2.0",
+        "a.txt",
+        &pseudo_random(70, 2),
+        false,
+    )
+    .await;
+    s.set_status("dom", "repo", "pkg", "2.0", PackageVersionStatus::Archived)
+        .await;
+
+    // expectedStatus guards the dispose.
+    let out = s
+        .client
+        .dispose_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("1.0")
+        .versions("2.0")
+        .expected_status(PackageVersionStatus::Archived)
+        .send()
+        .await
+        .expect("dispose");
+    let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+    assert!(ok.is_empty());
+    assert_eq!(
+        failed,
+        map3(&[
+            (
+                "1.0",
+                "MISMATCHED_STATUS",
+                "current status: Published, expected status: Archived"
+            ),
+            ("2.0", "SKIPPED", "version 2.0 is skipped"),
+        ])
+    );
+
+    let out = s
+        .client
+        .dispose_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("1.0")
+        .versions("2.0")
+        .send()
+        .await
+        .expect("dispose");
+    let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        ok.values().map(|v| v.1.as_str()).collect::<Vec<_>>(),
+        ["Disposed", "Disposed"]
+    );
+    for (v, (rev, _)) in &ok {
+        assert_revision_shape(rev);
+        assert_eq!(&s.revision("dom", "repo", "pkg", v).await, rev, "{v}");
+        assert_eq!(
+            s.status("dom", "repo", "pkg", v).await,
+            PackageVersionStatus::Disposed
+        );
+        assert!(s.asset_names("dom", "repo", "pkg", v).await.is_empty());
+    }
+    // The bytes are gone.
+    let d = s
+        .client
+        .describe_domain()
+        .domain("dom")
+        .send()
+        .await
+        .expect("domain");
+    assert_eq!(d.domain().map(|d| d.asset_size_bytes()), Some(0));
+
+    // Disposed is final: no status change, only deletion.
+    let (ok, failed) = update(&s, &["1.0"], PackageVersionStatus::Published, None, &[]).await;
+    assert!(ok.is_empty());
+    assert_eq!(
+        failed.get("1.0").map(|f| f.0.as_str()),
+        Some("NOT_ALLOWED"),
+        "{failed:?}"
+    );
+    assert_eq!(
+        s.status("dom", "repo", "pkg", "1.0").await,
+        PackageVersionStatus::Disposed
+    );
+    // Listing with status=Disposed still shows them.
+    let l = s
+        .client
+        .list_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .status(PackageVersionStatus::Disposed)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(l.versions().len(), 2);
+    s.delete_version("dom", "repo", "pkg", "1.0").await;
+}
+
+#[tokio::test]
+async fn delete_package_versions() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let revs = publish_versions(&s, &["1.0", "2.0", "3.0"]).await;
+    s.set_status("dom", "repo", "pkg", "3.0", PackageVersionStatus::Archived)
+        .await;
+
+    // Guarded by expectedStatus.
+    let out = s
+        .client
+        .delete_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("1.0")
+        .versions("3.0")
+        .expected_status(PackageVersionStatus::Published)
+        .send()
+        .await
+        .expect("delete");
+    let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+    assert!(ok.is_empty());
+    assert_eq!(
+        failed,
+        map3(&[
+            ("1.0", "SKIPPED", "version 1.0 is skipped"),
+            (
+                "3.0",
+                "MISMATCHED_STATUS",
+                "current status: Archived, expected status: Published"
+            ),
+        ])
+    );
+
+    let out = s
+        .client
+        .delete_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("1.0")
+        .versions("3.0")
+        .send()
+        .await
+        .expect("delete");
+    let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        ok,
+        map3(&[("1.0", &revs[0], "Deleted"), ("3.0", &revs[2], "Deleted")])
+    );
+    for v in ["1.0", "3.0"] {
+        assert_not_found(
+            s.client
+                .describe_package_version()
+                .domain("dom")
+                .repository("repo")
+                .format(PackageFormat::Generic)
+                .namespace(NS)
+                .package("pkg")
+                .package_version(v)
+                .send()
+                .await,
+            "package-version",
+        );
+    }
+    let l = s
+        .client
+        .list_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(
+        l.versions().iter().map(|v| v.version()).collect::<Vec<_>>(),
+        ["2.0"]
+    );
+    // Deleting again: NOT_FOUND in the batch.
+    let out = s
+        .client
+        .delete_package_versions()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("1.0")
+        .send()
+        .await
+        .expect("delete again");
+    let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+    assert!(ok.is_empty());
+    assert_eq!(
+        failed,
+        map3(&[("1.0", "NOT_FOUND", "Could not find version 1.0")])
+    );
+    // A deleted version can be published again, with other content.
+    let out = s
+        .publish_ok("dom", "repo", "pkg", "1.0", "new.txt", b"new", false)
+        .await;
+    assert_eq!(out.status(), Some(&PackageVersionStatus::Published));
+    assert_eq!(
+        s.asset_names("dom", "repo", "pkg", "1.0").await,
+        ["new.txt"]
+    );
+}
+
+/// CopyPackageVersions from `src` to `dst` of generic `pkg`.
+async fn copy(
+    s: &TestServer,
+    versions: Option<&[&str]>,
+    revisions: Option<&[(&str, &str)]>,
+    allow_overwrite: Option<bool>,
+) -> Result<
+    Batch,
+    aws_sdk_codeartifact::error::SdkError<
+        aws_sdk_codeartifact::operation::copy_package_versions::CopyPackageVersionsError,
+    >,
+> {
+    let mut req = s
+        .client
+        .copy_package_versions()
+        .domain("dom")
+        .source_repository("src")
+        .destination_repository("dst")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .set_allow_overwrite(allow_overwrite);
+    if let Some(vs) = versions {
+        for v in vs {
+            req = req.versions(*v);
+        }
+    }
+    if let Some(rs) = revisions {
+        for (v, r) in rs {
+            req = req.version_revisions(*v, *r);
+        }
+    }
+    req.send()
+        .await
+        .map(|o| batch(o.successful_versions(), o.failed_versions()))
+}
+
+#[tokio::test]
+async fn copy_package_versions() {
+    let s = TestServer::start().await;
+    s.create_domain("dom").await;
+    s.create_repo("dom", "src").await;
+    s.create_repo("dom", "dst").await;
+    let one = pseudo_random(4000, 11);
+    let p1 = s
+        .publish_ok("dom", "src", "pkg", "1.0", "one.bin", &one, true)
+        .await;
+    let p1b = s
+        .publish_ok("dom", "src", "pkg", "1.0", "two.bin", b"two", false)
+        .await;
+    let rev1 = p1b.version_revision().expect("rev").to_string();
+    assert_ne!(p1.version_revision(), Some(rev1.as_str()));
+
+    // Exactly one of versions and versionRevisions.
+    assert_validation(copy(&s, Some(&["1.0"]), Some(&[("1.0", &rev1)]), None).await);
+    assert_validation(copy(&s, None, None, None).await);
+
+    let (ok, failed) = copy(&s, Some(&["1.0"]), None, None).await.expect("copy");
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(ok, map3(&[("1.0", &rev1, "Published")]));
+
+    // In the destination: same revision, status, assets and bytes; the origin is the source's.
+    let d = s
+        .client
+        .describe_package_version()
+        .domain("dom")
+        .repository("dst")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .package_version("1.0")
+        .send()
+        .await
+        .expect("describe copy");
+    let v = d.package_version().expect("packageVersion");
+    assert_eq!(v.revision(), Some(rev1.as_str()));
+    assert_eq!(v.status(), Some(&PackageVersionStatus::Published));
+    let o = v.origin().expect("origin");
+    assert_eq!(o.origin_type(), Some(&PackageVersionOriginType::Internal));
+    assert_eq!(
+        o.domain_entry_point().and_then(|e| e.repository_name()),
+        Some("src")
+    );
+    assert_eq!(
+        s.asset_names("dom", "dst", "pkg", "1.0").await,
+        ["one.bin", "two.bin"]
+    );
+    let (_, bytes) = s.get_asset("dom", "dst", "pkg", "1.0", "one.bin").await;
+    assert_eq!(bytes, one);
+    // Copies share blobs: the domain's size did not grow.
+    let dom = s
+        .client
+        .describe_domain()
+        .domain("dom")
+        .send()
+        .await
+        .expect("domain");
+    assert_eq!(
+        dom.domain().map(|d| d.asset_size_bytes()),
+        Some(one.len() as i64 + 3)
+    );
+
+    // Copying the identical version again: success, in neither map.
+    let (ok, failed) = copy(&s, Some(&["1.0"]), None, None)
+        .await
+        .expect("copy again");
+    assert!(ok.is_empty() && failed.is_empty(), "{ok:?} {failed:?}");
+
+    // A different 2.0 in both: ALREADY_EXISTS unless allowOverwrite.
+    let src2 = s
+        .publish_ok("dom", "src", "pkg", "2.0", "a", b"from src", false)
+        .await;
+    let rev2 = src2.version_revision().expect("rev").to_string();
+    s.publish_ok("dom", "dst", "pkg", "2.0", "a", b"from dst", false)
+        .await;
+    let (ok, failed) = copy(&s, Some(&["1.0", "2.0"]), None, None)
+        .await
+        .expect("copy");
+    assert!(ok.is_empty(), "{ok:?}");
+    assert_eq!(
+        failed,
+        map3(&[("2.0", "ALREADY_EXISTS", "Version 2.0 already exists")]),
+        "the identical 1.0 is in neither map"
+    );
+    let (_, bytes) = s.get_asset("dom", "dst", "pkg", "2.0", "a").await;
+    assert_eq!(bytes, b"from dst");
+
+    let (ok, failed) = copy(&s, Some(&["2.0"]), None, Some(true))
+        .await
+        .expect("overwrite");
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(ok, map3(&[("2.0", &rev2, "Published")]));
+    let (_, bytes) = s.get_asset("dom", "dst", "pkg", "2.0", "a").await;
+    assert_eq!(bytes, b"from src");
+    assert_eq!(s.revision("dom", "dst", "pkg", "2.0").await, rev2);
+}
+
+#[tokio::test]
+async fn copy_failures_skip_the_rest() {
+    let s = TestServer::start().await;
+    s.create_domain("dom").await;
+    s.create_repo("dom", "src").await;
+    s.create_repo("dom", "dst").await;
+    let r1 = s
+        .publish_ok("dom", "src", "pkg", "1.0", "a", b"1", false)
+        .await
+        .version_revision()
+        .expect("rev")
+        .to_string();
+    s.publish_ok("dom", "src", "pkg", "2.0", "a", b"2", false)
+        .await;
+
+    let (ok, failed) = copy(&s, Some(&["1.0", "2.0", "9.9"]), None, None)
+        .await
+        .expect("copy");
+    assert!(ok.is_empty(), "{ok:?}");
+    assert_eq!(
+        failed,
+        map3(&[
+            ("1.0", "SKIPPED", "Version 1.0 was skipped"),
+            ("2.0", "SKIPPED", "Version 2.0 was skipped"),
+            ("9.9", "NOT_FOUND", "Could not find version 9.9"),
+        ])
+    );
+    let stale = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let (ok, failed) = copy(&s, None, Some(&[("1.0", &r1), ("2.0", stale)]), None)
+        .await
+        .expect("copy");
+    assert!(ok.is_empty(), "{ok:?}");
+    assert_eq!(failed.get("1.0").map(|f| f.0.as_str()), Some("SKIPPED"));
+    assert_eq!(
+        failed.get("2.0").map(|f| f.0.as_str()),
+        Some("MISMATCHED_REVISION"),
+        "{failed:?}"
+    );
+    // Nothing was copied.
+    assert_not_found(
+        s.client
+            .describe_package()
+            .domain("dom")
+            .repository("dst")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("pkg")
+            .send()
+            .await,
+        "package",
+    );
+    // With the right revision: copied.
+    let (ok, failed) = copy(&s, None, Some(&[("1.0", &r1)]), None)
+        .await
+        .expect("copy");
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(ok, map3(&[("1.0", &r1, "Published")]));
+
+    // Missing destination repository.
+    let r = s
+        .client
+        .copy_package_versions()
+        .domain("dom")
+        .source_repository("src")
+        .destination_repository("nowhere")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .versions("1.0")
+        .send()
+        .await;
+    assert_not_found(r, "repository");
+}

@@ -1,1 +1,379 @@
+//! Validation through raw HTTP (the SDK would refuse some of these requests locally), the
+//! ValidationException wire format, unknown operations and not-yet-implemented operations.
+
+use aws_sdk_codeartifact::types::PackageFormat;
+
 use crate::common::*;
+
+const PV: &str = "/v1/package/version";
+
+/// Asserts a 400 ValidationException with the given reason; returns the message.
+#[track_caller]
+fn validation(r: &RawResponse, reason: &str) -> String {
+    let j = r.assert_error(400, "ValidationException");
+    assert_eq!(j["reason"], reason, "{j}");
+    j["message"].as_str().expect("message").to_string()
+}
+
+#[tokio::test]
+async fn uppercase_domain() {
+    let s = TestServer::start().await;
+    let r = s.raw("GET", "/v1/domain?domain=Acme", b"").await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert_eq!(
+        m,
+        "1 validation error detected: Value 'Acme' at 'domain' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [a-z][a-z0-9\\-]{0,48}[a-z0-9]"
+    );
+    // The SDK does not check patterns either: the same answer through it, with `reason` parsed.
+    let e = assert_validation(s.client.create_domain().domain("Acme").send().await);
+    assert_eq!(e.reason.as_deref(), Some("FIELD_VALIDATION_FAILED"));
+    assert!(e.message.contains("'Acme' at 'domain'"), "{}", e.message);
+    let l = s.client.list_domains().send().await.expect("list");
+    assert!(l.domains().is_empty());
+}
+
+#[tokio::test]
+async fn scoped_npm_package_name_with_slash() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let r = s
+        .raw(
+            "GET",
+            &format!(
+                "{PV}?domain=dom&repository=repo&format=npm&package={}&version=1.0.0",
+                q("@scope/name")
+            ),
+            b"",
+        )
+        .await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert_eq!(
+        m,
+        "1 validation error detected: Value '@scope/name' at 'package' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [^#/\\s]+"
+    );
+}
+
+#[tokio::test]
+async fn version_with_a_space() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let r = s
+        .raw(
+            "GET",
+            &format!("{PV}?domain=dom&repository=repo&format=generic&namespace=ns&package=p&version=1%200"),
+            b"",
+        )
+        .await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert_eq!(
+        m,
+        "1 validation error detected: Value '1 0' at 'packageVersion' failed to satisfy constraint: \
+         Member must satisfy regular expression pattern: [^#/\\s]+"
+    );
+}
+
+#[tokio::test]
+async fn max_results_out_of_range() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    s.publish_ok("dom", "repo", "p", "1", "a", b"a", false)
+        .await;
+    let base = "/v1/package/version/assets?domain=dom&repository=repo&format=generic&namespace=ns&package=p&version=1";
+    let r = s.raw("POST", &format!("{base}&max-results=0"), b"").await;
+    assert_eq!(
+        validation(&r, "FIELD_VALIDATION_FAILED"),
+        "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: \
+         Member must have value greater than or equal to 1"
+    );
+    let r = s
+        .raw("POST", &format!("{base}&max-results=1001"), b"")
+        .await;
+    assert_eq!(
+        validation(&r, "FIELD_VALIDATION_FAILED"),
+        "1 validation error detected: Value '1001' at 'maxResults' failed to satisfy constraint: \
+         Member must have value less than or equal to 1000"
+    );
+    // The bounds themselves are fine.
+    for n in [1, 1000] {
+        let r = s.raw("POST", &format!("{base}&max-results={n}"), b"").await;
+        assert_eq!(r.status, 200, "{n}: {:?}", r.body);
+        assert_eq!(r.json()["assets"].as_array().map(Vec::len), Some(1));
+    }
+    // Not a number.
+    let r = s.raw("POST", &format!("{base}&max-results=ten"), b"").await;
+    let m = validation(&r, "CANNOT_PARSE");
+    assert!(m.contains("maxResults"), "{m}");
+
+    // ListDomains takes maxResults in the JSON body.
+    let r = s.raw("POST", "/v1/domains", br#"{"maxResults":0}"#).await;
+    assert_eq!(
+        validation(&r, "FIELD_VALIDATION_FAILED"),
+        "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: \
+         Member must have value greater than or equal to 1"
+    );
+}
+
+#[tokio::test]
+async fn uppercase_format() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let r = s
+        .raw(
+            "GET",
+            &format!("{PV}?domain=dom&repository=repo&format=NPM&package=p&version=1"),
+            b"",
+        )
+        .await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert!(
+        m.starts_with(
+            "1 validation error detected: Value 'NPM' at 'format' failed to satisfy constraint: \
+             Member must satisfy enum value set: ["
+        ),
+        "{m}"
+    );
+    for f in [
+        "npm", "pypi", "maven", "nuget", "generic", "ruby", "swift", "cargo",
+    ] {
+        assert!(m.contains(f), "{m} lacks {f}");
+    }
+    // The SDK sends unknown enum values unchanged.
+    let e = assert_validation(
+        s.client
+            .describe_package_version()
+            .domain("dom")
+            .repository("repo")
+            .format(PackageFormat::from("NPM"))
+            .package("p")
+            .package_version("1")
+            .send()
+            .await,
+    );
+    assert!(e.message.contains("'NPM' at 'format'"), "{}", e.message);
+}
+
+#[tokio::test]
+async fn several_violations_are_reported_together() {
+    let s = TestServer::start().await;
+    let r = s
+        .raw("GET", "/v1/repository?domain=Acme&repository=r%21", b"")
+        .await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert!(m.starts_with("2 validation errors detected: "), "{m}");
+    assert!(m.contains("Value 'Acme' at 'domain'"), "{m}");
+    assert!(m.contains("Value 'r!' at 'repository'"), "{m}");
+    assert!(m.contains("; "), "{m}");
+}
+
+#[tokio::test]
+async fn missing_required_member() {
+    let s = TestServer::start().await;
+    let r = s.raw("GET", "/v1/domain", b"").await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert_eq!(
+        m,
+        "1 validation error detected: Value null at 'domain' failed to satisfy constraint: \
+         Member must not be null"
+    );
+    // Too short (the SDK would refuse this locally).
+    let r = s.raw("GET", "/v1/domain?domain=a", b"").await;
+    let m = validation(&r, "FIELD_VALIDATION_FAILED");
+    assert!(
+        m.contains("Member must have length greater than or equal to 2"),
+        "{m}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_body() {
+    let s = TestServer::start().await;
+    s.create_domain("dom").await;
+    let r = s
+        .raw(
+            "POST",
+            "/v1/repository?domain=dom&repository=repo",
+            b"{\"description\": ",
+        )
+        .await;
+    validation(&r, "CANNOT_PARSE");
+    let r = s
+        .raw(
+            "POST",
+            "/v1/repository?domain=dom&repository=repo",
+            b"{\"description\": 42}",
+        )
+        .await;
+    let e = r.assert_error(400, "ValidationException");
+    assert!(
+        e["reason"] == "CANNOT_PARSE" || e["reason"] == "FIELD_VALIDATION_FAILED",
+        "{e}"
+    );
+    assert_not_found(
+        s.client
+            .describe_repository()
+            .domain("dom")
+            .repository("repo")
+            .send()
+            .await,
+        "repository",
+    );
+    // An empty body and unknown keys are fine.
+    let r = s
+        .raw("POST", "/v1/repository?domain=dom&repository=repo", b"")
+        .await;
+    assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+    let r = s
+        .raw(
+            "POST",
+            "/v1/repository?domain=dom&repository=repo2",
+            br#"{"futureMember": true, "description": "d"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["repository"]["description"], "d");
+}
+
+#[tokio::test]
+async fn unknown_operation() {
+    let s = TestServer::start().await;
+    for (method, path) in [
+        ("POST", "/v1/does-not-exist"),
+        ("GET", "/"),
+        ("PATCH", "/v1/domain?domain=dom"),
+        ("GET", "/v1/domains"),
+    ] {
+        let r = s.raw(method, path, b"").await;
+        let m = validation(&r, "UNKNOWN_OPERATION");
+        assert!(!m.is_empty(), "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn success_responses_are_json_with_request_id() {
+    let s = TestServer::start().await;
+    let r = s.raw("POST", "/v1/domain?domain=dom", b"").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert!(r.header("x-amzn-RequestId").is_some_and(|v| !v.is_empty()));
+    let j = r.json();
+    assert_eq!(j["domain"]["name"], "dom");
+    // Timestamps are epoch seconds, as JSON numbers.
+    assert!(j["domain"]["createdTime"].is_number(), "{j}");
+    // ListDomains without nextToken: the member is absent, not null.
+    let r = s.raw("POST", "/v1/domains", b"{}").await;
+    let j = r.json();
+    assert!(j.get("nextToken").is_none(), "{j}");
+}
+
+/// Every modeled operation Arca does not implement yet answers 501 NotImplementedException naming
+/// the operation — never a fake success.
+#[tokio::test]
+async fn not_implemented_operations() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let c = &s.client;
+    let mut results: Vec<(&str, ErrInfo)> = vec![
+        (
+            "GetAuthorizationToken",
+            err(c.get_authorization_token().domain("dom").send().await),
+        ),
+        (
+            "GetRepositoryEndpoint",
+            err(c
+                .get_repository_endpoint()
+                .domain("dom")
+                .repository("repo")
+                .format(PackageFormat::Npm)
+                .send()
+                .await),
+        ),
+        (
+            "PutDomainPermissionsPolicy",
+            err(c
+                .put_domain_permissions_policy()
+                .domain("dom")
+                .policy_document("{}")
+                .send()
+                .await),
+        ),
+        (
+            "CreatePackageGroup",
+            err(c
+                .create_package_group()
+                .domain("dom")
+                .package_group("/npm/*")
+                .send()
+                .await),
+        ),
+        (
+            "AssociateExternalConnection",
+            err(c
+                .associate_external_connection()
+                .domain("dom")
+                .repository("repo")
+                .external_connection("public:npmjs")
+                .send()
+                .await),
+        ),
+        (
+            "GetRepositoryPermissionsPolicy",
+            err(c
+                .get_repository_permissions_policy()
+                .domain("dom")
+                .repository("repo")
+                .send()
+                .await),
+        ),
+        (
+            "ListPackageGroups",
+            err(c.list_package_groups().domain("dom").send().await),
+        ),
+    ];
+    results.push((
+        "GetPackageVersionReadme",
+        err(c
+            .get_package_version_readme()
+            .domain("dom")
+            .repository("repo")
+            .format(PackageFormat::Npm)
+            .package("p")
+            .package_version("1.0.0")
+            .send()
+            .await),
+    ));
+    results.push((
+        "ListPackageVersionDependencies",
+        err(c
+            .list_package_version_dependencies()
+            .domain("dom")
+            .repository("repo")
+            .format(PackageFormat::Npm)
+            .package("p")
+            .package_version("1.0.0")
+            .send()
+            .await),
+    ));
+    for (op, e) in results {
+        assert_eq!(
+            (e.status, e.code.as_str()),
+            (501, "NotImplementedException"),
+            "{op}: {}",
+            e.message
+        );
+        assert!(e.message.contains(op), "{op}: {}", e.message);
+    }
+
+    // On the wire.
+    let r = s
+        .raw("POST", "/v1/authorization-token?domain=dom", b"")
+        .await;
+    let j = r.assert_error(501, "NotImplementedException");
+    assert!(
+        j["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("GetAuthorizationToken")),
+        "{j}"
+    );
+}

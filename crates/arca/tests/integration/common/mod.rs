@@ -16,7 +16,9 @@ use aws_sdk_codeartifact::operation::publish_package_version::{
     PublishPackageVersionError, PublishPackageVersionOutput,
 };
 use aws_sdk_codeartifact::primitives::ByteStream;
-use aws_sdk_codeartifact::types::{AssetSummary, HashAlgorithm, PackageFormat, PackageVersionStatus};
+use aws_sdk_codeartifact::types::{
+    AssetSummary, HashAlgorithm, PackageFormat, PackageVersionStatus,
+};
 use aws_sdk_codeartifact::Client;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -95,7 +97,10 @@ impl TestServer {
     }
 
     pub fn domain_arn(&self, domain: &str) -> String {
-        format!("arn:aws:codeartifact:us-east-1:{}:domain/{domain}", self.account())
+        format!(
+            "arn:aws:codeartifact:us-east-1:{}:domain/{domain}",
+            self.account()
+        )
     }
 
     pub fn repo_arn(&self, domain: &str, repo: &str) -> String {
@@ -172,9 +177,7 @@ impl TestServer {
     ) -> PublishPackageVersionOutput {
         self.publish(domain, repo, package, version, asset, content, unfinished)
             .await
-            .unwrap_or_else(|e| {
-                panic!("publish {repo}/{package}@{version}/{asset}: {}", show(&e))
-            })
+            .unwrap_or_else(|e| panic!("publish {repo}/{package}@{version}/{asset}: {}", show(&e)))
     }
 
     /// GetPackageVersionAsset of a generic asset; returns the output and the downloaded bytes.
@@ -282,6 +285,71 @@ impl TestServer {
         names
     }
 
+    /// UpdatePackageVersionsStatus of one generic version, which must succeed.
+    pub async fn set_status(
+        &self,
+        domain: &str,
+        repo: &str,
+        package: &str,
+        version: &str,
+        target: PackageVersionStatus,
+    ) {
+        let out = self
+            .client
+            .update_package_versions_status()
+            .domain(domain)
+            .repository(repo)
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package(package)
+            .versions(version)
+            .target_status(target.clone())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("update status of {version}: {}", show(&e)));
+        let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+        assert!(failed.is_empty(), "update status of {version}: {failed:?}");
+        assert_eq!(ok.get(version).map(|v| v.1.as_str()), Some(target.as_str()));
+    }
+
+    /// DisposePackageVersions of one generic version, which must succeed.
+    pub async fn dispose(&self, domain: &str, repo: &str, package: &str, version: &str) {
+        let out = self
+            .client
+            .dispose_package_versions()
+            .domain(domain)
+            .repository(repo)
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package(package)
+            .versions(version)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("dispose {version}: {}", show(&e)));
+        let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+        assert!(failed.is_empty(), "dispose {version}: {failed:?}");
+        assert_eq!(ok.get(version).map(|v| v.1.as_str()), Some("Disposed"));
+    }
+
+    /// DeletePackageVersions of one generic version, which must succeed.
+    pub async fn delete_version(&self, domain: &str, repo: &str, package: &str, version: &str) {
+        let out = self
+            .client
+            .delete_package_versions()
+            .domain(domain)
+            .repository(repo)
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package(package)
+            .versions(version)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("delete {version}: {}", show(&e)));
+        let (ok, failed) = batch(out.successful_versions(), out.failed_versions());
+        assert!(failed.is_empty(), "delete {version}: {failed:?}");
+        assert_eq!(ok.get(version).map(|v| v.1.as_str()), Some("Deleted"));
+    }
+
     // ---- raw HTTP -------------------------------------------------------------------------
 
     /// A raw request signed with the server's root credentials like the Rust SDK signs JSON
@@ -289,7 +357,10 @@ impl TestServer {
     pub async fn raw(&self, method: &str, path_and_query: &str, body: &[u8]) -> RawResponse {
         let req = RawRequest::new(method, path_and_query)
             .body(body.to_vec())
-            .signed_by(&self.credentials.access_key_id, &self.credentials.secret_access_key);
+            .signed_by(
+                &self.credentials.access_key_id,
+                &self.credentials.secret_access_key,
+            );
         self.send_raw(req).await
     }
 
@@ -343,7 +414,13 @@ fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(access_key_id, secret, None, None, "arca-tests"))
+        .credentials_provider(Credentials::new(
+            access_key_id,
+            secret,
+            None,
+            None,
+            "arca-tests",
+        ))
         .http_client(http)
         // One attempt: a test must see exactly what the server answered.
         .retry_config(aws_smithy_types::retry::RetryConfig::disabled())
@@ -356,18 +433,28 @@ pub async fn collect_asset(
     mut out: GetPackageVersionAssetOutput,
 ) -> (GetPackageVersionAssetOutput, Vec<u8>) {
     let stream = std::mem::replace(&mut out.asset, ByteStream::default());
-    let bytes = stream.collect().await.expect("asset body").into_bytes().to_vec();
+    let bytes = stream
+        .collect()
+        .await
+        .expect("asset body")
+        .into_bytes()
+        .to_vec();
     (out, bytes)
 }
 
 // ---- errors -----------------------------------------------------------------------------------
 
-/// What a failed SDK call saw on the wire.
+/// What a failed SDK call saw on the wire, with the modeled members the SDK parsed.
 #[derive(Debug, Clone)]
 pub struct ErrInfo {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// `resourceType` of ConflictException / ResourceNotFoundException / ServiceQuotaExceededException.
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    /// `reason` of ValidationException.
+    pub reason: Option<String>,
 }
 
 /// Human-readable description of any SDK error (for panics).
@@ -382,32 +469,60 @@ pub fn show<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<
 }
 
 /// The error of a call that must fail with a service error.
-pub fn err<T: std::fmt::Debug, E: ProvideErrorMetadata + std::error::Error + 'static>(
-    r: Result<T, SdkError<E>>,
-) -> ErrInfo {
-    match r {
+pub fn err<T, E>(r: Result<T, SdkError<E>>) -> ErrInfo
+where
+    T: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    aws_sdk_codeartifact::Error: From<SdkError<E>>,
+{
+    use aws_sdk_codeartifact::Error as E2;
+    let e = match r {
         Ok(v) => panic!("expected an error, got success: {v:?}"),
-        Err(e) => {
-            let status = e
-                .raw_response()
-                .map(|r| r.status().as_u16())
-                .unwrap_or_else(|| panic!("no HTTP response: {}", show(&e)));
-            ErrInfo {
-                status,
-                code: e.code().unwrap_or_default().to_string(),
-                message: e.message().unwrap_or_default().to_string(),
-            }
-        }
+        Err(e) => e,
+    };
+    let status = e
+        .raw_response()
+        .map(|r| r.status().as_u16())
+        .unwrap_or_else(|| panic!("no HTTP response: {}", show(&e)));
+    let code = e.code().unwrap_or_default().to_string();
+    let message = e.message().unwrap_or_default().to_string();
+    let (resource_type, resource_id, reason) = match E2::from(e) {
+        E2::ConflictException(x) => (
+            x.resource_type().map(|t| t.as_str().to_string()),
+            x.resource_id().map(str::to_string),
+            None,
+        ),
+        E2::ResourceNotFoundException(x) => (
+            x.resource_type().map(|t| t.as_str().to_string()),
+            x.resource_id().map(str::to_string),
+            None,
+        ),
+        E2::ServiceQuotaExceededException(x) => (
+            x.resource_type().map(|t| t.as_str().to_string()),
+            x.resource_id().map(str::to_string),
+            None,
+        ),
+        E2::ValidationException(x) => (None, None, x.reason().map(|r| r.as_str().to_string())),
+        _ => (None, None, None),
+    };
+    ErrInfo {
+        status,
+        code,
+        message,
+        resource_type,
+        resource_id,
+        reason,
     }
 }
 
-/// Asserts that the call failed with `status` and `code`; returns the message.
+/// Asserts that the call failed with `status` and `code` (and a message); returns the details.
 #[track_caller]
-pub fn assert_err<T: std::fmt::Debug, E: ProvideErrorMetadata + std::error::Error + 'static>(
-    r: Result<T, SdkError<E>>,
-    status: u16,
-    code: &str,
-) -> String {
+pub fn assert_err<T, E>(r: Result<T, SdkError<E>>, status: u16, code: &str) -> ErrInfo
+where
+    T: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    aws_sdk_codeartifact::Error: From<SdkError<E>>,
+{
     let e = err(r);
     assert_eq!(
         (e.status, e.code.as_str()),
@@ -416,7 +531,133 @@ pub fn assert_err<T: std::fmt::Debug, E: ProvideErrorMetadata + std::error::Erro
         e.message
     );
     assert!(!e.message.is_empty(), "error without a message");
-    e.message
+    e
+}
+
+/// ResourceNotFoundException (404) naming the given resource type.
+#[track_caller]
+pub fn assert_not_found<T, E>(r: Result<T, SdkError<E>>, resource_type: &str) -> ErrInfo
+where
+    T: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    aws_sdk_codeartifact::Error: From<SdkError<E>>,
+{
+    let e = assert_err(r, 404, "ResourceNotFoundException");
+    assert_eq!(
+        e.resource_type.as_deref(),
+        Some(resource_type),
+        "resourceType (message: {})",
+        e.message
+    );
+    e
+}
+
+/// ConflictException (409) naming the given resource type.
+#[track_caller]
+pub fn assert_conflict<T, E>(r: Result<T, SdkError<E>>, resource_type: &str) -> ErrInfo
+where
+    T: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    aws_sdk_codeartifact::Error: From<SdkError<E>>,
+{
+    let e = assert_err(r, 409, "ConflictException");
+    assert_eq!(
+        e.resource_type.as_deref(),
+        Some(resource_type),
+        "resourceType (message: {})",
+        e.message
+    );
+    e
+}
+
+/// ValidationException (400).
+#[track_caller]
+pub fn assert_validation<T, E>(r: Result<T, SdkError<E>>) -> ErrInfo
+where
+    T: std::fmt::Debug,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    aws_sdk_codeartifact::Error: From<SdkError<E>>,
+{
+    let e = assert_err(r, 400, "ValidationException");
+    assert!(
+        e.reason.is_some(),
+        "ValidationException without reason: {}",
+        e.message
+    );
+    e
+}
+
+/// A batch result (`successfulVersions`, `failedVersions`) as sorted maps of strings:
+/// version → (revision, status) and version → (errorCode, errorMessage).
+pub type Batch = (
+    BTreeMap<String, (String, String)>,
+    BTreeMap<String, (String, String)>,
+);
+
+pub fn batch(
+    ok: Option<
+        &std::collections::HashMap<
+            String,
+            aws_sdk_codeartifact::types::SuccessfulPackageVersionInfo,
+        >,
+    >,
+    failed: Option<
+        &std::collections::HashMap<String, aws_sdk_codeartifact::types::PackageVersionError>,
+    >,
+) -> Batch {
+    let ok = ok
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                (
+                    v.revision().unwrap_or_default().to_string(),
+                    v.status()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                ),
+            )
+        })
+        .collect();
+    let failed = failed
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                (
+                    v.error_code()
+                        .map(|c| c.as_str().to_string())
+                        .unwrap_or_default(),
+                    v.error_message().unwrap_or_default().to_string(),
+                ),
+            )
+        })
+        .collect();
+    (ok, failed)
+}
+
+/// Builds a `BTreeMap<String, (String, String)>` from literal triples.
+pub fn map3(items: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
+    items
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), (b.to_string(), c.to_string())))
+        .collect()
+}
+
+/// Asserts an SDK timestamp lies within five minutes of now.
+#[track_caller]
+pub fn assert_recent(t: Option<&aws_sdk_codeartifact::primitives::DateTime>) {
+    let t = t.expect("timestamp present");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    assert!(
+        (t.secs() - now).abs() < 300,
+        "timestamp {t:?} is not within 5 minutes of now ({now})"
+    );
 }
 
 // ---- hashing ----------------------------------------------------------------------------------
@@ -458,7 +699,11 @@ pub fn assert_revision_shape(rev: &str) {
     let raw = base64::engine::general_purpose::STANDARD
         .decode(rev)
         .unwrap_or_else(|e| panic!("revision {rev:?} is not base64: {e}"));
-    assert_eq!(raw.len(), 32, "revision {rev:?} does not decode to 32 bytes");
+    assert_eq!(
+        raw.len(),
+        32,
+        "revision {rev:?} does not decode to 32 bytes"
+    );
 }
 
 /// Deterministic pseudo-random bytes.
@@ -590,7 +835,8 @@ impl RawResponse {
         );
         assert_eq!(self.header("content-type"), Some("application/json"));
         assert!(
-            self.header("x-amzn-RequestId").is_some_and(|v| !v.is_empty()),
+            self.header("x-amzn-RequestId")
+                .is_some_and(|v| !v.is_empty()),
             "x-amzn-RequestId missing"
         );
         let j = self.json();
