@@ -37,8 +37,10 @@ pub enum Payload<'a> {
     /// The whole body was received: its SHA-256 hex.
     Hashed(&'a str),
     /// PublishPackageVersion: the body is streamed later and checked against the signed
-    /// `x-amz-content-sha256` header.
-    Streamed,
+    /// `x-amz-content-sha256` header. `body_hash` is the SHA-256 of a small body read up front:
+    /// SDKs that sign in-memory bodies by their real hash (the Rust SDK) still authenticate when the
+    /// announced hash is wrong, so the client gets the documented 400 digest mismatch, not a 403.
+    Streamed { body_hash: Option<&'a str> },
 }
 
 impl Authenticator {
@@ -84,7 +86,7 @@ impl Authenticator {
                 )),
                 _ => vec![body_hash],
             },
-            Payload::Streamed => {
+            Payload::Streamed { body_hash } => {
                 // The asset hash must itself be signed: it is what the body is verified against.
                 if content_sha.is_some()
                     && !auth
@@ -102,6 +104,7 @@ impl Authenticator {
                 content_sha
                     .into_iter()
                     .chain([arca_sigv4::UNSIGNED_PAYLOAD])
+                    .chain(body_hash)
                     .collect()
             }
         };

@@ -71,7 +71,7 @@ impl DomainStore for SqliteStore {
         // assets_by_domain_blob.
         let asset_size_bytes: i64 = sqlx::query_scalar(
             "SELECT COALESCE(SUM(size), 0) FROM \
-             (SELECT sha256, size FROM assets WHERE domain_id = ?) AS blobs",
+             (SELECT sha256, MAX(size) AS size FROM assets WHERE domain_id = ? GROUP BY sha256) AS blobs",
         )
         .bind(domain_id)
         .fetch_one(&mut *tx)

@@ -88,8 +88,11 @@ pub(crate) fn push_prefix_filter(qb: &mut QueryBuilder<'_, Sqlite>, column: &str
     if prefix.is_empty() {
         return;
     }
-    qb.push(format_args!(" AND {column} LIKE "))
-        .push_bind(format!("{prefix}%"));
+    qb.push(format_args!(" AND {column} >= "))
+        .push_bind(prefix.to_owned());
+    if let Some(upper) = prefix_upper_bound(prefix) {
+        qb.push(format_args!(" AND {column} < ")).push_bind(upper);
+    }
 }
 
 #[cfg(test)]

@@ -283,7 +283,7 @@ impl SqliteStore {
                         .push_bind(*ms)
                         .push(" OR (published_ms = ")
                         .push_bind(*ms)
-                        .push(" AND version >= ")
+                        .push(" AND version > ")
                         .push_bind(version.clone())
                         .push("))");
                 }

@@ -35,8 +35,8 @@ pub struct PublishRequest {
 
 /// What to write, decided from the current state.
 enum Decision {
-    Done(PublishOutcome),
-    Write(PublishWrite),
+    Done(Box<PublishOutcome>),
+    Write(Box<PublishWrite>),
 }
 
 impl Service {
@@ -102,7 +102,7 @@ impl Service {
 
         for _ in 0..CAS_RETRIES {
             match self.decide(&repo, &key, &req, &info).await? {
-                Decision::Done(outcome) => return Ok(outcome),
+                Decision::Done(outcome) => return Ok(*outcome),
                 Decision::Write(write) => match self.store.apply_publish(&write).await {
                     Ok(row) => {
                         let asset = write
@@ -171,7 +171,7 @@ impl Service {
         };
         let Some(v) = existing else {
             let revision = revision::compute(std::slice::from_ref(&new_asset), &base.metadata);
-            return Ok(Decision::Write(PublishWrite { revision, ..base }));
+            return Ok(Decision::Write(Box::new(PublishWrite { revision, ..base })));
         };
         let assets = self.store.version_assets(v.id).await?;
         let expect = VersionExpectation::At {
@@ -183,14 +183,14 @@ impl Service {
         match (v.status, same_name) {
             (status, Some(a)) if a.sha256 == new_asset.sha256 => {
                 if status == VersionStatus::Unfinished && target == VersionStatus::Published {
-                    Ok(Decision::Write(PublishWrite {
+                    Ok(Decision::Write(Box::new(PublishWrite {
                         expect,
                         revision: v.revision.clone(),
                         asset: None,
                         ..base
-                    }))
+                    })))
                 } else {
-                    Ok(Decision::Done(outcome(key, &v, a.clone())))
+                    Ok(Decision::Done(Box::new(outcome(key, &v, a.clone()))))
                 }
             }
             (_, Some(_)) => Err(ServiceError::conflict(
@@ -215,12 +215,12 @@ impl Service {
                 let mut all = assets;
                 all.push(new_asset);
                 let revision = revision::compute(&all, &v.metadata);
-                Ok(Decision::Write(PublishWrite {
+                Ok(Decision::Write(Box::new(PublishWrite {
                     expect,
                     revision,
                     metadata: v.metadata.clone(),
                     ..base
-                }))
+                })))
             }
             (status, None) => Err(ServiceError::conflict(
                 ResourceType::PackageVersion,

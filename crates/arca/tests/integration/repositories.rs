@@ -367,7 +367,7 @@ async fn list_account_wide_and_in_domain() {
         .client
         .list_repositories_in_domain()
         .domain("d1")
-        .repository_prefix("g")
+        .repository_prefix("ga")
         .send()
         .await
         .expect("in domain, prefix");

@@ -136,6 +136,7 @@ impl TestServer {
     }
 
     /// PublishPackageVersion of a generic asset in namespace [`NS`], with the correct SHA-256.
+    #[allow(clippy::too_many_arguments)]
     pub async fn publish(
         &self,
         domain: &str,
@@ -165,6 +166,7 @@ impl TestServer {
     }
 
     /// [`Self::publish`], which must succeed.
+    #[allow(clippy::too_many_arguments)]
     pub async fn publish_ok(
         &self,
         domain: &str,
@@ -432,7 +434,7 @@ fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {
 pub async fn collect_asset(
     mut out: GetPackageVersionAssetOutput,
 ) -> (GetPackageVersionAssetOutput, Vec<u8>) {
-    let stream = std::mem::replace(&mut out.asset, ByteStream::default());
+    let stream = std::mem::take(&mut out.asset);
     let bytes = stream
         .collect()
         .await
