@@ -62,6 +62,12 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         resp.headers_mut().insert("x-amzn-RequestId", v);
     }
+    // A refused publish may leave its body unread; the connection cannot be reused then, so say so
+    // instead of letting the client's next request hit a closed socket.
+    if op_name == "PublishPackageVersion" && !resp.status().is_success() {
+        resp.headers_mut()
+            .insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+    }
     tracing::info!(
         request_id,
         operation = op_name,
