@@ -65,8 +65,10 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
     // A refused publish may leave its body unread; the connection cannot be reused then, so say so
     // instead of letting the client's next request hit a closed socket.
     if op_name == "PublishPackageVersion" && !resp.status().is_success() {
-        resp.headers_mut()
-            .insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
     }
     tracing::info!(
         request_id,
@@ -95,13 +97,18 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
         let (parts, body) = req.into_parts();
         let streaming = matches!(&route, Ok(op) if op.has_streaming_input());
         let (caller, bytes, body) = if streaming {
-            match state.auth.authenticate(&parts, Payload::Streamed { body_hash: None }) {
+            match state
+                .auth
+                .authenticate(&parts, Payload::Streamed { body_hash: None })
+            {
                 Ok(account) => (account, bytes::Bytes::new(), body),
                 Err(e) if small_body(&parts) => {
                     // Signed over the real body hash? Read it (it is small) and try that too.
                     let bytes = read_body(body).await?;
                     let hash = hex::encode(Sha256::digest(&bytes));
-                    let payload = Payload::Streamed { body_hash: Some(&hash) };
+                    let payload = Payload::Streamed {
+                        body_hash: Some(&hash),
+                    };
                     let account = state.auth.authenticate(&parts, payload).map_err(|_| e)?;
                     (account, bytes::Bytes::new(), Body::from(bytes))
                 }

@@ -3,7 +3,7 @@
 use arca_metadata::{DomainRow, DomainStats, DomainStore, NewDomain, StoreError, StoreResult};
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use crate::sql::{backend, sql_limit, unique_as};
 use crate::{tags, SqliteStore};
@@ -91,18 +91,17 @@ impl DomainStore for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<DomainRow>> {
-        // Byte order of names (BINARY collation); the (owner, name) unique index serves it.
-        let rows = sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains \
-             WHERE owner = ? AND (? IS NULL OR name > ?) ORDER BY name LIMIT ?"
-        ))
-        .bind(owner)
-        .bind(after)
-        .bind(after)
-        .bind(sql_limit(limit))
-        .fetch_all(&self.reader)
-        .await
-        .map_err(backend)?;
+        // Byte order of names (BINARY collation); the (owner, name) unique index serves both the
+        // cursor and the order.
+        let mut qb = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE owner = "
+        ));
+        qb.push_bind(owner);
+        if let Some(after) = after {
+            qb.push(" AND name > ").push_bind(after);
+        }
+        qb.push(" ORDER BY name LIMIT ").push_bind(sql_limit(limit));
+        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
         rows.iter().map(domain_row).collect()
     }
 

@@ -26,9 +26,24 @@
 //!   revision = ?` (or an insert guarded by the unique key); if the expectation does not hold the
 //!   whole transaction rolls back and the call fails with
 //!   [`arca_metadata::StoreError::PreconditionFailed`], having written nothing.
+//!   Any early return drops the transaction, which rolls it back before the writer connection
+//!   serves the next write.
 //! - **Portable SQL.** Statements are runtime-checked (`sqlx::query` with binds) and stick to
 //!   standard forms (`INSERT … ON CONFLICT`, `RETURNING`, row-value comparisons) so the PostgreSQL
 //!   backend can share their shape.
+//!
+//! Where the trait documentation is silent, this backend (and the shared test suite) settles:
+//! - a write whose parent row is gone (`update_repository`, the `delete_*` methods,
+//!   `create_repository` in a missing domain, `apply_publish` / `apply_copy` into a missing
+//!   repository) fails with `NotFound`; `domain_stats` of a missing domain is all zeros;
+//! - a `VersionExpectation::At` only holds for the row of that very version of that package
+//!   (`version_id`, package and version string all match), besides status and revision;
+//! - `VersionAction::SetStatus` keeps the revision; storing status `Deleted` is refused (a CHECK
+//!   constraint, reported as a backend error): deleting is `VersionAction::Delete`;
+//! - a created domain or repository has exactly the tags it was created with (tags left under the
+//!   same ARN are replaced); a tag key given twice keeps its last value;
+//! - packages are ordered by the stored text of their format (`PackageFormat::as_str`), then
+//!   namespace and name, all byte-wise.
 
 mod domains;
 mod packages;

@@ -19,7 +19,7 @@ suite::metadata_store_suite!(sqlite_fixture);
 #[tokio::test]
 async fn reopening_keeps_data_and_migrations_are_idempotent() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("nested.db");
+    let path = dir.path().join("reopened.db");
     let version = {
         let store = SqliteStore::open(&path).await.unwrap();
         let shared: suite::Store = std::sync::Arc::new(store.clone());

@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-/// A package format, as stored and as named by the API (lowercase).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A package format, as stored and as named by the API (lowercase). Not `Ord`: stores order formats
+/// by their text (`cargo` < `generic` < …), which a derived order would contradict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PackageFormat {
     Npm,
     Pypi,
@@ -208,7 +209,7 @@ pub struct RepositoryFilter {
 
 /// A package's identity inside a repository. `namespace` is `""` when the package has none (the API's
 /// minimum namespace length is 1, so the empty string is unambiguous).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PackageKey {
     pub format: PackageFormat,
     pub namespace: String,

@@ -1,4 +1,12 @@
 //! The store traits, split by aggregate. [`MetadataStore`] is everything at once, for wiring.
+//!
+//! Rules every backend follows (the shared storage suite checks them):
+//! - A write whose parent row is missing (domain, repository, package) fails with `NotFound`.
+//! - `VersionExpectation::At` matches the version id, package, version string, status and revision.
+//! - `SetStatus` keeps the revision; `Deleted` is never stored.
+//! - Tags given at creation replace whatever was stored under that ARN.
+//! - Text compares in byte order (SQLite BINARY; PostgreSQL needs `COLLATE "C"`); prefix filters are
+//!   range comparisons, never `LIKE`.
 
 use async_trait::async_trait;
 

@@ -17,9 +17,11 @@ pub fn package_key(
                 "A namespace is required for packages of format {format}."
             )))
         }
-        (NamespaceRule::Forbidden, Some(ns)) => return Err(ServiceError::validation(format!(
+        (NamespaceRule::Forbidden, Some(ns)) => {
+            return Err(ServiceError::validation(format!(
             "Packages of format {format} do not have a namespace, but namespace '{ns}' was given."
-        ))),
+        )))
+        }
         (_, ns) => ns.unwrap_or(""),
     };
     let (namespace, name) = match format {

@@ -87,7 +87,10 @@ pub async fn domain_list_byte_order_and_cursor(store: Store) {
     // Keyset pages of 5 (the last one short) give the same sequence.
     let mut paged = Vec::new();
     let mut after: Option<String> = None;
+    let mut pages = 0;
     loop {
+        pages += 1;
+        assert!(pages <= MAX_PAGES, "the keyset cursor does not advance");
         let page = store
             .list_domains(OWNER, after.as_deref(), 5)
             .await

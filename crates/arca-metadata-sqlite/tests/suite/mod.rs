@@ -254,6 +254,10 @@ pub fn at(row: &VersionRow) -> VersionExpectation {
     }
 }
 
+/// Bound on the pages of a paging loop, so that a cursor that does not advance fails the test
+/// instead of hanging it.
+pub const MAX_PAGES: usize = 1_000;
+
 /// Names that sort differently by bytes than case-insensitively, with `LIKE` wildcards and
 /// non-ASCII.
 pub const TRICKY_NAMES: [&str; 12] = [

@@ -97,7 +97,10 @@ pub async fn package_list_order_cursor_and_filters(store: Store) {
     // Pages of 7 with the key of the last row as cursor.
     let mut paged = Vec::new();
     let mut after = None;
+    let mut pages = 0;
     loop {
+        pages += 1;
+        assert!(pages <= MAX_PAGES, "the keyset cursor does not advance");
         let filter = PackageFilter {
             after: after.clone(),
             ..Default::default()

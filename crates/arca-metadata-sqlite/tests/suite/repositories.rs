@@ -186,7 +186,10 @@ pub async fn repository_list_order_cursor_and_filters(store: Store) {
     // both domains may be split across pages.
     let mut paged = Vec::new();
     let mut after = None;
+    let mut pages = 0;
     loop {
+        pages += 1;
+        assert!(pages <= MAX_PAGES, "the keyset cursor does not advance");
         let page = store
             .list_repositories(
                 &RepositoryFilter {

@@ -46,7 +46,10 @@ async fn page_through(
 ) -> Vec<String> {
     let mut seen = Vec::new();
     let mut last: Option<VersionRow> = None;
+    let mut pages = 0;
     loop {
+        pages += 1;
+        assert!(pages <= MAX_PAGES, "the keyset cursor does not advance");
         let order = if by_time {
             VersionOrder::PublishedTimeDesc {
                 after: last.as_ref().map(|v| (v.published_ms, v.version.clone())),
@@ -235,7 +238,10 @@ pub async fn asset_reads(store: Store) {
 
     let mut paged = Vec::new();
     let mut after: Option<String> = None;
+    let mut pages = 0;
     loop {
+        pages += 1;
+        assert!(pages <= MAX_PAGES, "the keyset cursor does not advance");
         let page = store
             .list_assets(version.id, after.as_deref(), 4)
             .await
