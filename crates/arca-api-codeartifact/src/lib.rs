@@ -11,6 +11,8 @@
 //!   there and nowhere else, and the client sees a generic message.
 
 pub mod auth;
+#[cfg(debug_assertions)]
+mod conformance;
 pub mod error;
 mod handlers;
 pub mod model;
@@ -50,6 +52,11 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let (op_name, result) = serve(&state, req).await;
+    #[cfg(debug_assertions)]
+    let result = match result {
+        Ok(r) => conformance::check_response(op_name, r).await,
+        Err(e) => Err(e),
+    };
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
