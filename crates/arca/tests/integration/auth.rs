@@ -281,6 +281,31 @@ async fn publish_body_differing_from_signed_hash() {
     assert_eq!(s.asset_names("dom", "repo", "pkg", "3.0").await, ["a.bin"]);
 }
 
+/// A publish without `x-amz-content-sha256` (signed over the real body, as a client that does not
+/// bind the header would): authenticated, then refused for the missing required member.
+#[tokio::test]
+async fn publish_without_hash_header_is_validation_error() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let r = s
+        .send_raw(
+            RawRequest::new("POST", &publish_path("1.0", "a.bin"))
+                .body(b"content".to_vec())
+                .signed_by(
+                    &s.credentials.access_key_id,
+                    &s.credentials.secret_access_key,
+                ),
+        )
+        .await;
+    let j = r.assert_error(400, "ValidationException");
+    assert!(
+        j["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("assetSHA256")),
+        "{j}"
+    );
+}
+
 /// The asset hash header must be covered by the signature for PublishPackageVersion.
 #[tokio::test]
 async fn publish_with_unsigned_hash_header_is_refused() {

@@ -336,6 +336,50 @@ async fn wrong_sha256_in_memory_is_validation_error_and_stores_nothing() {
     assert_eq!(s.revision("dom", "repo", "pkg", "1.0").await, rev);
 }
 
+/// The same with an in-memory body larger than 1 MiB. The Rust SDK signs SHA-256 of the real body,
+/// so the signature does not cover the announced `x-amz-content-sha256`. Arca only reads bodies up to
+/// 1 MiB before authenticating (more would let an unauthenticated client make it buffer or store
+/// bytes), so this answers 403 InvalidSignatureException — as AWS does when the signature does not
+/// cover the announced hash (aws-sdk-kotlin#1217) — and stores nothing.
+#[tokio::test]
+async fn wrong_sha256_large_in_memory_is_refused_and_stores_nothing() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let body = pseudo_random(2 * 1024 * 1024 + 1, 5);
+    // Control: the right hash works for this size.
+    s.publish_ok("dom", "repo", "pkg", "1.0", "ok.bin", &body, false)
+        .await;
+
+    let r = s
+        .client
+        .publish_package_version()
+        .domain("dom")
+        .repository("repo")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .package_version("2.0")
+        .asset_name("bad.bin")
+        .asset_sha256(sha256_hex(b"something else"))
+        .asset_content(ByteStream::from(body.clone()))
+        .send()
+        .await;
+    assert_err(r, 403, "InvalidSignatureException");
+    assert_not_found(
+        s.client
+            .describe_package_version()
+            .domain("dom")
+            .repository("repo")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("pkg")
+            .package_version("2.0")
+            .send()
+            .await,
+        "package-version",
+    );
+}
+
 /// `x-amz-content-sha256` must be 64 lowercase hex characters (the model's SHA256 shape). Sent raw,
 /// signed the botocore way (the header value is the payload hash), so the signature is valid.
 #[tokio::test]
