@@ -58,9 +58,9 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 def arca_bin():
     if os.environ.get("ARCA_BIN"):
-        return os.environ["ARCA_BIN"]
-    target = os.environ.get("CARGO_TARGET_DIR") or "target"
-    return os.path.join(ROOT, target, "debug", "arca")
+        return os.path.abspath(os.environ["ARCA_BIN"])
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    return os.path.abspath(os.path.join(target, "debug", "arca"))
 
 
 # --------------------------------------------------------------------------------------------------

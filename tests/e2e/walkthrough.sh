@@ -15,13 +15,14 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
+CALLER_DIR=$PWD
+abs() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$CALLER_DIR" "$1" ;; esac; }
 
-target_dir=${CARGO_TARGET_DIR:-target}
-case $target_dir in /*) ;; *) target_dir="$ROOT/$target_dir" ;; esac
-ARCA_BIN=${ARCA_BIN:-$target_dir/debug/arca}
-VENV=${ARCA_VENV:-$ROOT/.venv}
-README=${ARCA_README:-$ROOT/README.md} # ARCA_README: only to test this script itself
+target_dir=${CARGO_TARGET_DIR:-$ROOT/target} # cargo resolves a relative one against the cwd
+ARCA_BIN=$(abs "${ARCA_BIN:-$target_dir/debug/arca}")
+VENV=$(abs "${ARCA_VENV:-$ROOT/.venv}")
+README=$(abs "${ARCA_README:-$ROOT/README.md}") # ARCA_README: only to test this script itself
+cd "$ROOT"
 
 say() { printf '[walkthrough] %s\n' "$*"; }
 fail() {
