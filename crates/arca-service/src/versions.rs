@@ -3,7 +3,7 @@
 //! see it").
 
 use arca_blobstore::{DomainId, Sha256Digest};
-use arca_metadata::{PackageKey, PackageRow, RepositoryRow, VersionRow, VersionStatus};
+use arca_metadata::{PackageKey, RepositoryRow, VersionRow, VersionStatus};
 use serde::{Deserialize, Serialize};
 
 use crate::coords::{display_name, normalize_version};
@@ -21,8 +21,6 @@ struct AssetCursor {
 pub(crate) struct ResolvedVersion {
     pub repo: RepositoryRow,
     pub key: PackageKey,
-    #[allow(dead_code)]
-    pub package: PackageRow,
     pub version: VersionRow,
 }
 
@@ -52,12 +50,7 @@ impl Service {
             .get_version(package.id, &version_str)
             .await?
             .ok_or_else(|| version_not_found(&key, &version_str))?;
-        Ok(ResolvedVersion {
-            repo,
-            key,
-            package,
-            version,
-        })
+        Ok(ResolvedVersion { repo, key, version })
     }
 
     pub async fn describe_package_version(
