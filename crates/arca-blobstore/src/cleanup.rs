@@ -30,7 +30,21 @@ impl BlobStore {
     /// `ObjectStore` API; configure an `AbortIncompleteMultipartUpload`
     /// bucket lifecycle rule for those.
     pub async fn cleanup_temporaries(&self, older_than: SystemTime) -> Result<usize, BlobError> {
-        let mut removed = 0;
+        let removed = self.temporaries(older_than, true).await?;
+        if removed > 0 {
+            tracing::info!(removed, "removed stale temporary blob files");
+        }
+        Ok(removed)
+    }
+
+    /// Counts the temporaries [`cleanup_temporaries`](Self::cleanup_temporaries) would remove,
+    /// without removing them (for `arca check`).
+    pub async fn count_temporaries(&self, older_than: SystemTime) -> Result<usize, BlobError> {
+        self.temporaries(older_than, false).await
+    }
+
+    async fn temporaries(&self, older_than: SystemTime, remove: bool) -> Result<usize, BlobError> {
+        let mut found = 0;
 
         let tmp = Path::from(TMP_PREFIX);
         let stale: Vec<Path> = self
@@ -42,28 +56,28 @@ impl BlobStore {
             .try_collect()
             .await?;
         for location in stale {
+            if !remove {
+                found += 1;
+                continue;
+            }
             match self.store.delete(&location).await {
-                Ok(()) => removed += 1,
+                Ok(()) => found += 1,
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }
 
         if let Some(root) = self.local_root.clone() {
-            removed += tokio::task::spawn_blocking(move || {
+            found += tokio::task::spawn_blocking(move || {
                 let mut n = 0;
                 for top in [BLOBS_PREFIX, TMP_PREFIX] {
-                    n += remove_staging_files(&root.join(top), older_than)?;
+                    n += staging_files(&root.join(top), older_than, remove)?;
                 }
                 Ok::<_, std::io::Error>(n)
             })
             .await??;
         }
-
-        if removed > 0 {
-            tracing::info!(removed, "removed stale temporary blob files");
-        }
-        Ok(removed)
+        Ok(found)
     }
 }
 
@@ -77,9 +91,10 @@ pub(crate) fn is_staging_name(name: &str) -> bool {
     }
 }
 
-/// Recursively removes stale staging files under `dir` (symlinks are neither
-/// followed nor removed). A missing directory counts as empty.
-fn remove_staging_files(dir: &FsPath, older_than: SystemTime) -> std::io::Result<usize> {
+/// Recursively counts, and if `remove` removes, stale staging files under `dir`
+/// (symlinks are neither followed nor removed). A missing directory counts as
+/// empty.
+fn staging_files(dir: &FsPath, older_than: SystemTime, remove: bool) -> std::io::Result<usize> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -91,7 +106,7 @@ fn remove_staging_files(dir: &FsPath, older_than: SystemTime) -> std::io::Result
         let file_type = entry.file_type()?;
         let path = entry.path();
         if file_type.is_dir() {
-            removed += remove_staging_files(&path, older_than)?;
+            removed += staging_files(&path, older_than, remove)?;
             continue;
         }
         if !file_type.is_file() || !entry.file_name().to_str().is_some_and(is_staging_name) {
@@ -102,7 +117,9 @@ fn remove_staging_files(dir: &FsPath, older_than: SystemTime) -> std::io::Result
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        if modified < older_than {
+        if modified < older_than && !remove {
+            removed += 1;
+        } else if modified < older_than {
             match std::fs::remove_file(&path) {
                 Ok(()) => removed += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

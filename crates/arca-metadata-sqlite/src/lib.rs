@@ -45,6 +45,7 @@
 //! - packages are ordered by the stored text of their format (`PackageFormat::as_str`), then
 //!   namespace and name, all byte-wise.
 
+mod blobs;
 mod domains;
 mod packages;
 mod repositories;

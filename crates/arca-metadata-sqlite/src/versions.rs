@@ -9,6 +9,7 @@ use arca_metadata::{
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
+use crate::blobs;
 use crate::packages::{ensure_package, PackageTarget};
 use crate::sql::{backend, decode_enum, is_unique_violation, sql_limit, unique_as};
 use crate::SqliteStore;
@@ -380,6 +381,9 @@ impl SqliteStore {
             }
         };
         if let Some(asset) = &write.asset {
+            if let Some(generation) = write.asset_lease {
+                blobs::check_lease(&mut tx, domain_id, &asset.sha256, generation).await?;
+            }
             insert_asset(&mut tx, version_id, domain_id, asset)
                 .await
                 .map_err(unique_as(StoreError::PreconditionFailed))?;
@@ -446,6 +450,10 @@ impl SqliteStore {
             write.new_package_origin,
         )
         .await?;
+        // Before any write: the source assets may have been deleted since the copy was decided.
+        for asset in write.versions.iter().flat_map(|v| &v.assets) {
+            blobs::check_referenced(&mut tx, domain_id, &asset.sha256).await?;
+        }
         for copied in &write.versions {
             let fields = VersionFields::from(copied);
             let version_id = match At::of(&copied.expect, package_id, &copied.version) {

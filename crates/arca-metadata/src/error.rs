@@ -18,6 +18,10 @@ pub enum StoreError {
     /// A compare-and-set precondition did not hold: something changed since it was read. Retry.
     #[error("precondition failed: state changed concurrently")]
     PreconditionFailed,
+    /// The blob a publish wanted to reference was garbage-collected after its lease was taken (an
+    /// upload slower than the collector's grace period). The bytes may be gone: upload again.
+    #[error("the blob's lease was lost to garbage collection")]
+    BlobLeaseLost,
     /// A configured limit would be exceeded (e.g. tags per resource).
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),

@@ -322,6 +322,10 @@ pub struct PublishWrite {
     pub metadata: VersionMetadata,
     /// `None` when the asset is already there (an idempotent re-send that only changes status).
     pub asset: Option<AssetRow>,
+    /// The generation returned by [`crate::BlobRefStore::touch_blob`] before the asset's bytes were
+    /// written. When given, the write fails with [`crate::StoreError::BlobLeaseLost`] unless the
+    /// blob's row still has this generation and is live (it was not garbage-collected meanwhile).
+    pub asset_lease: Option<i64>,
 }
 
 /// A change to one existing version, applied by [`crate::PackageStore::apply_version_changes`].
@@ -366,4 +370,29 @@ pub struct CopyWrite {
     pub package: PackageKey,
     pub new_package_origin: (OriginRule, OriginRule),
     pub versions: Vec<CopiedVersion>,
+}
+
+/// A blob as the metadata store knows it: bytes stored once per domain under their SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BlobRef {
+    pub domain_id: i64,
+    /// Lowercase hex.
+    pub sha256: String,
+}
+
+/// What [`crate::BlobRefStore::touch_blob`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlobLease {
+    /// The row is live (created now, or already there) with this generation; the caller may write
+    /// the bytes and reference them in a publish carrying this generation.
+    Live { generation: i64 },
+    /// A garbage collector is deleting these bytes: wait until the row is gone, then touch again.
+    Deleting,
+}
+
+/// A blob some asset references, with the size that asset recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferencedBlob {
+    pub blob: BlobRef,
+    pub size: i64,
 }

@@ -11,9 +11,10 @@
 use async_trait::async_trait;
 
 use crate::{
-    AssetRow, CopyWrite, DomainRow, DomainStats, NewDomain, NewRepository, PackageFilter,
-    PackageKey, PackageRow, PublishWrite, RepositoryFilter, RepositoryRow, StoreResult,
-    VersionChange, VersionFilter, VersionOrder, VersionRow,
+    AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, Millis, NewDomain,
+    NewRepository, PackageFilter, PackageKey, PackageRow, PublishWrite, ReferencedBlob,
+    RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionFilter, VersionOrder,
+    VersionRow,
 };
 
 #[async_trait]
@@ -125,6 +126,62 @@ pub trait TagStore: Send + Sync {
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> StoreResult<()>;
 }
 
+/// The blob table: which content-addressed blobs exist, so that garbage collection never frees
+/// bytes a committed version references, nor bytes a publish is about to reference.
+///
+/// Protocol (the service follows it; ARCHITECTURE.md, "Blob lifecycle"):
+/// - A writer calls [`touch_blob`](Self::touch_blob) *before* any byte reaches the blob's final
+///   key, keeps touching it while the upload runs, and commits its asset with the generation it got
+///   (`PublishWrite::asset_lease`). The commit fails with `BlobLeaseLost` if the row changed.
+/// - The collector [`claim_unreferenced_blobs`](Self::claim_unreferenced_blobs) (rows no asset
+///   references, untouched for the grace period, become `deleting` in one transaction), deletes
+///   their objects, then [`forget_blobs`](Self::forget_blobs). A `deleting` row is never revived:
+///   writers wait for it to disappear.
+/// - An object with no row at all is adopted with [`claim_orphan_blob`](Self::claim_orphan_blob)
+///   before it is deleted, so a writer arriving meanwhile waits instead of racing the deletion.
+/// - Copies reference existing bytes: `apply_copy` fails with `PreconditionFailed` unless every
+///   copied blob is still referenced by some asset of the domain when it commits.
+#[async_trait]
+pub trait BlobRefStore: Send + Sync {
+    /// Creates the blob's row (live, with `new_generation`) or refreshes a live row's touch time
+    /// (keeping its generation); reports `Deleting` without changing anything for a row being
+    /// collected.
+    async fn touch_blob(
+        &self,
+        blob: &BlobRef,
+        new_generation: i64,
+        now_ms: Millis,
+    ) -> StoreResult<BlobLease>;
+    /// In one transaction, marks `deleting` (stamped `now_ms`) at most `limit` live rows that no
+    /// asset references and that were last touched before `touched_before`, plus rows left
+    /// `deleting` since before `stale_before` by an interrupted collector; returns all of them.
+    async fn claim_unreferenced_blobs(
+        &self,
+        touched_before: Millis,
+        stale_before: Millis,
+        now_ms: Millis,
+        limit: u32,
+    ) -> StoreResult<Vec<BlobRef>>;
+    /// Inserts a `deleting` row for a blob that has none; `false` (changing nothing) when it has one.
+    async fn claim_orphan_blob(&self, blob: &BlobRef, now_ms: Millis) -> StoreResult<bool>;
+    /// Deletes these rows if they are (still) `deleting`.
+    async fn forget_blobs(&self, blobs: &[BlobRef]) -> StoreResult<()>;
+    /// Whether a row exists for the blob, in any state.
+    async fn blob_known(&self, blob: &BlobRef) -> StoreResult<bool>;
+    /// Distinct blobs referenced by assets, ordered by (domain id, SHA-256), after `after`.
+    async fn referenced_blobs(
+        &self,
+        after: Option<&BlobRef>,
+        limit: u32,
+    ) -> StoreResult<Vec<ReferencedBlob>>;
+}
+
 /// Everything a metadata backend provides.
-pub trait MetadataStore: DomainStore + RepositoryStore + PackageStore + TagStore {}
-impl<T: DomainStore + RepositoryStore + PackageStore + TagStore> MetadataStore for T {}
+pub trait MetadataStore:
+    DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore
+{
+}
+impl<T: DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore> MetadataStore
+    for T
+{
+}

@@ -16,6 +16,8 @@ pub mod coords;
 mod copy;
 mod domains;
 mod error;
+mod gc;
+mod lease;
 mod lifecycle;
 mod packages;
 mod paging;
@@ -34,6 +36,7 @@ use arca_metadata::MetadataStore;
 pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
 pub use copy::CopyRequest;
 pub use error::{ResourceType, ServiceError, ServiceResult};
+pub use gc::{CheckReport, GcReport};
 pub use lifecycle::VersionSelection;
 pub use packages::{PackageListing, VersionListing};
 pub use paging::{Page, Pager};
@@ -66,7 +69,13 @@ pub struct ServiceConfig {
     /// Region written into ARNs.
     pub region: String,
     pub limits: Limits,
+    /// How long unreferenced bytes are kept before the collector may free them. A writer's lease is
+    /// refreshed every quarter of it, so any upload, however slow, is safe.
+    pub blob_grace: std::time::Duration,
 }
+
+/// Default of [`ServiceConfig::blob_grace`].
+pub const DEFAULT_BLOB_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The authenticated principal of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! when `unfinished` is not set); different bytes under an existing name → 409; digest mismatch → 400
 //! with nothing stored.
 
-use arca_blobstore::{BlobError, BlobInfo, BoxError, DomainId, Sha256Digest};
+use arca_blobstore::{BlobError, BlobInfo, BoxError, Sha256Digest};
 use arca_metadata::{
     AssetRow, OriginRule, OriginType, PackageFormat, PackageKey, PublishWrite, StoreError,
     VersionExpectation, VersionMetadata, VersionOrigin, VersionRow, VersionStatus,
@@ -15,6 +15,7 @@ use bytes::Bytes;
 use futures::Stream;
 
 use crate::coords::{check_generic_asset_name, display_name, package_key};
+use crate::lease::blob_domain;
 use crate::packages::ns_opt;
 use crate::{
     now_ms, revision, Caller, PublishOutcome, ResourceType, Service, ServiceError, ServiceResult,
@@ -81,8 +82,9 @@ impl Service {
         };
         self.decide(&repo, &key, &req, &announced).await?;
 
-        let domain = DomainId::new(repo.domain_id.to_string())
-            .map_err(|_| ServiceError::Internal("invalid domain id".into()))?;
+        let domain = blob_domain(repo.domain_id)?;
+        // Held until the metadata commits: the collector may not free these bytes before then.
+        let lease = self.lease_blob(repo.domain_id, &sha).await?;
         let info = self
             .blobs
             .put_stream(&domain, body, Some(&sha), max)
@@ -103,17 +105,26 @@ impl Service {
         for _ in 0..CAS_RETRIES {
             match self.decide(&repo, &key, &req, &info).await? {
                 Decision::Done(outcome) => return Ok(*outcome),
-                Decision::Write(write) => match self.store.apply_publish(&write).await {
-                    Ok(row) => {
-                        let asset = write
-                            .asset
-                            .clone()
-                            .unwrap_or_else(|| asset_row(&req.asset_name, &info));
-                        return Ok(outcome(&key, &row, asset));
+                Decision::Write(mut write) => {
+                    if write.asset.is_some() {
+                        write.asset_lease = Some(lease.generation);
                     }
-                    Err(StoreError::PreconditionFailed) => continue,
-                    Err(e) => return Err(e.into()),
-                },
+                    match self.store.apply_publish(&write).await {
+                        Ok(row) => {
+                            let asset = write
+                                .asset
+                                .clone()
+                                .unwrap_or_else(|| asset_row(&req.asset_name, &info));
+                            return Ok(outcome(&key, &row, asset));
+                        }
+                        Err(StoreError::PreconditionFailed) => continue,
+                        Err(StoreError::BlobLeaseLost) => return Err(ServiceError::Internal(
+                            "publish: the upload outlived its blob lease; nothing was committed"
+                                .into(),
+                        )),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
             }
         }
         Err(ServiceError::Internal(
@@ -168,6 +179,7 @@ impl Service {
             },
             metadata: VersionMetadata::default(),
             asset: Some(new_asset.clone()),
+            asset_lease: None,
         };
         let Some(v) = existing else {
             let revision = revision::compute(std::slice::from_ref(&new_asset), &base.metadata);

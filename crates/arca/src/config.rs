@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde::Deserialize;
@@ -40,6 +41,12 @@ pub struct ServeArgs {
     /// Log format: `text` (default) or `json`.
     #[arg(long, env = "ARCA_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Seconds between garbage collections of unreferenced blobs (default 600; 0 disables).
+    #[arg(long, env = "ARCA_GC_INTERVAL")]
+    pub gc_interval: Option<u64>,
+    /// Seconds unreferenced bytes are kept before they may be freed (default 900).
+    #[arg(long, env = "ARCA_GC_GRACE")]
+    pub gc_grace: Option<u64>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -55,6 +62,8 @@ struct FileConfig {
     token_secret: Option<String>,
     max_asset_bytes: Option<u64>,
     log_format: Option<String>,
+    gc_interval: Option<u64>,
+    gc_grace: Option<u64>,
 }
 
 /// The resolved configuration.
@@ -69,6 +78,9 @@ pub struct Config {
     pub token_secret: Option<String>,
     pub max_asset_bytes: u64,
     pub log_json: bool,
+    /// `None`: no periodic collection.
+    pub gc_interval: Option<Duration>,
+    pub gc_grace: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -88,6 +100,8 @@ impl std::fmt::Debug for Config {
                 &self.token_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("max_asset_bytes", &self.max_asset_bytes)
+            .field("gc_interval", &self.gc_interval)
+            .field("gc_grace", &self.gc_grace)
             .finish()
     }
 }
@@ -144,6 +158,15 @@ impl Config {
                 "text" => false,
                 other => bail!("log format must be 'text' or 'json', not '{other}'"),
             },
+            gc_interval: match args.gc_interval.or(file.gc_interval).unwrap_or(600) {
+                0 => None,
+                secs => Some(Duration::from_secs(secs)),
+            },
+            gc_grace: Duration::from_secs(
+                args.gc_grace
+                    .or(file.gc_grace)
+                    .unwrap_or(arca_service::DEFAULT_BLOB_GRACE.as_secs()),
+            ),
         };
         config.validate()?;
         Ok(config)

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod credentials;
+pub mod maintenance;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,6 +29,11 @@ pub struct App {
     pub router: Router,
     pub credentials: RootCredentials,
     pub generated_credentials: bool,
+    /// The service behind the router (for maintenance tasks and tests).
+    pub service: Service,
+    /// Period of the background garbage collection, if any.
+    pub gc_interval: Option<Duration>,
+    pub gc_grace: Duration,
 }
 
 /// Opens the storage under the data directory and builds the router.
@@ -36,30 +42,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let (credentials, token_secret, generated) = credentials::load_or_create(config)?;
     let started = SystemTime::now();
-    let store = SqliteStore::open(&config.data_dir.join("arca.db"))
-        .await
-        .context("opening the SQLite metadata store")?;
-    let blobs =
-        BlobStore::local(&config.data_dir.join("blobs")).context("opening the blob store")?;
-    let removed = blobs
+    let service = open_service(config, Pager::new(&token_secret)).await?;
+    let removed = service
+        .blobs()
         .cleanup_temporaries(started)
         .await
         .context("cleaning leftover temporary uploads")?;
     if removed > 0 {
         tracing::info!(removed, "removed temporaries left by an interrupted run");
     }
-    let service = Service::new(
-        Arc::new(store),
-        blobs,
-        Pager::new(&token_secret),
-        ServiceConfig {
-            region: config.region.clone(),
-            limits: Limits {
-                max_asset_bytes: config.max_asset_bytes,
-                ..Limits::default()
-            },
-        },
-    );
     let auth = Authenticator::new(
         [AccessKey {
             access_key_id: credentials.access_key_id.clone(),
@@ -69,7 +60,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         Duration::from_secs(15 * 60),
     );
     let state = ApiState {
-        service,
+        service: service.clone(),
         auth: Arc::new(auth),
     };
     let router = Router::new()
@@ -80,7 +71,32 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         router,
         credentials,
         generated_credentials: generated,
+        service,
+        gc_interval: config.gc_interval,
+        gc_grace: config.gc_grace,
     })
+}
+
+/// Opens the metadata and blob stores.
+pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Service> {
+    let store = SqliteStore::open(&config.data_dir.join("arca.db"))
+        .await
+        .context("opening the SQLite metadata store")?;
+    let blobs =
+        BlobStore::local(&config.data_dir.join("blobs")).context("opening the blob store")?;
+    Ok(Service::new(
+        Arc::new(store),
+        blobs,
+        pager,
+        ServiceConfig {
+            region: config.region.clone(),
+            limits: Limits {
+                max_asset_bytes: config.max_asset_bytes,
+                ..Limits::default()
+            },
+            blob_grace: config.gc_grace,
+        },
+    ))
 }
 
 /// Serves until `shutdown` resolves; in-flight requests finish before this returns.
@@ -89,8 +105,23 @@ pub async fn run(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    axum::serve(listener, app.router)
+    let collector = app.gc_interval.map(|every| {
+        let (service, grace) = (app.service.clone(), app.gc_grace);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if let Err(e) = service.collect_garbage(grace, false).await {
+                    tracing::error!(error = %e, "garbage collection failed");
+                }
+            }
+        })
+    });
+    let served = axum::serve(listener, app.router)
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    if let Some(collector) = collector {
+        collector.abort();
+    }
+    served
 }

@@ -1,7 +1,7 @@
 //! `arca`: a self-hosted package repository that speaks the AWS CodeArtifact API.
 
 use anyhow::Context;
-use arca::{Config, ServeArgs};
+use arca::{maintenance, Config, ServeArgs};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
@@ -20,22 +20,53 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Free the bytes no package version references any more (the server does this periodically).
+    Gc {
+        /// Only free bytes unreferenced for this many seconds (default: the configured grace).
+        #[arg(long)]
+        grace: Option<u64>,
+        #[command(flatten)]
+        settings: ServeArgs,
+    },
+    /// Check that every asset's bytes are stored intact; exit status 1 if not.
+    Check {
+        /// Compare sizes only, without reading and hashing every blob.
+        #[arg(long)]
+        quick: bool,
+        #[command(flatten)]
+        settings: ServeArgs,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(args) => {
-            let config = Config::resolve(args)?;
-            init_logging(config.log_json);
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("starting the async runtime")?
-                .block_on(serve(config))
+    let (settings, run): (ServeArgs, fn(Config) -> _) = match cli.command {
+        Command::Serve(args) => (args, |c| Box::pin(serve(c)) as Task),
+        Command::Gc { grace, settings } => {
+            let settings = ServeArgs {
+                gc_grace: grace.or(settings.gc_grace),
+                ..settings
+            };
+            (settings, |c| Box::pin(maintenance::gc(c)) as Task)
         }
-    }
+        Command::Check { quick, settings } => {
+            if quick {
+                (settings, |c| Box::pin(maintenance::check(c, false)) as Task)
+            } else {
+                (settings, |c| Box::pin(maintenance::check(c, true)) as Task)
+            }
+        }
+    };
+    let config = Config::resolve(settings)?;
+    init_logging(config.log_json);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run(config))
 }
+
+type Task = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
 
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));

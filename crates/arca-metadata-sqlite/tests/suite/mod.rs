@@ -20,6 +20,7 @@
 //! submodules plus its name in the list of [`metadata_store_suite!`]; forgetting the latter is a
 //! dead-code warning (an error under `-D warnings`).
 
+mod blobs;
 mod domains;
 mod packages;
 mod repositories;
@@ -36,6 +37,7 @@ use arca_metadata::{
     VersionOrigin, VersionRow, VersionStatus,
 };
 
+pub use blobs::*;
 pub use domains::*;
 pub use packages::*;
 pub use repositories::*;
@@ -105,6 +107,14 @@ macro_rules! metadata_store_suite {
             version_changes_roll_back_on_any_mismatch,
             copy_creates_versions_and_package,
             copy_overwrites_and_is_atomic,
+            // blobs
+            blob_touch_creates_then_keeps_generation,
+            blob_claim_skips_referenced_recent_and_claimed,
+            blob_deleted_or_disposed_versions_release_their_blobs,
+            blob_publish_checks_its_lease,
+            blob_orphans_are_claimed_only_without_a_row,
+            blob_references_are_distinct_and_paged,
+            copy_requires_its_blobs_still_referenced,
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
@@ -221,6 +231,17 @@ pub fn new_version(
         origin: internal(),
         metadata: VersionMetadata::default(),
         asset,
+        asset_lease: None,
+    }
+}
+
+/// Publishes each asset as a version of a package in a fresh repository `seed` of `domain`, so that
+/// a copy of those blobs finds them referenced, as a real copy's source would be.
+pub async fn seed_blobs(store: &Store, domain: &DomainRow, assets: &[AssetRow]) {
+    let repo = create_repository(store, domain, "seed", &[]).await;
+    let pkg = key(PackageFormat::Generic, "seed", "seed");
+    for (i, a) in assets.iter().enumerate() {
+        publish(store, repo.id, &pkg, &i.to_string(), 0, Some(a.clone())).await;
     }
 }
 

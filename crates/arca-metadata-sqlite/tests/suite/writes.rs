@@ -554,6 +554,12 @@ pub async fn copy_creates_versions_and_package(store: Store) {
         repository: Some("src".into()),
         external_connection: Some("public:npmjs".into()),
     };
+    seed_blobs(
+        &store,
+        &domain,
+        &[asset("b.tgz", "x", 10), asset("a.json", "y", 1)],
+    )
+    .await;
     store
         .apply_copy(&CopyWrite {
             repository_id: dest.id,
@@ -656,6 +662,7 @@ pub async fn copy_overwrites_and_is_atomic(store: Store) {
         Some(asset("two.whl", "two", 5)),
     )
     .await;
+    seed_blobs(&store, &domain, &[asset("new.whl", "new", 7)]).await;
     let copied = |version: &str, expect: VersionExpectation| CopiedVersion {
         version: version.into(),
         expect,

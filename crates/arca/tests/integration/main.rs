@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod domains;
+mod gc;
 mod large_asset;
 mod lifecycle;
 mod package_versions;

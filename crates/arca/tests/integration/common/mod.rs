@@ -39,6 +39,8 @@ pub struct TestServer {
     pub credentials: RootCredentials,
     pub client: Client,
     pub data_dir: std::path::PathBuf,
+    /// The service behind the server, for maintenance calls (garbage collection, checks).
+    pub service: arca_service::Service,
     shutdown: Option<oneshot::Sender<()>>,
     // Declared last so the server is told to stop before the directory goes.
     dir: tempfile::TempDir,
@@ -54,10 +56,17 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts a server whose default configuration `adjust` may change.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config::for_data_dir(dir.path());
+        let mut config = Config::for_data_dir(dir.path());
+        adjust(&mut config);
         let app = arca::build(&config).await.expect("arca::build");
         let credentials = app.credentials.clone();
+        let service = app.service.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
@@ -82,6 +91,7 @@ impl TestServer {
             credentials,
             client,
             data_dir: dir.path().to_path_buf(),
+            service,
             shutdown: Some(tx),
             dir,
         }
