@@ -42,6 +42,7 @@ mod error;
 mod hash;
 mod key;
 mod read;
+mod s3;
 mod store;
 mod upload;
 
@@ -52,6 +53,7 @@ pub use key::{BlobKey, DomainId, InvalidDigest, InvalidDomainId, Sha256Digest};
 /// stores to pass to [`BlobStore::from_object_store`]).
 pub use object_store;
 pub use read::LOCAL_READ_CHUNK;
+pub use s3::S3Settings;
 pub use store::{
     BlobMeta, BlobRead, BlobStore, LOCAL_PART_SIZE, MAX_IN_FLIGHT_PARTS, REMOTE_PART_SIZE,
 };

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use arca_blobstore::S3Settings;
 use serde::Deserialize;
 
 /// Settings of `arca serve`, as given on the command line or in the environment (clap reads both).
@@ -41,6 +42,24 @@ pub struct ServeArgs {
     /// Log format: `text` (default) or `json`.
     #[arg(long, env = "ARCA_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Where blobs live: a directory (default DATA_DIR/blobs) or `s3://bucket[/prefix]`.
+    #[arg(long, env = "ARCA_BLOB_STORE")]
+    pub blob_store: Option<String>,
+    /// Endpoint of an S3-compatible server (default: AWS, or AWS_ENDPOINT).
+    #[arg(long, env = "ARCA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default: AWS_REGION, else us-east-1).
+    #[arg(long, env = "ARCA_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Path-style S3 requests (default: on when an endpoint is set, as S3-compatible servers need).
+    #[arg(long, env = "ARCA_S3_PATH_STYLE")]
+    pub s3_path_style: Option<bool>,
+    /// S3 access key id (default: AWS_ACCESS_KEY_ID).
+    #[arg(long, env = "ARCA_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key (default: AWS_SECRET_ACCESS_KEY).
+    #[arg(long, env = "ARCA_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
     /// Seconds between garbage collections of unreferenced blobs (default 600; 0 disables).
     #[arg(long, env = "ARCA_GC_INTERVAL")]
     pub gc_interval: Option<u64>,
@@ -64,6 +83,19 @@ struct FileConfig {
     log_format: Option<String>,
     gc_interval: Option<u64>,
     gc_grace: Option<u64>,
+    blob_store: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_path_style: Option<bool>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+}
+
+/// Where blobs are stored.
+#[derive(Debug, Clone)]
+pub enum BlobLocation {
+    Local(PathBuf),
+    S3(S3Settings),
 }
 
 /// The resolved configuration.
@@ -81,6 +113,7 @@ pub struct Config {
     /// `None`: no periodic collection.
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
+    pub blobs: BlobLocation,
 }
 
 impl std::fmt::Debug for Config {
@@ -102,6 +135,7 @@ impl std::fmt::Debug for Config {
             .field("max_asset_bytes", &self.max_asset_bytes)
             .field("gc_interval", &self.gc_interval)
             .field("gc_grace", &self.gc_grace)
+            .field("blobs", &self.blobs)
             .finish()
     }
 }
@@ -132,15 +166,44 @@ impl Config {
             .log_format
             .or(file.log_format)
             .unwrap_or_else(|| "text".into());
+        let data_dir = args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("arca-data"));
+        let blobs = match args.blob_store.or(file.blob_store) {
+            None => BlobLocation::Local(data_dir.join("blobs")),
+            Some(url) => match url.strip_prefix("s3://") {
+                Some(rest) => {
+                    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                    if bucket.is_empty() {
+                        bail!("blob_store '{url}' names no bucket");
+                    }
+                    let endpoint = args.s3_endpoint.or(file.s3_endpoint);
+                    BlobLocation::S3(S3Settings {
+                        bucket: bucket.into(),
+                        prefix: (!prefix.trim_matches('/').is_empty()).then(|| prefix.into()),
+                        path_style: args
+                            .s3_path_style
+                            .or(file.s3_path_style)
+                            .unwrap_or(endpoint.is_some()),
+                        endpoint,
+                        region: args.s3_region.or(file.s3_region),
+                        access_key_id: args.s3_access_key_id.or(file.s3_access_key_id),
+                        secret_access_key: args.s3_secret_access_key.or(file.s3_secret_access_key),
+                    })
+                }
+                None if url.contains("://") => {
+                    bail!("blob_store must be a directory or s3://bucket[/prefix], got '{url}'")
+                }
+                None => BlobLocation::Local(PathBuf::from(url)),
+            },
+        };
         let config = Config {
             listen: args
                 .listen
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address")),
-            data_dir: args
-                .data_dir
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("arca-data")),
+            data_dir,
             region: args
                 .region
                 .or(file.region)
@@ -167,6 +230,7 @@ impl Config {
                     .or(file.gc_grace)
                     .unwrap_or(arca_service::DEFAULT_BLOB_GRACE.as_secs()),
             ),
+            blobs,
         };
         config.validate()?;
         Ok(config)

@@ -21,7 +21,7 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use config::{Config, ServeArgs};
+pub use config::{BlobLocation, Config, ServeArgs};
 pub use credentials::RootCredentials;
 
 /// A fully wired server, ready to accept connections.
@@ -43,9 +43,14 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let (credentials, token_secret, generated) = credentials::load_or_create(config)?;
     let started = SystemTime::now();
     let service = open_service(config, Pager::new(&token_secret)).await?;
+    // Other replicas may be writing temporaries to a shared store: only clear stale ones there.
+    let cutoff = match config.blobs {
+        BlobLocation::Local(_) => started,
+        BlobLocation::S3(_) => started - config.gc_grace,
+    };
     let removed = service
         .blobs()
-        .cleanup_temporaries(started)
+        .cleanup_temporaries(cutoff)
         .await
         .context("cleaning leftover temporary uploads")?;
     if removed > 0 {
@@ -82,8 +87,11 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
     let store = SqliteStore::open(&config.data_dir.join("arca.db"))
         .await
         .context("opening the SQLite metadata store")?;
-    let blobs =
-        BlobStore::local(&config.data_dir.join("blobs")).context("opening the blob store")?;
+    let blobs = match &config.blobs {
+        BlobLocation::Local(dir) => BlobStore::local(dir),
+        BlobLocation::S3(s3) => BlobStore::s3(s3),
+    }
+    .context("opening the blob store")?;
     Ok(Service::new(
         Arc::new(store),
         blobs,

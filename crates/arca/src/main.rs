@@ -72,7 +72,8 @@ fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

@@ -15,5 +15,6 @@ mod packages;
 mod paging;
 mod publish;
 mod repositories;
+mod s3;
 mod tags;
 mod validation;
