@@ -420,7 +420,7 @@ impl TestServer {
     }
 }
 
-fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {
+pub fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {
     let http = aws_smithy_http_client::Builder::new().build_http();
     let config = aws_sdk_codeartifact::Config::builder()
         .behavior_version(BehaviorVersion::latest())
