@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use arca_blobstore::S3Settings;
+
+use crate::server::Timeouts;
 use serde::Deserialize;
 
 /// Settings of `arca serve`, as given on the command line or in the environment (clap reads both).
@@ -60,6 +62,12 @@ pub struct ServeArgs {
     /// S3 secret access key (default: AWS_SECRET_ACCESS_KEY).
     #[arg(long, env = "ARCA_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
+    /// Seconds a client may take to send its request headers (default 30).
+    #[arg(long, env = "ARCA_HEADER_TIMEOUT")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a request body may stall mid-transfer before the request fails (default 60).
+    #[arg(long, env = "ARCA_BODY_IDLE_TIMEOUT")]
+    pub body_idle_timeout: Option<u64>,
     /// Seconds between garbage collections of unreferenced blobs (default 600; 0 disables).
     #[arg(long, env = "ARCA_GC_INTERVAL")]
     pub gc_interval: Option<u64>,
@@ -83,6 +91,8 @@ struct FileConfig {
     log_format: Option<String>,
     gc_interval: Option<u64>,
     gc_grace: Option<u64>,
+    header_timeout: Option<u64>,
+    body_idle_timeout: Option<u64>,
     blob_store: Option<String>,
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
@@ -114,6 +124,7 @@ pub struct Config {
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
     pub blobs: BlobLocation,
+    pub timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for Config {
@@ -136,6 +147,7 @@ impl std::fmt::Debug for Config {
             .field("gc_interval", &self.gc_interval)
             .field("gc_grace", &self.gc_grace)
             .field("blobs", &self.blobs)
+            .field("timeouts", &self.timeouts)
             .finish()
     }
 }
@@ -231,6 +243,16 @@ impl Config {
                     .unwrap_or(arca_service::DEFAULT_BLOB_GRACE.as_secs()),
             ),
             blobs,
+            timeouts: Timeouts {
+                header_read: Duration::from_secs(
+                    args.header_timeout.or(file.header_timeout).unwrap_or(30),
+                ),
+                body_idle: Duration::from_secs(
+                    args.body_idle_timeout
+                        .or(file.body_idle_timeout)
+                        .unwrap_or(60),
+                ),
+            },
         };
         config.validate()?;
         Ok(config)
@@ -258,6 +280,9 @@ impl Config {
                 "region must be letters, digits and '-', got '{}'",
                 self.region
             );
+        }
+        if self.timeouts.header_read.is_zero() || self.timeouts.body_idle.is_zero() {
+            bail!("header_timeout and body_idle_timeout must be at least 1 second");
         }
         if self.max_asset_bytes == 0 {
             bail!("max_asset_bytes must be positive");

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod credentials;
 pub mod maintenance;
+pub mod server;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -34,6 +35,7 @@ pub struct App {
     /// Period of the background garbage collection, if any.
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
+    pub timeouts: server::Timeouts,
 }
 
 /// Opens the storage under the data directory and builds the router.
@@ -79,6 +81,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         service,
         gc_interval: config.gc_interval,
         gc_grace: config.gc_grace,
+        timeouts: config.timeouts,
     })
 }
 
@@ -124,12 +127,9 @@ pub async fn run(
             }
         })
     });
-    let served = axum::serve(listener, app.router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+    server::serve(listener, app.router, app.timeouts, shutdown).await;
     if let Some(collector) = collector {
         collector.abort();
     }
-    served
+    Ok(())
 }

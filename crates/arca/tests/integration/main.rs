@@ -17,4 +17,5 @@ mod publish;
 mod repositories;
 mod s3;
 mod tags;
+mod timeouts;
 mod validation;
