@@ -120,6 +120,22 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .min_connections(1)
             .max_connections(1)
+            // A COMMIT that fails with SQLITE_FULL is rolled back by SQLite itself; sqlx's ROLLBACK
+            // then fails too and the connection keeps believing it is inside a transaction, so
+            // every later BEGIN would fail. The ping of test_before_acquire settles any queued
+            // rollback first; a connection still "in a transaction" after it is replaced.
+            .test_before_acquire(true)
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    if conn.is_in_transaction() {
+                        tracing::warn!(
+                            "replacing a writer connection stuck in a failed transaction"
+                        );
+                    }
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
             .idle_timeout(None)
             .max_lifetime(None)

@@ -85,12 +85,28 @@ impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         // Store errors that carry meaning are handled where they occur; anything reaching here is a
         // failure of the backend or of our own bookkeeping.
-        ServiceError::Internal(format!("metadata store: {e}"))
+        ServiceError::Internal(format!("metadata store: {}", with_sources(&e)))
     }
+}
+
+/// An error and its chain of causes, for the one log line of a 500 (e.g. the ENOSPC under an
+/// object-store error).
+fn with_sources(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl From<arca_blobstore::BlobError> for ServiceError {
     fn from(e: arca_blobstore::BlobError) -> Self {
-        ServiceError::Internal(format!("blob store: {e}"))
+        ServiceError::Internal(format!("blob store: {}", with_sources(&e)))
     }
 }

@@ -9,26 +9,19 @@
 //! At the end `arca gc --grace 0` collects what interrupted uploads left, and nothing unreferenced
 //! remains. Seeds are fixed: a failure replays the same schedule.
 
-#[path = "../integration/common/mod.rs"]
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::child::{arca, kill, start, Server};
+use crate::common::{collect_asset, pseudo_random, sha256_hex, show, NS};
 use aws_sdk_codeartifact::primitives::ByteStream;
 use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
 use aws_sdk_codeartifact::Client;
-use common::{collect_asset, pseudo_random, sdk_client, sha256_hex, show, NS};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 const ROUNDS: u64 = 20;
 const PUBLISHERS: u64 = 4;
-const KEY: &str = "AKIAARCACRASHTEST001";
-const SECRET: &str = "crash-test-secret-key-0123456789abcdefghij";
 const DOMAIN: &str = "crash";
 const REPO: &str = "repo";
 
@@ -70,48 +63,6 @@ impl Sent {
 struct Ledger {
     attempted: BTreeMap<(String, String, String), Sent>,
     acked: Vec<Sent>,
-}
-
-struct Server {
-    child: Child,
-    client: Client,
-}
-
-async fn start(data_dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_arca"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .env("ARCA_ACCESS_KEY_ID", KEY)
-        .env("ARCA_SECRET_ACCESS_KEY", SECRET)
-        .env("ARCA_ACCOUNT_ID", "123456789012")
-        .env("ARCA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn arca serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("arca printed its address in time")
-            .unwrap()
-            .expect("arca exited before listening");
-        if let Some(url) = line.strip_prefix("Arca is listening on ") {
-            break url.to_string();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Server {
-        child,
-        client: sdk_client(&url, KEY, SECRET),
-    }
-}
-
-async fn kill(mut server: Server) {
-    server.child.start_kill().expect("SIGKILL");
-    server.child.wait().await.expect("reap");
 }
 
 async fn publish(client: &Client, sent: &Sent, unfinished: bool) -> bool {
@@ -244,21 +195,6 @@ async fn download(client: &Client, sent: &Sent) -> Vec<u8> {
         .await
         .unwrap_or_else(|e| panic!("download acknowledged {sent:?}: {}", show(&e)));
     collect_asset(out).await.1
-}
-
-/// Runs `arca <args> --data-dir D`; returns success and stdout.
-fn arca(data_dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_arca"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("ARCA_LOG", "warn")
-        .output()
-        .expect("run arca");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
 }
 
 async fn verify(server: &Server, ledger: &Ledger, round: u64, data_dir: &Path) {
