@@ -115,4 +115,24 @@ mod tests {
             .decode::<(String, i32)>("ListDomains", "acct", "")
             .is_err());
     }
+
+    proptest::proptest! {
+        /// Any string — random, or a valid token with one byte changed — decodes to a validation
+        /// error (the API's 400), never a panic and never a cursor.
+        #[test]
+        fn hostile_tokens_are_validation_errors(token in ".{0,300}", flip in 0usize..200, byte in 0u8..128) {
+            let p = Pager::new(b"secret");
+            let decoded = p.decode::<(String, i64)>("ListDomains", "acct", &token);
+            proptest::prop_assert!(matches!(decoded, Err(ServiceError::Validation(_))));
+            let valid = p.encode("ListDomains", "acct", &(token.clone(), 7i64));
+            let mut bytes = valid.clone().into_bytes();
+            let at = flip % bytes.len();
+            if bytes[at] != byte {
+                bytes[at] = byte;
+                let tampered = String::from_utf8_lossy(&bytes).into_owned();
+                let decoded = p.decode::<(String, i64)>("ListDomains", "acct", &tampered);
+                proptest::prop_assert!(matches!(decoded, Err(ServiceError::Validation(_))), "{tampered}");
+            }
+        }
+    }
 }
