@@ -2,23 +2,10 @@
 
 use arca_metadata::{DomainRow, DomainStats, DomainStore, NewDomain, StoreError, StoreResult};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Sqlite};
 
-use crate::sql::{backend, sql_limit, unique_as};
+use crate::sql::{backend, domain_row, sql_limit, unique_as, DOMAIN_COLUMNS};
 use crate::{tags, SqliteStore};
-
-const DOMAIN_COLUMNS: &str = "id, owner, name, created_ms, encryption_key";
-
-fn domain_row(row: &SqliteRow) -> StoreResult<DomainRow> {
-    Ok(DomainRow {
-        id: row.try_get("id").map_err(backend)?,
-        owner: row.try_get("owner").map_err(backend)?,
-        name: row.try_get("name").map_err(backend)?,
-        created_ms: row.try_get("created_ms").map_err(backend)?,
-        encryption_key: row.try_get("encryption_key").map_err(backend)?,
-    })
-}
 
 #[async_trait]
 impl DomainStore for SqliteStore {

@@ -2,36 +2,14 @@
 //! [`crate::versions`]).
 
 use arca_metadata::{
-    AssetRow, CopyWrite, OriginRule, PackageFilter, PackageFormat, PackageKey, PackageRow,
-    PackageStore, PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter,
-    VersionOrder, VersionRow,
+    AssetRow, CopyWrite, OriginRule, PackageFilter, PackageKey, PackageRow, PackageStore,
+    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionOrder, VersionRow,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use crate::sql::{backend, decode_enum, push_prefix_filter, sql_limit};
+use crate::sql::{backend, package_row, push_prefix_filter, sql_limit, PACKAGE_COLUMNS};
 use crate::SqliteStore;
-
-const PACKAGE_COLUMNS: &str =
-    "id, repository_id, format, namespace, name, origin_publish, origin_upstream";
-
-fn package_row(row: &SqliteRow) -> StoreResult<PackageRow> {
-    let format: String = row.try_get("format").map_err(backend)?;
-    let publish: String = row.try_get("origin_publish").map_err(backend)?;
-    let upstream: String = row.try_get("origin_upstream").map_err(backend)?;
-    Ok(PackageRow {
-        id: row.try_get("id").map_err(backend)?,
-        repository_id: row.try_get("repository_id").map_err(backend)?,
-        key: PackageKey {
-            format: decode_enum("packages.format", &format, PackageFormat::parse)?,
-            namespace: row.try_get("namespace").map_err(backend)?,
-            name: row.try_get("name").map_err(backend)?,
-        },
-        origin_publish: decode_enum("packages.origin_publish", &publish, OriginRule::parse)?,
-        origin_upstream: decode_enum("packages.origin_upstream", &upstream, OriginRule::parse)?,
-    })
-}
 
 /// Where a write into a package lands.
 pub(crate) struct PackageTarget {

@@ -6,33 +6,13 @@ use arca_metadata::{
     NewRepository, RepositoryFilter, RepositoryRow, RepositoryStore, StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::sql::{
-    backend, is_foreign_key_violation, is_unique_violation, push_prefix_filter, sql_limit,
+    backend, is_foreign_key_violation, is_unique_violation, push_prefix_filter, repository_row,
+    sql_limit, REPOSITORY_SELECT,
 };
 use crate::{tags, SqliteStore};
-
-/// Columns of a repository joined with its domain (`r` and `d`), in [`repository_row`]'s terms.
-const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_name, \
-     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms \
-     FROM repositories r JOIN domains d ON d.id = r.domain_id";
-
-/// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
-fn repository_row(row: &SqliteRow) -> StoreResult<RepositoryRow> {
-    Ok(RepositoryRow {
-        id: row.try_get("id").map_err(backend)?,
-        domain_id: row.try_get("domain_id").map_err(backend)?,
-        domain_name: row.try_get("domain_name").map_err(backend)?,
-        domain_owner: row.try_get("domain_owner").map_err(backend)?,
-        name: row.try_get("name").map_err(backend)?,
-        administrator_account: row.try_get("administrator_account").map_err(backend)?,
-        description: row.try_get("description").map_err(backend)?,
-        created_ms: row.try_get("created_ms").map_err(backend)?,
-        upstreams: Vec::new(),
-    })
-}
 
 async fn upstreams_of(conn: &mut SqliteConnection, repository_id: i64) -> StoreResult<Vec<String>> {
     sqlx::query_scalar(

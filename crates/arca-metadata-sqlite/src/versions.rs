@@ -2,83 +2,17 @@
 //! changes, copy).
 
 use arca_metadata::{
-    AssetRow, CopiedVersion, CopyWrite, OriginType, PublishWrite, StoreError, StoreResult,
-    VersionAction, VersionChange, VersionExpectation, VersionFilter, VersionOrder, VersionOrigin,
-    VersionRow, VersionStatus,
+    AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionAction, VersionChange,
+    VersionFilter, VersionOrder, VersionRow, VersionStatus,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::packages::{ensure_package, PackageTarget};
-use crate::sql::{backend, decode_enum, is_unique_violation, sql_limit, unique_as};
+use crate::sql::{
+    asset_row, backend, is_unique_violation, sql_limit, unique_as, version_row, At, VersionFields,
+    ASSET_COLUMNS, VERSION_COLUMNS,
+};
 use crate::SqliteStore;
-
-const VERSION_COLUMNS: &str = "id, package_id, version, status, revision, published_ms, \
-     origin_type, origin_repository, origin_external_connection, \
-     display_name, summary, home_page, source_code_repository, licenses_json";
-
-const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512";
-
-fn version_row(row: &SqliteRow) -> StoreResult<VersionRow> {
-    let status: String = row.try_get("status").map_err(backend)?;
-    let origin_type: String = row.try_get("origin_type").map_err(backend)?;
-    Ok(VersionRow {
-        id: row.try_get("id").map_err(backend)?,
-        package_id: row.try_get("package_id").map_err(backend)?,
-        version: row.try_get("version").map_err(backend)?,
-        status: decode_enum("package_versions.status", &status, VersionStatus::parse)?,
-        revision: row.try_get("revision").map_err(backend)?,
-        published_ms: row.try_get("published_ms").map_err(backend)?,
-        origin: VersionOrigin {
-            origin_type: decode_enum(
-                "package_versions.origin_type",
-                &origin_type,
-                OriginType::parse,
-            )?,
-            repository: row.try_get("origin_repository").map_err(backend)?,
-            external_connection: row.try_get("origin_external_connection").map_err(backend)?,
-        },
-        metadata: arca_metadata::VersionMetadata {
-            display_name: row.try_get("display_name").map_err(backend)?,
-            summary: row.try_get("summary").map_err(backend)?,
-            home_page: row.try_get("home_page").map_err(backend)?,
-            source_code_repository: row.try_get("source_code_repository").map_err(backend)?,
-            licenses_json: row.try_get("licenses_json").map_err(backend)?,
-        },
-    })
-}
-
-fn asset_row(row: &SqliteRow) -> StoreResult<AssetRow> {
-    Ok(AssetRow {
-        name: row.try_get("name").map_err(backend)?,
-        size: row.try_get("size").map_err(backend)?,
-        md5: row.try_get("md5").map_err(backend)?,
-        sha1: row.try_get("sha1").map_err(backend)?,
-        sha256: row.try_get("sha256").map_err(backend)?,
-        sha512: row.try_get("sha512").map_err(backend)?,
-    })
-}
-
-/// The full content of a version row as written by a publish or a copy.
-struct VersionFields<'a> {
-    status: VersionStatus,
-    revision: &'a str,
-    published_ms: i64,
-    origin: &'a VersionOrigin,
-    metadata: &'a arca_metadata::VersionMetadata,
-}
-
-impl<'a> From<&'a CopiedVersion> for VersionFields<'a> {
-    fn from(v: &'a CopiedVersion) -> Self {
-        VersionFields {
-            status: v.status,
-            revision: &v.revision,
-            published_ms: v.published_ms,
-            origin: &v.origin,
-            metadata: &v.metadata,
-        }
-    }
-}
 
 /// Inserts a new version; a unique violation means it already exists (the caller expected it
 /// absent).
@@ -88,71 +22,12 @@ async fn insert_version(
     version: &str,
     fields: &VersionFields<'_>,
 ) -> StoreResult<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO package_versions (package_id, version, status, revision, published_ms, \
-         origin_type, origin_repository, origin_external_connection, \
-         display_name, summary, home_page, source_code_repository, licenses_json) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(package_id)
-    .bind(version)
-    .bind(fields.status.as_str())
-    .bind(fields.revision)
-    .bind(fields.published_ms)
-    .bind(fields.origin.origin_type.as_str())
-    .bind(&fields.origin.repository)
-    .bind(&fields.origin.external_connection)
-    .bind(&fields.metadata.display_name)
-    .bind(&fields.metadata.summary)
-    .bind(&fields.metadata.home_page)
-    .bind(&fields.metadata.source_code_repository)
-    .bind(&fields.metadata.licenses_json)
-    .fetch_one(conn)
-    .await
-    .map_err(unique_as(StoreError::PreconditionFailed))
-}
-
-/// The `At` expectation of a write on version `version` of `package_id`: the row `version_id` must
-/// be that version, with exactly that status and revision.
-struct At<'a> {
-    version_id: i64,
-    package_id: i64,
-    version: &'a str,
-    status: VersionStatus,
-    revision: &'a str,
-}
-
-impl<'a> At<'a> {
-    fn of(expect: &'a VersionExpectation, package_id: i64, version: &'a str) -> Option<Self> {
-        match expect {
-            VersionExpectation::Absent => None,
-            VersionExpectation::At {
-                version_id,
-                status,
-                revision,
-            } => Some(At {
-                version_id: *version_id,
-                package_id,
-                version,
-                status: *status,
-                revision,
-            }),
-        }
-    }
-
-    /// Appends the compare-and-set guard to an `UPDATE package_versions SET …`.
-    fn push_guard(&self, qb: &mut QueryBuilder<'a, Sqlite>) {
-        qb.push(" WHERE id = ")
-            .push_bind(self.version_id)
-            .push(" AND package_id = ")
-            .push_bind(self.package_id)
-            .push(" AND version = ")
-            .push_bind(self.version)
-            .push(" AND status = ")
-            .push_bind(self.status.as_str())
-            .push(" AND revision = ")
-            .push_bind(self.revision);
-    }
+    fields
+        .insert::<Sqlite>(package_id, version)
+        .build_query_scalar()
+        .fetch_one(conn)
+        .await
+        .map_err(unique_as(StoreError::PreconditionFailed))
 }
 
 /// Runs a guarded update: exactly one row must match, else the expectation did not hold.
@@ -452,29 +327,7 @@ impl SqliteStore {
                 None => insert_version(&mut tx, package_id, &copied.version, &fields).await?,
                 Some(at) => {
                     // Overwrite: the destination version becomes the copied one entirely.
-                    let mut qb =
-                        QueryBuilder::<Sqlite>::new("UPDATE package_versions SET status = ");
-                    qb.push_bind(fields.status.as_str())
-                        .push(", revision = ")
-                        .push_bind(fields.revision)
-                        .push(", published_ms = ")
-                        .push_bind(fields.published_ms)
-                        .push(", origin_type = ")
-                        .push_bind(fields.origin.origin_type.as_str())
-                        .push(", origin_repository = ")
-                        .push_bind(fields.origin.repository.as_deref())
-                        .push(", origin_external_connection = ")
-                        .push_bind(fields.origin.external_connection.as_deref())
-                        .push(", display_name = ")
-                        .push_bind(fields.metadata.display_name.as_deref())
-                        .push(", summary = ")
-                        .push_bind(fields.metadata.summary.as_deref())
-                        .push(", home_page = ")
-                        .push_bind(fields.metadata.home_page.as_deref())
-                        .push(", source_code_repository = ")
-                        .push_bind(fields.metadata.source_code_repository.as_deref())
-                        .push(", licenses_json = ")
-                        .push_bind(fields.metadata.licenses_json.as_deref());
+                    let mut qb = fields.overwrite::<Sqlite>();
                     at.push_guard(&mut qb);
                     run_guarded(&mut tx, qb).await?;
                     delete_assets(&mut tx, at.version_id).await?;
