@@ -1,8 +1,10 @@
-//! Pieces of the compare-and-set version writes that read the same on every backend: the fields of
-//! a written version row, its insert and overwrite statements, and the `At` guard.
+//! The statements of the version writes, the same on every backend: the fields of a written
+//! version row, its insert and overwrite, the `At` guard, assets, and the status changes. The
+//! backends run them inside their transactions, after taking their locks.
 
 use arca_metadata::{
-    CopiedVersion, PublishWrite, VersionExpectation, VersionMetadata, VersionOrigin, VersionStatus,
+    AssetRow, CopiedVersion, PublishWrite, VersionAction, VersionChange, VersionExpectation,
+    VersionMetadata, VersionOrigin, VersionStatus,
 };
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -155,5 +157,101 @@ impl<'a> At<'a> {
             .push_bind(self.status.as_str())
             .push(" AND revision = ")
             .push_bind(self.revision);
+    }
+}
+
+/// `INSERT INTO assets …`: an asset of `version_id`, recorded with its domain. A unique violation
+/// means the version has an asset of that name.
+pub fn insert_asset<'a, DB>(
+    version_id: i64,
+    domain_id: i64,
+    asset: &'a AssetRow,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO assets (version_id, name, domain_id, size, md5, sha1, sha256, sha512) VALUES (",
+    );
+    qb.separated(", ")
+        .push_bind(version_id)
+        .push_bind(asset.name.as_str())
+        .push_bind(domain_id)
+        .push_bind(asset.size)
+        .push_bind(asset.md5.as_str())
+        .push_bind(asset.sha1.as_str())
+        .push_bind(asset.sha256.as_str())
+        .push_bind(asset.sha512.as_str());
+    qb.push(")");
+    qb
+}
+
+/// `DELETE FROM assets …`: every asset of `version_id`.
+pub fn delete_assets<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("DELETE FROM assets WHERE version_id = ");
+    qb.push_bind(version_id);
+    qb
+}
+
+/// `SELECT id …` of the version a change expects, if it is still at the expected status and
+/// revision.
+pub fn expected_version<'a, DB>(change: &'a VersionChange) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT id FROM package_versions WHERE id = ");
+    qb.push_bind(change.version_id)
+        .push(" AND status = ")
+        .push_bind(change.expect_status.as_str())
+        .push(" AND revision = ")
+        .push_bind(change.expect_revision.as_str());
+    qb
+}
+
+/// The statements that apply a change to its version, in order, once its expectation was checked:
+/// `SetStatus` keeps the revision; `Dispose` removes every asset and sets `Disposed` with the new
+/// revision; `Delete` removes the assets and the row.
+pub fn version_change<'a, DB>(change: &'a VersionChange) -> Vec<QueryBuilder<'a, DB>>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let id = change.version_id;
+    match &change.action {
+        VersionAction::SetStatus {
+            status,
+            published_ms,
+        } => {
+            let mut qb = QueryBuilder::new("UPDATE package_versions SET status = ");
+            qb.push_bind(status.as_str())
+                .push(", published_ms = ")
+                .push_bind(*published_ms)
+                .push(" WHERE id = ")
+                .push_bind(id);
+            vec![qb]
+        }
+        VersionAction::Dispose { revision } => {
+            let mut qb = QueryBuilder::new("UPDATE package_versions SET status = ");
+            qb.push_bind(VersionStatus::Disposed.as_str())
+                .push(", revision = ")
+                .push_bind(revision.as_str())
+                .push(" WHERE id = ")
+                .push_bind(id);
+            vec![delete_assets(id), qb]
+        }
+        VersionAction::Delete => {
+            let mut qb = QueryBuilder::new("DELETE FROM package_versions WHERE id = ");
+            qb.push_bind(id);
+            vec![delete_assets(id), qb]
+        }
     }
 }

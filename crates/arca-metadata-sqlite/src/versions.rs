@@ -2,15 +2,15 @@
 //! changes, copy).
 
 use arca_metadata::{
-    AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionAction, VersionChange,
-    VersionFilter, VersionOrder, VersionRow, VersionStatus,
+    AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter,
+    VersionOrder, VersionRow,
 };
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::packages::{ensure_package, PackageTarget};
 use crate::sql::{
-    asset_row, backend, is_unique_violation, sql_limit, unique_as, version_row, At, VersionFields,
-    ASSET_COLUMNS, VERSION_COLUMNS,
+    asset_row, backend, fetch_all, fetch_optional, is_unique_violation, reads, unique_as,
+    version_row, writes, At, VersionFields,
 };
 use crate::SqliteStore;
 
@@ -54,26 +54,16 @@ async fn insert_asset(
     domain_id: i64,
     asset: &AssetRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO assets (version_id, name, domain_id, size, md5, sha1, sha256, sha512) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(version_id)
-    .bind(&asset.name)
-    .bind(domain_id)
-    .bind(asset.size)
-    .bind(&asset.md5)
-    .bind(&asset.sha1)
-    .bind(&asset.sha256)
-    .bind(&asset.sha512)
-    .execute(conn)
-    .await?;
+    writes::insert_asset::<Sqlite>(version_id, domain_id, asset)
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 async fn delete_assets(conn: &mut SqliteConnection, version_id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM assets WHERE version_id = ?")
-        .bind(version_id)
+    writes::delete_assets::<Sqlite>(version_id)
+        .build()
         .execute(conn)
         .await
         .map_err(backend)?;
@@ -81,27 +71,22 @@ async fn delete_assets(conn: &mut SqliteConnection, version_id: i64) -> StoreRes
 }
 
 async fn load_version(conn: &mut SqliteConnection, version_id: i64) -> StoreResult<VersionRow> {
-    let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMNS} FROM package_versions WHERE id = ?"
-    ))
-    .bind(version_id)
-    .fetch_one(conn)
-    .await
-    .map_err(backend)?;
-    version_row(&row)
+    fetch_optional(
+        &mut reads::version_by_id::<Sqlite>(version_id),
+        conn,
+        version_row,
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
 /// Fails with `PreconditionFailed` unless version `id` has exactly this status and revision.
 async fn check_expected(conn: &mut SqliteConnection, change: &VersionChange) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM package_versions WHERE id = ? AND status = ? AND revision = ?",
-    )
-    .bind(change.version_id)
-    .bind(change.expect_status.as_str())
-    .bind(&change.expect_revision)
-    .fetch_optional(conn)
-    .await
-    .map_err(backend)?;
+    let found: Option<i64> = writes::expected_version::<Sqlite>(change)
+        .build_query_scalar()
+        .fetch_optional(conn)
+        .await
+        .map_err(backend)?;
     found.map(|_| ()).ok_or(StoreError::PreconditionFailed)
 }
 
@@ -111,17 +96,12 @@ impl SqliteStore {
         package_id: i64,
         version: &str,
     ) -> StoreResult<Option<VersionRow>> {
-        sqlx::query(&format!(
-            "SELECT {VERSION_COLUMNS} FROM package_versions WHERE package_id = ? AND version = ?"
-        ))
-        .bind(package_id)
-        .bind(version)
-        .fetch_optional(&self.reader)
+        fetch_optional(
+            &mut reads::version::<Sqlite>(package_id, version),
+            &self.reader,
+            version_row,
+        )
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(version_row)
-        .transpose()
     }
 
     pub(crate) async fn versions(
@@ -131,55 +111,16 @@ impl SqliteStore {
         order: &VersionOrder,
         limit: u32,
     ) -> StoreResult<Vec<VersionRow>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {VERSION_COLUMNS} FROM package_versions WHERE package_id = "
-        ));
-        qb.push_bind(package_id);
-        if let Some(status) = filter.status {
-            qb.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(origin_type) = filter.origin_type {
-            qb.push(" AND origin_type = ")
-                .push_bind(origin_type.as_str());
-        }
-        match order {
-            VersionOrder::Version { after } => {
-                if let Some(after) = after {
-                    qb.push(" AND version > ").push_bind(after.clone());
-                }
-                qb.push(" ORDER BY version");
-            }
-            VersionOrder::PublishedTimeDesc { after } => {
-                // Newest first; equal times by version ascending. The cursor continues strictly
-                // after (published_ms, version) in that order. No row-value comparison here: the
-                // two columns go in opposite directions.
-                if let Some((ms, version)) = after {
-                    qb.push(" AND (published_ms < ")
-                        .push_bind(*ms)
-                        .push(" OR (published_ms = ")
-                        .push_bind(*ms)
-                        .push(" AND version > ")
-                        .push_bind(version.clone())
-                        .push("))");
-                }
-                qb.push(" ORDER BY published_ms DESC, version");
-            }
-        }
-        qb.push(" LIMIT ").push_bind(sql_limit(limit));
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(version_row).collect()
+        let mut query = reads::versions_page::<Sqlite>(package_id, filter, order, limit);
+        fetch_all(&mut query, &self.reader, version_row).await
     }
 
     pub(crate) async fn latest_published(&self, package_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(
-            "SELECT version FROM package_versions WHERE package_id = ? AND status = ? \
-             ORDER BY published_ms DESC, version DESC LIMIT 1",
-        )
-        .bind(package_id)
-        .bind(VersionStatus::Published.as_str())
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)
+        reads::latest_published::<Sqlite>(package_id)
+            .build_query_scalar()
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend)
     }
 
     /// Assets of a version by name, after `after`, at most `limit` (all when `None`).
@@ -189,33 +130,21 @@ impl SqliteStore {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> StoreResult<Vec<AssetRow>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {ASSET_COLUMNS} FROM assets WHERE version_id = "
-        ));
-        qb.push_bind(version_id);
-        if let Some(after) = after {
-            qb.push(" AND name > ").push_bind(after);
-        }
-        qb.push(" ORDER BY name");
-        if let Some(limit) = limit {
-            qb.push(" LIMIT ").push_bind(sql_limit(limit));
-        }
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(asset_row).collect()
+        fetch_all(
+            &mut reads::assets_page::<Sqlite>(version_id, after, limit),
+            &self.reader,
+            asset_row,
+        )
+        .await
     }
 
     pub(crate) async fn asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
-        sqlx::query(&format!(
-            "SELECT {ASSET_COLUMNS} FROM assets WHERE version_id = ? AND name = ?"
-        ))
-        .bind(version_id)
-        .bind(name)
-        .fetch_optional(&self.reader)
+        fetch_optional(
+            &mut reads::asset::<Sqlite>(version_id, name),
+            &self.reader,
+            asset_row,
+        )
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(asset_row)
-        .transpose()
     }
 
     pub(crate) async fn publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
@@ -269,41 +198,8 @@ impl SqliteStore {
         for change in changes {
             // Any failure returns early; dropping the transaction rolls back the earlier changes.
             check_expected(&mut tx, change).await?;
-            match &change.action {
-                VersionAction::SetStatus {
-                    status,
-                    published_ms,
-                } => {
-                    sqlx::query(
-                        "UPDATE package_versions SET status = ?, published_ms = ? WHERE id = ?",
-                    )
-                    .bind(status.as_str())
-                    .bind(*published_ms)
-                    .bind(change.version_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
-                VersionAction::Dispose { revision } => {
-                    delete_assets(&mut tx, change.version_id).await?;
-                    sqlx::query(
-                        "UPDATE package_versions SET status = ?, revision = ? WHERE id = ?",
-                    )
-                    .bind(VersionStatus::Disposed.as_str())
-                    .bind(revision)
-                    .bind(change.version_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
-                VersionAction::Delete => {
-                    delete_assets(&mut tx, change.version_id).await?;
-                    sqlx::query("DELETE FROM package_versions WHERE id = ?")
-                        .bind(change.version_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                }
+            for mut statement in writes::version_change::<Sqlite>(change) {
+                statement.build().execute(&mut *tx).await.map_err(backend)?;
             }
         }
         tx.commit().await.map_err(backend)
