@@ -1,7 +1,7 @@
 //! The read statements, identical on every backend: point lookups and the keyset-paginated
 //! listings with their documented orders (byte order of names, `COLLATE "C"` on PostgreSQL).
 //! Each returns a [`QueryBuilder`] that the backend runs on its pool or transaction and decodes
-//! with [`crate::rows`]' functions.
+//! with the `*_row` functions.
 
 use arca_metadata::{
     PackageFilter, PackageKey, RepositoryFilter, VersionFilter, VersionOrder, VersionStatus,
