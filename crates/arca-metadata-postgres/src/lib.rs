@@ -168,7 +168,13 @@ impl PostgresStore {
 async fn run_migrations(options: &PgConnectOptions) -> StoreResult<()> {
     let mut migrator: Migrator = sqlx::migrate!("./migrations");
     migrator.set_ignore_missing(true);
-    let mut conn = options.connect().await.map_err(backend)?;
+    // Without the NOTICEs of `CREATE … IF NOT EXISTS` (sqlx logs them), at every start.
+    let mut conn = options
+        .clone()
+        .options([("client_min_messages", "warning")])
+        .connect()
+        .await
+        .map_err(backend)?;
     // `run_direct` rather than `run`: the latter's `Acquire` bound makes the future not `Send`
     // ("implementation of `Acquire` is not general enough"), so a store could not be opened from a
     // spawned task. Same migration, same locking.

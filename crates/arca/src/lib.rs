@@ -1,11 +1,12 @@
 //! The `arca` server: configuration, wiring of the layers, and the HTTP listener.
 //!
 //! Layers (see ARCHITECTURE.md): `arca-api-codeartifact` (wire) → `arca-service` (rules) →
-//! `arca-metadata` + `arca-metadata-sqlite` and `arca-blobstore` (storage). This crate only assembles
-//! them; [`run`] is what `arca serve` and the integration tests call.
+//! `arca-metadata` + a backend ([`store`]: SQLite or PostgreSQL) and `arca-blobstore` (storage).
+//! This crate only assembles them; [`run`] is what `arca serve` and the integration tests call.
 
 pub mod config;
 pub mod credentials;
+pub mod store;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +15,6 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
 use arca_blobstore::BlobStore;
-use arca_metadata_sqlite::SqliteStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
 use axum::routing::get;
 use axum::Router;
@@ -36,9 +36,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         .with_context(|| format!("creating data dir {}", config.data_dir.display()))?;
     let (credentials, token_secret, generated) = credentials::load_or_create(config)?;
     let started = SystemTime::now();
-    let store = SqliteStore::open(&config.data_dir.join("arca.db"))
-        .await
-        .context("opening the SQLite metadata store")?;
+    let store = store::open_metadata(config.database_url.as_deref(), &config.data_dir).await?;
     let blobs =
         BlobStore::local(&config.data_dir.join("blobs")).context("opening the blob store")?;
     let removed = blobs
@@ -49,7 +47,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         tracing::info!(removed, "removed temporaries left by an interrupted run");
     }
     let service = Service::new(
-        Arc::new(store),
+        store,
         blobs,
         Pager::new(&token_secret),
         ServiceConfig {

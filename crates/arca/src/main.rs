@@ -20,6 +20,12 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(ServeArgs),
+    /// Bring the metadata schema up to date (`--database-url`, or the SQLite file in the data dir),
+    /// then exit. Servers also do it when they start; run it first when replicas are upgraded.
+    Migrate {
+        #[command(flatten)]
+        settings: ServeArgs,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,7 +40,29 @@ fn main() -> anyhow::Result<()> {
                 .context("starting the async runtime")?
                 .block_on(serve(config))
         }
+        Command::Migrate { settings } => migrate(settings),
     }
+}
+
+/// `arca migrate`: applies the migrations the metadata store is missing, and nothing else.
+fn migrate(settings: ServeArgs) -> anyhow::Result<()> {
+    let config = Config::resolve(settings)?;
+    init_logging(config.log_json);
+    let database_url = config.database_url.as_deref();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(arca::store::migrate_metadata(
+            database_url,
+            &config.data_dir,
+        ))?;
+    let target = match database_url {
+        Some(url) => arca::store::redact_url(url),
+        None => config.data_dir.join("arca.db").display().to_string(),
+    };
+    println!("Metadata schema of {target} is up to date.");
+    Ok(())
 }
 
 fn init_logging(json: bool) {
