@@ -7,8 +7,9 @@ use arca_metadata::{BlobLease, BlobRef, BlobRefStore, Millis, ReferencedBlob, St
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use crate::sql::{backend, sql_limit};
+use crate::sql::backend;
 use crate::SqliteStore;
+use arca_metadata_sql::sql_limit;
 
 const LIVE: &str = "live";
 const DELETING: &str = "deleting";
@@ -126,7 +127,9 @@ impl BlobRefStore for SqliteStore {
         let mut tx = self.write_tx().await?;
         let inserted = sqlx::query(
             "INSERT INTO blobs (domain_id, sha256, generation, state, touched_ms) \
-             VALUES (?, ?, 0, 'deleting', ?) ON CONFLICT (domain_id, sha256) DO NOTHING",
+             SELECT ?1, ?2, 0, 'deleting', ?3 WHERE NOT EXISTS \
+               (SELECT 1 FROM assets WHERE domain_id = ?1 AND sha256 = ?2) \
+             ON CONFLICT (domain_id, sha256) DO NOTHING",
         )
         .bind(blob.domain_id)
         .bind(&blob.sha256)

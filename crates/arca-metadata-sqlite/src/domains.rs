@@ -2,23 +2,12 @@
 
 use arca_metadata::{DomainRow, DomainStats, DomainStore, NewDomain, StoreError, StoreResult};
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Sqlite;
 
-use crate::sql::{backend, sql_limit, unique_as};
+use crate::sql::{
+    backend, domain_row, fetch_all, fetch_optional, reads, unique_as, DOMAIN_COLUMNS,
+};
 use crate::{tags, SqliteStore};
-
-const DOMAIN_COLUMNS: &str = "id, owner, name, created_ms, encryption_key";
-
-fn domain_row(row: &SqliteRow) -> StoreResult<DomainRow> {
-    Ok(DomainRow {
-        id: row.try_get("id").map_err(backend)?,
-        owner: row.try_get("owner").map_err(backend)?,
-        name: row.try_get("name").map_err(backend)?,
-        created_ms: row.try_get("created_ms").map_err(backend)?,
-        encryption_key: row.try_get("encryption_key").map_err(backend)?,
-    })
-}
 
 #[async_trait]
 impl DomainStore for SqliteStore {
@@ -44,17 +33,12 @@ impl DomainStore for SqliteStore {
 
     #[tracing::instrument(skip_all)]
     async fn get_domain(&self, owner: &str, name: &str) -> StoreResult<Option<DomainRow>> {
-        sqlx::query(&format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE owner = ? AND name = ?"
-        ))
-        .bind(owner)
-        .bind(name)
-        .fetch_optional(&self.reader)
+        fetch_optional(
+            &mut reads::domain::<Sqlite>(owner, name),
+            &self.reader,
+            domain_row,
+        )
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(domain_row)
-        .transpose()
     }
 
     #[tracing::instrument(skip_all, fields(domain_id = domain_id))]
@@ -91,18 +75,12 @@ impl DomainStore for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<DomainRow>> {
-        // Byte order of names (BINARY collation); the (owner, name) unique index serves both the
-        // cursor and the order.
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {DOMAIN_COLUMNS} FROM domains WHERE owner = "
-        ));
-        qb.push_bind(owner);
-        if let Some(after) = after {
-            qb.push(" AND name > ").push_bind(after);
-        }
-        qb.push(" ORDER BY name LIMIT ").push_bind(sql_limit(limit));
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(domain_row).collect()
+        fetch_all(
+            &mut reads::domains_page::<Sqlite>(owner, after, limit),
+            &self.reader,
+            domain_row,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(domain_id = domain_id))]

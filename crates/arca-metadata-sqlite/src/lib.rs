@@ -30,7 +30,8 @@
 //!   serves the next write.
 //! - **Portable SQL.** Statements are runtime-checked (`sqlx::query` with binds) and stick to
 //!   standard forms (`INSERT … ON CONFLICT`, `RETURNING`, row-value comparisons) so the PostgreSQL
-//!   backend can share their shape.
+//!   backend can share them: lookups, listings and the version write statements are built once, in
+//!   `arca-metadata-sql`; what stays here is transactions and SQLite-specific statements.
 //!
 //! Where the trait documentation is silent, this backend (and the shared test suite) settles:
 //! - a write whose parent row is gone (`update_repository`, the `delete_*` methods,

@@ -2,36 +2,14 @@
 //! [`crate::versions`]).
 
 use arca_metadata::{
-    AssetRow, CopyWrite, OriginRule, PackageFilter, PackageFormat, PackageKey, PackageRow,
-    PackageStore, PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter,
-    VersionOrder, VersionRow,
+    AssetRow, CopyWrite, OriginRule, PackageFilter, PackageKey, PackageRow, PackageStore,
+    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionOrder, VersionRow,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{Sqlite, SqliteConnection};
 
-use crate::sql::{backend, decode_enum, push_prefix_filter, sql_limit};
+use crate::sql::{backend, fetch_all, fetch_optional, package_row, reads};
 use crate::SqliteStore;
-
-const PACKAGE_COLUMNS: &str =
-    "id, repository_id, format, namespace, name, origin_publish, origin_upstream";
-
-fn package_row(row: &SqliteRow) -> StoreResult<PackageRow> {
-    let format: String = row.try_get("format").map_err(backend)?;
-    let publish: String = row.try_get("origin_publish").map_err(backend)?;
-    let upstream: String = row.try_get("origin_upstream").map_err(backend)?;
-    Ok(PackageRow {
-        id: row.try_get("id").map_err(backend)?,
-        repository_id: row.try_get("repository_id").map_err(backend)?,
-        key: PackageKey {
-            format: decode_enum("packages.format", &format, PackageFormat::parse)?,
-            namespace: row.try_get("namespace").map_err(backend)?,
-            name: row.try_get("name").map_err(backend)?,
-        },
-        origin_publish: decode_enum("packages.origin_publish", &publish, OriginRule::parse)?,
-        origin_upstream: decode_enum("packages.origin_upstream", &upstream, OriginRule::parse)?,
-    })
-}
 
 /// Where a write into a package lands.
 pub(crate) struct PackageTarget {
@@ -95,20 +73,12 @@ impl PackageStore for SqliteStore {
         repository_id: i64,
         key: &PackageKey,
     ) -> StoreResult<Option<PackageRow>> {
-        sqlx::query(&format!(
-            "SELECT {PACKAGE_COLUMNS} FROM packages \
-             WHERE repository_id = ? AND format = ? AND namespace = ? AND name = ?"
-        ))
-        .bind(repository_id)
-        .bind(key.format.as_str())
-        .bind(&key.namespace)
-        .bind(&key.name)
-        .fetch_optional(&self.reader)
+        fetch_optional(
+            &mut reads::package::<Sqlite>(repository_id, key),
+            &self.reader,
+            package_row,
+        )
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(package_row)
-        .transpose()
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
@@ -118,41 +88,8 @@ impl PackageStore for SqliteStore {
         filter: &PackageFilter,
         limit: u32,
     ) -> StoreResult<Vec<PackageRow>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {PACKAGE_COLUMNS} FROM packages WHERE repository_id = "
-        ));
-        qb.push_bind(repository_id);
-        if let Some(format) = filter.format {
-            qb.push(" AND format = ").push_bind(format.as_str());
-        }
-        if let Some(prefix) = &filter.namespace_prefix {
-            push_prefix_filter(&mut qb, "namespace", prefix);
-        }
-        if let Some(prefix) = &filter.name_prefix {
-            push_prefix_filter(&mut qb, "name", prefix);
-        }
-        if let Some(publish) = filter.publish {
-            qb.push(" AND origin_publish = ")
-                .push_bind(publish.as_str());
-        }
-        if let Some(upstream) = filter.upstream {
-            qb.push(" AND origin_upstream = ")
-                .push_bind(upstream.as_str());
-        }
-        if let Some(after) = &filter.after {
-            // The stored text of the format orders it (byte order of `as_str()`), like the names.
-            qb.push(" AND (format, namespace, name) > (")
-                .push_bind(after.format.as_str())
-                .push(", ")
-                .push_bind(after.namespace.clone())
-                .push(", ")
-                .push_bind(after.name.clone())
-                .push(")");
-        }
-        qb.push(" ORDER BY format, namespace, name LIMIT ")
-            .push_bind(sql_limit(limit));
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(package_row).collect()
+        let mut query = reads::packages_page::<Sqlite>(repository_id, filter, limit);
+        fetch_all(&mut query, &self.reader, package_row).await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]

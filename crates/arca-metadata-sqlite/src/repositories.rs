@@ -6,42 +6,20 @@ use arca_metadata::{
     NewRepository, RepositoryFilter, RepositoryRow, RepositoryStore, StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::sql::{
-    backend, is_foreign_key_violation, is_unique_violation, push_prefix_filter, sql_limit,
+    backend, fetch_all, fetch_optional, is_foreign_key_violation, is_unique_violation, reads,
+    repository_row,
 };
 use crate::{tags, SqliteStore};
 
-/// Columns of a repository joined with its domain (`r` and `d`), in [`repository_row`]'s terms.
-const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_name, \
-     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms \
-     FROM repositories r JOIN domains d ON d.id = r.domain_id";
-
-/// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
-fn repository_row(row: &SqliteRow) -> StoreResult<RepositoryRow> {
-    Ok(RepositoryRow {
-        id: row.try_get("id").map_err(backend)?,
-        domain_id: row.try_get("domain_id").map_err(backend)?,
-        domain_name: row.try_get("domain_name").map_err(backend)?,
-        domain_owner: row.try_get("domain_owner").map_err(backend)?,
-        name: row.try_get("name").map_err(backend)?,
-        administrator_account: row.try_get("administrator_account").map_err(backend)?,
-        description: row.try_get("description").map_err(backend)?,
-        created_ms: row.try_get("created_ms").map_err(backend)?,
-        upstreams: Vec::new(),
-    })
-}
-
 async fn upstreams_of(conn: &mut SqliteConnection, repository_id: i64) -> StoreResult<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT upstream_name FROM repository_upstreams WHERE repository_id = ? ORDER BY position",
-    )
-    .bind(repository_id)
-    .fetch_all(conn)
-    .await
-    .map_err(backend)
+    reads::upstreams::<Sqlite>(repository_id)
+        .build_query_scalar()
+        .fetch_all(conn)
+        .await
+        .map_err(backend)
 }
 
 /// Fills the upstream lists of a page of repositories with one query.
@@ -76,13 +54,10 @@ async fn load(
     conn: &mut SqliteConnection,
     repository_id: i64,
 ) -> StoreResult<Option<RepositoryRow>> {
-    let row = sqlx::query(&format!("{REPOSITORY_SELECT} WHERE r.id = ?"))
-        .bind(repository_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?;
-    let Some(row) = row else { return Ok(None) };
-    let mut repo = repository_row(&row)?;
+    let mut query = reads::repository_by_id::<Sqlite>(repository_id);
+    let Some(mut repo) = fetch_optional(&mut query, &mut *conn, repository_row).await? else {
+        return Ok(None);
+    };
     repo.upstreams = upstreams_of(conn, repository_id).await?;
     Ok(Some(repo))
 }
@@ -120,19 +95,11 @@ async fn downstreams(
     name: &str,
     except: Option<i64>,
 ) -> StoreResult<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT DISTINCT r.name FROM repository_upstreams u \
-         JOIN repositories r ON r.id = u.repository_id \
-         WHERE r.domain_id = ? AND u.upstream_name = ? AND (? IS NULL OR r.id <> ?) \
-         ORDER BY r.name",
-    )
-    .bind(domain_id)
-    .bind(name)
-    .bind(except)
-    .bind(except)
-    .fetch_all(conn)
-    .await
-    .map_err(backend)
+    reads::downstreams::<Sqlite>(domain_id, name, except)
+        .build_query_scalar()
+        .fetch_all(conn)
+        .await
+        .map_err(backend)
 }
 
 #[async_trait]
@@ -176,16 +143,10 @@ impl RepositoryStore for SqliteStore {
         name: &str,
     ) -> StoreResult<Option<RepositoryRow>> {
         let mut tx = self.read_tx().await?;
-        let row = sqlx::query(&format!(
-            "{REPOSITORY_SELECT} WHERE r.domain_id = ? AND r.name = ?"
-        ))
-        .bind(domain_id)
-        .bind(name)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let mut repo = repository_row(&row)?;
+        let mut query = reads::repository::<Sqlite>(domain_id, name);
+        let Some(mut repo) = fetch_optional(&mut query, &mut *tx, repository_row).await? else {
+            return Ok(None);
+        };
         repo.upstreams = upstreams_of(&mut tx, repo.id).await?;
         tx.commit().await.map_err(backend)?;
         Ok(Some(repo))
@@ -231,39 +192,9 @@ impl RepositoryStore for SqliteStore {
         filter: &RepositoryFilter,
         limit: u32,
     ) -> StoreResult<Vec<RepositoryRow>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(REPOSITORY_SELECT);
-        qb.push(" WHERE 1 = 1");
-        if let Some(domain_id) = filter.domain_id {
-            qb.push(" AND r.domain_id = ").push_bind(domain_id);
-        }
-        if let Some(owner) = &filter.domain_owner {
-            qb.push(" AND d.owner = ").push_bind(owner.clone());
-        }
-        if let Some(admin) = &filter.administrator_account {
-            qb.push(" AND r.administrator_account = ")
-                .push_bind(admin.clone());
-        }
-        if let Some(prefix) = &filter.name_prefix {
-            push_prefix_filter(&mut qb, "r.name", prefix);
-        }
-        if let Some((repository, domain)) = &filter.after {
-            qb.push(" AND (r.name, d.name) > (")
-                .push_bind(repository.clone())
-                .push(", ")
-                .push_bind(domain.clone())
-                .push(")");
-        }
-        // The owner only breaks ties when no owner filter is given (the cursor cannot tell such
-        // rows apart anyway); it keeps the order deterministic.
-        qb.push(" ORDER BY r.name, d.name, d.owner LIMIT ")
-            .push_bind(sql_limit(limit));
-
         let mut tx = self.read_tx().await?;
-        let rows = qb.build().fetch_all(&mut *tx).await.map_err(backend)?;
-        let mut repos = rows
-            .iter()
-            .map(repository_row)
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut query = reads::repositories_page::<Sqlite>(filter, limit);
+        let mut repos = fetch_all(&mut query, &mut *tx, repository_row).await?;
         fill_upstreams(&mut tx, &mut repos).await?;
         tx.commit().await.map_err(backend)?;
         Ok(repos)

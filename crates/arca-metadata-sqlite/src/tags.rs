@@ -3,9 +3,9 @@
 
 use arca_metadata::{StoreError, StoreResult, TagStore};
 use async_trait::async_trait;
-use sqlx::SqliteConnection;
+use sqlx::{Sqlite, SqliteConnection};
 
-use crate::sql::backend;
+use crate::sql::{backend, reads};
 use crate::SqliteStore;
 
 /// Inserts or replaces each tag (a key given twice keeps its last value).
@@ -54,8 +54,8 @@ pub(crate) async fn replace_all(
 impl TagStore for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn list_tags(&self, arn: &str) -> StoreResult<Vec<(String, String)>> {
-        sqlx::query_as("SELECT key, value FROM tags WHERE resource_arn = ? ORDER BY key")
-            .bind(arn)
+        reads::tags::<Sqlite>(arn)
+            .build_query_as()
             .fetch_all(&self.reader)
             .await
             .map_err(backend)

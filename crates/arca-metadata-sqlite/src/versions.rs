@@ -2,84 +2,18 @@
 //! changes, copy).
 
 use arca_metadata::{
-    AssetRow, CopiedVersion, CopyWrite, OriginType, PublishWrite, StoreError, StoreResult,
-    VersionAction, VersionChange, VersionExpectation, VersionFilter, VersionOrder, VersionOrigin,
-    VersionRow, VersionStatus,
+    AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter,
+    VersionOrder, VersionRow,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::blobs;
 use crate::packages::{ensure_package, PackageTarget};
-use crate::sql::{backend, decode_enum, is_unique_violation, sql_limit, unique_as};
+use crate::sql::{
+    asset_row, backend, fetch_all, fetch_optional, is_unique_violation, reads, unique_as,
+    version_row, writes, At, VersionFields,
+};
 use crate::SqliteStore;
-
-const VERSION_COLUMNS: &str = "id, package_id, version, status, revision, published_ms, \
-     origin_type, origin_repository, origin_external_connection, \
-     display_name, summary, home_page, source_code_repository, licenses_json";
-
-const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512";
-
-fn version_row(row: &SqliteRow) -> StoreResult<VersionRow> {
-    let status: String = row.try_get("status").map_err(backend)?;
-    let origin_type: String = row.try_get("origin_type").map_err(backend)?;
-    Ok(VersionRow {
-        id: row.try_get("id").map_err(backend)?,
-        package_id: row.try_get("package_id").map_err(backend)?,
-        version: row.try_get("version").map_err(backend)?,
-        status: decode_enum("package_versions.status", &status, VersionStatus::parse)?,
-        revision: row.try_get("revision").map_err(backend)?,
-        published_ms: row.try_get("published_ms").map_err(backend)?,
-        origin: VersionOrigin {
-            origin_type: decode_enum(
-                "package_versions.origin_type",
-                &origin_type,
-                OriginType::parse,
-            )?,
-            repository: row.try_get("origin_repository").map_err(backend)?,
-            external_connection: row.try_get("origin_external_connection").map_err(backend)?,
-        },
-        metadata: arca_metadata::VersionMetadata {
-            display_name: row.try_get("display_name").map_err(backend)?,
-            summary: row.try_get("summary").map_err(backend)?,
-            home_page: row.try_get("home_page").map_err(backend)?,
-            source_code_repository: row.try_get("source_code_repository").map_err(backend)?,
-            licenses_json: row.try_get("licenses_json").map_err(backend)?,
-        },
-    })
-}
-
-fn asset_row(row: &SqliteRow) -> StoreResult<AssetRow> {
-    Ok(AssetRow {
-        name: row.try_get("name").map_err(backend)?,
-        size: row.try_get("size").map_err(backend)?,
-        md5: row.try_get("md5").map_err(backend)?,
-        sha1: row.try_get("sha1").map_err(backend)?,
-        sha256: row.try_get("sha256").map_err(backend)?,
-        sha512: row.try_get("sha512").map_err(backend)?,
-    })
-}
-
-/// The full content of a version row as written by a publish or a copy.
-struct VersionFields<'a> {
-    status: VersionStatus,
-    revision: &'a str,
-    published_ms: i64,
-    origin: &'a VersionOrigin,
-    metadata: &'a arca_metadata::VersionMetadata,
-}
-
-impl<'a> From<&'a CopiedVersion> for VersionFields<'a> {
-    fn from(v: &'a CopiedVersion) -> Self {
-        VersionFields {
-            status: v.status,
-            revision: &v.revision,
-            published_ms: v.published_ms,
-            origin: &v.origin,
-            metadata: &v.metadata,
-        }
-    }
-}
 
 /// Inserts a new version; a unique violation means it already exists (the caller expected it
 /// absent).
@@ -89,71 +23,12 @@ async fn insert_version(
     version: &str,
     fields: &VersionFields<'_>,
 ) -> StoreResult<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO package_versions (package_id, version, status, revision, published_ms, \
-         origin_type, origin_repository, origin_external_connection, \
-         display_name, summary, home_page, source_code_repository, licenses_json) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(package_id)
-    .bind(version)
-    .bind(fields.status.as_str())
-    .bind(fields.revision)
-    .bind(fields.published_ms)
-    .bind(fields.origin.origin_type.as_str())
-    .bind(&fields.origin.repository)
-    .bind(&fields.origin.external_connection)
-    .bind(&fields.metadata.display_name)
-    .bind(&fields.metadata.summary)
-    .bind(&fields.metadata.home_page)
-    .bind(&fields.metadata.source_code_repository)
-    .bind(&fields.metadata.licenses_json)
-    .fetch_one(conn)
-    .await
-    .map_err(unique_as(StoreError::PreconditionFailed))
-}
-
-/// The `At` expectation of a write on version `version` of `package_id`: the row `version_id` must
-/// be that version, with exactly that status and revision.
-struct At<'a> {
-    version_id: i64,
-    package_id: i64,
-    version: &'a str,
-    status: VersionStatus,
-    revision: &'a str,
-}
-
-impl<'a> At<'a> {
-    fn of(expect: &'a VersionExpectation, package_id: i64, version: &'a str) -> Option<Self> {
-        match expect {
-            VersionExpectation::Absent => None,
-            VersionExpectation::At {
-                version_id,
-                status,
-                revision,
-            } => Some(At {
-                version_id: *version_id,
-                package_id,
-                version,
-                status: *status,
-                revision,
-            }),
-        }
-    }
-
-    /// Appends the compare-and-set guard to an `UPDATE package_versions SET …`.
-    fn push_guard(&self, qb: &mut QueryBuilder<'a, Sqlite>) {
-        qb.push(" WHERE id = ")
-            .push_bind(self.version_id)
-            .push(" AND package_id = ")
-            .push_bind(self.package_id)
-            .push(" AND version = ")
-            .push_bind(self.version)
-            .push(" AND status = ")
-            .push_bind(self.status.as_str())
-            .push(" AND revision = ")
-            .push_bind(self.revision);
-    }
+    fields
+        .insert::<Sqlite>(package_id, version)
+        .build_query_scalar()
+        .fetch_one(conn)
+        .await
+        .map_err(unique_as(StoreError::PreconditionFailed))
 }
 
 /// Runs a guarded update: exactly one row must match, else the expectation did not hold.
@@ -180,26 +55,16 @@ async fn insert_asset(
     domain_id: i64,
     asset: &AssetRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO assets (version_id, name, domain_id, size, md5, sha1, sha256, sha512) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(version_id)
-    .bind(&asset.name)
-    .bind(domain_id)
-    .bind(asset.size)
-    .bind(&asset.md5)
-    .bind(&asset.sha1)
-    .bind(&asset.sha256)
-    .bind(&asset.sha512)
-    .execute(conn)
-    .await?;
+    writes::insert_asset::<Sqlite>(version_id, domain_id, asset)
+        .build()
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 async fn delete_assets(conn: &mut SqliteConnection, version_id: i64) -> StoreResult<()> {
-    sqlx::query("DELETE FROM assets WHERE version_id = ?")
-        .bind(version_id)
+    writes::delete_assets::<Sqlite>(version_id)
+        .build()
         .execute(conn)
         .await
         .map_err(backend)?;
@@ -207,27 +72,22 @@ async fn delete_assets(conn: &mut SqliteConnection, version_id: i64) -> StoreRes
 }
 
 async fn load_version(conn: &mut SqliteConnection, version_id: i64) -> StoreResult<VersionRow> {
-    let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMNS} FROM package_versions WHERE id = ?"
-    ))
-    .bind(version_id)
-    .fetch_one(conn)
-    .await
-    .map_err(backend)?;
-    version_row(&row)
+    fetch_optional(
+        &mut reads::version_by_id::<Sqlite>(version_id),
+        conn,
+        version_row,
+    )
+    .await?
+    .ok_or(StoreError::NotFound)
 }
 
 /// Fails with `PreconditionFailed` unless version `id` has exactly this status and revision.
 async fn check_expected(conn: &mut SqliteConnection, change: &VersionChange) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM package_versions WHERE id = ? AND status = ? AND revision = ?",
-    )
-    .bind(change.version_id)
-    .bind(change.expect_status.as_str())
-    .bind(&change.expect_revision)
-    .fetch_optional(conn)
-    .await
-    .map_err(backend)?;
+    let found: Option<i64> = writes::expected_version::<Sqlite>(change)
+        .build_query_scalar()
+        .fetch_optional(conn)
+        .await
+        .map_err(backend)?;
     found.map(|_| ()).ok_or(StoreError::PreconditionFailed)
 }
 
@@ -237,17 +97,12 @@ impl SqliteStore {
         package_id: i64,
         version: &str,
     ) -> StoreResult<Option<VersionRow>> {
-        sqlx::query(&format!(
-            "SELECT {VERSION_COLUMNS} FROM package_versions WHERE package_id = ? AND version = ?"
-        ))
-        .bind(package_id)
-        .bind(version)
-        .fetch_optional(&self.reader)
+        fetch_optional(
+            &mut reads::version::<Sqlite>(package_id, version),
+            &self.reader,
+            version_row,
+        )
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(version_row)
-        .transpose()
     }
 
     pub(crate) async fn versions(
@@ -257,55 +112,16 @@ impl SqliteStore {
         order: &VersionOrder,
         limit: u32,
     ) -> StoreResult<Vec<VersionRow>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {VERSION_COLUMNS} FROM package_versions WHERE package_id = "
-        ));
-        qb.push_bind(package_id);
-        if let Some(status) = filter.status {
-            qb.push(" AND status = ").push_bind(status.as_str());
-        }
-        if let Some(origin_type) = filter.origin_type {
-            qb.push(" AND origin_type = ")
-                .push_bind(origin_type.as_str());
-        }
-        match order {
-            VersionOrder::Version { after } => {
-                if let Some(after) = after {
-                    qb.push(" AND version > ").push_bind(after.clone());
-                }
-                qb.push(" ORDER BY version");
-            }
-            VersionOrder::PublishedTimeDesc { after } => {
-                // Newest first; equal times by version ascending. The cursor continues strictly
-                // after (published_ms, version) in that order. No row-value comparison here: the
-                // two columns go in opposite directions.
-                if let Some((ms, version)) = after {
-                    qb.push(" AND (published_ms < ")
-                        .push_bind(*ms)
-                        .push(" OR (published_ms = ")
-                        .push_bind(*ms)
-                        .push(" AND version > ")
-                        .push_bind(version.clone())
-                        .push("))");
-                }
-                qb.push(" ORDER BY published_ms DESC, version");
-            }
-        }
-        qb.push(" LIMIT ").push_bind(sql_limit(limit));
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(version_row).collect()
+        let mut query = reads::versions_page::<Sqlite>(package_id, filter, order, limit);
+        fetch_all(&mut query, &self.reader, version_row).await
     }
 
     pub(crate) async fn latest_published(&self, package_id: i64) -> StoreResult<Option<String>> {
-        sqlx::query_scalar(
-            "SELECT version FROM package_versions WHERE package_id = ? AND status = ? \
-             ORDER BY published_ms DESC, version DESC LIMIT 1",
-        )
-        .bind(package_id)
-        .bind(VersionStatus::Published.as_str())
-        .fetch_optional(&self.reader)
-        .await
-        .map_err(backend)
+        reads::latest_published::<Sqlite>(package_id)
+            .build_query_scalar()
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(backend)
     }
 
     /// Assets of a version by name, after `after`, at most `limit` (all when `None`).
@@ -315,33 +131,21 @@ impl SqliteStore {
         after: Option<&str>,
         limit: Option<u32>,
     ) -> StoreResult<Vec<AssetRow>> {
-        let mut qb = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {ASSET_COLUMNS} FROM assets WHERE version_id = "
-        ));
-        qb.push_bind(version_id);
-        if let Some(after) = after {
-            qb.push(" AND name > ").push_bind(after);
-        }
-        qb.push(" ORDER BY name");
-        if let Some(limit) = limit {
-            qb.push(" LIMIT ").push_bind(sql_limit(limit));
-        }
-        let rows = qb.build().fetch_all(&self.reader).await.map_err(backend)?;
-        rows.iter().map(asset_row).collect()
+        fetch_all(
+            &mut reads::assets_page::<Sqlite>(version_id, after, limit),
+            &self.reader,
+            asset_row,
+        )
+        .await
     }
 
     pub(crate) async fn asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
-        sqlx::query(&format!(
-            "SELECT {ASSET_COLUMNS} FROM assets WHERE version_id = ? AND name = ?"
-        ))
-        .bind(version_id)
-        .bind(name)
-        .fetch_optional(&self.reader)
+        fetch_optional(
+            &mut reads::asset::<Sqlite>(version_id, name),
+            &self.reader,
+            asset_row,
+        )
         .await
-        .map_err(backend)?
-        .as_ref()
-        .map(asset_row)
-        .transpose()
     }
 
     pub(crate) async fn publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
@@ -398,41 +202,8 @@ impl SqliteStore {
         for change in changes {
             // Any failure returns early; dropping the transaction rolls back the earlier changes.
             check_expected(&mut tx, change).await?;
-            match &change.action {
-                VersionAction::SetStatus {
-                    status,
-                    published_ms,
-                } => {
-                    sqlx::query(
-                        "UPDATE package_versions SET status = ?, published_ms = ? WHERE id = ?",
-                    )
-                    .bind(status.as_str())
-                    .bind(*published_ms)
-                    .bind(change.version_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
-                VersionAction::Dispose { revision } => {
-                    delete_assets(&mut tx, change.version_id).await?;
-                    sqlx::query(
-                        "UPDATE package_versions SET status = ?, revision = ? WHERE id = ?",
-                    )
-                    .bind(VersionStatus::Disposed.as_str())
-                    .bind(revision)
-                    .bind(change.version_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-                }
-                VersionAction::Delete => {
-                    delete_assets(&mut tx, change.version_id).await?;
-                    sqlx::query("DELETE FROM package_versions WHERE id = ?")
-                        .bind(change.version_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                }
+            for mut statement in writes::version_change::<Sqlite>(change) {
+                statement.build().execute(&mut *tx).await.map_err(backend)?;
             }
         }
         tx.commit().await.map_err(backend)
@@ -460,29 +231,7 @@ impl SqliteStore {
                 None => insert_version(&mut tx, package_id, &copied.version, &fields).await?,
                 Some(at) => {
                     // Overwrite: the destination version becomes the copied one entirely.
-                    let mut qb =
-                        QueryBuilder::<Sqlite>::new("UPDATE package_versions SET status = ");
-                    qb.push_bind(fields.status.as_str())
-                        .push(", revision = ")
-                        .push_bind(fields.revision)
-                        .push(", published_ms = ")
-                        .push_bind(fields.published_ms)
-                        .push(", origin_type = ")
-                        .push_bind(fields.origin.origin_type.as_str())
-                        .push(", origin_repository = ")
-                        .push_bind(fields.origin.repository.as_deref())
-                        .push(", origin_external_connection = ")
-                        .push_bind(fields.origin.external_connection.as_deref())
-                        .push(", display_name = ")
-                        .push_bind(fields.metadata.display_name.as_deref())
-                        .push(", summary = ")
-                        .push_bind(fields.metadata.summary.as_deref())
-                        .push(", home_page = ")
-                        .push_bind(fields.metadata.home_page.as_deref())
-                        .push(", source_code_repository = ")
-                        .push_bind(fields.metadata.source_code_repository.as_deref())
-                        .push(", licenses_json = ")
-                        .push_bind(fields.metadata.licenses_json.as_deref());
+                    let mut qb = fields.overwrite::<Sqlite>();
                     at.push_guard(&mut qb);
                     run_guarded(&mut tx, qb).await?;
                     delete_assets(&mut tx, at.version_id).await?;

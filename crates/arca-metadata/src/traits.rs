@@ -162,7 +162,8 @@ pub trait BlobRefStore: Send + Sync {
         now_ms: Millis,
         limit: u32,
     ) -> StoreResult<Vec<BlobRef>>;
-    /// Inserts a `deleting` row for a blob that has none; `false` (changing nothing) when it has one.
+    /// Inserts a `deleting` row for a blob that has no row and that no asset references; `false`
+    /// (changing nothing) otherwise.
     async fn claim_orphan_blob(&self, blob: &BlobRef, now_ms: Millis) -> StoreResult<bool>;
     /// Deletes these rows if they are (still) `deleting`.
     async fn forget_blobs(&self, blobs: &[BlobRef]) -> StoreResult<()>;

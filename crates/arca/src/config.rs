@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// Directory for the SQLite database, blobs and generated credentials (default ./arca-data).
     #[arg(long, env = "ARCA_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Metadata database: `postgres://…` (shared by replicas) or `sqlite:…` (default
+    /// DATA_DIR/arca.db).
+    #[arg(long, env = "ARCA_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
     /// TOML configuration file.
     #[arg(long, env = "ARCA_CONFIG")]
     pub config: Option<PathBuf>,
@@ -82,6 +86,7 @@ pub struct ServeArgs {
 struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
+    database_url: Option<String>,
     region: Option<String>,
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
@@ -113,6 +118,8 @@ pub enum BlobLocation {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
     pub region: String,
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
@@ -132,6 +139,10 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::store::redact_url),
+            )
             .field("region", &self.region)
             .field("access_key_id", &self.access_key_id)
             .field(
@@ -216,6 +227,7 @@ impl Config {
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".parse().expect("valid address")),
             data_dir,
+            database_url: args.database_url.or(file.database_url),
             region: args
                 .region
                 .or(file.region)
@@ -284,9 +296,40 @@ impl Config {
         if self.timeouts.header_read.is_zero() || self.timeouts.body_idle.is_zero() {
             bail!("header_timeout and body_idle_timeout must be at least 1 second");
         }
+        if let Some(url) = &self.database_url {
+            crate::store::check_database_url(url)?;
+        }
         if self.max_asset_bytes == 0 {
             bail!("max_asset_bytes must be positive");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_from_file_or_flag_validated_and_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(&file, "database_url = \"sqlite::memory:\"\n").unwrap();
+        let args = |database_url: Option<&str>| ServeArgs {
+            config: Some(file.clone()),
+            database_url: database_url.map(str::to_owned),
+            ..Default::default()
+        };
+
+        let from_file = Config::resolve(args(None)).unwrap();
+        assert_eq!(from_file.database_url.as_deref(), Some("sqlite::memory:"));
+        let from_flag = Config::resolve(args(Some("postgres://arca:pw@db/arca"))).unwrap();
+        assert_eq!(
+            from_flag.database_url.as_deref(),
+            Some("postgres://arca:pw@db/arca")
+        );
+        assert!(!format!("{from_flag:?}").contains("pw@"));
+        assert!(Config::resolve(args(Some("mysql://db/arca"))).is_err());
+        assert_eq!(Config::for_data_dir(dir.path()).database_url, None);
     }
 }

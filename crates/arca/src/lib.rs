@@ -1,13 +1,14 @@
 //! The `arca` server: configuration, wiring of the layers, and the HTTP listener.
 //!
 //! Layers (see ARCHITECTURE.md): `arca-api-codeartifact` (wire) → `arca-service` (rules) →
-//! `arca-metadata` + `arca-metadata-sqlite` and `arca-blobstore` (storage). This crate only assembles
-//! them; [`run`] is what `arca serve` and the integration tests call.
+//! `arca-metadata` + a backend ([`store`]: SQLite or PostgreSQL) and `arca-blobstore` (storage).
+//! This crate only assembles them; [`run`] is what `arca serve` and the integration tests call.
 
 pub mod config;
 pub mod credentials;
 pub mod maintenance;
 pub mod server;
+pub mod store;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +17,6 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
 use arca_blobstore::BlobStore;
-use arca_metadata_sqlite::SqliteStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
 use axum::routing::get;
 use axum::Router;
@@ -87,16 +87,14 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
 
 /// Opens the metadata and blob stores.
 pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Service> {
-    let store = SqliteStore::open(&config.data_dir.join("arca.db"))
-        .await
-        .context("opening the SQLite metadata store")?;
+    let store = store::open_metadata(config.database_url.as_deref(), &config.data_dir).await?;
     let blobs = match &config.blobs {
         BlobLocation::Local(dir) => BlobStore::local(dir),
         BlobLocation::S3(s3) => BlobStore::s3(s3),
     }
     .context("opening the blob store")?;
     Ok(Service::new(
-        Arc::new(store),
+        store,
         blobs,
         pager,
         ServiceConfig {

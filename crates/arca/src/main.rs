@@ -36,6 +36,12 @@ enum Command {
         #[command(flatten)]
         settings: ServeArgs,
     },
+    /// Bring the metadata schema up to date (`--database-url`, or the SQLite file in the data dir),
+    /// then exit. Servers also do it when they start; run it first when replicas are upgraded.
+    Migrate {
+        #[command(flatten)]
+        settings: ServeArgs,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -56,6 +62,7 @@ fn main() -> anyhow::Result<()> {
                 (settings, |c| Box::pin(maintenance::check(c, true)) as Task)
             }
         }
+        Command::Migrate { settings } => (settings, |c| Box::pin(migrate(c)) as Task),
     };
     let config = Config::resolve(settings)?;
     init_logging(config.log_json);
@@ -67,6 +74,18 @@ fn main() -> anyhow::Result<()> {
 }
 
 type Task = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;
+
+/// `arca migrate`: applies the migrations the metadata store is missing, and nothing else.
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let database_url = config.database_url.as_deref();
+    arca::store::migrate_metadata(database_url, &config.data_dir).await?;
+    let target = match database_url {
+        Some(url) => arca::store::redact_url(url),
+        None => config.data_dir.join("arca.db").display().to_string(),
+    };
+    println!("Metadata schema of {target} is up to date.");
+    Ok(())
+}
 
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_env("ARCA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));

@@ -64,8 +64,26 @@ impl Fixture {
     }
 }
 
+/// What a fixture factory returns: a [`Fixture`], or `None` when the backend is unavailable and the
+/// test is skipped (the factory says so on stderr).
+pub trait IntoFixture {
+    fn into_fixture(self) -> Option<Fixture>;
+}
+
+impl IntoFixture for Fixture {
+    fn into_fixture(self) -> Option<Fixture> {
+        Some(self)
+    }
+}
+
+impl IntoFixture for Option<Fixture> {
+    fn into_fixture(self) -> Option<Fixture> {
+        self
+    }
+}
+
 /// Instantiates every test of the suite against stores made by `$fixture`, an `async fn() ->
-/// Fixture`, at the place of the invocation.
+/// Fixture` (or `Option<Fixture>`, see [`IntoFixture`]), at the place of the invocation.
 macro_rules! metadata_store_suite {
     ($fixture:path) => {
         $crate::suite::metadata_store_suite!(@tests $fixture;
@@ -124,7 +142,9 @@ macro_rules! metadata_store_suite {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $test() {
-                let fixture = $fixture().await;
+                let Some(fixture) = $crate::suite::IntoFixture::into_fixture($fixture().await) else {
+                    return;
+                };
                 $crate::suite::$test(fixture.store.clone()).await;
             }
         )*

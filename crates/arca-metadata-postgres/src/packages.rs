@@ -1,0 +1,225 @@
+//! Packages, and the [`PackageStore`] implementation with its reads (the version writes live in
+//! [`crate::versions`]).
+
+use arca_metadata::{
+    AssetRow, CopyWrite, OriginRule, PackageFilter, PackageKey, PackageRow, PackageStore,
+    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionOrder, VersionRow,
+};
+use async_trait::async_trait;
+use sqlx::{PgConnection, Postgres};
+
+use crate::sql::{asset_row, backend, fetch_all, fetch_optional, package_row, reads, version_row};
+use crate::{versions, PostgresStore};
+
+/// How many times [`ensure_package`] looks for a package that concurrent deletions keep removing.
+const ENSURE_PACKAGE_ATTEMPTS: usize = 3;
+
+/// Where a write into a package lands.
+pub(crate) struct PackageTarget {
+    pub(crate) package_id: i64,
+    /// The repository's domain, recorded on assets.
+    pub(crate) domain_id: i64,
+}
+
+/// Returns the package `key` of the repository, creating it with `origin` (publish, upstream) if it
+/// does not exist; `NotFound` when the repository does not exist.
+///
+/// Holds the repository row and the package row `FOR KEY SHARE` until the end of the transaction:
+/// writers into the repository or the package run side by side, while `delete_repository` /
+/// `delete_package` (`FOR UPDATE`) wait for them, or they for it.
+pub(crate) async fn ensure_package(
+    conn: &mut PgConnection,
+    repository_id: i64,
+    key: &PackageKey,
+    origin: (OriginRule, OriginRule),
+) -> StoreResult<PackageTarget> {
+    let domain_id: Option<i64> =
+        sqlx::query_scalar("SELECT domain_id FROM repositories WHERE id = $1 FOR KEY SHARE")
+            .bind(repository_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let domain_id = domain_id.ok_or(StoreError::NotFound)?;
+    for _ in 0..ENSURE_PACKAGE_ATTEMPTS {
+        // A concurrent creator of the same key makes this insert wait for its outcome: if it
+        // commits, nothing is inserted and the select below finds its row; if it rolls back, this
+        // insert goes ahead. Either way no unique violation escapes.
+        let created: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO packages \
+             (repository_id, format, namespace, name, origin_publish, origin_upstream) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (repository_id, format, namespace, name) DO NOTHING RETURNING id",
+        )
+        .bind(repository_id)
+        .bind(key.format.as_str())
+        .bind(&key.namespace)
+        .bind(&key.name)
+        .bind(origin.0.as_str())
+        .bind(origin.1.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let package_id = match created {
+            Some(id) => Some(id),
+            None => sqlx::query_scalar(
+                "SELECT id FROM packages \
+                 WHERE repository_id = $1 AND format = $2 AND namespace = $3 AND name = $4 \
+                 FOR KEY SHARE",
+            )
+            .bind(repository_id)
+            .bind(key.format.as_str())
+            .bind(&key.namespace)
+            .bind(&key.name)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?,
+        };
+        if let Some(package_id) = package_id {
+            return Ok(PackageTarget {
+                package_id,
+                domain_id,
+            });
+        }
+        // Deleted between the two statements: create it again.
+    }
+    Err(StoreError::PreconditionFailed)
+}
+
+impl PostgresStore {
+    async fn delete_package_once(&self, package_id: i64) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let locked: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM packages WHERE id = $1 FOR UPDATE")
+                .bind(package_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if locked.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        versions::lock_package_versions(&mut tx, package_id).await?;
+        for statement in [
+            "DELETE FROM assets WHERE version_id IN \
+             (SELECT id FROM package_versions WHERE package_id = $1)",
+            "DELETE FROM package_versions WHERE package_id = $1",
+            "DELETE FROM packages WHERE id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(package_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+}
+
+#[async_trait]
+impl PackageStore for PostgresStore {
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn get_package(
+        &self,
+        repository_id: i64,
+        key: &PackageKey,
+    ) -> StoreResult<Option<PackageRow>> {
+        fetch_optional(
+            &mut reads::package::<Postgres>(repository_id, key),
+            &self.pool,
+            package_row,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn list_packages(
+        &self,
+        repository_id: i64,
+        filter: &PackageFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<PackageRow>> {
+        let mut query = reads::packages_page::<Postgres>(repository_id, filter, limit);
+        fetch_all(&mut query, &self.pool, package_row).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn delete_package(&self, package_id: i64) -> StoreResult<()> {
+        self.retrying(|| self.delete_package_once(package_id)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>> {
+        fetch_optional(
+            &mut reads::version::<Postgres>(package_id, version),
+            &self.pool,
+            version_row,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn list_versions(
+        &self,
+        package_id: i64,
+        filter: &VersionFilter,
+        order: &VersionOrder,
+        limit: u32,
+    ) -> StoreResult<Vec<VersionRow>> {
+        let mut query = reads::versions_page::<Postgres>(package_id, filter, order, limit);
+        fetch_all(&mut query, &self.pool, version_row).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn latest_published_version(&self, package_id: i64) -> StoreResult<Option<String>> {
+        reads::latest_published::<Postgres>(package_id)
+            .build_query_scalar()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    #[tracing::instrument(skip_all, fields(version_id = version_id))]
+    async fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>> {
+        fetch_all(
+            &mut reads::assets_page::<Postgres>(version_id, None, None),
+            &self.pool,
+            asset_row,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(version_id = version_id))]
+    async fn list_assets(
+        &self,
+        version_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<AssetRow>> {
+        let mut query = reads::assets_page::<Postgres>(version_id, after, Some(limit));
+        fetch_all(&mut query, &self.pool, asset_row).await
+    }
+
+    #[tracing::instrument(skip_all, fields(version_id = version_id))]
+    async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
+        fetch_optional(
+            &mut reads::asset::<Postgres>(version_id, name),
+            &self.pool,
+            asset_row,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
+    async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
+        self.retrying(|| self.publish_once(write)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(changes = changes.len()))]
+    async fn apply_version_changes(&self, changes: &[VersionChange]) -> StoreResult<()> {
+        self.retrying(|| self.change_versions_once(changes)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
+    async fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()> {
+        self.retrying(|| self.copy_once(write)).await
+    }
+}

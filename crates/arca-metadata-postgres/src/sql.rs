@@ -1,0 +1,26 @@
+//! Helpers of the store modules: the ones every SQL backend shares (re-exported from
+//! `arca-metadata-sql`), and the classification of PostgreSQL's transient failures.
+
+use arca_metadata::StoreError;
+pub(crate) use arca_metadata_sql::{
+    asset_row, backend, domain_row, fetch_all, fetch_optional, is_foreign_key_violation,
+    is_unique_violation, package_row, reads, repository_row, unique_as, version_row, writes, At,
+    VersionFields, DOMAIN_COLUMNS,
+};
+
+/// `serialization_failure`: the transaction was rolled back; running it again may succeed.
+const SERIALIZATION_FAILURE: &str = "40001";
+/// `deadlock_detected`: this transaction was chosen as the victim and rolled back.
+const DEADLOCK_DETECTED: &str = "40P01";
+
+/// Whether `e` is a PostgreSQL failure after which the whole transaction can simply run again.
+pub(crate) fn is_transient(e: &StoreError) -> bool {
+    let StoreError::Backend(source) = e else {
+        return false;
+    };
+    source
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == SERIALIZATION_FAILURE || code == DEADLOCK_DETECTED)
+}

@@ -1,0 +1,144 @@
+//! Column lists of the shared schema and decoding of their rows, for any sqlx backend.
+
+use arca_metadata::{
+    AssetRow, DomainRow, OriginRule, OriginType, PackageFormat, PackageKey, PackageRow,
+    RepositoryRow, StoreResult, VersionMetadata, VersionOrigin, VersionRow, VersionStatus,
+};
+use sqlx::{ColumnIndex, Decode, Row, Type};
+
+use crate::errors::{backend, decode_enum};
+
+/// Typed access to a row's columns by name, failing as a backend error. Implemented for the rows of
+/// every sqlx backend that decodes text as `String` and integers as `i64`.
+pub trait Columns {
+    fn text(&self, column: &str) -> StoreResult<String>;
+    fn text_opt(&self, column: &str) -> StoreResult<Option<String>>;
+    fn int(&self, column: &str) -> StoreResult<i64>;
+}
+
+impl<R> Columns for R
+where
+    R: Row,
+    for<'c> &'c str: ColumnIndex<R>,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+{
+    fn text(&self, column: &str) -> StoreResult<String> {
+        self.try_get(column).map_err(backend)
+    }
+    fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
+        self.try_get(column).map_err(backend)
+    }
+    fn int(&self, column: &str) -> StoreResult<i64> {
+        self.try_get(column).map_err(backend)
+    }
+}
+
+pub const DOMAIN_COLUMNS: &str = "id, owner, name, created_ms, encryption_key";
+
+pub fn domain_row(row: &impl Columns) -> StoreResult<DomainRow> {
+    Ok(DomainRow {
+        id: row.int("id")?,
+        owner: row.text("owner")?,
+        name: row.text("name")?,
+        created_ms: row.int("created_ms")?,
+        encryption_key: row.text_opt("encryption_key")?,
+    })
+}
+
+/// Columns of a repository joined with its domain (`r` and `d`), in [`repository_row`]'s terms.
+pub const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_name, \
+     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms \
+     FROM repositories r JOIN domains d ON d.id = r.domain_id";
+
+/// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
+pub fn repository_row(row: &impl Columns) -> StoreResult<RepositoryRow> {
+    Ok(RepositoryRow {
+        id: row.int("id")?,
+        domain_id: row.int("domain_id")?,
+        domain_name: row.text("domain_name")?,
+        domain_owner: row.text("domain_owner")?,
+        name: row.text("name")?,
+        administrator_account: row.text("administrator_account")?,
+        description: row.text_opt("description")?,
+        created_ms: row.int("created_ms")?,
+        upstreams: Vec::new(),
+    })
+}
+
+pub const PACKAGE_COLUMNS: &str =
+    "id, repository_id, format, namespace, name, origin_publish, origin_upstream";
+
+pub fn package_row(row: &impl Columns) -> StoreResult<PackageRow> {
+    Ok(PackageRow {
+        id: row.int("id")?,
+        repository_id: row.int("repository_id")?,
+        key: PackageKey {
+            format: decode_enum(
+                "packages.format",
+                &row.text("format")?,
+                PackageFormat::parse,
+            )?,
+            namespace: row.text("namespace")?,
+            name: row.text("name")?,
+        },
+        origin_publish: decode_enum(
+            "packages.origin_publish",
+            &row.text("origin_publish")?,
+            OriginRule::parse,
+        )?,
+        origin_upstream: decode_enum(
+            "packages.origin_upstream",
+            &row.text("origin_upstream")?,
+            OriginRule::parse,
+        )?,
+    })
+}
+
+pub const VERSION_COLUMNS: &str = "id, package_id, version, status, revision, published_ms, \
+     origin_type, origin_repository, origin_external_connection, \
+     display_name, summary, home_page, source_code_repository, licenses_json";
+
+pub fn version_row(row: &impl Columns) -> StoreResult<VersionRow> {
+    Ok(VersionRow {
+        id: row.int("id")?,
+        package_id: row.int("package_id")?,
+        version: row.text("version")?,
+        status: decode_enum(
+            "package_versions.status",
+            &row.text("status")?,
+            VersionStatus::parse,
+        )?,
+        revision: row.text("revision")?,
+        published_ms: row.int("published_ms")?,
+        origin: VersionOrigin {
+            origin_type: decode_enum(
+                "package_versions.origin_type",
+                &row.text("origin_type")?,
+                OriginType::parse,
+            )?,
+            repository: row.text_opt("origin_repository")?,
+            external_connection: row.text_opt("origin_external_connection")?,
+        },
+        metadata: VersionMetadata {
+            display_name: row.text_opt("display_name")?,
+            summary: row.text_opt("summary")?,
+            home_page: row.text_opt("home_page")?,
+            source_code_repository: row.text_opt("source_code_repository")?,
+            licenses_json: row.text_opt("licenses_json")?,
+        },
+    })
+}
+
+pub const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512";
+
+pub fn asset_row(row: &impl Columns) -> StoreResult<AssetRow> {
+    Ok(AssetRow {
+        name: row.text("name")?,
+        size: row.int("size")?,
+        md5: row.text("md5")?,
+        sha1: row.text("sha1")?,
+        sha256: row.text("sha256")?,
+        sha512: row.text("sha512")?,
+    })
+}

@@ -1,0 +1,257 @@
+//! The statements of the version writes, the same on every backend: the fields of a written
+//! version row, its insert and overwrite, the `At` guard, assets, and the status changes. The
+//! backends run them inside their transactions, after taking their locks.
+
+use arca_metadata::{
+    AssetRow, CopiedVersion, PublishWrite, VersionAction, VersionChange, VersionExpectation,
+    VersionMetadata, VersionOrigin, VersionStatus,
+};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+/// The full content of a version row as written by a publish or a copy.
+pub struct VersionFields<'a> {
+    pub status: VersionStatus,
+    pub revision: &'a str,
+    pub published_ms: i64,
+    pub origin: &'a VersionOrigin,
+    pub metadata: &'a VersionMetadata,
+}
+
+impl<'a> From<&'a CopiedVersion> for VersionFields<'a> {
+    fn from(v: &'a CopiedVersion) -> Self {
+        VersionFields {
+            status: v.status,
+            revision: &v.revision,
+            published_ms: v.published_ms,
+            origin: &v.origin,
+            metadata: &v.metadata,
+        }
+    }
+}
+
+impl<'a> From<&'a PublishWrite> for VersionFields<'a> {
+    fn from(w: &'a PublishWrite) -> Self {
+        VersionFields {
+            status: w.status,
+            revision: &w.revision,
+            published_ms: w.published_ms,
+            origin: &w.origin,
+            metadata: &w.metadata,
+        }
+    }
+}
+
+impl<'a> VersionFields<'a> {
+    /// `INSERT INTO package_versions … RETURNING id`: a new version of `package_id`.
+    pub fn insert<DB>(&self, package_id: i64, version: &'a str) -> QueryBuilder<'a, DB>
+    where
+        DB: Database,
+        i64: Encode<'a, DB> + Type<DB>,
+        &'a str: Encode<'a, DB> + Type<DB>,
+        Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    {
+        let mut qb = QueryBuilder::new(
+            "INSERT INTO package_versions (package_id, version, status, revision, published_ms, \
+             origin_type, origin_repository, origin_external_connection, \
+             display_name, summary, home_page, source_code_repository, licenses_json) VALUES (",
+        );
+        let mut values = qb.separated(", ");
+        values
+            .push_bind(package_id)
+            .push_bind(version)
+            .push_bind(self.status.as_str())
+            .push_bind(self.revision)
+            .push_bind(self.published_ms)
+            .push_bind(self.origin.origin_type.as_str())
+            .push_bind(self.origin.repository.as_deref())
+            .push_bind(self.origin.external_connection.as_deref())
+            .push_bind(self.metadata.display_name.as_deref())
+            .push_bind(self.metadata.summary.as_deref())
+            .push_bind(self.metadata.home_page.as_deref())
+            .push_bind(self.metadata.source_code_repository.as_deref())
+            .push_bind(self.metadata.licenses_json.as_deref());
+        qb.push(") RETURNING id");
+        qb
+    }
+
+    /// `UPDATE package_versions SET <every field>`, for a copy that overwrites a version: the
+    /// caller appends the guard ([`At::push_guard`]).
+    pub fn overwrite<DB>(&self) -> QueryBuilder<'a, DB>
+    where
+        DB: Database,
+        i64: Encode<'a, DB> + Type<DB>,
+        &'a str: Encode<'a, DB> + Type<DB>,
+        Option<&'a str>: Encode<'a, DB> + Type<DB>,
+    {
+        let mut qb = QueryBuilder::new("UPDATE package_versions SET ");
+        let mut set = qb.separated(", ");
+        set.push("status = ")
+            .push_bind_unseparated(self.status.as_str())
+            .push("revision = ")
+            .push_bind_unseparated(self.revision)
+            .push("published_ms = ")
+            .push_bind_unseparated(self.published_ms)
+            .push("origin_type = ")
+            .push_bind_unseparated(self.origin.origin_type.as_str())
+            .push("origin_repository = ")
+            .push_bind_unseparated(self.origin.repository.as_deref())
+            .push("origin_external_connection = ")
+            .push_bind_unseparated(self.origin.external_connection.as_deref())
+            .push("display_name = ")
+            .push_bind_unseparated(self.metadata.display_name.as_deref())
+            .push("summary = ")
+            .push_bind_unseparated(self.metadata.summary.as_deref())
+            .push("home_page = ")
+            .push_bind_unseparated(self.metadata.home_page.as_deref())
+            .push("source_code_repository = ")
+            .push_bind_unseparated(self.metadata.source_code_repository.as_deref())
+            .push("licenses_json = ")
+            .push_bind_unseparated(self.metadata.licenses_json.as_deref());
+        qb
+    }
+}
+
+/// The `At` expectation of a write on version `version` of `package_id`: the row `version_id` must
+/// be that version, with exactly that status and revision.
+pub struct At<'a> {
+    pub version_id: i64,
+    pub package_id: i64,
+    pub version: &'a str,
+    pub status: VersionStatus,
+    pub revision: &'a str,
+}
+
+impl<'a> At<'a> {
+    /// `None` for `Absent`.
+    pub fn of(expect: &'a VersionExpectation, package_id: i64, version: &'a str) -> Option<Self> {
+        match expect {
+            VersionExpectation::Absent => None,
+            VersionExpectation::At {
+                version_id,
+                status,
+                revision,
+            } => Some(At {
+                version_id: *version_id,
+                package_id,
+                version,
+                status: *status,
+                revision,
+            }),
+        }
+    }
+
+    /// Appends the compare-and-set guard to an `UPDATE package_versions SET …`.
+    pub fn push_guard<DB>(&self, qb: &mut QueryBuilder<'a, DB>)
+    where
+        DB: Database,
+        i64: Encode<'a, DB> + Type<DB>,
+        &'a str: Encode<'a, DB> + Type<DB>,
+    {
+        qb.push(" WHERE id = ")
+            .push_bind(self.version_id)
+            .push(" AND package_id = ")
+            .push_bind(self.package_id)
+            .push(" AND version = ")
+            .push_bind(self.version)
+            .push(" AND status = ")
+            .push_bind(self.status.as_str())
+            .push(" AND revision = ")
+            .push_bind(self.revision);
+    }
+}
+
+/// `INSERT INTO assets …`: an asset of `version_id`, recorded with its domain. A unique violation
+/// means the version has an asset of that name.
+pub fn insert_asset<'a, DB>(
+    version_id: i64,
+    domain_id: i64,
+    asset: &'a AssetRow,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO assets (version_id, name, domain_id, size, md5, sha1, sha256, sha512) VALUES (",
+    );
+    qb.separated(", ")
+        .push_bind(version_id)
+        .push_bind(asset.name.as_str())
+        .push_bind(domain_id)
+        .push_bind(asset.size)
+        .push_bind(asset.md5.as_str())
+        .push_bind(asset.sha1.as_str())
+        .push_bind(asset.sha256.as_str())
+        .push_bind(asset.sha512.as_str());
+    qb.push(")");
+    qb
+}
+
+/// `DELETE FROM assets …`: every asset of `version_id`.
+pub fn delete_assets<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("DELETE FROM assets WHERE version_id = ");
+    qb.push_bind(version_id);
+    qb
+}
+
+/// `SELECT id …` of the version a change expects, if it is still at the expected status and
+/// revision.
+pub fn expected_version<'a, DB>(change: &'a VersionChange) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT id FROM package_versions WHERE id = ");
+    qb.push_bind(change.version_id)
+        .push(" AND status = ")
+        .push_bind(change.expect_status.as_str())
+        .push(" AND revision = ")
+        .push_bind(change.expect_revision.as_str());
+    qb
+}
+
+/// The statements that apply a change to its version, in order, once its expectation was checked:
+/// `SetStatus` keeps the revision; `Dispose` removes every asset and sets `Disposed` with the new
+/// revision; `Delete` removes the assets and the row.
+pub fn version_change<'a, DB>(change: &'a VersionChange) -> Vec<QueryBuilder<'a, DB>>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let id = change.version_id;
+    match &change.action {
+        VersionAction::SetStatus {
+            status,
+            published_ms,
+        } => {
+            let mut qb = QueryBuilder::new("UPDATE package_versions SET status = ");
+            qb.push_bind(status.as_str())
+                .push(", published_ms = ")
+                .push_bind(*published_ms)
+                .push(" WHERE id = ")
+                .push_bind(id);
+            vec![qb]
+        }
+        VersionAction::Dispose { revision } => {
+            let mut qb = QueryBuilder::new("UPDATE package_versions SET status = ");
+            qb.push_bind(VersionStatus::Disposed.as_str())
+                .push(", revision = ")
+                .push_bind(revision.as_str())
+                .push(" WHERE id = ")
+                .push_bind(id);
+            vec![delete_assets(id), qb]
+        }
+        VersionAction::Delete => {
+            let mut qb = QueryBuilder::new("DELETE FROM package_versions WHERE id = ");
+            qb.push_bind(id);
+            vec![delete_assets(id), qb]
+        }
+    }
+}
