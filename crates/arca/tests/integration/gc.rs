@@ -164,8 +164,26 @@ async fn grace_period_and_copies_keep_bytes() {
 /// (a heartbeat late on a loaded machine) must fail cleanly with a 500, never commit; it is retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn collector_racing_publishes_never_frees_referenced_bytes() {
+    collector_race(None).await;
+}
+
+/// The same race on PostgreSQL, where transactions really run concurrently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn collector_racing_publishes_never_frees_referenced_bytes_postgres() {
+    let Some(schema) = postgres::PgSchema::create("collector_race_postgres").await else {
+        return;
+    };
+    collector_race(Some(schema.url.clone())).await;
+}
+
+async fn collector_race(database_url: Option<String>) {
     let grace = Duration::from_millis(20);
-    let s = std::sync::Arc::new(TestServer::start_with(|c| c.gc_grace = grace).await);
+    let s = TestServer::start_with(|c| {
+        c.gc_grace = grace;
+        c.database_url = database_url;
+    })
+    .await;
+    let s = std::sync::Arc::new(s);
     s.domain_with_repo("dom", "repo").await;
     let content = pseudo_random(100_000, 7);
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

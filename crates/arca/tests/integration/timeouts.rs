@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use http::{HeaderMap, HeaderValue, Method};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -69,28 +68,13 @@ async fn a_publish_whose_body_stalls_fails_and_leaves_nothing() {
         "/v1/package/version/publish?domain=dom&repository=repo&format=generic&namespace={NS}\
          &package=p&version=1&asset=a.bin"
     );
-    let uri: http::Uri = format!("http://{}{path}", s.addr).parse().unwrap();
-    let sha = sha256_hex(&content);
-    let mut headers = HeaderMap::new();
-    headers.insert("x-amz-content-sha256", HeaderValue::from_str(&sha).unwrap());
-    headers.insert("content-length", HeaderValue::from(content.len()));
-    let auth = arca_sigv4::sign(
-        &Method::POST,
-        &uri,
-        &mut headers,
+    let head = signed_publish_head(
+        &s.addr.to_string(),
+        &path,
+        &content,
         &s.credentials.access_key_id,
         &s.credentials.secret_access_key,
-        "us-east-1",
-        "codeartifact",
-        &sha,
-        time::OffsetDateTime::now_utc(),
     );
-    headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
-    let mut head = format!("POST {path} HTTP/1.1\r\n");
-    for (k, v) in &headers {
-        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
-    }
-    head.push_str("\r\n");
     let mut conn = TcpStream::connect(s.addr).await.unwrap();
     conn.write_all(head.as_bytes()).await.unwrap();
     // A third of the body, then silence.

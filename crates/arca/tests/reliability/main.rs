@@ -1,11 +1,17 @@
-//! Reliability tests that drive a real `arca serve` child process: SIGKILL mid-publish
-//! (`crash.rs`) and a data directory that runs out of space (`disk_full.rs`).
+//! Reliability tests that drive real `arca serve` child processes: SIGKILL mid-publish
+//! (`crash.rs`), a data directory that runs out of space (`disk_full.rs`), and two replicas on one
+//! PostgreSQL and one S3 bucket (`replicas.rs`).
 
 #[path = "../integration/common/mod.rs"]
 mod common;
 
+#[path = "../../../arca-blobstore/tests/common/s3.rs"]
+#[allow(dead_code)]
+mod s3_server;
+
 mod crash;
 mod disk_full;
+mod replicas;
 
 mod child {
     use std::path::Path;
@@ -25,10 +31,16 @@ mod child {
     pub struct Server {
         pub child: Child,
         pub client: Client,
+        pub url: String,
     }
 
     /// Starts `arca serve` on a free port with `data_dir`, waiting until it listens.
     pub async fn start(data_dir: &Path) -> Server {
+        start_with(data_dir, &[]).await
+    }
+
+    /// [`start`] with extra environment (settings).
+    pub async fn start_with(data_dir: &Path, env: &[(&str, String)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_arca"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -36,6 +48,7 @@ mod child {
             .env("ARCA_SECRET_ACCESS_KEY", SECRET)
             .env("ARCA_ACCOUNT_ID", "123456789012")
             .env("ARCA_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -57,6 +70,7 @@ mod child {
         Server {
             child,
             client: sdk_client(&url, KEY, SECRET),
+            url,
         }
     }
 

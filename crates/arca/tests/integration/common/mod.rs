@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -418,6 +420,41 @@ impl TestServer {
         }
         send_http1(self.addr, method, &req.path_and_query, headers, req.body).await
     }
+}
+
+/// The request line and headers of a PublishPackageVersion of `content` to `path_and_query` on
+/// `host` (`ip:port`), signed like the AWS CLI signs it (payload hash = the asset's SHA-256), for
+/// tests that write the body themselves (stalling or cut off).
+pub fn signed_publish_head(
+    host: &str,
+    path_and_query: &str,
+    content: &[u8],
+    access_key_id: &str,
+    secret: &str,
+) -> String {
+    let uri: http::Uri = format!("http://{host}{path_and_query}").parse().unwrap();
+    let sha = sha256_hex(content);
+    let mut headers = HeaderMap::new();
+    headers.insert("x-amz-content-sha256", HeaderValue::from_str(&sha).unwrap());
+    headers.insert("content-length", HeaderValue::from(content.len()));
+    let auth = arca_sigv4::sign(
+        &Method::POST,
+        &uri,
+        &mut headers,
+        access_key_id,
+        secret,
+        "us-east-1",
+        "codeartifact",
+        &sha,
+        time::OffsetDateTime::now_utc(),
+    );
+    headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
+    let mut head = format!("POST {path_and_query} HTTP/1.1\r\n");
+    for (k, v) in &headers {
+        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    head
 }
 
 pub fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {

@@ -1,0 +1,249 @@
+//! Two `arca serve` replicas sharing one PostgreSQL schema and one S3 bucket (moto), as
+//! `docs/deploy.md` sets them up: what one writes the other reads; concurrent publishes of one
+//! version through both give one winner and the documented conflict; assets of an Unfinished
+//! version added through both all land; a pagination token from one works on the other; killing
+//! one mid-upload leaves nothing visible and the other keeps serving.
+
+use std::time::Duration;
+
+use aws_sdk_codeartifact::primitives::ByteStream;
+use aws_sdk_codeartifact::types::PackageFormat;
+use aws_sdk_codeartifact::Client;
+use tokio::io::AsyncWriteExt;
+
+use crate::child::{kill, start_with, Server, KEY, SECRET};
+use crate::common::postgres::PgSchema;
+use crate::common::{collect_asset, pseudo_random, sha256_hex, show, signed_publish_head, NS};
+use crate::s3_server;
+
+const DOMAIN: &str = "shared";
+const REPO: &str = "repo";
+
+async fn publish(
+    client: &Client,
+    version: &str,
+    asset: &str,
+    content: &[u8],
+    unfinished: bool,
+) -> Result<(), String> {
+    client
+        .publish_package_version()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .package_version(version)
+        .asset_name(asset)
+        .asset_sha256(sha256_hex(content))
+        .set_unfinished(unfinished.then_some(true))
+        .asset_content(ByteStream::from(content.to_vec()))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| show(&e))
+}
+
+async fn download(client: &Client, version: &str, asset: &str) -> Vec<u8> {
+    let out = client
+        .get_package_version_asset()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .package_version(version)
+        .asset(asset)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("download {version}/{asset}: {}", show(&e)));
+    collect_asset(out).await.1
+}
+
+async fn asset_names(client: &Client, version: &str) -> Vec<String> {
+    let out = client
+        .list_package_version_assets()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .package_version(version)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("list assets of {version}: {}", show(&e)));
+    out.assets().iter().map(|a| a.name().to_string()).collect()
+}
+
+/// Sends the headers and the first `sent` bytes of a signed publish of `content`, then stops.
+async fn start_publish(
+    server: &Server,
+    version: &str,
+    content: &[u8],
+    sent: usize,
+) -> tokio::net::TcpStream {
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let path = format!(
+        "/v1/package/version/publish?domain={DOMAIN}&repository={REPO}&format=generic&namespace={NS}\
+         &package=p&version={version}&asset=big.bin"
+    );
+    let head = signed_publish_head(&addr, &path, content, KEY, SECRET);
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&content[..sent]).await.unwrap();
+    conn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_on_postgres_and_s3() {
+    let test = "two_replicas_on_postgres_and_s3";
+    let (Some(schema), Some(endpoint)) = (PgSchema::create(test).await, s3_server::endpoint(test))
+    else {
+        return;
+    };
+    let bucket = s3_server::bucket(&endpoint).await;
+    let settings = [
+        ("ARCA_DATABASE_URL", schema.url.clone()),
+        ("ARCA_BLOB_STORE", format!("s3://{bucket}/arca")),
+        ("ARCA_S3_ENDPOINT", endpoint.clone()),
+        ("ARCA_S3_REGION", "us-east-1".to_string()),
+        ("ARCA_S3_ACCESS_KEY_ID", "testing".to_string()),
+        ("ARCA_S3_SECRET_ACCESS_KEY", "testing".to_string()),
+        (
+            "ARCA_TOKEN_SECRET",
+            "shared-pagination-secret-0123456789".to_string(),
+        ),
+    ];
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = start_with(dirs[0].path(), &settings).await;
+    let b = start_with(dirs[1].path(), &settings).await;
+
+    // Written through one, read through the other.
+    a.client
+        .create_domain()
+        .domain(DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    b.client
+        .create_repository()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .send()
+        .await
+        .unwrap();
+    let one = pseudo_random(300_000, 1);
+    publish(&a.client, "1", "one.bin", &one, false)
+        .await
+        .unwrap();
+    assert!(download(&b.client, "1", "one.bin").await == one);
+
+    // The same new version through both at once: one winner, the other a 409 conflict.
+    for round in 0..5 {
+        let version = format!("race-{round}");
+        let (x, y) = (
+            pseudo_random(50_000, 10 + round),
+            pseudo_random(50_000, 20 + round),
+        );
+        let (ra, rb) = tokio::join!(
+            publish(&a.client, &version, "x.bin", &x, false),
+            publish(&b.client, &version, "x.bin", &y, false)
+        );
+        let winners = [&ra, &rb].iter().filter(|r| r.is_ok()).count();
+        assert_eq!(winners, 1, "round {round}: {ra:?} / {rb:?}");
+        let loser = if ra.is_ok() { rb } else { ra }.unwrap_err();
+        assert!(
+            loser.contains("ConflictException") && loser.contains("409"),
+            "{loser}"
+        );
+        let got = download(&a.client, &version, "x.bin").await;
+        assert!(got == x || got == y);
+        assert!(download(&b.client, &version, "x.bin").await == got);
+    }
+
+    // Assets of one Unfinished version added through both replicas at once: all land.
+    let mut adds = Vec::new();
+    for i in 0..8u64 {
+        let client = if i % 2 == 0 {
+            a.client.clone()
+        } else {
+            b.client.clone()
+        };
+        adds.push(tokio::spawn(async move {
+            publish(
+                &client,
+                "multi",
+                &format!("part-{i}"),
+                &pseudo_random(10_000, 100 + i),
+                true,
+            )
+            .await
+        }));
+    }
+    for add in adds {
+        add.await.unwrap().unwrap();
+    }
+    let mut names = asset_names(&b.client, "multi").await;
+    names.sort();
+    assert_eq!(
+        names,
+        (0..8).map(|i| format!("part-{i}")).collect::<Vec<_>>()
+    );
+
+    // A pagination token from one replica continues on the other.
+    let page = a
+        .client
+        .list_package_versions()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .max_results(2)
+        .send()
+        .await
+        .unwrap();
+    let token = page
+        .next_token()
+        .expect("more than two versions")
+        .to_string();
+    let next = b
+        .client
+        .list_package_versions()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .max_results(2)
+        .next_token(token)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("token of A on B: {}", show(&e)));
+    assert_eq!(next.versions().len(), 2);
+    assert!(next.versions()[0].version() > page.versions()[1].version());
+
+    // Kill one replica in the middle of an upload: nothing visible, the other keeps serving.
+    let big = pseudo_random(12 * 1024 * 1024, 99);
+    let _conn = start_publish(&a, "killed", &big, 7 * 1024 * 1024).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    kill(a).await;
+    let killed = b
+        .client
+        .describe_package_version()
+        .domain(DOMAIN)
+        .repository(REPO)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .package_version("killed")
+        .send()
+        .await;
+    let error = killed.map(|_| ()).map_err(|e| show(&e)).unwrap_err();
+    assert!(error.contains("ResourceNotFoundException"), "{error}");
+    assert!(download(&b.client, "1", "one.bin").await == one);
+    publish(&b.client, "after", "after.bin", b"still serving", false)
+        .await
+        .unwrap();
+    kill(b).await;
+}
