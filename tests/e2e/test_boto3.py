@@ -8,6 +8,7 @@ Environment: ARCA_BIN (server binary; default ${CARGO_TARGET_DIR:-target}/debug/
 """
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import http.client
@@ -67,19 +68,21 @@ def arca_bin():
 # fixtures
 # --------------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def running_server(tmp, *extra_args):
+    """An `arca serve` child on a free port with its data under `tmp`; yields url, proc and log."""
     binary = arca_bin()
     assert os.access(binary, os.X_OK), f"server binary not found: {binary} (run: cargo build -p arca)"
-    tmp = tmp_path_factory.mktemp("arca")
     env = dict(os.environ)
-    for k in ("ARCA_CONFIG", "ARCA_LISTEN", "ARCA_DATA_DIR", "ARCA_MAX_ASSET_BYTES", "ARCA_TOKEN_SECRET"):
+    for k in ("ARCA_CONFIG", "ARCA_LISTEN", "ARCA_DATA_DIR", "ARCA_MAX_ASSET_BYTES", "ARCA_TOKEN_SECRET",
+              "ARCA_RATE_LIMIT", "ARCA_RATE_BURST"):
         env.pop(k, None)
     env.update(ARCA_ACCESS_KEY_ID=ACCESS_KEY, ARCA_SECRET_ACCESS_KEY=SECRET_KEY, ARCA_ACCOUNT_ID=ACCOUNT,
                ARCA_REGION=REGION, ARCA_LOG=env.get("ARCA_LOG", "warn"))
-    # The server prints its address, credentials and (tracing) logs on stdout: keep all in server.log.
+    # The server prints its address and credentials on stdout and logs on stderr: keep all in server.log.
     log = open(tmp / "server.log", "w", encoding="utf-8")
-    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp / "data")],
+    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", str(tmp / "data"),
+                             *extra_args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
                             encoding="utf-8", errors="replace")
     lines = queue.Queue()
@@ -120,14 +123,22 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         pytest.fail("GET /health never answered 200")
-    yield SimpleNamespace(url=url, proc=proc, log=tmp / "server.log")
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    print(f"\n[arca] server log: {tmp / 'server.log'}")
+        yield SimpleNamespace(url=url, proc=proc, log=tmp / "server.log")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        print(f"\n[arca] server log: {tmp / 'server.log'}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("arca")) as s:
+        yield s
 
 
 def make_client(server, access_key=ACCESS_KEY, secret_key=SECRET_KEY, attempts=2):
@@ -911,3 +922,28 @@ def test_success_has_request_id(client, domain):
 def test_not_implemented(client, repo, call, operation):
     r = client_error(lambda: call(client, repo.domain), "NotImplementedException", 501)
     assert operation in r["Error"]["Message"], r
+
+
+# --------------------------------------------------------------------------------------------------
+# throttling
+# --------------------------------------------------------------------------------------------------
+
+def test_throttling_is_429_with_retry_after_and_boto3_retries_it(tmp_path):
+    with running_server(tmp_path, "--rate-limit", "5", "--rate-burst", "5") as throttled:
+        once = make_client(throttled, attempts=1)
+        statuses = []
+        for _ in range(8):
+            try:
+                once.list_domains()
+                statuses.append(200)
+            except ClientError as e:
+                assert e.response["Error"]["Code"] == "ThrottlingException"
+                assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+                assert int(e.response["ResponseMetadata"]["HTTPHeaders"]["retry-after"]) >= 1
+                statuses.append(429)
+        assert statuses[:5] == [200] * 5 and 429 in statuses[5:], statuses
+        # boto3's standard retry mode treats ThrottlingException as retryable: with enough
+        # attempts every call succeeds although the server keeps throttling.
+        patient = make_client(throttled, attempts=10)
+        for _ in range(15):
+            patient.list_domains()

@@ -61,6 +61,9 @@ pub enum ApiError {
     UnknownOperation { method: String, path: String },
     #[error("The operation {0} is not implemented by this Arca server.")]
     NotImplemented(String),
+    /// The account's request rate limit is exhausted; retry after this many seconds.
+    #[error("Rate exceeded. Retry after {0} seconds.")]
+    Throttled(u64),
     #[error(transparent)]
     Service(#[from] ServiceError),
     /// An Arca bug or backend failure; the string is for logs only.
@@ -84,6 +87,7 @@ impl ApiError {
                 "ValidationException"
             }
             Self::NotImplemented(_) => "NotImplementedException",
+            Self::Throttled(_) => "ThrottlingException",
             Self::Service(e) => match e {
                 ServiceError::Validation(_) => "ValidationException",
                 ServiceError::NotFound { .. } => "ResourceNotFoundException",
@@ -102,6 +106,7 @@ impl ApiError {
             "ConflictException" => StatusCode::CONFLICT,
             "ServiceQuotaExceededException" => StatusCode::PAYMENT_REQUIRED,
             "NotImplementedException" => StatusCode::NOT_IMPLEMENTED,
+            "ThrottlingException" => StatusCode::TOO_MANY_REQUESTS,
             "InternalServerException" => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::FORBIDDEN,
         }
@@ -150,7 +155,9 @@ impl ApiError {
                 json!({"message": "An internal error occurred. It has been logged.", "__type": code})
             }
             Self::Auth(_, m) => json!({"message": m, "__type": code}),
-            Self::NotImplemented(_) => json!({"message": self.to_string(), "__type": code}),
+            Self::NotImplemented(_) | Self::Throttled(_) => {
+                json!({"message": self.to_string(), "__type": code})
+            }
         }
     }
 
@@ -167,6 +174,9 @@ impl ApiError {
         h.insert("x-amzn-ErrorType", HeaderValue::from_static(self.code()));
         if let Ok(v) = HeaderValue::from_str(request_id) {
             h.insert("x-amzn-RequestId", v);
+        }
+        if let Self::Throttled(seconds) = self {
+            h.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
         }
         resp
     }

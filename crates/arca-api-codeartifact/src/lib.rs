@@ -17,6 +17,7 @@ pub mod error;
 mod handlers;
 pub mod model;
 pub mod operation;
+pub mod throttle;
 pub mod wire;
 
 use std::sync::Arc;
@@ -43,6 +44,8 @@ pub const MAX_JSON_BODY: usize = 1024 * 1024;
 pub struct ApiState {
     pub service: Service,
     pub auth: Arc<Authenticator>,
+    /// Per-account rate limits, when configured.
+    pub throttle: Option<Arc<throttle::Throttle>>,
 }
 
 /// The axum handler for every CodeArtifact API request.
@@ -127,6 +130,9 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
             let account = state.auth.authenticate(&parts, Payload::Hashed(&hash))?;
             (account, bytes, Body::empty())
         };
+        if let Some(throttle) = &state.throttle {
+            throttle.admit(&caller).map_err(ApiError::Throttled)?;
+        }
         let caller = Caller { account: caller };
         let op_model = route.map_err(|_| ApiError::UnknownOperation {
             method: parts.method.to_string(),

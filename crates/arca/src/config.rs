@@ -66,6 +66,13 @@ pub struct ServeArgs {
     /// S3 secret access key (default: AWS_SECRET_ACCESS_KEY).
     #[arg(long, env = "ARCA_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
+    /// API requests per second allowed per account (default: unlimited). Over it: 429
+    /// ThrottlingException with Retry-After. Counted per replica.
+    #[arg(long, env = "ARCA_RATE_LIMIT")]
+    pub rate_limit: Option<f64>,
+    /// Requests an account may make at once above the rate (default: the rate, at least 1).
+    #[arg(long, env = "ARCA_RATE_BURST")]
+    pub rate_burst: Option<u32>,
     /// Seconds a client may take to send its request headers (default 30).
     #[arg(long, env = "ARCA_HEADER_TIMEOUT")]
     pub header_timeout: Option<u64>,
@@ -98,6 +105,8 @@ struct FileConfig {
     gc_grace: Option<u64>,
     header_timeout: Option<u64>,
     body_idle_timeout: Option<u64>,
+    rate_limit: Option<f64>,
+    rate_burst: Option<u32>,
     blob_store: Option<String>,
     s3_endpoint: Option<String>,
     s3_region: Option<String>,
@@ -132,6 +141,8 @@ pub struct Config {
     pub gc_grace: Duration,
     pub blobs: BlobLocation,
     pub timeouts: Timeouts,
+    /// Per-account API rate limit: (requests per second, burst).
+    pub rate_limit: Option<(f64, u32)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -159,6 +170,7 @@ impl std::fmt::Debug for Config {
             .field("gc_grace", &self.gc_grace)
             .field("blobs", &self.blobs)
             .field("timeouts", &self.timeouts)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -265,6 +277,10 @@ impl Config {
                         .unwrap_or(60),
                 ),
             },
+            rate_limit: args.rate_limit.or(file.rate_limit).map(|rate| {
+                let burst = args.rate_burst.or(file.rate_burst);
+                (rate, burst.unwrap_or(rate.ceil().max(1.0) as u32))
+            }),
         };
         config.validate()?;
         Ok(config)
@@ -298,6 +314,12 @@ impl Config {
         }
         if let Some(url) = &self.database_url {
             crate::store::check_database_url(url)?;
+        }
+        if self
+            .rate_limit
+            .is_some_and(|(rate, _)| !(rate > 0.0 && rate.is_finite()))
+        {
+            bail!("rate_limit must be a positive number of requests per second");
         }
         if self.max_asset_bytes == 0 {
             bail!("max_asset_bytes must be positive");

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
+use arca_api_codeartifact::throttle::Throttle;
 use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
 use arca_blobstore::BlobStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
@@ -69,6 +70,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     let state = ApiState {
         service: service.clone(),
         auth: Arc::new(auth),
+        throttle: config
+            .rate_limit
+            .map(|(rate, burst)| Arc::new(Throttle::new(rate, burst))),
     };
     let router = Router::new()
         .route("/health", get(|| async { "ok\n" }))

@@ -17,5 +17,6 @@ mod publish;
 mod repositories;
 mod s3;
 mod tags;
+mod throttling;
 mod timeouts;
 mod validation;
