@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// Seconds unreferenced bytes are kept before they may be freed (default 900).
     #[arg(long, env = "ARCA_GC_GRACE")]
     pub gc_grace: Option<u64>,
+    /// Base URL clients reach the server at, used in repository endpoints and npm tarball links
+    /// (default: http:// and the bound listen address).
+    #[arg(long, env = "ARCA_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -64,6 +68,7 @@ struct FileConfig {
     log_format: Option<String>,
     gc_interval: Option<u64>,
     gc_grace: Option<u64>,
+    public_url: Option<String>,
 }
 
 /// The resolved configuration.
@@ -81,6 +86,8 @@ pub struct Config {
     /// `None`: no periodic collection.
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
+    /// `None`: `http://` and the address the server actually bound.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -102,6 +109,7 @@ impl std::fmt::Debug for Config {
             .field("max_asset_bytes", &self.max_asset_bytes)
             .field("gc_interval", &self.gc_interval)
             .field("gc_grace", &self.gc_grace)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -167,6 +175,10 @@ impl Config {
                     .or(file.gc_grace)
                     .unwrap_or(arca_service::DEFAULT_BLOB_GRACE.as_secs()),
             ),
+            public_url: args
+                .public_url
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
         };
         config.validate()?;
         Ok(config)
@@ -195,9 +207,45 @@ impl Config {
                 self.region
             );
         }
+        if let Some(url) = &self.public_url {
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"));
+            if !rest.is_some_and(|r| !r.is_empty() && !r.contains(['?', '#', ' '])) {
+                bail!("public_url must be an http:// or https:// URL without query, got '{url}'");
+            }
+        }
         if self.max_asset_bytes == 0 {
             bail!("max_asset_bytes must be positive");
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_public_url(url: &str) -> anyhow::Result<Config> {
+        Config::resolve(ServeArgs {
+            public_url: Some(url.into()),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn public_url_is_checked_and_loses_its_trailing_slash() {
+        let c = with_public_url("https://pkg.example.test/arca/").unwrap();
+        assert_eq!(
+            c.public_url.as_deref(),
+            Some("https://pkg.example.test/arca")
+        );
+        for bad in ["pkg.example.test", "ftp://x", "http://", "http://x/?q=1"] {
+            assert!(with_public_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Config::resolve(ServeArgs::default()).unwrap().public_url,
+            None
+        );
     }
 }

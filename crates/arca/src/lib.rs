@@ -95,8 +95,21 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
                 ..Limits::default()
             },
             blob_grace: config.gc_grace,
+            public_url: config.public_url.clone(),
         },
     ))
+}
+
+/// `http://` and the bound address; an unspecified address (`0.0.0.0`) becomes loopback, which is
+/// right for a local server (set `public_url` when clients come from elsewhere).
+fn listen_url(mut addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
 }
 
 /// Serves until `shutdown` resolves; in-flight requests finish before this returns.
@@ -105,6 +118,8 @@ pub async fn run(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let addr = listener.local_addr().context("reading the bound address")?;
+    app.service.set_listen_url(listen_url(addr));
     let collector = app.gc_interval.map(|every| {
         let (service, grace) = (app.service.clone(), app.gc_grace);
         tokio::spawn(async move {

@@ -16,4 +16,5 @@ mod paging;
 mod publish;
 mod repositories;
 mod tags;
+mod tokens;
 mod validation;
