@@ -1,5 +1,5 @@
 //! Arca's service layer: every rule about domains, repositories, packages, versions and assets lives
-//! here, once, for the CodeArtifact API and (later) every native protocol.
+//! here, once, for the CodeArtifact API and every native protocol (npm so far).
 //!
 //! Architecture invariants:
 //! - No HTTP, SQL or object-store types cross this crate's API: callers pass domain values and get
@@ -20,6 +20,8 @@ mod error;
 mod gc;
 mod lease;
 mod lifecycle;
+mod native;
+pub mod npm;
 mod packages;
 mod paging;
 mod publish;
@@ -41,6 +43,7 @@ pub use endpoints::endpoint_path;
 pub use error::{ResourceType, ServiceError, ServiceResult};
 pub use gc::{CheckReport, GcReport};
 pub use lifecycle::VersionSelection;
+pub use native::{NativeRepo, StagedAsset};
 pub use packages::{PackageListing, VersionListing};
 pub use paging::{Page, Pager};
 pub use publish::PublishRequest;
@@ -99,6 +102,7 @@ pub struct Service {
     pager: Pager,
     token_key: tokens::TokenKey,
     public_url: endpoints::PublicUrl,
+    npm_manifests: Arc<npm::ManifestCache>,
     config: Arc<ServiceConfig>,
 }
 
@@ -126,6 +130,7 @@ impl Service {
             token_key: tokens::TokenKey::derive(pager.secret()),
             pager,
             public_url: endpoints::PublicUrl::new(config.public_url.clone()),
+            npm_manifests: Arc::default(),
             config: Arc::new(config),
         }
     }

@@ -52,6 +52,8 @@ pub enum TokenError {
     Invalid,
     #[error("the token has expired")]
     Expired,
+    #[error("the token was issued for another domain")]
+    OtherDomain,
 }
 
 #[derive(Serialize, Deserialize)]
