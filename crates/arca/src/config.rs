@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// (default: http:// and the bound listen address).
     #[arg(long, env = "ARCA_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Largest native publish request in bytes (npm: the JSON document with its base64 tarball;
+    /// default 1 GiB).
+    #[arg(long, env = "ARCA_MAX_PUBLISH_BYTES")]
+    pub max_publish_bytes: Option<u64>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -69,6 +73,7 @@ struct FileConfig {
     gc_interval: Option<u64>,
     gc_grace: Option<u64>,
     public_url: Option<String>,
+    max_publish_bytes: Option<u64>,
 }
 
 /// The resolved configuration.
@@ -88,6 +93,7 @@ pub struct Config {
     pub gc_grace: Duration,
     /// `None`: `http://` and the address the server actually bound.
     pub public_url: Option<String>,
+    pub max_publish_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -110,6 +116,7 @@ impl std::fmt::Debug for Config {
             .field("gc_interval", &self.gc_interval)
             .field("gc_grace", &self.gc_grace)
             .field("public_url", &self.public_url)
+            .field("max_publish_bytes", &self.max_publish_bytes)
             .finish()
     }
 }
@@ -179,6 +186,10 @@ impl Config {
                 .public_url
                 .or(file.public_url)
                 .map(|u| u.trim_end_matches('/').to_string()),
+            max_publish_bytes: args
+                .max_publish_bytes
+                .or(file.max_publish_bytes)
+                .unwrap_or(arca_api_native::DEFAULT_MAX_PUBLISH_BYTES),
         };
         config.validate()?;
         Ok(config)
@@ -215,8 +226,8 @@ impl Config {
                 bail!("public_url must be an http:// or https:// URL without query, got '{url}'");
             }
         }
-        if self.max_asset_bytes == 0 {
-            bail!("max_asset_bytes must be positive");
+        if self.max_asset_bytes == 0 || self.max_publish_bytes == 0 {
+            bail!("max_asset_bytes and max_publish_bytes must be positive");
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! The `arca` server: configuration, wiring of the layers, and the HTTP listener.
 //!
-//! Layers (see ARCHITECTURE.md): `arca-api-codeartifact` (wire) → `arca-service` (rules) →
+//! Layers (see ARCHITECTURE.md): `arca-api-codeartifact` and `arca-api-native` (wire) →
+//! `arca-service` (rules) →
 //! `arca-metadata` + `arca-metadata-sqlite` and `arca-blobstore` (storage). This crate only assembles
 //! them; [`run`] is what `arca serve` and the integration tests call.
 
@@ -14,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
+use arca_api_native::NativeState;
 use arca_blobstore::BlobStore;
 use arca_metadata_sqlite::SqliteStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
@@ -63,10 +65,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         service: service.clone(),
         auth: Arc::new(auth),
     };
+    let native = arca_api_native::router(NativeState {
+        service: service.clone(),
+        max_publish_bytes: config.max_publish_bytes,
+    });
     let router = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .fallback(arca_api_codeartifact::handle)
-        .with_state(state);
+        .with_state(state)
+        .merge(native);
     Ok(App {
         router,
         credentials,

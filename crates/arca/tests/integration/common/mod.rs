@@ -906,3 +906,4 @@ pub fn q(s: &str) -> String {
     }
     out
 }
+pub mod npm;
