@@ -122,5 +122,19 @@ for which in KIT WIDGET; do
 done
 say "API: npm/acme/kit 2.0.0 Published with package.json metadata; package.tgz byte-identical to npm pack"
 
+# --- 6. dist-tag ls, unpublish ----------------------------------------------------------------------
+[[ $("$NPM" dist-tag ls widget) == "latest: 1.0.0" ]] || fail "npm dist-tag ls widget"
+sed -i 's/"version": "1.0.0"/"version": "1.0.1"/' "$TMP/widget/package.json"
+(cd "$TMP/widget" && "$NPM" publish >"$TMP/publish-101.out" 2>&1) || { cat "$TMP/publish-101.out" >&2; fail "npm publish widget@1.0.1"; }
+[[ $("$NPM" view widget dist-tags.latest) == 1.0.1 ]] || fail "latest did not move to 1.0.1"
+"$NPM" unpublish widget@1.0.1 >"$TMP/unpublish.out" 2>&1 || { cat "$TMP/unpublish.out" >&2; fail "npm unpublish widget@1.0.1"; }
+versions=$("$NPM" view widget versions --json | "$PY" -c 'import json, sys; v = json.load(sys.stdin); print(" ".join(v if isinstance(v, list) else [v]))')
+[[ $versions == 1.0.0 ]] || fail "npm view widget versions after unpublish: $versions"
+if aws "${E[@]}" codeartifact describe-package-version "${WIDGET[@]:0:8}" --package-version 1.0.1 >/dev/null 2>"$TMP/gone.err"; then
+    fail "widget 1.0.1 still exists after npm unpublish"
+fi
+grep -q ResourceNotFoundException "$TMP/gone.err" || { cat "$TMP/gone.err" >&2; fail "describe after unpublish: not a 404"; }
+say "npm dist-tag ls; npm unpublish widget@1.0.1 deletes the version (the API agrees)"
+
 stop_server
 say "PASS"

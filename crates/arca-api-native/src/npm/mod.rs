@@ -7,9 +7,12 @@
 //! | `PUT {name}` | `npm publish` |
 //! | `GET -/ping` | `{}` |
 //! | `GET -/package/{name}/dist-tags` | `{"latest": …}` |
+//! | `PUT {name}/-rev/{rev}`, `DELETE {name}/-/{file}/-rev/{rev}` | `npm unpublish name@version` |
+//! | `DELETE {name}/-rev/{rev}` | `npm unpublish name --force` |
 
 mod packument;
 mod publish;
+mod unpublish;
 
 use arca_service::{Caller, NativeRepo};
 use axum::body::Body;
@@ -23,10 +26,26 @@ use crate::{Endpoint, NativeError, NativeState};
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
     Ping,
-    DistTags { name: String, tag: Option<String> },
-    Package { name: String },
-    Tarball { name: String, file: String },
-    Revision { name: String },
+    DistTags {
+        name: String,
+        tag: Option<String>,
+    },
+    Package {
+        name: String,
+    },
+    Tarball {
+        name: String,
+        file: String,
+    },
+    /// `{name}/-rev/{rev}`: the packument as a revision (npm unpublish).
+    Revision {
+        name: String,
+    },
+    /// `{name}/-/{file}/-rev/{rev}`: a tarball as a revision (npm unpublish).
+    TarballRevision {
+        name: String,
+        file: String,
+    },
 }
 
 /// Splits a decoded path into the package name (`@scope/name` takes two segments) and the rest.
@@ -62,7 +81,11 @@ fn target(rest: &str) -> Option<Target> {
             name,
             file: file.to_string(),
         }),
-        ["-rev", ..] | ["-", _, "-rev", ..] => Some(Target::Revision { name }),
+        ["-rev", _] => Some(Target::Revision { name }),
+        ["-", file, "-rev", _] => Some(Target::TarballRevision {
+            name,
+            file: file.to_string(),
+        }),
         _ => None,
     }
 }
@@ -120,9 +143,21 @@ pub(crate) async fn serve(
         (_, Target::DistTags { .. }) => Err(NativeError::BadRequest(
             "Changing dist-tags is not supported by this server yet; 'latest' is always the newest published version.".into(),
         )),
-        (_, Target::Revision { .. }) => Err(NativeError::BadRequest(
-            "npm unpublish and npm deprecate are not supported by this server yet; use DeletePackageVersions or UpdatePackageVersionsStatus.".into(),
-        )),
+        (Method::PUT, Target::Revision { name }) => {
+            let remaining = unpublish::remaining_versions(req.into_body()).await?;
+            svc.npm_unpublish_missing(caller, &repo, &name, &remaining)
+                .await?;
+            json(&serde_json::json!({"ok": true}), "application/json")
+        }
+        (Method::DELETE, Target::Revision { name }) => {
+            svc.npm_unpublish_package(caller, &repo, &name).await?;
+            json(&serde_json::json!({"ok": true}), "application/json")
+        }
+        (Method::DELETE, Target::TarballRevision { name, file }) => {
+            svc.npm_unpublish_tarball(caller, &repo, &name, &file)
+                .await?;
+            json(&serde_json::json!({"ok": true}), "application/json")
+        }
         (m, _) => Err(NativeError::MethodNotAllowed(format!(
             "{m} is not supported on this npm resource."
         ))),
@@ -196,6 +231,13 @@ mod tests {
         assert_eq!(
             target("kit/-rev/3-abc"),
             Some(Target::Revision { name: "kit".into() })
+        );
+        assert_eq!(
+            target("@acme/kit/-/kit-1.0.0.tgz/-rev/undefined"),
+            Some(Target::TarballRevision {
+                name: "@acme/kit".into(),
+                file: "kit-1.0.0.tgz".into()
+            })
         );
         assert_eq!(target(""), None);
         assert_eq!(target("@acme"), None);

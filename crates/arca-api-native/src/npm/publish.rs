@@ -98,7 +98,7 @@ pub(super) async fn handle(
     };
     if doc.attachments != 1 {
         return Err(NativeError::BadRequest(
-            "A publish must carry exactly one tarball in _attachments (npm deprecate, dist-tag and unpublish are not supported by this server yet).".into(),
+            "A publish must carry exactly one tarball in _attachments (npm deprecate and dist-tag changes are not supported by this server yet).".into(),
         ));
     }
     let published = state

@@ -43,6 +43,23 @@ fn package_not_found(name: &NpmName, repo: &str) -> ServiceError {
     )
 }
 
+/// The version a tarball file name (`name-1.0.0.tgz`) stands for.
+pub(super) fn file_version<'a>(name: &NpmName, file: &'a str) -> Option<&'a str> {
+    file.strip_prefix(&format!("{}-", name.name))?
+        .strip_suffix(".tgz")
+}
+
+fn file_not_found(repo: &NativeRepo, name: &NpmName, file: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Asset,
+        file,
+        format!(
+            "Tarball {file} of {name} not found in repository {}.",
+            repo.name()
+        ),
+    )
+}
+
 impl Service {
     pub async fn npm_packument(
         &self,
@@ -51,25 +68,7 @@ impl Service {
     ) -> ServiceResult<NpmPackument> {
         let name = NpmName::parse(name)?;
         let package = self.npm_package(repo, &name).await?;
-        let filter = VersionFilter {
-            status: Some(VersionStatus::Published),
-            origin_type: None,
-        };
-        let mut rows: Vec<VersionRow> = Vec::new();
-        loop {
-            let order = VersionOrder::Version {
-                after: rows.last().map(|v| v.version.clone()),
-            };
-            let page = self
-                .store
-                .list_versions(package.id, &filter, &order, PAGE)
-                .await?;
-            let done = page.len() < PAGE as usize;
-            rows.extend(page);
-            if done {
-                break;
-            }
-        }
+        let rows = self.npm_published_versions(package.id).await?;
         if rows.is_empty() {
             return Err(package_not_found(&name, repo.name()));
         }
@@ -106,26 +105,13 @@ impl Service {
         file: &str,
     ) -> ServiceResult<AssetDownload> {
         let name = NpmName::parse(name)?;
-        let not_found = || {
-            ServiceError::not_found(
-                ResourceType::Asset,
-                file,
-                format!(
-                    "Tarball {file} of {name} not found in repository {}.",
-                    repo.name()
-                ),
-            )
-        };
-        let version = file
-            .strip_prefix(&format!("{}-", name.name))
-            .and_then(|rest| rest.strip_suffix(".tgz"))
-            .ok_or_else(not_found)?;
+        let version = file_version(&name, file).ok_or_else(|| file_not_found(repo, &name, file))?;
         let package = self.npm_package(repo, &name).await?;
         let v = self
             .store
             .get_version(package.id, version)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| file_not_found(repo, &name, file))?;
         if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
             return Err(ServiceError::not_found(
                 ResourceType::PackageVersion,
@@ -137,7 +123,7 @@ impl Service {
             .store
             .get_asset(v.id, NPM_ASSET)
             .await?
-            .ok_or_else(not_found)?;
+            .ok_or_else(|| file_not_found(repo, &name, file))?;
         let body = self.open_blob(repo.repo.domain_id, &asset).await?;
         Ok(AssetDownload {
             asset,
@@ -147,7 +133,37 @@ impl Service {
         })
     }
 
-    async fn npm_package(&self, repo: &NativeRepo, name: &NpmName) -> ServiceResult<PackageRow> {
+    /// Every Published version of a package, by version string.
+    pub(super) async fn npm_published_versions(
+        &self,
+        package_id: i64,
+    ) -> ServiceResult<Vec<VersionRow>> {
+        let filter = VersionFilter {
+            status: Some(VersionStatus::Published),
+            origin_type: None,
+        };
+        let mut rows: Vec<VersionRow> = Vec::new();
+        loop {
+            let order = VersionOrder::Version {
+                after: rows.last().map(|v| v.version.clone()),
+            };
+            let page = self
+                .store
+                .list_versions(package_id, &filter, &order, PAGE)
+                .await?;
+            let done = page.len() < PAGE as usize;
+            rows.extend(page);
+            if done {
+                return Ok(rows);
+            }
+        }
+    }
+
+    pub(super) async fn npm_package(
+        &self,
+        repo: &NativeRepo,
+        name: &NpmName,
+    ) -> ServiceResult<PackageRow> {
         self.store
             .get_package(repo.repo.id, &name.key())
             .await?

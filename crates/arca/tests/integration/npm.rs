@@ -30,6 +30,20 @@ async fn set_widget_status(s: &TestServer, version: &str, status: PackageVersion
     );
 }
 
+/// DescribePackage of the npm package `widget` answers 404.
+async fn assert_no_widget_package(s: &TestServer) {
+    let r = s
+        .client
+        .describe_package()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Npm)
+        .package("widget")
+        .send()
+        .await;
+    assert_not_found(r, "package");
+}
+
 /// Regular files below `dir`, recursively.
 fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
@@ -254,16 +268,7 @@ async fn integrity_mismatch_stores_nothing_and_republish_conflicts() {
             "{corrupt}"
         );
     }
-    let r = s
-        .client
-        .describe_package()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Npm)
-        .package("widget")
-        .send()
-        .await;
-    assert_not_found(r, "package");
+    assert_no_widget_package(&s).await;
     let blobs = s.data_dir.join("blobs");
     for _ in 0..200 {
         if files_under(&blobs).is_empty() {
@@ -350,4 +355,85 @@ async fn publish_body_is_capped() {
     let m = manifest("widget", "1.0.0", json!({"description": "x".repeat(5000)}));
     let r = npm.publish(&publish_doc(&m, &tarball(&m))).await;
     assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
+}
+
+#[tokio::test]
+async fn unpublish_deletes_versions_and_packages() {
+    let s = setup().await;
+    let npm = Npm::login(&s, "acme", "releases").await;
+    for v in ["1.0.0", "1.1.0", "1.2.0"] {
+        npm.publish_ok("widget", v, json!({})).await;
+    }
+    set_widget_status(&s, "1.2.0", PackageVersionStatus::Unlisted).await;
+    let describe = |version: &'static str| {
+        s.client
+            .describe_package_version()
+            .domain("acme")
+            .repository("releases")
+            .format(PackageFormat::Npm)
+            .package("widget")
+            .package_version(version)
+            .send()
+    };
+
+    // npm unpublish widget@1.1.0: the packument comes back without 1.1.0, then its tarball goes.
+    let mut packument = npm.get("widget?write=true").await.json();
+    packument["versions"]
+        .as_object_mut()
+        .unwrap()
+        .remove("1.1.0");
+    let r = npm
+        .request(
+            Method::PUT,
+            "widget/-rev/undefined",
+            &[],
+            packument.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_not_found(describe("1.1.0").await, "package-version");
+    assert!(
+        describe("1.2.0").await.is_ok(),
+        "the Unlisted version npm never saw stays"
+    );
+    let r = npm
+        .request(
+            Method::DELETE,
+            "widget/-/widget-1.1.0.tgz/-rev/undefined",
+            &[],
+            vec![],
+        )
+        .await;
+    assert_eq!(r.status, 200, "deleting an already deleted tarball is fine");
+    let listed: Vec<String> = npm.get("widget").await.json()["versions"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(listed, ["1.0.0"]);
+    // Deleted, not tombstoned: the version can be published again (as after DeletePackageVersions).
+    npm.publish_ok("widget", "1.1.0", json!({})).await;
+
+    // npm deprecate sends the packument without a tarball: refused, saying so.
+    let mut deprecated = npm.get("widget").await.json();
+    deprecated["versions"]["1.0.0"]["deprecated"] = json!("use 2.x");
+    let r = npm
+        .request(
+            Method::PUT,
+            "widget",
+            &[],
+            deprecated.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"].as_str().unwrap().contains("deprecate"));
+
+    // npm unpublish widget --force: the whole package.
+    let r = npm
+        .request(Method::DELETE, "widget/-rev/undefined", &[], vec![])
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_no_widget_package(&s).await;
+    assert_eq!(npm.get("widget").await.status, 404);
 }
