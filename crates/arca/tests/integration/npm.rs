@@ -437,3 +437,35 @@ async fn unpublish_deletes_versions_and_packages() {
     assert_no_widget_package(&s).await;
     assert_eq!(npm.get("widget").await.status, 404);
 }
+
+#[tokio::test]
+async fn collection_keeps_published_tarballs_and_frees_unpublished_ones() {
+    use std::time::Duration;
+    let s = setup().await;
+    let npm = Npm::login(&s, "acme", "releases").await;
+    let kept = npm.publish_ok("widget", "1.0.0", json!({})).await;
+    npm.publish_ok("widget", "2.0.0", json!({})).await;
+    let r = npm
+        .request(
+            Method::DELETE,
+            "widget/-/widget-2.0.0.tgz/-rev/undefined",
+            &[],
+            vec![],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let report = s
+        .service
+        .collect_garbage(Duration::ZERO, true)
+        .await
+        .expect("collect");
+    assert_eq!(report.freed, 1, "{report:?}");
+    let t = npm.get("widget/-/widget-1.0.0.tgz").await;
+    assert_eq!((t.status, &t.body[..]), (200, &kept[..]));
+    let check = s
+        .service
+        .check_storage(true, Duration::ZERO)
+        .await
+        .expect("check");
+    assert!(check.is_healthy(), "{check:?}");
+}
