@@ -914,11 +914,13 @@ def test_success_has_request_id(client, domain):
 
 
 @pytest.mark.parametrize("call,operation", [
-    (lambda c, d: c.get_authorization_token(domain=d), "GetAuthorizationToken"),
-    (lambda c, d: c.get_repository_endpoint(domain=d, repository="repo", format="npm"), "GetRepositoryEndpoint"),
+    (lambda c, d: c.list_package_version_dependencies(domain=d, repository="repo", format="npm", package="p",
+                                                      packageVersion="1.0.0"), "ListPackageVersionDependencies"),
+    (lambda c, d: c.get_package_version_readme(domain=d, repository="repo", format="npm", package="p",
+                                               packageVersion="1.0.0"), "GetPackageVersionReadme"),
     (lambda c, d: c.list_package_groups(domain=d), "ListPackageGroups"),
     (lambda c, d: c.get_domain_permissions_policy(domain=d), "GetDomainPermissionsPolicy"),
-], ids=["GetAuthorizationToken", "GetRepositoryEndpoint", "ListPackageGroups", "GetDomainPermissionsPolicy"])
+], ids=["ListPackageVersionDependencies", "GetPackageVersionReadme", "ListPackageGroups", "GetDomainPermissionsPolicy"])
 def test_not_implemented(client, repo, call, operation):
     r = client_error(lambda: call(client, repo.domain), "NotImplementedException", 501)
     assert operation in r["Error"]["Message"], r

@@ -14,67 +14,11 @@
 #   KEEP_TMP=1 keep the temporary directory (server log, recorded CLI outputs)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CALLER_DIR=$PWD
-abs() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$CALLER_DIR" "$1" ;; esac; }
-
-target_dir=${CARGO_TARGET_DIR:-$ROOT/target} # cargo resolves a relative one against the cwd
-ARCA_BIN=$(abs "${ARCA_BIN:-$target_dir/debug/arca}")
-VENV=$(abs "${ARCA_VENV:-$ROOT/.venv}")
+E2E_NAME=walkthrough
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 README=$(abs "${ARCA_README:-$ROOT/README.md}") # ARCA_README: only to test this script itself
 cd "$ROOT"
-
-say() { printf '[walkthrough] %s\n' "$*"; }
-fail() {
-    printf '[walkthrough] FAIL: %s\n' "$*" >&2
-    exit 1
-}
-
-[[ -x $ARCA_BIN ]] || fail "server binary not found: $ARCA_BIN (run: cargo build -p arca)"
-if [[ -x $VENV/bin/aws ]]; then
-    REAL_AWS="$VENV/bin/aws"
-    PY="$VENV/bin/python"
-else
-    REAL_AWS=$(command -v aws) || fail "no aws CLI in $VENV/bin or on PATH (run scripts/test to create the venv)"
-    PY=$(command -v python3)
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/arca-walkthrough.XXXXXX")
-SERVER_PID=
-stop_server() {
-    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    SERVER_PID=
-}
-cleanup() {
-    local rc=$?
-    stop_server
-    if ((rc != 0)); then
-        # The server logs to stdout (server.out); stderr (server.log) holds anything else.
-        for f in "$TMP/server.out" "$TMP/server.log"; do
-            if [[ -s $f ]]; then
-                echo "----- ${f##*/} (last 40 lines) -----" >&2
-                tail -n 40 "$f" >&2 || true
-            fi
-        done
-    fi
-    if [[ ${KEEP_TMP:-0} == 1 || $rc != 0 ]]; then
-        echo "[walkthrough] files kept in $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # --- 1. the README block ---------------------------------------------------------------------------
 [[ -f $README ]] || fail "README.md not found"
@@ -101,51 +45,8 @@ done
 say "README walk-through block: $(wc -l <"$TMP/block.sh") lines"
 
 # --- 2. the server ---------------------------------------------------------------------------------
-mkdir -p "$TMP/data" "$TMP/work" "$TMP/bin" "$TMP/out" "$TMP/aws-home"
-(
-    cd "$TMP"
-    # No fixed credentials: the walk-through uses the ones the server generates and prints.
-    unset ARCA_ACCESS_KEY_ID ARCA_SECRET_ACCESS_KEY ARCA_ACCOUNT_ID ARCA_CONFIG ARCA_LISTEN ARCA_DATA_DIR
-    ARCA_LOG=${ARCA_LOG:-info} exec "$ARCA_BIN" serve --listen 127.0.0.1:0 --data-dir "$TMP/data"
-) >"$TMP/server.out" 2>"$TMP/server.log" &
-SERVER_PID=$!
-
-URL=
-for _ in $(seq 300); do
-    URL=$(sed -n 's|^Arca is listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$TMP/server.out" | head -n1)
-    [[ -n $URL ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.out" >&2; fail "the server exited before listening"; }
-    sleep 0.1
-done
-[[ -n $URL ]] || { cat "$TMP/server.out" >&2; fail "the server did not print 'Arca is listening on http://127.0.0.1:PORT' within 30 s"; }
-ADDR=${URL#http://}
-
-health_ok=
-for _ in $(seq 100); do
-    if "$PY" - "$URL/health" <<'EOF' 2>/dev/null; then
-import sys, urllib.request
-with urllib.request.urlopen(sys.argv[1], timeout=2) as r:
-    sys.exit(0 if r.status == 200 else 1)
-EOF
-        health_ok=1
-        break
-    fi
-    sleep 0.1
-done
-[[ -n $health_ok ]] || fail "GET $URL/health did not answer 200"
-say "server up at $URL (pid $SERVER_PID)"
-
-# The credentials the server printed, exactly as a user would copy them.
-creds=$(grep -E '^  export AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|DEFAULT_REGION)=[A-Za-z0-9/+=._-]+$' "$TMP/server.out" || true)
-[[ $(grep -c . <<<"$creds") == 3 ]] || { cat "$TMP/server.out" >&2; fail "the server did not print the three 'export AWS_…=' lines"; }
-# Isolate the CLI from the user's ~/.aws and from any other credential source.
-unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_REGION AWS_ENDPOINT_URL \
-    AWS_ENDPOINT_URL_CODEARTIFACT AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_CONTAINER_CREDENTIALS_RELATIVE_URI \
-    AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_PAGER
-export AWS_CONFIG_FILE="$TMP/aws-home/config" AWS_SHARED_CREDENTIALS_FILE="$TMP/aws-home/credentials"
-export AWS_EC2_METADATA_DISABLED=true HOME="$TMP/aws-home"
-eval "$creds"
-export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
+mkdir -p "$TMP/work" "$TMP/bin" "$TMP/out"
+start_server
 
 # `aws` first on PATH: a thin recorder around the venv's CLI. It refuses any call that does not go
 # to this server, and keeps each command's stdout in out/NN-<subcommand>.json for the checks below.
@@ -190,7 +91,7 @@ W="$TMP/work/widget.tar.gz"
 cmp -s "$W" "$TMP/work/out.tar.gz" || fail "out.tar.gz differs from widget.tar.gz"
 MD5=$(md5sum "$W" | cut -d' ' -f1) SHA1=$(sha1sum "$W" | cut -d' ' -f1) \
     SHA256=$(sha256sum "$W" | cut -d' ' -f1) SHA512=$(sha512sum "$W" | cut -d' ' -f1) \
-    SIZE=$(stat -c %s "$W") ACCOUNT=$(sed -n 's/.*# account id \([0-9]\{12\}\);.*/\1/p' "$TMP/server.out") \
+    SIZE=$(stat -c %s "$W") ACCOUNT=$ACCOUNT \
     "$PY" - "$TMP/out" <<'EOF' || fail "the walk-through's outputs are not what the README promises"
 import glob, json, os, re, sys
 
@@ -293,10 +194,6 @@ expect_error() { # expect_error CODE -- aws args...
         fail "'aws ${*:3}' did not report $code"
     }
     say "as expected: ${*:3:2} -> exit $rc, $(head -c 160 "$TMP/err.stderr" | tr -s '\n' ' ')"
-}
-json_check() { # json_check FILE PYTHON-EXPR (d is the parsed JSON)
-    "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2" ||
-        { cat "$1" >&2; fail "unexpected output: $2"; }
 }
 
 expect_error ResourceNotFoundException -- "${E[@]}" codeartifact describe-package-version "${PV[@]}" --package-version 9.9.9

@@ -30,6 +30,25 @@ impl DomainInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetAuthorizationTokenInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub duration_seconds: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetRepositoryEndpointInput {
+    #[serde(flatten)]
+    pub repo: RepoInput,
+    #[serde(deserialize_with = "de_format")]
+    pub format: PackageFormat,
+    /// `ipv4` or `dualstack`: Arca has one address, so both get the same URL.
+    pub endpoint_type: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct WireTagInput {
     pub key: String,
     pub value: String,
@@ -334,10 +353,12 @@ pub enum Operation {
     TagResource(TagResourceInput),
     UntagResource(UntagResourceInput),
     ListTagsForResource(ResourceArnInput),
+    GetAuthorizationToken(GetAuthorizationTokenInput),
+    GetRepositoryEndpoint(GetRepositoryEndpointInput),
 }
 
 /// Names of the operations Arca implements; every other model operation answers 501.
-pub const IMPLEMENTED: [&str; 25] = [
+pub const IMPLEMENTED: [&str; 27] = [
     "CreateDomain",
     "DescribeDomain",
     "ListDomains",
@@ -363,6 +384,8 @@ pub const IMPLEMENTED: [&str; 25] = [
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "GetAuthorizationToken",
+    "GetRepositoryEndpoint",
 ];
 
 pub fn is_implemented(name: &str) -> bool {
@@ -402,6 +425,8 @@ impl Operation {
             "TagResource" => Self::TagResource(input(v)?),
             "UntagResource" => Self::UntagResource(input(v)?),
             "ListTagsForResource" => Self::ListTagsForResource(input(v)?),
+            "GetAuthorizationToken" => Self::GetAuthorizationToken(input(v)?),
+            "GetRepositoryEndpoint" => Self::GetRepositoryEndpoint(input(v)?),
             other => return Err(ApiError::NotImplemented(other.to_string())),
         })
     }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use arca_metadata::AssetRow;
 use arca_service::{
-    BatchOutcome, DomainDescription, PackageDescription, RepositoryDescription, VersionDescription,
-    VersionSummary,
+    AuthorizationToken, BatchOutcome, DomainDescription, PackageDescription, RepositoryDescription,
+    VersionDescription, VersionSummary,
 };
 use serde::Serialize;
 
@@ -338,4 +338,27 @@ impl From<&BatchOutcome> for WireBatch {
 pub struct WireTag {
     pub key: String,
     pub value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAuthorizationToken {
+    pub authorization_token: String,
+    /// Whole epoch seconds.
+    pub expiration: f64,
+}
+
+impl From<&AuthorizationToken> for WireAuthorizationToken {
+    fn from(t: &AuthorizationToken) -> Self {
+        Self {
+            authorization_token: t.token.clone(),
+            expiration: secs(t.expires_ms),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireRepositoryEndpoint {
+    pub repository_endpoint: String,
 }

@@ -21,6 +21,9 @@
 //!     aborts the upload (deleting the staging file).
 //!   - with an unknown digest it streams to `tmp/{uuid}` (itself a multipart
 //!     upload) and renames that to the content-addressed key once hashed.
+//!     [`BlobStore::stage`] splits that in two, so a caller can take a
+//!     garbage-collection lease on the digest (known only after hashing)
+//!     before [`StagedBlob::commit`] makes the bytes visible.
 //!
 //!   On the local backend the committed file and its directory are fsynced
 //!   before `put_stream` returns, so a reference recorded afterwards never
@@ -43,6 +46,7 @@ mod hash;
 mod key;
 mod read;
 mod s3;
+mod stage;
 mod store;
 mod upload;
 
@@ -54,6 +58,7 @@ pub use key::{BlobKey, DomainId, InvalidDigest, InvalidDomainId, Sha256Digest};
 pub use object_store;
 pub use read::LOCAL_READ_CHUNK;
 pub use s3::S3Settings;
+pub use stage::StagedBlob;
 pub use store::{
     BlobMeta, BlobRead, BlobStore, LOCAL_PART_SIZE, MAX_IN_FLIGHT_PARTS, REMOTE_PART_SIZE,
 };

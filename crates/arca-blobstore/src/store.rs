@@ -139,8 +139,13 @@ impl BlobStore {
         domain: &DomainId,
         sha256: &Sha256Digest,
     ) -> Result<BlobRead, BlobError> {
-        let location = BlobKey::new(domain, sha256).location();
-        let result = self.store.get(&location).await?;
+        self.get_location(&BlobKey::new(domain, sha256).location())
+            .await
+    }
+
+    /// Opens any object of this store for reading (blobs and staged uploads).
+    pub(crate) async fn get_location(&self, location: &Path) -> Result<BlobRead, BlobError> {
+        let result = self.store.get(location).await?;
         let last_modified = system_time(&result.meta);
         let range = result.range.clone();
         let stream = match result.payload {

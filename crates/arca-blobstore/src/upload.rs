@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::{BlobError, BoxError};
 use crate::hash::{BlobInfo, MultiHasher};
-use crate::key::{new_tmp_location, BlobKey, DomainId, Sha256Digest};
+use crate::key::{BlobKey, DomainId, Sha256Digest};
 use crate::store::BlobStore;
 
 impl BlobStore {
@@ -69,41 +69,12 @@ impl BlobStore {
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: Into<BoxError>,
     {
-        let tmp = new_tmp_location();
-        let guard = TmpGuard {
-            store: self,
-            location: Some(tmp.clone()),
-        };
-        let info = match self.upload_to(&tmp, body, None, max_size).await {
-            Ok(info) => info,
-            Err(e) => {
-                // `upload_to` aborted the upload: nothing exists at `tmp`.
-                guard.disarm();
-                return Err(e);
-            }
-        };
-        let location = BlobKey::new(domain, &info.sha256).location();
-        let committed = async {
-            self.sync_local(&tmp, false).await?;
-            self.store.rename(&tmp, &location).await?;
-            self.sync_local(&location, true).await
-        }
-        .await;
-        guard.disarm();
-        if let Err(e) = committed {
-            if let Err(del) = self.store.delete(&tmp).await {
-                if !matches!(del, object_store::Error::NotFound { .. }) {
-                    tracing::warn!(error = %del, "failed to delete temporary upload object");
-                }
-            }
-            return Err(e);
-        }
-        Ok(info)
+        self.stage(domain, body, max_size).await?.commit().await
     }
 
     /// Streams `body` into a multipart upload at `location`, verifying size
     /// and (optionally) SHA-256 before completing it; aborts on any failure.
-    async fn upload_to<S, E>(
+    pub(crate) async fn upload_to<S, E>(
         &self,
         location: &Path,
         body: S,
@@ -160,32 +131,6 @@ where
             actual: info.sha256,
         }),
         _ => Ok(info),
-    }
-}
-
-/// Deletes a temporary object if the upload future is dropped (client
-/// disconnect cancels the request) between its completion and the rename.
-struct TmpGuard<'a> {
-    store: &'a BlobStore,
-    location: Option<Path>,
-}
-
-impl TmpGuard<'_> {
-    fn disarm(mut self) {
-        self.location = None;
-    }
-}
-
-impl Drop for TmpGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(location) = self.location.take() {
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                let store = self.store.object_store();
-                rt.spawn(async move {
-                    let _ = store.delete(&location).await;
-                });
-            }
-        }
     }
 }
 

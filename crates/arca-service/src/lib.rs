@@ -1,5 +1,5 @@
 //! Arca's service layer: every rule about domains, repositories, packages, versions and assets lives
-//! here, once, for the CodeArtifact API and (later) every native protocol.
+//! here, once, for the CodeArtifact API and every native protocol (npm so far).
 //!
 //! Architecture invariants:
 //! - No HTTP, SQL or object-store types cross this crate's API: callers pass domain values and get
@@ -15,16 +15,20 @@ pub mod arn;
 pub mod coords;
 mod copy;
 mod domains;
+mod endpoints;
 mod error;
 mod gc;
 mod lease;
 mod lifecycle;
+mod native;
+pub mod npm;
 mod packages;
 mod paging;
 mod publish;
 mod repositories;
 pub mod revision;
 mod tags;
+mod tokens;
 mod types;
 mod versions;
 
@@ -35,13 +39,18 @@ use arca_metadata::MetadataStore;
 
 pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
 pub use copy::CopyRequest;
+pub use endpoints::endpoint_path;
 pub use error::{ResourceType, ServiceError, ServiceResult};
 pub use gc::{CheckReport, GcReport};
 pub use lifecycle::VersionSelection;
+pub use native::{NativeRepo, StagedAsset};
 pub use packages::{PackageListing, VersionListing};
 pub use paging::{Page, Pager};
 pub use publish::PublishRequest;
 pub use repositories::RepositoryListing;
+pub use tokens::{
+    AuthorizationToken, TokenError, TokenGrant, DEFAULT_TOKEN_SECONDS, MIN_TOKEN_SECONDS,
+};
 pub use types::*;
 
 /// Limits from `decisions.md` (all configurable).
@@ -72,6 +81,8 @@ pub struct ServiceConfig {
     /// How long unreferenced bytes are kept before the collector may free them. A writer's lease is
     /// refreshed every quarter of it, so any upload, however slow, is safe.
     pub blob_grace: std::time::Duration,
+    /// Base URL of native endpoints (`public_url`); `None`: `http://` and the bound address.
+    pub public_url: Option<String>,
 }
 
 /// Default of [`ServiceConfig::blob_grace`].
@@ -89,6 +100,9 @@ pub struct Service {
     store: Arc<dyn MetadataStore>,
     blobs: BlobStore,
     pager: Pager,
+    token_key: tokens::TokenKey,
+    public_url: endpoints::PublicUrl,
+    npm_manifests: Arc<npm::ManifestCache>,
     config: Arc<ServiceConfig>,
 }
 
@@ -113,7 +127,10 @@ impl Service {
         Self {
             store,
             blobs,
+            token_key: tokens::TokenKey::derive(pager.secret()),
             pager,
+            public_url: endpoints::PublicUrl::new(config.public_url.clone()),
+            npm_manifests: Arc::default(),
             config: Arc::new(config),
         }
     }

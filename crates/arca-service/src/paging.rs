@@ -29,6 +29,11 @@ impl Pager {
         }
     }
 
+    /// The server secret, from which other keys are derived (authorization tokens).
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+
     fn mac(&self, op: &str, scope: &str, payload: &[u8]) -> Vec<u8> {
         let mut m = Hmac::<Sha256>::new_from_slice(&self.secret).expect("any key length works");
         m.update(op.as_bytes());

@@ -85,6 +85,14 @@ pub struct ServeArgs {
     /// Seconds unreferenced bytes are kept before they may be freed (default 900).
     #[arg(long, env = "ARCA_GC_GRACE")]
     pub gc_grace: Option<u64>,
+    /// Base URL clients reach the server at, used in repository endpoints and npm tarball links
+    /// (default: http:// and the bound listen address).
+    #[arg(long, env = "ARCA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Largest native publish request in bytes (npm: the JSON document with its base64 tarball;
+    /// default 1 GiB).
+    #[arg(long, env = "ARCA_MAX_PUBLISH_BYTES")]
+    pub max_publish_bytes: Option<u64>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -113,6 +121,8 @@ struct FileConfig {
     s3_path_style: Option<bool>,
     s3_access_key_id: Option<String>,
     s3_secret_access_key: Option<String>,
+    public_url: Option<String>,
+    max_publish_bytes: Option<u64>,
 }
 
 /// Where blobs are stored.
@@ -143,6 +153,9 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// Per-account API rate limit: (requests per second, burst).
     pub rate_limit: Option<(f64, u32)>,
+    /// `None`: `http://` and the address the server actually bound.
+    pub public_url: Option<String>,
+    pub max_publish_bytes: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -171,6 +184,8 @@ impl std::fmt::Debug for Config {
             .field("blobs", &self.blobs)
             .field("timeouts", &self.timeouts)
             .field("rate_limit", &self.rate_limit)
+            .field("public_url", &self.public_url)
+            .field("max_publish_bytes", &self.max_publish_bytes)
             .finish()
     }
 }
@@ -281,6 +296,14 @@ impl Config {
                 let burst = args.rate_burst.or(file.rate_burst);
                 (rate, burst.unwrap_or(rate.ceil().max(1.0) as u32))
             }),
+            public_url: args
+                .public_url
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_string()),
+            max_publish_bytes: args
+                .max_publish_bytes
+                .or(file.max_publish_bytes)
+                .unwrap_or(arca_api_native::DEFAULT_MAX_PUBLISH_BYTES),
         };
         config.validate()?;
         Ok(config)
@@ -321,8 +344,16 @@ impl Config {
         {
             bail!("rate_limit must be a positive number of requests per second");
         }
-        if self.max_asset_bytes == 0 {
-            bail!("max_asset_bytes must be positive");
+        if let Some(url) = &self.public_url {
+            let rest = url
+                .strip_prefix("http://")
+                .or_else(|| url.strip_prefix("https://"));
+            if !rest.is_some_and(|r| !r.is_empty() && !r.contains(['?', '#', ' '])) {
+                bail!("public_url must be an http:// or https:// URL without query, got '{url}'");
+            }
+        }
+        if self.max_asset_bytes == 0 || self.max_publish_bytes == 0 {
+            bail!("max_asset_bytes and max_publish_bytes must be positive");
         }
         Ok(())
     }
@@ -353,5 +384,28 @@ mod tests {
         assert!(!format!("{from_flag:?}").contains("pw@"));
         assert!(Config::resolve(args(Some("mysql://db/arca"))).is_err());
         assert_eq!(Config::for_data_dir(dir.path()).database_url, None);
+    }
+
+    fn with_public_url(url: &str) -> anyhow::Result<Config> {
+        Config::resolve(ServeArgs {
+            public_url: Some(url.into()),
+            ..Default::default()
+        })
+    }
+
+    #[test]
+    fn public_url_is_checked_and_loses_its_trailing_slash() {
+        let c = with_public_url("https://pkg.example.test/arca/").unwrap();
+        assert_eq!(
+            c.public_url.as_deref(),
+            Some("https://pkg.example.test/arca")
+        );
+        for bad in ["pkg.example.test", "ftp://x", "http://", "http://x/?q=1"] {
+            assert!(with_public_url(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Config::resolve(ServeArgs::default()).unwrap().public_url,
+            None
+        );
     }
 }

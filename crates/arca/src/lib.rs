@@ -1,8 +1,9 @@
 //! The `arca` server: configuration, wiring of the layers, and the HTTP listener.
 //!
-//! Layers (see ARCHITECTURE.md): `arca-api-codeartifact` (wire) → `arca-service` (rules) →
-//! `arca-metadata` + a backend ([`store`]: SQLite or PostgreSQL) and `arca-blobstore` (storage).
-//! This crate only assembles them; [`run`] is what `arca serve` and the integration tests call.
+//! Layers (see ARCHITECTURE.md): `arca-api-codeartifact` and `arca-api-native` (wire) →
+//! `arca-service` (rules) → `arca-metadata` + a backend ([`store`]: SQLite or PostgreSQL) and
+//! `arca-blobstore` (storage). This crate only assembles them; [`run`] is what `arca serve` and the
+//! integration tests call.
 
 pub mod config;
 pub mod credentials;
@@ -17,6 +18,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context;
 use arca_api_codeartifact::throttle::Throttle;
 use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
+use arca_api_native::NativeState;
 use arca_blobstore::BlobStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
 use axum::routing::get;
@@ -74,10 +76,15 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
             .rate_limit
             .map(|(rate, burst)| Arc::new(Throttle::new(rate, burst))),
     };
+    let native = arca_api_native::router(NativeState {
+        service: service.clone(),
+        max_publish_bytes: config.max_publish_bytes,
+    });
     let router = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .fallback(arca_api_codeartifact::handle)
-        .with_state(state);
+        .with_state(state)
+        .merge(native);
     Ok(App {
         router,
         credentials,
@@ -108,8 +115,21 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
                 ..Limits::default()
             },
             blob_grace: config.gc_grace,
+            public_url: config.public_url.clone(),
         },
     ))
+}
+
+/// `http://` and the bound address; an unspecified address (`0.0.0.0`) becomes loopback, which is
+/// right for a local server (set `public_url` when clients come from elsewhere).
+fn listen_url(mut addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
 }
 
 /// Serves until `shutdown` resolves; in-flight requests finish before this returns.
@@ -118,6 +138,8 @@ pub async fn run(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let addr = listener.local_addr().context("reading the bound address")?;
+    app.service.set_listen_url(listen_url(addr));
     let collector = app.gc_interval.map(|every| {
         let (service, grace) = (app.service.clone(), app.gc_grace);
         tokio::spawn(async move {

@@ -3,6 +3,7 @@
 
 mod asset;
 mod domain;
+mod login;
 mod package;
 mod package_version;
 mod repository;
@@ -86,5 +87,7 @@ pub async fn dispatch(
         TagResource(i) => tags::handle_tag_resource(svc, caller, i).await,
         UntagResource(i) => tags::handle_untag_resource(svc, caller, i).await,
         ListTagsForResource(i) => tags::handle_list_tags_for_resource(svc, caller, i).await,
+        GetAuthorizationToken(i) => login::handle_get_authorization_token(svc, caller, i).await,
+        GetRepositoryEndpoint(i) => login::handle_get_repository_endpoint(svc, caller, i).await,
     }
 }

@@ -276,20 +276,6 @@ async fn not_implemented_operations() {
     let c = &s.client;
     let mut results: Vec<(&str, ErrInfo)> = vec![
         (
-            "GetAuthorizationToken",
-            err(c.get_authorization_token().domain("dom").send().await),
-        ),
-        (
-            "GetRepositoryEndpoint",
-            err(c
-                .get_repository_endpoint()
-                .domain("dom")
-                .repository("repo")
-                .format(PackageFormat::Npm)
-                .send()
-                .await),
-        ),
-        (
             "PutDomainPermissionsPolicy",
             err(c
                 .put_domain_permissions_policy()
@@ -366,14 +352,12 @@ async fn not_implemented_operations() {
     }
 
     // On the wire.
-    let r = s
-        .raw("POST", "/v1/authorization-token?domain=dom", b"")
-        .await;
+    let r = s.raw("POST", "/v1/package-groups?domain=dom", b"").await;
     let j = r.assert_error(501, "NotImplementedException");
     assert!(
         j["message"]
             .as_str()
-            .is_some_and(|m| m.contains("GetAuthorizationToken")),
+            .is_some_and(|m| m.contains("ListPackageGroups")),
         "{j}"
     );
 }

@@ -943,3 +943,4 @@ pub fn q(s: &str) -> String {
     }
     out
 }
+pub mod npm;

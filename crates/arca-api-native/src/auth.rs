@@ -1,0 +1,74 @@
+//! The authorization token on a native request: `Authorization: Bearer <token>` (npm) or HTTP
+//! Basic with any user name and the token as password (pip, twine, Maven, curl).
+
+use arca_service::{Caller, Service};
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+
+use crate::{Endpoint, NativeError};
+
+/// The caller the request's token grants, for the domain its URL names.
+pub(crate) fn authorize(
+    svc: &Service,
+    headers: &HeaderMap,
+    endpoint: &Endpoint<'_>,
+) -> Result<Caller, NativeError> {
+    let token = token(headers).ok_or_else(|| {
+        NativeError::Unauthorized(
+            "Authentication required: run 'aws codeartifact login' or send the token from GetAuthorizationToken.".into(),
+        )
+    })?;
+    svc.authorize_native(&token, endpoint.domain, endpoint.owner)
+        .map_err(|e| {
+            NativeError::Unauthorized(format!(
+                "The authorization token was refused: {e}. Get a new one with GetAuthorizationToken."
+            ))
+        })
+}
+
+fn token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, credentials) = value.split_once(' ')?;
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some(credentials.to_string());
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(credentials)
+            .ok()?;
+        let (_user, password) = std::str::from_utf8(&raw).ok()?.split_once(':')?;
+        return Some(password.to_string());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, value.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn bearer_and_basic() {
+        assert_eq!(token(&with("Bearer abc.def")).as_deref(), Some("abc.def"));
+        assert_eq!(token(&with("bearer  abc")).as_deref(), Some("abc"));
+        let basic = base64::engine::general_purpose::STANDARD.encode("aws:tok.en");
+        assert_eq!(
+            token(&with(&format!("Basic {basic}"))).as_deref(),
+            Some("tok.en")
+        );
+        let anyone = base64::engine::general_purpose::STANDARD.encode("me:t");
+        assert_eq!(
+            token(&with(&format!("Basic {anyone}"))).as_deref(),
+            Some("t")
+        );
+        assert_eq!(token(&with("Basic !!!")), None);
+        assert_eq!(token(&with("AWS4-HMAC-SHA256 Credential=x")), None);
+        assert_eq!(token(&HeaderMap::new()), None);
+    }
+}

@@ -1,0 +1,79 @@
+//! `NativeError`: every failure of a native request, turned into a status and an npm-style JSON
+//! body (`{"success": false, "error": "…"}`, which npm prints) here and only here. A 401 carries
+//! `WWW-Authenticate: Basic realm="arca"` so clients send (or prompt for) credentials; a 500 never
+//! shows its detail, which is logged on the request's line.
+
+use arca_service::ServiceError;
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Response, StatusCode};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NativeError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// An Arca bug or backend failure; the string is for logs only.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl NativeError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Service(e) => match e {
+                ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
+                ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
+                ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+                ServiceError::QuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Detail for the log line of a 5xx; `None` for client errors.
+    pub fn internal_detail(&self) -> Option<String> {
+        match self {
+            Self::Internal(s) | Self::Service(ServiceError::Internal(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn to_response(&self) -> Response<Body> {
+        let status = self.status();
+        let message = if status.is_server_error() {
+            "An internal error occurred. It has been logged.".to_string()
+        } else {
+            self.to_string()
+        };
+        let body = serde_json::json!({"success": false, "error": message});
+        let mut resp = Response::new(Body::from(body.to_string()));
+        *resp.status_mut() = status;
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if status == StatusCode::UNAUTHORIZED {
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"arca\""),
+            );
+        }
+        resp
+    }
+}

@@ -1,0 +1,166 @@
+//! Native package-manager endpoints: `/{format}/d/{domain}-{owner}/{repository}/…`, the URL
+//! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
+//!
+//! This crate only translates HTTP to service calls and back: it authenticates the token
+//! (`auth`), parses each protocol's URLs and documents (`npm`), streams bodies, and renders the
+//! answers. Which versions are visible, what may be published and how it is stored are decided in
+//! `arca-service`. npm is served; other formats answer 404 until their modules land beside it.
+//!
+//! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
+//! generic and its detail is logged on that line; request bodies stream with bounded memory.
+
+mod auth;
+mod error;
+mod npm;
+
+use std::time::Instant;
+
+use arca_service::{PackageFormat, Service};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::Response;
+use axum::routing::any;
+use axum::Router;
+
+pub use error::NativeError;
+
+/// Default cap on an npm publish request (the JSON document with its base64 tarball).
+pub const DEFAULT_MAX_PUBLISH_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// What native handlers share.
+#[derive(Debug, Clone)]
+pub struct NativeState {
+    pub service: Service,
+    /// Largest accepted publish request body, in bytes.
+    pub max_publish_bytes: u64,
+}
+
+/// The routes of every native endpoint.
+pub fn router(state: NativeState) -> Router {
+    Router::new()
+        .route("/{format}/d/{*rest}", any(handle))
+        .with_state(state)
+}
+
+/// The repository a native URL names, and the rest of its path (still percent-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoint<'a> {
+    pub format: PackageFormat,
+    pub domain: &'a str,
+    pub owner: &'a str,
+    pub repository: &'a str,
+    pub rest: &'a str,
+}
+
+impl<'a> Endpoint<'a> {
+    /// Parses `/{format}/d/{domain}-{owner}/{repository}/{rest}`. The owner is the 12 digits after
+    /// the last `-` (domain names may contain `-`, owners never do).
+    fn parse(path: &'a str) -> Result<Self, NativeError> {
+        let not_found = || NativeError::NotFound(format!("No repository endpoint at {path}."));
+        let mut parts = path.trim_start_matches('/').splitn(4, '/');
+        let format = parts
+            .next()
+            .and_then(PackageFormat::parse)
+            .ok_or_else(not_found)?;
+        if parts.next() != Some("d") {
+            return Err(not_found());
+        }
+        let (domain, owner) = parts
+            .next()
+            .and_then(|d| d.rsplit_once('-'))
+            .filter(|(d, o)| {
+                !d.is_empty() && o.len() == 12 && o.bytes().all(|b| b.is_ascii_digit())
+            })
+            .ok_or_else(not_found)?;
+        let repository = parts.next().ok_or_else(not_found)?;
+        let (repository, rest) = repository.split_once('/').unwrap_or((repository, ""));
+        if repository.is_empty() {
+            return Err(not_found());
+        }
+        Ok(Self {
+            format,
+            domain,
+            owner,
+            repository,
+            rest,
+        })
+    }
+}
+
+async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let result = serve(&state, req).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(detail) = e.internal_detail() {
+                tracing::error!(request_id, error = %detail, "internal error");
+            }
+            e.to_response()
+        }
+    };
+    // A refused upload may leave its body unread; the connection cannot be reused then.
+    if method == axum::http::Method::PUT && !resp.status().is_success() {
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    tracing::info!(
+        request_id,
+        native = true,
+        http.method = %method,
+        http.path = %path,
+        status = resp.status().as_u16(),
+        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    resp
+}
+
+async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
+    let path = req.uri().path().to_string();
+    let endpoint = Endpoint::parse(&path)?;
+    let caller = auth::authorize(&state.service, req.headers(), &endpoint)?;
+    match endpoint.format {
+        PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
+        other => Err(NativeError::NotFound(format!(
+            "This server has no native {other} endpoint yet; use the CodeArtifact API."
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_paths() {
+        let e = Endpoint::parse("/npm/d/my-domain-111122223333/releases/@acme%2fkit").unwrap();
+        assert_eq!(
+            (e.format, e.domain, e.owner, e.repository, e.rest),
+            (
+                PackageFormat::Npm,
+                "my-domain",
+                "111122223333",
+                "releases",
+                "@acme%2fkit"
+            )
+        );
+        let e = Endpoint::parse("/pypi/d/acme-111122223333/r").unwrap();
+        assert_eq!((e.repository, e.rest), ("r", ""));
+        for bad in [
+            "/tarball/d/acme-111122223333/r/",
+            "/npm/x/acme-111122223333/r/",
+            "/npm/d/acme-1111/r/",
+            "/npm/d/-111122223333/r/",
+            "/npm/d/acme111122223333/r/",
+            "/npm/d/acme-111122223333/",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

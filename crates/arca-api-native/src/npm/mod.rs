@@ -1,0 +1,246 @@
+//! The npm registry protocol below `/npm/d/{domain}-{owner}/{repo}/`:
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET {name}` (`@scope%2fname`, `@scope/name`) | packument, abbreviated for `application/vnd.npm.install-v1+json` |
+//! | `GET {name}/-/{file}.tgz` | the tarball, streamed |
+//! | `PUT {name}` | `npm publish` |
+//! | `GET -/ping` | `{}` |
+//! | `GET -/package/{name}/dist-tags` | `{"latest": …}` |
+//! | `PUT {name}/-rev/{rev}`, `DELETE {name}/-/{file}/-rev/{rev}` | `npm unpublish name@version` |
+//! | `DELETE {name}/-rev/{rev}` | `npm unpublish name --force` |
+
+mod packument;
+mod publish;
+mod unpublish;
+
+use arca_service::{Caller, NativeRepo};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, Response};
+use percent_encoding::percent_decode_str;
+
+use crate::{Endpoint, NativeError, NativeState};
+
+/// What an npm path asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    Ping,
+    DistTags {
+        name: String,
+        tag: Option<String>,
+    },
+    Package {
+        name: String,
+    },
+    Tarball {
+        name: String,
+        file: String,
+    },
+    /// `{name}/-rev/{rev}`: the packument as a revision (npm unpublish).
+    Revision {
+        name: String,
+    },
+    /// `{name}/-/{file}/-rev/{rev}`: a tarball as a revision (npm unpublish).
+    TarballRevision {
+        name: String,
+        file: String,
+    },
+}
+
+/// Splits a decoded path into the package name (`@scope/name` takes two segments) and the rest.
+fn split_name(path: &str) -> Option<(String, Vec<&str>)> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let take = if path.starts_with('@') { 2 } else { 1 };
+    if segments.len() < take {
+        return None;
+    }
+    Some((segments[..take].join("/"), segments[take..].to_vec()))
+}
+
+fn target(rest: &str) -> Option<Target> {
+    let path = percent_decode_str(rest).decode_utf8().ok()?;
+    if path.trim_end_matches('/') == "-/ping" {
+        return Some(Target::Ping);
+    }
+    if let Some(p) = path.strip_prefix("-/package/") {
+        let (name, tail) = split_name(p)?;
+        return match tail.as_slice() {
+            ["dist-tags"] => Some(Target::DistTags { name, tag: None }),
+            ["dist-tags", tag] => Some(Target::DistTags {
+                name,
+                tag: Some(tag.to_string()),
+            }),
+            _ => None,
+        };
+    }
+    let (name, tail) = split_name(&path)?;
+    match tail.as_slice() {
+        [] => Some(Target::Package { name }),
+        ["-", file] => Some(Target::Tarball {
+            name,
+            file: file.to_string(),
+        }),
+        ["-rev", _] => Some(Target::Revision { name }),
+        ["-", file, "-rev", _] => Some(Target::TarballRevision {
+            name,
+            file: file.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+pub(crate) async fn serve(
+    state: &NativeState,
+    caller: &Caller,
+    endpoint: &Endpoint<'_>,
+    req: Request,
+) -> Result<Response<Body>, NativeError> {
+    let svc = &state.service;
+    let target = target(endpoint.rest)
+        .ok_or_else(|| NativeError::NotFound(format!("No npm resource at '{}'.", endpoint.rest)))?;
+    if target == Target::Ping {
+        return json(&serde_json::json!({}), "application/json");
+    }
+    let repo = svc
+        .native_repository(caller, endpoint.domain, endpoint.owner, endpoint.repository)
+        .await?;
+    let base = format!(
+        "{}{}",
+        svc.public_url()?,
+        arca_service::endpoint_path(
+            arca_service::PackageFormat::Npm,
+            endpoint.domain,
+            endpoint.owner,
+            endpoint.repository
+        )
+    );
+    let method = req.method().clone();
+    match (method, target) {
+        (Method::GET | Method::HEAD, Target::Package { name }) => {
+            let abbreviated = req
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|a| a.contains(packument::ABBREVIATED));
+            let p = svc.npm_packument(&repo, &name).await?;
+            if abbreviated {
+                json(&packument::abbreviated(&p, &base), packument::ABBREVIATED)
+            } else {
+                json(&packument::full(&p, &base), "application/json")
+            }
+        }
+        (Method::GET | Method::HEAD, Target::Tarball { name, file }) => {
+            tarball(svc, &repo, &name, &file).await
+        }
+        (Method::PUT, Target::Package { name }) => {
+            publish::handle(state, &repo, &name, req.into_body()).await
+        }
+        (Method::GET, Target::DistTags { name, tag: None }) => {
+            let p = svc.npm_packument(&repo, &name).await?;
+            json(&packument::dist_tags(&p), "application/json")
+        }
+        (_, Target::DistTags { .. }) => Err(NativeError::BadRequest(
+            "Changing dist-tags is not supported by this server yet; 'latest' is always the newest published version.".into(),
+        )),
+        (Method::PUT, Target::Revision { name }) => {
+            let remaining = unpublish::remaining_versions(req.into_body()).await?;
+            svc.npm_unpublish_missing(caller, &repo, &name, &remaining)
+                .await?;
+            json(&serde_json::json!({"ok": true}), "application/json")
+        }
+        (Method::DELETE, Target::Revision { name }) => {
+            svc.npm_unpublish_package(caller, &repo, &name).await?;
+            json(&serde_json::json!({"ok": true}), "application/json")
+        }
+        (Method::DELETE, Target::TarballRevision { name, file }) => {
+            svc.npm_unpublish_tarball(caller, &repo, &name, &file)
+                .await?;
+            json(&serde_json::json!({"ok": true}), "application/json")
+        }
+        (m, _) => Err(NativeError::MethodNotAllowed(format!(
+            "{m} is not supported on this npm resource."
+        ))),
+    }
+}
+
+async fn tarball(
+    svc: &arca_service::Service,
+    repo: &NativeRepo,
+    name: &str,
+    file: &str,
+) -> Result<Response<Body>, NativeError> {
+    let d = svc.npm_tarball(repo, name, file).await?;
+    let mut resp = Response::new(Body::from_stream(d.body.stream));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(d.body.size));
+    Ok(resp)
+}
+
+fn json(
+    value: &serde_json::Value,
+    content_type: &'static str,
+) -> Result<Response<Body>, NativeError> {
+    let mut resp = Response::new(Body::from(value.to_string()));
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(n: &str) -> Option<Target> {
+        Some(Target::Package { name: n.into() })
+    }
+
+    #[test]
+    fn npm_paths() {
+        assert_eq!(target("-/ping"), Some(Target::Ping));
+        assert_eq!(target("left-pad"), package("left-pad"));
+        assert_eq!(target("left-pad/"), package("left-pad"));
+        assert_eq!(target("@acme%2fkit"), package("@acme/kit"));
+        assert_eq!(target("@acme%2Fkit/"), package("@acme/kit"));
+        assert_eq!(target("@acme/kit"), package("@acme/kit"));
+        assert_eq!(
+            target("@acme/kit/-/kit-1.0.0.tgz"),
+            Some(Target::Tarball {
+                name: "@acme/kit".into(),
+                file: "kit-1.0.0.tgz".into()
+            })
+        );
+        assert_eq!(
+            target("@acme%2fkit/-/kit-1.0.0.tgz"),
+            Some(Target::Tarball {
+                name: "@acme/kit".into(),
+                file: "kit-1.0.0.tgz".into()
+            })
+        );
+        assert_eq!(
+            target("-/package/@acme%2fkit/dist-tags"),
+            Some(Target::DistTags {
+                name: "@acme/kit".into(),
+                tag: None
+            })
+        );
+        assert_eq!(
+            target("kit/-rev/3-abc"),
+            Some(Target::Revision { name: "kit".into() })
+        );
+        assert_eq!(
+            target("@acme/kit/-/kit-1.0.0.tgz/-rev/undefined"),
+            Some(Target::TarballRevision {
+                name: "@acme/kit".into(),
+                file: "kit-1.0.0.tgz".into()
+            })
+        );
+        assert_eq!(target(""), None);
+        assert_eq!(target("@acme"), None);
+        assert_eq!(target("kit/extra/path"), None);
+    }
+}

@@ -1,0 +1,199 @@
+//! What npm reads: the versions a packument lists and the tarballs it downloads
+//! (`decisions.md`, lifecycle table): only Published versions are listed; Unlisted ones are hidden
+//! but their tarballs still download (lockfiles); Unfinished, Archived and Disposed never download.
+
+use std::sync::Arc;
+
+use arca_blobstore::Sha256Digest;
+use arca_metadata::{AssetRow, PackageRow, VersionFilter, VersionOrder, VersionRow, VersionStatus};
+use serde_json::Value;
+
+use super::manifest::read_package_json;
+use super::{NpmName, NPM_ASSET};
+use crate::lease::blob_domain;
+use crate::native::NativeRepo;
+use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
+
+/// Versions fetched per store call while building a packument.
+const PAGE: u32 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct NpmPackument {
+    pub name: NpmName,
+    /// Published versions, by version string.
+    pub versions: Vec<NpmVersion>,
+    /// The `latest` dist-tag: the most recently published of them.
+    pub latest: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NpmVersion {
+    pub version: String,
+    pub published_ms: i64,
+    /// The tarball's `package.json`.
+    pub manifest: Arc<Value>,
+    pub tarball: AssetRow,
+}
+
+fn package_not_found(name: &NpmName, repo: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Package,
+        name.to_string(),
+        format!("Package {name} not found in repository {repo}."),
+    )
+}
+
+/// The version a tarball file name (`name-1.0.0.tgz`) stands for.
+pub(super) fn file_version<'a>(name: &NpmName, file: &'a str) -> Option<&'a str> {
+    file.strip_prefix(&format!("{}-", name.name))?
+        .strip_suffix(".tgz")
+}
+
+fn file_not_found(repo: &NativeRepo, name: &NpmName, file: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Asset,
+        file,
+        format!(
+            "Tarball {file} of {name} not found in repository {}.",
+            repo.name()
+        ),
+    )
+}
+
+impl Service {
+    pub async fn npm_packument(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+    ) -> ServiceResult<NpmPackument> {
+        let name = NpmName::parse(name)?;
+        let package = self.npm_package(repo, &name).await?;
+        let rows = self.npm_published_versions(package.id).await?;
+        if rows.is_empty() {
+            return Err(package_not_found(&name, repo.name()));
+        }
+        let latest = rows
+            .iter()
+            .max_by_key(|v| v.published_ms)
+            .map(|v| v.version.clone());
+        let mut versions = Vec::with_capacity(rows.len());
+        for v in rows {
+            let Some(tarball) = self.store.get_asset(v.id, NPM_ASSET).await? else {
+                tracing::warn!(package = %name, version = v.version, "npm version without package.tgz; not listed");
+                continue;
+            };
+            let manifest = self.npm_manifest(repo.repo.domain_id, &tarball).await?;
+            versions.push(NpmVersion {
+                version: v.version,
+                published_ms: v.published_ms,
+                manifest,
+                tarball,
+            });
+        }
+        Ok(NpmPackument {
+            name,
+            versions,
+            latest,
+        })
+    }
+
+    /// The tarball `file` (`name-1.0.0.tgz`) of package `name`.
+    pub async fn npm_tarball(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        file: &str,
+    ) -> ServiceResult<AssetDownload> {
+        let name = NpmName::parse(name)?;
+        let version = file_version(&name, file).ok_or_else(|| file_not_found(repo, &name, file))?;
+        let package = self.npm_package(repo, &name).await?;
+        let v = self
+            .store
+            .get_version(package.id, version)
+            .await?
+            .ok_or_else(|| file_not_found(repo, &name, file))?;
+        if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
+            return Err(ServiceError::not_found(
+                ResourceType::PackageVersion,
+                version,
+                format!("{name} {version} is {}; it cannot be downloaded.", v.status),
+            ));
+        }
+        let asset = self
+            .store
+            .get_asset(v.id, NPM_ASSET)
+            .await?
+            .ok_or_else(|| file_not_found(repo, &name, file))?;
+        let body = self.open_blob(repo.repo.domain_id, &asset).await?;
+        Ok(AssetDownload {
+            asset,
+            version: v.version,
+            revision: v.revision,
+            body,
+        })
+    }
+
+    /// Every Published version of a package, by version string.
+    pub(super) async fn npm_published_versions(
+        &self,
+        package_id: i64,
+    ) -> ServiceResult<Vec<VersionRow>> {
+        let filter = VersionFilter {
+            status: Some(VersionStatus::Published),
+            origin_type: None,
+        };
+        let mut rows: Vec<VersionRow> = Vec::new();
+        loop {
+            let order = VersionOrder::Version {
+                after: rows.last().map(|v| v.version.clone()),
+            };
+            let page = self
+                .store
+                .list_versions(package_id, &filter, &order, PAGE)
+                .await?;
+            let done = page.len() < PAGE as usize;
+            rows.extend(page);
+            if done {
+                return Ok(rows);
+            }
+        }
+    }
+
+    pub(super) async fn npm_package(
+        &self,
+        repo: &NativeRepo,
+        name: &NpmName,
+    ) -> ServiceResult<PackageRow> {
+        self.store
+            .get_package(repo.repo.id, &name.key())
+            .await?
+            .ok_or_else(|| package_not_found(name, repo.name()))
+    }
+
+    async fn npm_manifest(&self, domain_id: i64, tarball: &AssetRow) -> ServiceResult<Arc<Value>> {
+        if let Some(m) = self.npm_manifests.get(domain_id, &tarball.sha256) {
+            return Ok(m);
+        }
+        let read = self.open_blob(domain_id, tarball).await?;
+        let manifest = Arc::new(read_package_json(read).await.map_err(|e| {
+            ServiceError::Internal(format!("stored tarball {}: {e}", tarball.sha256))
+        })?);
+        self.npm_manifests
+            .put(domain_id, &tarball.sha256, manifest.clone());
+        Ok(manifest)
+    }
+
+    async fn open_blob(
+        &self,
+        domain_id: i64,
+        asset: &AssetRow,
+    ) -> ServiceResult<arca_blobstore::BlobRead> {
+        let sha = Sha256Digest::parse(&asset.sha256).map_err(|_| {
+            ServiceError::Internal(format!("stored digest is invalid: {}", asset.sha256))
+        })?;
+        self.blobs
+            .get(&blob_domain(domain_id)?, &sha)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("blob {} unreadable: {e}", asset.sha256)))
+    }
+}
