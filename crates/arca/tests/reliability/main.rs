@@ -1,6 +1,7 @@
 //! Reliability tests that drive real `arca serve` child processes: SIGKILL mid-publish
-//! (`crash.rs`), a data directory that runs out of space (`disk_full.rs`), and two replicas on one
-//! PostgreSQL and one S3 bucket (`replicas.rs`).
+//! (`crash.rs`), a data directory that runs out of space (`disk_full.rs`), two replicas on one
+//! PostgreSQL and one S3 bucket (`replicas.rs`), and clients that vanish mid-download
+//! (`vanishing.rs`).
 
 #[path = "../integration/common/mod.rs"]
 mod common;
@@ -12,6 +13,7 @@ mod s3_server;
 mod crash;
 mod disk_full;
 mod replicas;
+mod vanishing;
 
 mod child {
     use std::path::Path;

@@ -422,6 +422,38 @@ impl TestServer {
     }
 }
 
+/// The request line and headers of a bodiless request signed with `host`'s credentials (payload
+/// hash of the empty body), for tests that read or drop the response themselves.
+pub fn signed_head(
+    method: &str,
+    host: &str,
+    path_and_query: &str,
+    access_key_id: &str,
+    secret: &str,
+) -> String {
+    let uri: http::Uri = format!("http://{host}{path_and_query}").parse().unwrap();
+    let method: Method = method.parse().unwrap();
+    let mut headers = HeaderMap::new();
+    let auth = arca_sigv4::sign(
+        &method,
+        &uri,
+        &mut headers,
+        access_key_id,
+        secret,
+        "us-east-1",
+        "codeartifact",
+        &sha256_hex(b""),
+        time::OffsetDateTime::now_utc(),
+    );
+    headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
+    let mut head = format!("{method} {path_and_query} HTTP/1.1\r\n");
+    for (k, v) in &headers {
+        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    head
+}
+
 /// The request line and headers of a PublishPackageVersion of `content` to `path_and_query` on
 /// `host` (`ip:port`), signed like the AWS CLI signs it (payload hash = the asset's SHA-256), for
 /// tests that write the body themselves (stalling or cut off).
