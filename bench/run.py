@@ -268,6 +268,9 @@ def main():
         big = f"{work}/www/big.bin"
         os.makedirs(f"{work}/www")
         subprocess.run(["head", "-c", str(args.size_mib * MIB), "/dev/urandom"], stdout=open(big, "wb"), check=True)
+        # nginx workers run as an unprivileged user: let them reach the file.
+        for path, mode in ((work, 0o755), (f"{work}/www", 0o755), (big, 0o644)):
+            os.chmod(path, mode)
         publish_file(arca, big, "1.0", "big.bin")
         get = "/v1/package/version/asset?" + q(**COORDS, version="1.0", asset="big.bin")
         ngx, ngx_url = nginx(f"{work}/www")
