@@ -1,7 +1,7 @@
 //! Reliability tests that drive real `arca serve` child processes: SIGKILL mid-publish
 //! (`crash.rs`), a data directory that runs out of space (`disk_full.rs`), two replicas on one
-//! PostgreSQL and one S3 bucket (`replicas.rs`), and clients that vanish mid-download
-//! (`vanishing.rs`).
+//! PostgreSQL and one S3 bucket (`replicas.rs`), clients that vanish mid-download
+//! (`vanishing.rs`), and a mixed-load soak (`soak.rs`).
 
 #[path = "../integration/common/mod.rs"]
 mod common;
@@ -13,6 +13,7 @@ mod s3_server;
 mod crash;
 mod disk_full;
 mod replicas;
+mod soak;
 mod vanishing;
 
 mod child {
