@@ -67,22 +67,28 @@ impl BlobRefStore for SqliteStore {
         new_generation: i64,
         now_ms: Millis,
     ) -> StoreResult<BlobLease> {
-        let mut tx = self.write_tx().await?;
-        let row = sqlx::query(
-            "INSERT INTO blobs (domain_id, sha256, generation, state, touched_ms) \
-             VALUES (?, ?, ?, 'live', ?) \
-             ON CONFLICT (domain_id, sha256) DO UPDATE SET touched_ms = excluded.touched_ms \
-             WHERE blobs.state = 'live' \
-             RETURNING generation",
-        )
-        .bind(blob.domain_id)
-        .bind(&blob.sha256)
-        .bind(new_generation)
-        .bind(now_ms)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
+        // Not fsynced: a lease only matters to the publish commit that follows it, which is.
+        let (domain_id, sha256) = (blob.domain_id, blob.sha256.clone());
+        let row = self
+            .relaxed_write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "INSERT INTO blobs (domain_id, sha256, generation, state, touched_ms) \
+                         VALUES (?, ?, ?, 'live', ?) \
+                         ON CONFLICT (domain_id, sha256) DO UPDATE SET touched_ms = excluded.touched_ms \
+                         WHERE blobs.state = 'live' \
+                         RETURNING generation",
+                    )
+                    .bind(domain_id)
+                    .bind(sha256)
+                    .bind(new_generation)
+                    .bind(now_ms)
+                    .fetch_optional(conn)
+                    .await
+                    .map_err(backend)
+                })
+            })
+            .await?;
         // No row returned: the conflict update's WHERE excluded a deleting row.
         Ok(match row {
             Some(row) => BlobLease::Live {

@@ -56,6 +56,8 @@ mod versions;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use arca_metadata::{StoreError, StoreResult};
@@ -78,6 +80,9 @@ const READER_CONNECTIONS: u32 = 4;
 pub struct SqliteStore {
     /// Exactly one connection; every write transaction runs here.
     writer: SqlitePool,
+    /// Set while the writer may be left at `synchronous = NORMAL` (see [`SqliteStore::relaxed_write`]);
+    /// the next acquire puts it back to `FULL`.
+    relaxed: Arc<AtomicBool>,
     /// A few `query_only` connections for reads (the writer pool itself for in-memory databases).
     reader: SqlitePool,
 }
@@ -118,6 +123,8 @@ impl SqliteStore {
         // persistent setting) and runs the migrations before any reader exists. It is kept open for
         // the life of the store (no idle timeout, no max lifetime), which also keeps an in-memory
         // database alive.
+        let relaxed = Arc::new(AtomicBool::new(false));
+        let relaxed_on_acquire = relaxed.clone();
         let writer = SqlitePoolOptions::new()
             .min_connections(1)
             .max_connections(1)
@@ -126,15 +133,22 @@ impl SqliteStore {
             // every later BEGIN would fail. The ping of test_before_acquire settles any queued
             // rollback first; a connection still "in a transaction" after it is replaced.
             .test_before_acquire(true)
-            .before_acquire(|conn, _| {
+            .before_acquire(move |conn, _| {
+                let relaxed = relaxed_on_acquire.clone();
                 Box::pin(async move {
                     use sqlx::Connection;
                     if conn.is_in_transaction() {
                         tracing::warn!(
                             "replacing a writer connection stuck in a failed transaction"
                         );
+                        return Ok(false);
                     }
-                    Ok(!conn.is_in_transaction())
+                    if relaxed.swap(false, Ordering::SeqCst) {
+                        sqlx::query("PRAGMA synchronous = FULL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(true)
                 })
             })
             .acquire_timeout(WRITER_ACQUIRE_TIMEOUT)
@@ -157,7 +171,11 @@ impl SqliteStore {
                 .await
                 .map_err(StoreError::backend)?
         };
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            relaxed,
+            reader,
+        })
     }
 
     /// Closes both pools, waiting for connections in use to be returned.
@@ -173,6 +191,37 @@ impl SqliteStore {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .map_err(StoreError::backend)
+    }
+
+    /// Runs `write` in a write transaction whose commit is not fsynced (`synchronous = NORMAL`):
+    /// it becomes durable with the next fsynced commit (the WAL is appended in order), and is lost
+    /// only with a power failure before that. For writes whose only purpose is to let a later,
+    /// fully durable commit happen (a blob lease before its publish commits).
+    pub(crate) async fn relaxed_write<T>(
+        &self,
+        write: impl for<'t> FnOnce(
+            &'t mut sqlx::SqliteConnection,
+        ) -> futures::future::BoxFuture<'t, StoreResult<T>>,
+    ) -> StoreResult<T> {
+        use sqlx::Connection;
+        let mut conn = self.writer.acquire().await.map_err(StoreError::backend)?;
+        self.relaxed.store(true, Ordering::SeqCst);
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::backend)?;
+        let mut tx = conn
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::backend)?;
+        let value = write(&mut tx).await?;
+        tx.commit().await.map_err(StoreError::backend)?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::backend)?;
+        self.relaxed.store(false, Ordering::SeqCst);
+        Ok(value)
     }
 
     /// Starts a read transaction (one snapshot) on a reader connection.
@@ -219,5 +268,32 @@ mod tests {
             .execute(&store.reader)
             .await
             .is_err());
+    }
+
+    #[tokio::test]
+    async fn relaxed_writes_leave_the_writer_fully_synchronous() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("m.db")).await.unwrap();
+        // Inside the relaxed write the commit is not fsynced ...
+        let inside = store
+            .relaxed_write(|conn| {
+                Box::pin(async move {
+                    let v: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                        .fetch_one(conn)
+                        .await
+                        .unwrap();
+                    Ok(v)
+                })
+            })
+            .await
+            .unwrap();
+        assert_eq!(inside, 1, "NORMAL");
+        // ... and every later write is, also after a relaxed write that failed half-way.
+        assert_eq!(pragma(&store.writer, "synchronous").await, "2");
+        let failed: StoreResult<()> = store
+            .relaxed_write(|_| Box::pin(async { Err(StoreError::NotFound) }))
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(pragma(&store.writer, "synchronous").await, "2");
     }
 }
