@@ -17,7 +17,9 @@
 //! - **Durability.** `journal_mode=WAL` with `synchronous=FULL`: the WAL is fsynced at every commit,
 //!   so a write acknowledged to a client survives a crash or power loss. (`NORMAL` would only
 //!   guarantee consistency: the last commits could roll back after a power cut, i.e. a publish the
-//!   client was told succeeded could vanish.) Foreign keys are enforced.
+//!   client was told succeeded could vanish.) The one exception is a blob lease
+//!   (`touch_blob`), committed at `NORMAL`: it only matters to the publish commit after it, whose
+//!   fsync makes it durable too (the WAL is appended in order). Foreign keys are enforced.
 //! - **Byte order.** Names are compared with SQLite's default `BINARY` collation, which is memcmp
 //!   over UTF-8, i.e. byte order (= Unicode code point order). All orderings, keyset cursors and
 //!   unique keys rely on it; prefix filters are range comparisons in that same order, never `LIKE`.
