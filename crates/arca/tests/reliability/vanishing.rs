@@ -1,6 +1,7 @@
 //! Clients that vanish mid-download: the server's open file descriptors (files and sockets) come
 //! back to where they were, however many downloads were cut off.
 
+use std::path::Path;
 use std::time::Duration;
 
 use aws_sdk_codeartifact::primitives::ByteStream;
@@ -10,18 +11,33 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::child::{kill, start, KEY, SECRET};
 use crate::common::{pseudo_random, sha256_hex, signed_head, NS};
 
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+/// The server's open descriptors: (files under `blobs`, sockets, everything).
+fn open_fds(pid: u32, blobs: &Path) -> (usize, usize, usize) {
+    let (mut blob_files, mut sockets, mut all) = (0, 0, 0);
+    for entry in std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        all += 1;
+        match std::fs::read_link(entry.path()) {
+            Ok(target) if target.starts_with(blobs) => blob_files += 1,
+            Ok(target) if target.to_string_lossy().starts_with("socket:") => sockets += 1,
+            _ => {}
+        }
+    }
+    (blob_files, sockets, all)
 }
 
-async fn settle(pid: u32, want: usize) -> usize {
-    let mut now = open_fds(pid);
+/// Waits (up to 5 s) for the server to notice the vanished clients; returns what is then open.
+async fn settle(pid: u32, blobs: &Path, sockets_at_most: usize) -> (usize, usize, usize) {
+    let mut now = open_fds(pid, blobs);
     for _ in 0..50 {
-        if now <= want {
+        if now.0 == 0 && now.1 <= sockets_at_most {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        now = open_fds(pid);
+        now = open_fds(pid, blobs);
     }
     now
 }
@@ -98,14 +114,22 @@ async fn vanished_downloads_release_their_files_and_sockets() {
             }
         }
     };
+    let blobs = std::fs::canonicalize(dir.path().join("data/blobs")).unwrap();
     // A first batch lets pools (e.g. the SQLite readers) reach their working size.
     vanish(10).await;
-    let baseline = settle(pid, 0).await;
-    vanish(40).await;
-    let after = settle(pid, baseline).await;
-    assert!(
-        after <= baseline,
-        "file descriptors: {baseline} before 40 vanished downloads, {after} after"
-    );
+    let (_, warm_sockets, _) = settle(pid, &blobs, 0).await;
+    // A leak grows with the number of vanished clients: two more batches must not add anything.
+    for batch in 0..2 {
+        vanish(40).await;
+        let (blob_files, sockets, all) = settle(pid, &blobs, warm_sockets).await;
+        assert_eq!(
+            blob_files, 0,
+            "batch {batch}: blob files still open ({all} fds in all)"
+        );
+        assert!(
+            sockets <= warm_sockets,
+            "batch {batch}: {sockets} sockets open after 40 vanished downloads, {warm_sockets} before"
+        );
+    }
     kill(server).await;
 }
