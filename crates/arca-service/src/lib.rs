@@ -25,6 +25,7 @@ pub mod npm;
 mod packages;
 mod paging;
 mod publish;
+pub mod pypi;
 mod repositories;
 pub mod revision;
 mod tags;
