@@ -90,10 +90,14 @@ where
     async fn find(&mut self, needle: &[u8], max: usize) -> Result<usize, FormError> {
         let too_large =
             || FormError::TooLarge(format!("a part of the upload form exceeds {max} bytes"));
+        // Where the needle may still start: the bytes before were searched already.
+        let mut from = 0;
         loop {
-            if let Some(at) = find(&self.buf, needle) {
+            if let Some(at) = find(&self.buf[from..], needle) {
+                let at = from + at;
                 return if at > max { Err(too_large()) } else { Ok(at) };
             }
+            from = self.buf.len().saturating_sub(needle.len() - 1);
             if self.buf.len() > max + needle.len() {
                 return Err(too_large());
             }

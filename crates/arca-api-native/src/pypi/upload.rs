@@ -46,6 +46,12 @@ pub(super) async fn handle(
     );
     let form = match form {
         Ok(form) => form,
+        // A failed upload stops the form reader too: report the upload's reason.
+        Err(FormError::Body(_)) if staged.is_err() && !over.load(Ordering::SeqCst) => {
+            return Err(staged.err().map(NativeError::from).unwrap_or_else(|| {
+                NativeError::Internal("pypi upload: staging failed without an error".into())
+            }))
+        }
         Err(_) if over.load(Ordering::SeqCst) => return Err(crate::body::too_large(max)),
         Err(FormError::TooLarge(why)) => {
             return Err(NativeError::TooLarge(format!(

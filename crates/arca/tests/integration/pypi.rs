@@ -365,3 +365,32 @@ async fn statuses_decide_what_pip_sees() {
     set_status(&s, "2.0.0", PackageVersionStatus::Archived).await;
     assert_eq!(get(&c, "simple/kit-core/", None).await.status, 404);
 }
+
+#[tokio::test]
+async fn uploads_are_capped() {
+    let s = TestServer::start_with(|c| {
+        c.max_publish_bytes = 64 * 1024;
+        c.max_asset_bytes = 8 * 1024;
+    })
+    .await;
+    s.domain_with_repo("acme", "releases").await;
+    let c = login(&s).await;
+    // Larger than an asset may be: the quota's 413, whatever the form says after the file.
+    let file = pseudo_random(20 * 1024, 7);
+    let r = upload(&c, form("kit", "1.0.0", "kit-1.0.0.tar.gz", &file, &[])).await;
+    assert_eq!(r.status, 413, "{}", text(&r));
+    // Larger than a request may be.
+    let big = "x".repeat(100 * 1024);
+    let r = upload(
+        &c,
+        form(
+            "kit",
+            "1.0.0",
+            "kit-1.0.0.tar.gz",
+            b"x",
+            &[("description", &big)],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 413, "{}", text(&r));
+}
