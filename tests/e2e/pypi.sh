@@ -111,7 +111,7 @@ grep -Eq "Successfully installed kit[-_]app-2.0.0 kit[-_]core-1.0.0" "$TMP/pip.o
 [[ $("$TMP/app-venv/bin/python" -c 'import kit_app; print(kit_app.main())') == "kit-app+kit-core" ]] ||
     fail "the installed code does not run"
 # The sdist the way pip finds it (pip would build it to read its metadata): the index's PEP 691
-# page, then the link it gives, both with the index URL's credentials.
+# page, then the link it gives, both with the index URL's credentials; and the wheel's PEP 658 file.
 INDEX_URL=$(sed -n "s/^global.index-url='\(.*\)'$/\1/p" "$TMP/pip-config.out")
 "$PY" - "$INDEX_URL" "$TMP/sdist.tar.gz" <<'EOF'
 import base64, hashlib, json, sys, urllib.parse, urllib.request
@@ -129,9 +129,17 @@ f = {f["filename"]: f for f in json.loads(body)["files"]}["kit_core-1.0.0.tar.gz
 _, data = get(urllib.parse.urljoin(page, f["url"]))
 assert hashlib.sha256(data).hexdigest() == f["hashes"]["sha256"]
 open(out, "wb").write(data)
+# The wheel's core metadata (PEP 658/714) and Requires-Python, as in its METADATA.
+import io, zipfile
+w = {f["filename"]: f for f in json.loads(body)["files"]}["kit_core-1.0.0-py3-none-any.whl"]
+assert w.get("requires-python") == ">=3.8", w
+_, wheel = get(urllib.parse.urljoin(page, w["url"]))
+_, meta = get(urllib.parse.urljoin(page, w["url"]) + ".metadata")
+assert meta == zipfile.ZipFile(io.BytesIO(wheel)).read("kit_core-1.0.0.dist-info/METADATA")
+assert hashlib.sha256(meta).hexdigest() == w["core-metadata"]["sha256"] == w["dist-info-metadata"]["sha256"]
 EOF
 cmp -s "$TMP/dist/kit_core-1.0.0.tar.gz" "$TMP/sdist.tar.gz" || fail "the sdist from the simple page differs"
-say "pip install kit-app: kit-app and its private dependency kit-core came from Arca and run; Kit.Core redirects to kit-core, whose JSON page links the sdist"
+say "pip install kit-app: kit-app and its private dependency kit-core came from Arca and run; Kit.Core redirects to kit-core, whose JSON page links the sdist and the wheel with its core metadata and Requires-Python"
 
 # A bad token is refused (401), and pip says so.
 if PIP_CONFIG_FILE=/dev/null "$PIP" download --no-cache-dir --no-deps -d "$TMP/bad" \

@@ -17,8 +17,8 @@ use futures::Stream;
 use crate::coords::display_name;
 use crate::lease::blob_domain;
 use crate::{
-    now_ms, revision, Caller, DomainRef, RepoRef, ResourceType, Service, ServiceError,
-    ServiceResult, TokenError, CAS_RETRIES,
+    now_ms, revision, AssetDownload, Caller, DomainRef, RepoRef, ResourceType, Service,
+    ServiceError, ServiceResult, TokenError, CAS_RETRIES,
 };
 
 /// A repository a native request may act on, resolved once per request.
@@ -301,6 +301,22 @@ impl Service {
         }
     }
 
+    /// A stored asset of version `v`, ready to stream.
+    pub(crate) async fn download(
+        &self,
+        domain_id: i64,
+        v: VersionRow,
+        asset: AssetRow,
+    ) -> ServiceResult<AssetDownload> {
+        let body = self.open_blob(domain_id, &asset).await?;
+        Ok(AssetDownload {
+            asset,
+            version: v.version,
+            revision: v.revision,
+            body,
+        })
+    }
+
     /// The bytes of a stored asset.
     pub(crate) async fn open_blob(
         &self,
@@ -315,4 +331,20 @@ impl Service {
             .await
             .map_err(|e| ServiceError::Internal(format!("blob {} unreadable: {e}", asset.sha256)))
     }
+}
+
+/// Runs `parse` on a stored file's bytes as a blocking reader (archive formats read synchronously).
+pub(crate) async fn read_blocking<T, F>(read: BlobRead, what: &str, parse: F) -> ServiceResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Box<dyn std::io::Read + Send>) -> T + Send + 'static,
+{
+    use futures::TryStreamExt;
+    let stream = read
+        .stream
+        .map_err(|e: BlobError| std::io::Error::other(e.to_string()));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    tokio::task::spawn_blocking(move || parse(Box::new(reader)))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("reading {what}: {e}")))
 }

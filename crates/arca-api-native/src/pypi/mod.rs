@@ -5,6 +5,7 @@
 //! | `GET simple/` | every project (PEP 503 HTML or PEP 691 JSON by `Accept`) |
 //! | `GET simple/{project}/` | the project page; another spelling redirects to the normalized one |
 //! | `GET simple/{project}/{version}/{file}` | the file, streamed |
+//! | `GET simple/{project}/{version}/{wheel}.metadata` | the wheel's METADATA (PEP 658) |
 //! | `POST` (the endpoint itself, or `legacy/`) | `twine upload` (`:action=file_upload`) |
 
 mod multipart;
@@ -18,6 +19,9 @@ use axum::http::{header, HeaderValue, Method, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 
 use crate::{Endpoint, NativeError, NativeState};
+
+/// What PEP 658 appends to a file's URL for its core metadata.
+const METADATA_SUFFIX: &str = ".metadata";
 
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
@@ -100,6 +104,12 @@ pub(crate) async fn serve(
                 file,
             },
         ) => {
+            if let Some(wheel) = file.strip_suffix(METADATA_SUFFIX) {
+                let m = svc
+                    .pypi_file_metadata(&repo, &name, &version, wheel)
+                    .await?;
+                return page_bytes(m.bytes.clone(), "text/plain; charset=utf-8");
+            }
             let d = svc.pypi_file(&repo, &name, &version, &file).await?;
             Ok(crate::body::download(d))
         }
@@ -110,6 +120,13 @@ pub(crate) async fn serve(
 }
 
 fn page(body: String, content_type: &'static str) -> Result<Response<Body>, NativeError> {
+    page_bytes(body.into(), content_type)
+}
+
+fn page_bytes(
+    body: bytes::Bytes,
+    content_type: &'static str,
+) -> Result<Response<Body>, NativeError> {
     let mut resp = Response::new(Body::from(body));
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

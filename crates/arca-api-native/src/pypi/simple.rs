@@ -1,6 +1,7 @@
 //! The simple repository API pages: PEP 503 HTML and PEP 691 JSON (api-version 1.1), chosen by
 //! the `Accept` header (HTML by default). File URLs are relative to the project page
 //! (`{version}/{filename}`), so they keep the host and the credentials pip used for the index.
+//! Wheels whose METADATA could be read carry its SHA-256 (PEP 658/714) and `Requires-Python`.
 
 use arca_service::pypi::PypiProject;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -78,8 +79,19 @@ pub(super) fn project_html(p: &PypiProject) -> String {
     let mut out = html_head(&format!("Links for {}", p.name));
     out.push_str(&format!("<h1>Links for {}</h1>\n", escape(&p.name)));
     for f in &p.files {
+        let mut attrs = String::new();
+        if let Some(m) = &f.core_metadata {
+            // PEP 714's name and, for older pips, PEP 658's.
+            attrs.push_str(&format!(
+                " data-core-metadata=\"sha256={0}\" data-dist-info-metadata=\"sha256={0}\"",
+                m.sha256
+            ));
+            if let Some(rp) = &m.requires_python {
+                attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
+            }
+        }
         out.push_str(&format!(
-            "<a href=\"{}#sha256={}\">{}</a><br/>\n",
+            "<a href=\"{}#sha256={}\"{attrs}>{}</a><br/>\n",
             escape(&file_url(&f.version, &f.asset.name)),
             f.asset.sha256,
             escape(&f.asset.name)
@@ -100,13 +112,22 @@ pub(super) fn project_json(p: &PypiProject) -> serde_json::Value {
                     t.format(&time::format_description::well_known::Rfc3339)
                         .ok()
                 });
-            serde_json::json!({
+            let mut file = serde_json::json!({
                 "filename": f.asset.name,
                 "url": file_url(&f.version, &f.asset.name),
                 "hashes": {"sha256": f.asset.sha256},
                 "size": f.asset.size,
                 "upload-time": upload_time,
-            })
+            });
+            if let Some(m) = &f.core_metadata {
+                let hashes = serde_json::json!({"sha256": m.sha256});
+                file["core-metadata"] = hashes.clone();
+                file["dist-info-metadata"] = hashes;
+                if let Some(rp) = &m.requires_python {
+                    file["requires-python"] = rp.as_str().into();
+                }
+            }
+            file
         })
         .collect();
     serde_json::json!({

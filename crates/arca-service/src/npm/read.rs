@@ -119,13 +119,7 @@ impl Service {
             .get_asset(v.id, NPM_ASSET)
             .await?
             .ok_or_else(|| file_not_found(repo, &name, file))?;
-        let body = self.open_blob(repo.repo.domain_id, &asset).await?;
-        Ok(AssetDownload {
-            asset,
-            version: v.version,
-            revision: v.revision,
-            body,
-        })
+        self.download(repo.repo.domain_id, v, asset).await
     }
 
     pub(super) async fn npm_package(

@@ -2,12 +2,14 @@
 //! rule (`twine upload`) and the reads behind the simple API. The wire shapes (HTML, JSON,
 //! multipart) are the native API crate's; what is accepted, stored and shown is decided here.
 
+mod metadata;
 mod read;
 mod upload;
 
 use crate::coords::pep503_normalize;
 use crate::ServiceError;
 
+pub use metadata::CoreMetadata;
 pub use read::{PypiFile, PypiProject};
 pub use upload::{PypiUpload, PypiUploaded};
 

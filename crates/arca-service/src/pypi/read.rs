@@ -2,11 +2,13 @@
 //! versions only; files of Unlisted versions are hidden but still download (pinned requirements,
 //! lock files); Unfinished, Archived and Disposed versions never download.
 
+use std::sync::Arc;
+
 use arca_metadata::{
-    AssetRow, PackageFilter, PackageFormat, PackageKey, PackageRow, VersionStatus,
+    AssetRow, PackageFilter, PackageFormat, PackageKey, PackageRow, VersionRow, VersionStatus,
 };
 
-use super::normalize;
+use super::{normalize, CoreMetadata};
 use crate::native::NativeRepo;
 use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
 
@@ -27,6 +29,8 @@ pub struct PypiFile {
     pub version: String,
     pub published_ms: i64,
     pub asset: AssetRow,
+    /// A wheel's METADATA (PEP 658), when it could be read.
+    pub core_metadata: Option<Arc<CoreMetadata>>,
 }
 
 fn key(name: &str) -> PackageKey {
@@ -79,10 +83,12 @@ impl Service {
         let mut files = Vec::new();
         for v in &rows {
             for asset in self.store.version_assets(v.id).await? {
+                let core_metadata = self.pypi_core_metadata(repo.repo.domain_id, &asset).await?;
                 files.push(PypiFile {
                     version: v.version.clone(),
                     published_ms: v.published_ms,
                     asset,
+                    core_metadata,
                 });
             }
         }
@@ -101,6 +107,40 @@ impl Service {
         version: &str,
         filename: &str,
     ) -> ServiceResult<AssetDownload> {
+        let (v, asset) = self.pypi_asset(repo, name, version, filename).await?;
+        self.download(repo.repo.domain_id, v, asset).await
+    }
+
+    /// The core metadata of the wheel `filename` (PEP 658: `{filename}.metadata`).
+    pub async fn pypi_file_metadata(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+        filename: &str,
+    ) -> ServiceResult<Arc<CoreMetadata>> {
+        let (_, asset) = self.pypi_asset(repo, name, version, filename).await?;
+        self.pypi_core_metadata(repo.repo.domain_id, &asset)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::not_found(
+                    ResourceType::Asset,
+                    format!("{filename}.metadata"),
+                    format!(
+                        "{filename} has no core metadata to serve; pip reads it from the file."
+                    ),
+                )
+            })
+    }
+
+    /// A file of a version that may be downloaded (Published or Unlisted).
+    async fn pypi_asset(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+        filename: &str,
+    ) -> ServiceResult<(VersionRow, AssetRow)> {
         let not_found = || {
             ServiceError::not_found(
                 ResourceType::Asset,
@@ -129,13 +169,7 @@ impl Service {
             .get_asset(v.id, filename)
             .await?
             .ok_or_else(not_found)?;
-        let body = self.open_blob(repo.repo.domain_id, &asset).await?;
-        Ok(AssetDownload {
-            asset,
-            version: v.version,
-            revision: v.revision,
-            body,
-        })
+        Ok((v, asset))
     }
 
     async fn pypi_package(&self, repo: &NativeRepo, name: &str) -> ServiceResult<PackageRow> {
