@@ -394,3 +394,36 @@ async fn uploads_are_capped() {
     .await;
     assert_eq!(r.status, 413, "{}", text(&r));
 }
+
+#[tokio::test]
+async fn concurrent_uploads_to_one_new_version_all_land() {
+    // One creates the version, the others lose the race and add their file to it.
+    let s = setup().await;
+    let c = login(&s).await;
+    let files: Vec<(String, Vec<u8>)> = (0..6u64)
+        .map(|i| {
+            (
+                format!("kit_core-1.0.0-py3-none-any{i}.whl"),
+                pseudo_random(2000, 10 + i),
+            )
+        })
+        .collect();
+    let uploads = files
+        .iter()
+        .map(|(f, d)| upload(&c, form("kit-core", "1.0.0", f, d, &[])));
+    for r in futures::future::join_all(uploads).await {
+        assert_eq!(r.status, 200, "{}", text(&r));
+    }
+    let assets = s
+        .client
+        .list_package_version_assets()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Pypi)
+        .package("kit-core")
+        .package_version("1.0.0")
+        .send()
+        .await
+        .expect("list assets");
+    assert_eq!(assets.assets().len(), files.len());
+}
