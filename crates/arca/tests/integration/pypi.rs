@@ -113,6 +113,22 @@ async fn set_status(s: &TestServer, version: &str, status: PackageVersionStatus)
     );
 }
 
+/// ListPackageVersionAssets of kit-core 1.0.0: the file names.
+async fn kit_core_assets(s: &TestServer) -> Vec<String> {
+    let out = s
+        .client
+        .list_package_version_assets()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Pypi)
+        .package("kit-core")
+        .package_version("1.0.0")
+        .send()
+        .await
+        .expect("list assets");
+    out.assets().iter().map(|a| a.name().to_string()).collect()
+}
+
 #[tokio::test]
 async fn uploads_show_in_simple_pages_and_the_api() {
     let s = setup().await;
@@ -198,18 +214,7 @@ async fn uploads_show_in_simple_pages_and_the_api() {
     assert_eq!(v.status(), Some(&PackageVersionStatus::Published));
     assert_eq!(v.summary(), Some("Kit_Core summary"));
     assert_eq!(v.licenses()[0].name(), Some("MIT"));
-    let assets = s
-        .client
-        .list_package_version_assets()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Pypi)
-        .package("kit-core")
-        .package_version("1.0.0")
-        .send()
-        .await
-        .expect("list assets");
-    let names: Vec<_> = assets.assets().iter().map(|a| a.name()).collect();
+    let names = kit_core_assets(&s).await;
     assert_eq!(
         names,
         ["kit_core-1.0.0-py3-none-any.whl", "kit_core-1.0.0.tar.gz"]
@@ -414,16 +419,5 @@ async fn concurrent_uploads_to_one_new_version_all_land() {
     for r in futures::future::join_all(uploads).await {
         assert_eq!(r.status, 200, "{}", text(&r));
     }
-    let assets = s
-        .client
-        .list_package_version_assets()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Pypi)
-        .package("kit-core")
-        .package_version("1.0.0")
-        .send()
-        .await
-        .expect("list assets");
-    assert_eq!(assets.assets().len(), files.len());
+    assert_eq!(kit_core_assets(&s).await.len(), files.len());
 }
