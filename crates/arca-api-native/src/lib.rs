@@ -2,16 +2,18 @@
 //! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
 //!
 //! This crate only translates HTTP to service calls and back: it authenticates the token
-//! (`auth`), parses each protocol's URLs and documents (`npm`), streams bodies, and renders the
+//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`), streams bodies, and renders the
 //! answers. Which versions are visible, what may be published and how it is stored are decided in
-//! `arca-service`. npm is served; other formats answer 404 until their modules land beside it.
+//! `arca-service`. npm and PyPI are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
 
 mod auth;
+mod body;
 mod error;
 mod npm;
+mod pypi;
 
 use std::time::Instant;
 
@@ -103,7 +105,8 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
         }
     };
     // A refused upload may leave its body unread; the connection cannot be reused then.
-    if method == axum::http::Method::PUT && !resp.status().is_success() {
+    let upload = !matches!(method, axum::http::Method::GET | axum::http::Method::HEAD);
+    if upload && !resp.status().is_success() {
         resp.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),
@@ -127,6 +130,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
     let caller = auth::authorize(&state.service, req.headers(), &endpoint)?;
     match endpoint.format {
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

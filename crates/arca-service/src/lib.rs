@@ -14,6 +14,7 @@
 pub mod arn;
 pub mod coords;
 mod copy;
+mod digest_cache;
 mod domains;
 mod endpoints;
 mod error;
@@ -25,6 +26,7 @@ pub mod npm;
 mod packages;
 mod paging;
 mod publish;
+pub mod pypi;
 mod repositories;
 pub mod revision;
 mod tags;
@@ -39,6 +41,7 @@ use arca_metadata::MetadataStore;
 
 pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
 pub use copy::CopyRequest;
+use digest_cache::DigestCache;
 pub use endpoints::endpoint_path;
 pub use error::{ResourceType, ServiceError, ServiceResult};
 pub use gc::{CheckReport, GcReport};
@@ -102,7 +105,8 @@ pub struct Service {
     pager: Pager,
     token_key: tokens::TokenKey,
     public_url: endpoints::PublicUrl,
-    npm_manifests: Arc<npm::ManifestCache>,
+    npm_manifests: Arc<DigestCache<Arc<serde_json::Value>>>,
+    pypi_metadata: Arc<DigestCache<Option<Arc<pypi::CoreMetadata>>>>,
     config: Arc<ServiceConfig>,
 }
 
@@ -131,6 +135,7 @@ impl Service {
             pager,
             public_url: endpoints::PublicUrl::new(config.public_url.clone()),
             npm_manifests: Arc::default(),
+            pypi_metadata: Arc::default(),
             config: Arc::new(config),
         }
     }

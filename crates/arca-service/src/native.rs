@@ -5,10 +5,11 @@
 //! the service leases their SHA-256, only then are they committed under their key, and the metadata
 //! write carries the lease and runs under a `VersionExpectation`, retried on `PreconditionFailed`.
 
-use arca_blobstore::{BlobError, BlobInfo, BoxError, StagedBlob};
+use arca_blobstore::{BlobError, BlobInfo, BlobRead, BoxError, Sha256Digest, StagedBlob};
 use arca_metadata::{
     AssetRow, OriginRule, OriginType, PackageKey, PublishWrite, RepositoryRow, StoreError,
-    VersionExpectation, VersionMetadata, VersionOrigin, VersionRow, VersionStatus,
+    VersionExpectation, VersionFilter, VersionMetadata, VersionOrder, VersionOrigin, VersionRow,
+    VersionStatus,
 };
 use bytes::Bytes;
 use futures::Stream;
@@ -16,8 +17,8 @@ use futures::Stream;
 use crate::coords::display_name;
 use crate::lease::blob_domain;
 use crate::{
-    now_ms, revision, Caller, DomainRef, RepoRef, ResourceType, Service, ServiceError,
-    ServiceResult, TokenError, CAS_RETRIES,
+    now_ms, revision, AssetDownload, Caller, DomainRef, RepoRef, ResourceType, Service,
+    ServiceError, ServiceResult, TokenError, CAS_RETRIES,
 };
 
 /// A repository a native request may act on, resolved once per request.
@@ -60,13 +61,32 @@ fn staging_error(e: BlobError, max: u64) -> ServiceError {
     }
 }
 
-/// One version created by a native publish, with its one asset.
+/// Versions fetched per store call when a native read lists them all.
+const PAGE: u32 = 1000;
+
+/// One asset published natively into a version (created with `metadata` and `status`).
 pub(crate) struct NativeVersion {
     pub key: PackageKey,
     pub version: String,
     pub metadata: VersionMetadata,
     pub asset_name: String,
     pub status: VersionStatus,
+    pub on_existing: OnExisting,
+}
+
+/// What a native publish does when the version already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OnExisting {
+    /// 409 (npm: a version is immutable).
+    Conflict,
+    /// Add the asset to a Published or Unlisted version (PyPI: one file per upload).
+    AddAsset,
+}
+
+enum NativeWrite {
+    /// Nothing to write: the same file is already there.
+    Done(Box<VersionRow>),
+    Write(Box<PublishWrite>),
 }
 
 impl Service {
@@ -120,19 +140,16 @@ impl Service {
         Ok(StagedAsset { blob })
     }
 
-    /// Creates a version with one staged asset. The version must not exist (in any status: AWS
-    /// refuses to republish what was archived or disposed until it is deleted).
+    /// Publishes one staged asset: creates the version, or (with [`OnExisting::AddAsset`]) adds the
+    /// asset to a Published or Unlisted version. Without it the version must not exist in any status
+    /// (AWS refuses to republish what was archived or disposed until it is deleted).
     pub(crate) async fn publish_native(
         &self,
         repo: &RepositoryRow,
         v: NativeVersion,
         staged: StagedAsset,
     ) -> ServiceResult<VersionRow> {
-        // Refuse early, before leasing and committing bytes that would not be referenced.
-        self.check_version_absent(repo, &v).await?;
         let info = staged.info().clone();
-        let lease = self.lease_blob(repo.domain_id, &info.sha256).await?;
-        staged.blob.commit().await?;
         let asset = AssetRow {
             name: v.asset_name.clone(),
             size: info.size as i64,
@@ -141,29 +158,24 @@ impl Service {
             sha256: info.sha256.to_hex(),
             sha512: info.sha512.clone(),
         };
-        let write = PublishWrite {
-            repository_id: repo.id,
-            package: v.key.clone(),
-            new_package_origin: (OriginRule::Allow, OriginRule::Block),
-            version: v.version.clone(),
-            expect: VersionExpectation::Absent,
-            status: v.status,
-            revision: revision::compute(std::slice::from_ref(&asset), &v.metadata),
-            published_ms: now_ms(),
-            origin: VersionOrigin {
-                origin_type: OriginType::Internal,
-                repository: Some(repo.name.clone()),
-                external_connection: None,
-            },
-            metadata: v.metadata.clone(),
-            asset: Some(asset),
-            asset_lease: Some(lease.generation),
-        };
+        // Refuse early, before leasing and committing bytes that would not be referenced.
+        if let NativeWrite::Done(row) = self.native_write(repo, &v, &asset, None).await? {
+            return Ok(*row);
+        }
+        let lease = self.lease_blob(repo.domain_id, &info.sha256).await?;
+        staged.blob.commit().await?;
         for _ in 0..CAS_RETRIES {
+            let write = match self
+                .native_write(repo, &v, &asset, Some(lease.generation))
+                .await?
+            {
+                NativeWrite::Done(row) => return Ok(*row),
+                NativeWrite::Write(w) => w,
+            };
             match self.store.apply_publish(&write).await {
                 Ok(row) => return Ok(row),
-                // Someone else created the version meanwhile: answer as if it had been there.
-                Err(StoreError::PreconditionFailed) => self.check_version_absent(repo, &v).await?,
+                // Someone else changed the version meanwhile: decide again on what is there now.
+                Err(StoreError::PreconditionFailed) => continue,
                 Err(StoreError::BlobLeaseLost) => {
                     return Err(ServiceError::Internal(
                         "native publish: the upload outlived its blob lease; nothing was committed"
@@ -178,27 +190,161 @@ impl Service {
         ))
     }
 
-    async fn check_version_absent(
+    /// What publishing `asset` into `v` means given the stored version (read now).
+    async fn native_write(
         &self,
         repo: &RepositoryRow,
         v: &NativeVersion,
-    ) -> ServiceResult<()> {
-        let Some(package) = self.store.get_package(repo.id, &v.key).await? else {
-            return Ok(());
+        asset: &AssetRow,
+        lease: Option<i64>,
+    ) -> ServiceResult<NativeWrite> {
+        let existing = match self.store.get_package(repo.id, &v.key).await? {
+            Some(p) => self.store.get_version(p.id, &v.version).await?,
+            None => None,
         };
-        match self.store.get_version(package.id, &v.version).await? {
-            None => Ok(()),
-            Some(existing) => Err(ServiceError::conflict(
+        let mut write = PublishWrite {
+            repository_id: repo.id,
+            package: v.key.clone(),
+            new_package_origin: (OriginRule::Allow, OriginRule::Block),
+            version: v.version.clone(),
+            expect: VersionExpectation::Absent,
+            status: v.status,
+            revision: revision::compute(std::slice::from_ref(asset), &v.metadata),
+            published_ms: now_ms(),
+            origin: VersionOrigin {
+                origin_type: OriginType::Internal,
+                repository: Some(repo.name.clone()),
+                external_connection: None,
+            },
+            metadata: v.metadata.clone(),
+            asset: Some(asset.clone()),
+            asset_lease: lease,
+        };
+        let Some(e) = existing else {
+            return Ok(NativeWrite::Write(Box::new(write)));
+        };
+        let exists = |why: String| {
+            ServiceError::conflict(
                 ResourceType::PackageVersion,
                 &v.version,
                 format!(
-                    "{} {} already exists in repository {} (status {}); delete it to publish it again.",
+                    "{} {} already exists in repository {} (status {}){why}.",
                     display_name(&v.key),
                     v.version,
                     repo.name,
-                    existing.status
+                    e.status
                 ),
-            )),
+            )
+        };
+        if v.on_existing == OnExisting::Conflict {
+            return Err(exists("; delete it to publish it again".into()));
+        }
+        if !matches!(e.status, VersionStatus::Published | VersionStatus::Unlisted) {
+            return Err(exists(
+                "; files can only be added to a Published or Unlisted version".into(),
+            ));
+        }
+        let mut assets = self.store.version_assets(e.id).await?;
+        if let Some(same) = assets.iter().find(|a| a.name == asset.name) {
+            if same.sha256 == asset.sha256 {
+                return Ok(NativeWrite::Done(Box::new(e)));
+            }
+            return Err(ServiceError::conflict(
+                ResourceType::Asset,
+                &asset.name,
+                format!(
+                    "File {} already exists in {} {} with different content.",
+                    asset.name,
+                    display_name(&v.key),
+                    v.version
+                ),
+            ));
+        }
+        self.check_room_for_asset(&v.version, assets.len())?;
+        assets.push(asset.clone());
+        write.expect = VersionExpectation::At {
+            version_id: e.id,
+            status: e.status,
+            revision: e.revision.clone(),
+        };
+        write.status = e.status;
+        write.revision = revision::compute(&assets, &e.metadata);
+        write.published_ms = e.published_ms;
+        write.origin = e.origin.clone();
+        write.metadata = e.metadata.clone();
+        Ok(NativeWrite::Write(Box::new(write)))
+    }
+
+    /// Every Published version of a package, by version string.
+    pub(crate) async fn published_versions(
+        &self,
+        package_id: i64,
+    ) -> ServiceResult<Vec<VersionRow>> {
+        let filter = VersionFilter {
+            status: Some(VersionStatus::Published),
+            origin_type: None,
+        };
+        let mut rows: Vec<VersionRow> = Vec::new();
+        loop {
+            let order = VersionOrder::Version {
+                after: rows.last().map(|v| v.version.clone()),
+            };
+            let page = self
+                .store
+                .list_versions(package_id, &filter, &order, PAGE)
+                .await?;
+            let done = page.len() < PAGE as usize;
+            rows.extend(page);
+            if done {
+                return Ok(rows);
+            }
         }
     }
+
+    /// A stored asset of version `v`, ready to stream.
+    pub(crate) async fn download(
+        &self,
+        domain_id: i64,
+        v: VersionRow,
+        asset: AssetRow,
+    ) -> ServiceResult<AssetDownload> {
+        let body = self.open_blob(domain_id, &asset).await?;
+        Ok(AssetDownload {
+            asset,
+            version: v.version,
+            revision: v.revision,
+            body,
+        })
+    }
+
+    /// The bytes of a stored asset.
+    pub(crate) async fn open_blob(
+        &self,
+        domain_id: i64,
+        asset: &AssetRow,
+    ) -> ServiceResult<BlobRead> {
+        let sha = Sha256Digest::parse(&asset.sha256).map_err(|_| {
+            ServiceError::Internal(format!("stored digest is invalid: {}", asset.sha256))
+        })?;
+        self.blobs
+            .get(&blob_domain(domain_id)?, &sha)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("blob {} unreadable: {e}", asset.sha256)))
+    }
+}
+
+/// Runs `parse` on a stored file's bytes as a blocking reader (archive formats read synchronously).
+pub(crate) async fn read_blocking<T, F>(read: BlobRead, what: &str, parse: F) -> ServiceResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(Box<dyn std::io::Read + Send>) -> T + Send + 'static,
+{
+    use futures::TryStreamExt;
+    let stream = read
+        .stream
+        .map_err(|e: BlobError| std::io::Error::other(e.to_string()));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    tokio::task::spawn_blocking(move || parse(Box::new(reader)))
+        .await
+        .map_err(|e| ServiceError::Internal(format!("reading {what}: {e}")))
 }

@@ -216,14 +216,7 @@ impl Service {
                 ),
             )),
             (VersionStatus::Unfinished, None) => {
-                let max = self.config.limits.max_assets_per_version;
-                if assets.len() >= max {
-                    return Err(ServiceError::quota(
-                        ResourceType::PackageVersion,
-                        &v.version,
-                        format!("A package version can have at most {max} assets."),
-                    ));
-                }
+                self.check_room_for_asset(&v.version, assets.len())?;
                 let mut all = assets;
                 all.push(new_asset);
                 let revision = revision::compute(&all, &v.metadata);
@@ -267,5 +260,20 @@ fn outcome(key: &PackageKey, v: &VersionRow, asset: AssetRow) -> PublishOutcome 
         version_revision: v.revision.clone(),
         status: v.status,
         asset,
+    }
+}
+
+impl Service {
+    /// A version holding `count` assets may take one more (at most `max_assets_per_version`).
+    pub(crate) fn check_room_for_asset(&self, version: &str, count: usize) -> ServiceResult<()> {
+        let max = self.config.limits.max_assets_per_version;
+        if count >= max {
+            return Err(ServiceError::quota(
+                ResourceType::PackageVersion,
+                version,
+                format!("A package version can have at most {max} assets."),
+            ));
+        }
+        Ok(())
     }
 }

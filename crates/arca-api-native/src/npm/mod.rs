@@ -14,7 +14,7 @@ mod packument;
 mod publish;
 mod unpublish;
 
-use arca_service::{Caller, NativeRepo};
+use arca_service::Caller;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, Response};
@@ -131,7 +131,7 @@ pub(crate) async fn serve(
             }
         }
         (Method::GET | Method::HEAD, Target::Tarball { name, file }) => {
-            tarball(svc, &repo, &name, &file).await
+            Ok(crate::body::download(svc.npm_tarball(&repo, &name, &file).await?))
         }
         (Method::PUT, Target::Package { name }) => {
             publish::handle(state, &repo, &name, req.into_body()).await
@@ -162,23 +162,6 @@ pub(crate) async fn serve(
             "{m} is not supported on this npm resource."
         ))),
     }
-}
-
-async fn tarball(
-    svc: &arca_service::Service,
-    repo: &NativeRepo,
-    name: &str,
-    file: &str,
-) -> Result<Response<Body>, NativeError> {
-    let d = svc.npm_tarball(repo, name, file).await?;
-    let mut resp = Response::new(Body::from_stream(d.body.stream));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(d.body.size));
-    Ok(resp)
 }
 
 fn json(

@@ -17,7 +17,6 @@ use axum::body::Body;
 use axum::http::Response;
 use base64::Engine;
 use bytes::Bytes;
-use futures::StreamExt;
 use serde_json::Value;
 use struson::reader::{JsonReader, JsonStreamReader};
 use tokio::sync::mpsc;
@@ -57,17 +56,7 @@ pub(super) async fn handle(
 ) -> Result<Response<Body>, NativeError> {
     let max = state.max_publish_bytes;
     let too_large = Arc::new(AtomicBool::new(false));
-    let mut seen = 0u64;
-    let flag = too_large.clone();
-    let body = body.into_data_stream().map(move |chunk| {
-        let chunk = chunk.map_err(std::io::Error::other)?;
-        seen += chunk.len() as u64;
-        if seen > max {
-            flag.store(true, Ordering::SeqCst);
-            return Err(std::io::Error::other("publish body too large"));
-        }
-        Ok(chunk)
-    });
+    let body = crate::body::capped(body, max, too_large.clone());
     let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body));
     let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
     let parser = tokio::task::spawn_blocking(move || {
@@ -84,7 +73,7 @@ pub(super) async fn handle(
     let staged = staged?;
     let doc = match doc {
         Ok(doc) => doc,
-        Err(_) if too_large.load(Ordering::SeqCst) => return Err(body_too_large(max)),
+        Err(_) if too_large.load(Ordering::SeqCst) => return Err(crate::body::too_large(max)),
         Err(ParseError::DocumentTooLarge) => {
             return Err(NativeError::TooLarge(format!(
                 "The publish document exceeds {MAX_DOCUMENT_BYTES} bytes without its tarball."
@@ -124,10 +113,6 @@ pub(super) async fn handle(
         }),
         "application/json",
     )
-}
-
-fn body_too_large(max: u64) -> NativeError {
-    NativeError::TooLarge(format!("The publish request exceeds {max} bytes."))
 }
 
 /// Counts the document's bytes outside the attachment data and refuses more than the budget.

@@ -4,56 +4,26 @@
 //! Reading is bounded: at most [`MAX_EXPANDED_BYTES`] of decompressed data and [`MAX_ENTRIES`]
 //! entries are scanned before `package.json` is found (npm packs it first), and it may be at most
 //! [`MAX_MANIFEST_BYTES`]. Only `<top>/package.json` counts: no absolute or `..` paths.
-//! Manifests are cached by blob digest, which makes the cache always valid.
+//! Manifests are cached by blob digest ([`crate::DigestCache`]), which makes the cache always valid.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Component;
-use std::sync::{Arc, Mutex};
 
-use arca_blobstore::{BlobError, BlobRead};
-use futures::TryStreamExt;
+use arca_blobstore::BlobRead;
 use serde_json::Value;
 
+use crate::native::read_blocking;
 use crate::{ServiceError, ServiceResult};
 
 pub const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 pub const MAX_EXPANDED_BYTES: u64 = 1024 * 1024 * 1024;
 pub const MAX_ENTRIES: usize = 100_000;
-/// Cached manifests before the cache starts over.
-const CACHE_ENTRIES: usize = 4096;
-
-/// Parsed manifests by (domain id, SHA-256 of the tarball).
-#[derive(Default)]
-pub(crate) struct ManifestCache {
-    map: Mutex<HashMap<(i64, String), Arc<Value>>>,
-}
-
-impl ManifestCache {
-    pub(crate) fn get(&self, domain_id: i64, sha256: &str) -> Option<Arc<Value>> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&(domain_id, sha256.to_string())).cloned()
-    }
-
-    pub(crate) fn put(&self, domain_id: i64, sha256: &str, manifest: Arc<Value>) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= CACHE_ENTRIES {
-            map.clear();
-        }
-        map.insert((domain_id, sha256.to_string()), manifest);
-    }
-}
 
 /// Reads `package.json` from a gzip-compressed tarball. A tarball that is not one, or whose
 /// manifest is missing, too large or not a JSON object, is a validation error.
 pub(crate) async fn read_package_json(read: BlobRead) -> ServiceResult<Value> {
-    let stream = read
-        .stream
-        .map_err(|e: BlobError| std::io::Error::other(e.to_string()));
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
-    tokio::task::spawn_blocking(move || extract(reader))
-        .await
-        .map_err(|e| ServiceError::Internal(format!("reading package.json: {e}")))?
+    read_blocking(read, "package.json", extract)
+        .await?
         .map_err(|why| {
             ServiceError::validation(format!("The package tarball is not usable: {why}."))
         })

@@ -11,7 +11,6 @@ use arca_metadata::{PackageFormat, PackageKey};
 
 use crate::ServiceError;
 
-pub(crate) use manifest::ManifestCache;
 pub use publish::{NpmPublish, NpmPublished};
 pub use read::{NpmPackument, NpmVersion};
 

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::manifest::read_package_json;
 use super::{is_semver, NpmName, NPM_ASSET};
-use crate::native::{NativeRepo, NativeVersion, StagedAsset};
+use crate::native::{NativeRepo, NativeVersion, OnExisting, StagedAsset};
 use crate::{Service, ServiceError, ServiceResult};
 
 /// What the native layer read from the publish document.
@@ -82,6 +82,7 @@ impl Service {
                     metadata: metadata(&name, &manifest),
                     asset_name: NPM_ASSET.to_string(),
                     status: VersionStatus::Published,
+                    on_existing: OnExisting::Conflict,
                 },
                 tarball,
             )

@@ -4,18 +4,13 @@
 
 use std::sync::Arc;
 
-use arca_blobstore::Sha256Digest;
-use arca_metadata::{AssetRow, PackageRow, VersionFilter, VersionOrder, VersionRow, VersionStatus};
+use arca_metadata::{AssetRow, PackageRow, VersionStatus};
 use serde_json::Value;
 
 use super::manifest::read_package_json;
 use super::{NpmName, NPM_ASSET};
-use crate::lease::blob_domain;
 use crate::native::NativeRepo;
 use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
-
-/// Versions fetched per store call while building a packument.
-const PAGE: u32 = 1000;
 
 #[derive(Debug, Clone)]
 pub struct NpmPackument {
@@ -68,7 +63,7 @@ impl Service {
     ) -> ServiceResult<NpmPackument> {
         let name = NpmName::parse(name)?;
         let package = self.npm_package(repo, &name).await?;
-        let rows = self.npm_published_versions(package.id).await?;
+        let rows = self.published_versions(package.id).await?;
         if rows.is_empty() {
             return Err(package_not_found(&name, repo.name()));
         }
@@ -124,39 +119,7 @@ impl Service {
             .get_asset(v.id, NPM_ASSET)
             .await?
             .ok_or_else(|| file_not_found(repo, &name, file))?;
-        let body = self.open_blob(repo.repo.domain_id, &asset).await?;
-        Ok(AssetDownload {
-            asset,
-            version: v.version,
-            revision: v.revision,
-            body,
-        })
-    }
-
-    /// Every Published version of a package, by version string.
-    pub(super) async fn npm_published_versions(
-        &self,
-        package_id: i64,
-    ) -> ServiceResult<Vec<VersionRow>> {
-        let filter = VersionFilter {
-            status: Some(VersionStatus::Published),
-            origin_type: None,
-        };
-        let mut rows: Vec<VersionRow> = Vec::new();
-        loop {
-            let order = VersionOrder::Version {
-                after: rows.last().map(|v| v.version.clone()),
-            };
-            let page = self
-                .store
-                .list_versions(package_id, &filter, &order, PAGE)
-                .await?;
-            let done = page.len() < PAGE as usize;
-            rows.extend(page);
-            if done {
-                return Ok(rows);
-            }
-        }
+        self.download(repo.repo.domain_id, v, asset).await
     }
 
     pub(super) async fn npm_package(
@@ -181,19 +144,5 @@ impl Service {
         self.npm_manifests
             .put(domain_id, &tarball.sha256, manifest.clone());
         Ok(manifest)
-    }
-
-    async fn open_blob(
-        &self,
-        domain_id: i64,
-        asset: &AssetRow,
-    ) -> ServiceResult<arca_blobstore::BlobRead> {
-        let sha = Sha256Digest::parse(&asset.sha256).map_err(|_| {
-            ServiceError::Internal(format!("stored digest is invalid: {}", asset.sha256))
-        })?;
-        self.blobs
-            .get(&blob_domain(domain_id)?, &sha)
-            .await
-            .map_err(|e| ServiceError::Internal(format!("blob {} unreadable: {e}", asset.sha256)))
     }
 }

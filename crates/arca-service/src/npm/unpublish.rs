@@ -28,7 +28,7 @@ impl Service {
         let name = NpmName::parse(name)?;
         let package = self.npm_package(repo, &name).await?;
         let gone: Vec<String> = self
-            .npm_published_versions(package.id)
+            .published_versions(package.id)
             .await?
             .into_iter()
             .map(|v| v.version)

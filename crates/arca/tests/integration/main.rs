@@ -15,6 +15,7 @@ mod package_versions;
 mod packages;
 mod paging;
 mod publish;
+mod pypi;
 mod repositories;
 mod s3;
 mod tags;

@@ -44,20 +44,6 @@ async fn assert_no_widget_package(s: &TestServer) {
     assert_not_found(r, "package");
 }
 
-/// Regular files below `dir`, recursively.
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 async fn setup() -> TestServer {
     let s = TestServer::start().await;
     s.domain_with_repo("acme", "releases").await;

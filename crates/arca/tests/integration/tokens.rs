@@ -261,7 +261,7 @@ async fn native_paths_that_name_no_endpoint() {
     for (base, status) in [
         (format!("/tarball/d/acme-{acct}/releases/"), 404),
         (format!("/npm/d/acme-{acct}/missing/"), 404),
-        (format!("/pypi/d/acme-{acct}/releases/"), 404),
+        (format!("/maven/d/acme-{acct}/releases/"), 404),
         ("/npm/d/acme-12/releases/".to_string(), 404),
     ] {
         let r = at(base.clone()).get("simple/").await;

@@ -1,0 +1,309 @@
+//! A streaming `multipart/form-data` reader for the legacy upload API. Text fields are collected
+//! (each at most [`MAX_FIELD_BYTES`], all together at most [`MAX_FIELDS_BYTES`]); the one file
+//! part, `content`, is never held whole: its bytes go through a bounded channel to the blob
+//! store's staging upload while the rest of the form is still being read.
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures::{Stream, StreamExt};
+use tokio::sync::mpsc;
+
+/// Largest text field (a long description is the biggest twine sends).
+pub(crate) const MAX_FIELD_BYTES: usize = 1024 * 1024;
+/// All text fields and part headers together.
+pub(crate) const MAX_FIELDS_BYTES: usize = 4 * 1024 * 1024;
+/// Largest block of part headers.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The form field that carries the file.
+const FILE_FIELD: &str = "content";
+
+pub(crate) type Chunk = Result<Bytes, std::io::Error>;
+
+#[derive(Debug, Default)]
+pub(crate) struct Form {
+    /// Text fields in order (some, like `classifiers`, repeat).
+    pub fields: Vec<(String, String)>,
+    /// The `filename` of the `content` part, if there was one.
+    pub filename: Option<String>,
+}
+
+impl Form {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum FormError {
+    TooLarge(String),
+    Invalid(String),
+    /// The request body failed (client gone, size cap).
+    Body(String),
+}
+
+/// The boundary of a `multipart/form-data` content type.
+pub(crate) fn boundary(content_type: &str) -> Option<String> {
+    let (mime, params) = content_type.split_once(';')?;
+    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        let v = v.trim().trim_matches('"');
+        (k.trim().eq_ignore_ascii_case("boundary") && !v.is_empty() && v.len() <= 70)
+            .then(|| v.to_string())
+    })
+}
+
+struct Reader<S> {
+    body: S,
+    buf: BytesMut,
+    done: bool,
+}
+
+impl<S, E> Reader<S>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    /// Reads more of the body; false at its end.
+    async fn fill(&mut self) -> Result<bool, FormError> {
+        if self.done {
+            return Ok(false);
+        }
+        match self.body.next().await {
+            Some(Ok(b)) => {
+                self.buf.extend_from_slice(&b);
+                Ok(true)
+            }
+            Some(Err(e)) => Err(FormError::Body(e.to_string())),
+            None => {
+                self.done = true;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Reads until `needle` is buffered and returns its position; fails after `max` bytes.
+    async fn find(&mut self, needle: &[u8], max: usize) -> Result<usize, FormError> {
+        let too_large =
+            || FormError::TooLarge(format!("a part of the upload form exceeds {max} bytes"));
+        // Where the needle may still start: the bytes before were searched already.
+        let mut from = 0;
+        loop {
+            if let Some(at) = find(&self.buf[from..], needle) {
+                let at = from + at;
+                return if at > max { Err(too_large()) } else { Ok(at) };
+            }
+            from = self.buf.len().saturating_sub(needle.len() - 1);
+            if self.buf.len() > max + needle.len() {
+                return Err(too_large());
+            }
+            if !self.fill().await? {
+                return Err(invalid("the form ends early"));
+            }
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn invalid(why: &str) -> FormError {
+    FormError::Invalid(why.to_string())
+}
+
+/// Reads the whole form, sending the `content` part's bytes to `file`.
+pub(crate) async fn read<S, E>(
+    body: S,
+    boundary: &str,
+    file: mpsc::Sender<Chunk>,
+) -> Result<Form, FormError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut r = Reader {
+        body,
+        buf: BytesMut::new(),
+        done: false,
+    };
+    let first = format!("--{boundary}");
+    let delimiter = format!("\r\n--{boundary}");
+    let at = r.find(first.as_bytes(), MAX_HEADER_BYTES).await?;
+    r.buf.advance(at + first.len());
+    let mut form = Form::default();
+    let mut used = 0usize;
+    loop {
+        while r.buf.len() < 2 && r.fill().await? {}
+        if r.buf.starts_with(b"--") {
+            return Ok(form);
+        }
+        if !r.buf.starts_with(b"\r\n") {
+            return Err(invalid("a boundary is not followed by a line break"));
+        }
+        r.buf.advance(2);
+        let end = r.find(b"\r\n\r\n", MAX_HEADER_BYTES).await?;
+        let headers = std::str::from_utf8(&r.buf[..end])
+            .map_err(|_| invalid("part headers are not UTF-8"))?
+            .to_string();
+        r.buf.advance(end + 4);
+        used += end;
+        let (name, filename) = disposition(&headers)?;
+        if name == FILE_FIELD && filename.is_some() {
+            if form.filename.is_some() {
+                return Err(invalid("the form carries more than one file"));
+            }
+            form.filename = filename;
+            stream_part(&mut r, delimiter.as_bytes(), &file).await?;
+        } else {
+            let at = r.find(delimiter.as_bytes(), MAX_FIELD_BYTES).await?;
+            used += at;
+            if used > MAX_FIELDS_BYTES {
+                return Err(FormError::TooLarge(format!(
+                    "the upload form's fields exceed {MAX_FIELDS_BYTES} bytes"
+                )));
+            }
+            let value = String::from_utf8(r.buf[..at].to_vec())
+                .map_err(|_| invalid("a form field is not UTF-8"))?;
+            form.fields.push((name, value));
+            r.buf.advance(at);
+        }
+        r.buf.advance(delimiter.len());
+    }
+}
+
+/// Sends the part's bytes up to (not including) the delimiter, keeping back what could be its start.
+async fn stream_part<S, E>(
+    r: &mut Reader<S>,
+    delimiter: &[u8],
+    file: &mpsc::Sender<Chunk>,
+) -> Result<(), FormError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let stopped = || FormError::Body("the upload stopped".into());
+    loop {
+        if let Some(at) = find(&r.buf, delimiter) {
+            let last = r.buf.split_to(at).freeze();
+            if !last.is_empty() {
+                file.send(Ok(last)).await.map_err(|_| stopped())?;
+            }
+            return Ok(());
+        }
+        let safe = r.buf.len().saturating_sub(delimiter.len() - 1);
+        if safe > 0 {
+            let chunk = r.buf.split_to(safe).freeze();
+            file.send(Ok(chunk)).await.map_err(|_| stopped())?;
+        }
+        if !r.fill().await? {
+            return Err(invalid("the file part ends without a boundary"));
+        }
+    }
+}
+
+/// `Content-Disposition: form-data; name="…"; filename="…"` of a part.
+fn disposition(headers: &str) -> Result<(String, Option<String>), FormError> {
+    let value = headers
+        .split("\r\n")
+        .find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-disposition")
+                .then_some(v)
+        })
+        .ok_or_else(|| invalid("a part has no Content-Disposition"))?;
+    let mut name = None;
+    let mut filename = None;
+    for param in value.split(';').skip(1) {
+        let Some((k, v)) = param.split_once('=') else {
+            continue;
+        };
+        let v = v.trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(v)
+            .to_string();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "name" => name = Some(v),
+            "filename" => filename = Some(v),
+            _ => {}
+        }
+    }
+    Ok((name.ok_or_else(|| invalid("a part has no name"))?, filename))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(fields: &[(&str, &str)], file: &[u8], split: usize) -> Vec<Result<Bytes, String>> {
+        let mut b = Vec::new();
+        for (k, v) in fields {
+            b.extend_from_slice(
+                format!("--XyZ\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                    .as_bytes(),
+            );
+        }
+        b.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"content\"; filename=\"kit-1.0.tar.gz\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        b.extend_from_slice(file);
+        b.extend_from_slice(b"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"after\"\r\n\r\nyes\r\n--XyZ--\r\n");
+        b.chunks(split)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect()
+    }
+
+    async fn run(chunks: Vec<Result<Bytes, String>>) -> (Result<Form, FormError>, Vec<u8>) {
+        let (tx, mut rx) = mpsc::channel(1 << 16);
+        let r = read(futures::stream::iter(chunks), "XyZ", tx).await;
+        let mut out = Vec::new();
+        while let Ok(Ok(c)) = rx.try_recv() {
+            out.extend_from_slice(&c);
+        }
+        (r, out)
+    }
+
+    #[tokio::test]
+    async fn reads_fields_and_streams_the_file_whatever_the_chunking() {
+        let file: Vec<u8> = (0..50_000u32)
+            .map(|i| if i % 97 == 0 { b'\r' } else { (i % 251) as u8 })
+            .chain(*b"\r\n--Xy")
+            .collect();
+        for split in [1, 7, 100, 65536] {
+            let (r, out) = run(body(
+                &[(":action", "file_upload"), ("name", "kit")],
+                &file,
+                split,
+            ))
+            .await;
+            let f = r.unwrap();
+            assert_eq!(out, file, "split {split}");
+            assert_eq!(f.get(":action"), Some("file_upload"));
+            assert_eq!(f.get("name"), Some("kit"));
+            assert_eq!(f.get("after"), Some("yes"));
+            assert_eq!(f.filename.as_deref(), Some("kit-1.0.tar.gz"));
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_broken_forms() {
+        let mut truncated = body(&[], b"abc", 1000);
+        truncated.truncate(1);
+        let cut = &truncated[0].as_ref().unwrap()[..120];
+        let (r, _) = run(vec![Ok(Bytes::copy_from_slice(cut))]).await;
+        assert!(matches!(r, Err(FormError::Invalid(_))));
+        let big = "x".repeat(MAX_FIELD_BYTES + 10);
+        let (r, _) = run(body(&[("description", &big)], b"abc", 65536)).await;
+        assert!(matches!(r, Err(FormError::TooLarge(_))));
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(boundary("application/json"), None);
+    }
+}

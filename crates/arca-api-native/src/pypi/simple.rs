@@ -1,0 +1,178 @@
+//! The simple repository API pages: PEP 503 HTML and PEP 691 JSON (api-version 1.1), chosen by
+//! the `Accept` header (HTML by default). File URLs are relative to the project page
+//! (`{version}/{filename}`), so they keep the host and the credentials pip used for the index.
+//! Wheels whose METADATA could be read carry its SHA-256 (PEP 658/714) and `Requires-Python`.
+
+use arca_service::pypi::PypiProject;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+pub(super) const JSON: &str = "application/vnd.pypi.simple.v1+json";
+pub(super) const HTML: &str = "application/vnd.pypi.simple.v1+html";
+const API_VERSION: &str = "1.1";
+
+/// Characters left as they are in a URL path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Whether the client prefers JSON: the best quality among the JSON types beats every HTML one.
+pub(super) fn wants_json(accept: Option<&str>) -> bool {
+    let (mut json, mut html) = (0.0f32, 0.0f32);
+    for item in accept.unwrap_or("").split(',') {
+        let mut parts = item.split(';');
+        let mime = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match mime.as_str() {
+            "application/vnd.pypi.simple.v1+json" | "application/vnd.pypi.simple.latest+json" => {
+                json = json.max(q)
+            }
+            "application/vnd.pypi.simple.v1+html"
+            | "application/vnd.pypi.simple.latest+html"
+            | "text/html"
+            | "*/*" => html = html.max(q),
+            _ => {}
+        }
+    }
+    json > 0.0 && json > html
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn file_url(version: &str, filename: &str) -> String {
+    format!(
+        "{}/{}",
+        utf8_percent_encode(version, SEGMENT),
+        utf8_percent_encode(filename, SEGMENT)
+    )
+}
+
+/// `simple/`: every project, linked by its normalized name.
+pub(super) fn index_html(projects: &[String]) -> String {
+    let mut out = html_head("Simple index");
+    for p in projects {
+        let p = escape(p);
+        out.push_str(&format!("<a href=\"{p}/\">{p}</a><br/>\n"));
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+pub(super) fn index_json(projects: &[String]) -> serde_json::Value {
+    serde_json::json!({
+        "meta": {"api-version": API_VERSION},
+        "projects": projects.iter().map(|p| serde_json::json!({"name": p})).collect::<Vec<_>>(),
+    })
+}
+
+/// `simple/{project}/`: one link per file, with its SHA-256 in the fragment.
+pub(super) fn project_html(p: &PypiProject) -> String {
+    let mut out = html_head(&format!("Links for {}", p.name));
+    out.push_str(&format!("<h1>Links for {}</h1>\n", escape(&p.name)));
+    for f in &p.files {
+        let mut attrs = String::new();
+        if let Some(m) = &f.core_metadata {
+            // PEP 714's name and, for older pips, PEP 658's.
+            attrs.push_str(&format!(
+                " data-core-metadata=\"sha256={0}\" data-dist-info-metadata=\"sha256={0}\"",
+                m.sha256
+            ));
+            if let Some(rp) = &m.requires_python {
+                attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
+            }
+        }
+        out.push_str(&format!(
+            "<a href=\"{}#sha256={}\"{attrs}>{}</a><br/>\n",
+            escape(&file_url(&f.version, &f.asset.name)),
+            f.asset.sha256,
+            escape(&f.asset.name)
+        ));
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+pub(super) fn project_json(p: &PypiProject) -> serde_json::Value {
+    let files: Vec<_> = p
+        .files
+        .iter()
+        .map(|f| {
+            let upload_time = time::OffsetDateTime::from_unix_timestamp(f.published_ms / 1000)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                });
+            let mut file = serde_json::json!({
+                "filename": f.asset.name,
+                "url": file_url(&f.version, &f.asset.name),
+                "hashes": {"sha256": f.asset.sha256},
+                "size": f.asset.size,
+                "upload-time": upload_time,
+            });
+            if let Some(m) = &f.core_metadata {
+                let hashes = serde_json::json!({"sha256": m.sha256});
+                file["core-metadata"] = hashes.clone();
+                file["dist-info-metadata"] = hashes;
+                if let Some(rp) = &m.requires_python {
+                    file["requires-python"] = rp.as_str().into();
+                }
+            }
+            file
+        })
+        .collect();
+    serde_json::json!({
+        "meta": {"api-version": API_VERSION},
+        "name": p.name,
+        "versions": p.versions,
+        "files": files,
+    })
+}
+
+fn html_head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"{API_VERSION}\"><title>{}</title></head><body>\n",
+        escape(title)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation() {
+        assert!(!wants_json(None));
+        assert!(!wants_json(Some("text/html")));
+        assert!(!wants_json(Some("*/*")));
+        assert!(wants_json(Some(JSON)));
+        // What pip sends.
+        assert!(wants_json(Some(
+            "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+        )));
+        assert!(!wants_json(Some(
+            "application/vnd.pypi.simple.v1+json; q=0.1, text/html"
+        )));
+        assert!(!wants_json(Some(
+            "application/vnd.pypi.simple.v1+json; q=0"
+        )));
+    }
+
+    #[test]
+    fn urls_are_relative_and_encoded() {
+        assert_eq!(
+            file_url("1.0+local", "kit-1.0+local.tar.gz"),
+            "1.0%2Blocal/kit-1.0%2Blocal.tar.gz"
+        );
+        assert_eq!(escape("<a \"&\">"), "&lt;a &quot;&amp;&quot;&gt;");
+    }
+}
