@@ -156,7 +156,7 @@ http {{ access_log off; sendfile on; tcp_nopush on; client_body_temp_path {conf_
             break
         except OSError:
             time.sleep(0.05)
-    return proc, f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}", conf_dir
 
 
 def wrk(url, headers, connections=32, seconds=5, latency=False):
@@ -273,7 +273,7 @@ def main():
             os.chmod(path, mode)
         publish_file(arca, big, "1.0", "big.bin")
         get = "/v1/package/version/asset?" + q(**COORDS, version="1.0", asset="big.bin")
-        ngx, ngx_url = nginx(f"{work}/www")
+        ngx, ngx_url, ngx_dir = nginx(f"{work}/www")
         print(f"machine: {os.cpu_count()} cores; {args.size_mib} MiB asset; median of {args.runs} runs")
         for streams in (1, 8):
             a = [args.size_mib * streams / curl_parallel([(arca.url + get, sign("GET", arca.url + get))] * streams, streams)
@@ -284,6 +284,8 @@ def main():
                 median_range(n)[0], "nginx", ">= 0.8x nginx")
         peak = rss_mib(arca.proc.pid, "VmHWM")
         ngx.terminate()
+        ngx.wait()
+        shutil.rmtree(ngx_dir, ignore_errors=True)
 
         describe = "/v1/package/version?" + q(**COORDS, version="1.0")
         assets = "/v1/package/version/assets?" + q(**COORDS, version="1.0")
