@@ -4,15 +4,19 @@
 
 #![allow(dead_code)]
 
+pub mod errors;
 pub mod postgres;
+pub mod raw;
+
+pub use errors::*;
+pub use raw::*;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use arca::{Config, RootCredentials};
 use aws_sdk_codeartifact::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_codeartifact::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_codeartifact::error::SdkError;
 use aws_sdk_codeartifact::operation::get_package_version_asset::GetPackageVersionAssetOutput;
 use aws_sdk_codeartifact::operation::publish_package_version::{
     PublishPackageVersionError, PublishPackageVersionOutput,
@@ -22,13 +26,11 @@ use aws_sdk_codeartifact::types::{
     AssetSummary, HashAlgorithm, PackageFormat, PackageVersionStatus,
 };
 use aws_sdk_codeartifact::Client;
-use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use http_body_util::{BodyExt, Full};
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 /// Namespace used by the generic-package helpers.
@@ -422,73 +424,6 @@ impl TestServer {
     }
 }
 
-/// The request line and headers of a bodiless request signed with `host`'s credentials (payload
-/// hash of the empty body), for tests that read or drop the response themselves.
-pub fn signed_head(
-    method: &str,
-    host: &str,
-    path_and_query: &str,
-    access_key_id: &str,
-    secret: &str,
-) -> String {
-    let uri: http::Uri = format!("http://{host}{path_and_query}").parse().unwrap();
-    let method: Method = method.parse().unwrap();
-    let mut headers = HeaderMap::new();
-    let auth = arca_sigv4::sign(
-        &method,
-        &uri,
-        &mut headers,
-        access_key_id,
-        secret,
-        "us-east-1",
-        "codeartifact",
-        &sha256_hex(b""),
-        time::OffsetDateTime::now_utc(),
-    );
-    headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
-    let mut head = format!("{method} {path_and_query} HTTP/1.1\r\n");
-    for (k, v) in &headers {
-        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
-    }
-    head.push_str("\r\n");
-    head
-}
-
-/// The request line and headers of a PublishPackageVersion of `content` to `path_and_query` on
-/// `host` (`ip:port`), signed like the AWS CLI signs it (payload hash = the asset's SHA-256), for
-/// tests that write the body themselves (stalling or cut off).
-pub fn signed_publish_head(
-    host: &str,
-    path_and_query: &str,
-    content: &[u8],
-    access_key_id: &str,
-    secret: &str,
-) -> String {
-    let uri: http::Uri = format!("http://{host}{path_and_query}").parse().unwrap();
-    let sha = sha256_hex(content);
-    let mut headers = HeaderMap::new();
-    headers.insert("x-amz-content-sha256", HeaderValue::from_str(&sha).unwrap());
-    headers.insert("content-length", HeaderValue::from(content.len()));
-    let auth = arca_sigv4::sign(
-        &Method::POST,
-        &uri,
-        &mut headers,
-        access_key_id,
-        secret,
-        "us-east-1",
-        "codeartifact",
-        &sha,
-        time::OffsetDateTime::now_utc(),
-    );
-    headers.insert("authorization", HeaderValue::from_str(&auth).unwrap());
-    let mut head = format!("POST {path_and_query} HTTP/1.1\r\n");
-    for (k, v) in &headers {
-        head.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap()));
-    }
-    head.push_str("\r\n");
-    head
-}
-
 pub fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {
     let http = aws_smithy_http_client::Builder::new().build_http();
     let config = aws_sdk_codeartifact::Config::builder()
@@ -521,224 +456,6 @@ pub async fn collect_asset(
         .into_bytes()
         .to_vec();
     (out, bytes)
-}
-
-// ---- errors -----------------------------------------------------------------------------------
-
-/// What a failed SDK call saw on the wire, with the modeled members the SDK parsed.
-#[derive(Debug, Clone)]
-pub struct ErrInfo {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-    /// `resourceType` of ConflictException / ResourceNotFoundException / ServiceQuotaExceededException.
-    pub resource_type: Option<String>,
-    pub resource_id: Option<String>,
-    /// `reason` of ValidationException.
-    pub reason: Option<String>,
-}
-
-/// Human-readable description of any SDK error (for panics).
-pub fn show<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<E>) -> String {
-    let status = e.raw_response().map(|r| r.status().as_u16());
-    format!(
-        "status {status:?}, code {:?}, message {:?} ({})",
-        e.code(),
-        e.message(),
-        aws_sdk_codeartifact::error::DisplayErrorContext(e)
-    )
-}
-
-/// The error of a call that must fail with a service error.
-pub fn err<T, E>(r: Result<T, SdkError<E>>) -> ErrInfo
-where
-    T: std::fmt::Debug,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    aws_sdk_codeartifact::Error: From<SdkError<E>>,
-{
-    use aws_sdk_codeartifact::Error as E2;
-    let e = match r {
-        Ok(v) => panic!("expected an error, got success: {v:?}"),
-        Err(e) => e,
-    };
-    let status = e
-        .raw_response()
-        .map(|r| r.status().as_u16())
-        .unwrap_or_else(|| panic!("no HTTP response: {}", show(&e)));
-    let code = e.code().unwrap_or_default().to_string();
-    let message = e.message().unwrap_or_default().to_string();
-    let (resource_type, resource_id, reason) = match E2::from(e) {
-        E2::ConflictException(x) => (
-            x.resource_type().map(|t| t.as_str().to_string()),
-            x.resource_id().map(str::to_string),
-            None,
-        ),
-        E2::ResourceNotFoundException(x) => (
-            x.resource_type().map(|t| t.as_str().to_string()),
-            x.resource_id().map(str::to_string),
-            None,
-        ),
-        E2::ServiceQuotaExceededException(x) => (
-            x.resource_type().map(|t| t.as_str().to_string()),
-            x.resource_id().map(str::to_string),
-            None,
-        ),
-        E2::ValidationException(x) => (None, None, x.reason().map(|r| r.as_str().to_string())),
-        _ => (None, None, None),
-    };
-    ErrInfo {
-        status,
-        code,
-        message,
-        resource_type,
-        resource_id,
-        reason,
-    }
-}
-
-/// Asserts that the call failed with `status` and `code` (and a message); returns the details.
-#[track_caller]
-pub fn assert_err<T, E>(r: Result<T, SdkError<E>>, status: u16, code: &str) -> ErrInfo
-where
-    T: std::fmt::Debug,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    aws_sdk_codeartifact::Error: From<SdkError<E>>,
-{
-    let e = err(r);
-    assert_eq!(
-        (e.status, e.code.as_str()),
-        (status, code),
-        "unexpected error (message: {})",
-        e.message
-    );
-    assert!(!e.message.is_empty(), "error without a message");
-    e
-}
-
-/// ResourceNotFoundException (404) naming the given resource type.
-#[track_caller]
-pub fn assert_not_found<T, E>(r: Result<T, SdkError<E>>, resource_type: &str) -> ErrInfo
-where
-    T: std::fmt::Debug,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    aws_sdk_codeartifact::Error: From<SdkError<E>>,
-{
-    let e = assert_err(r, 404, "ResourceNotFoundException");
-    assert_eq!(
-        e.resource_type.as_deref(),
-        Some(resource_type),
-        "resourceType (message: {})",
-        e.message
-    );
-    e
-}
-
-/// ConflictException (409) naming the given resource type.
-#[track_caller]
-pub fn assert_conflict<T, E>(r: Result<T, SdkError<E>>, resource_type: &str) -> ErrInfo
-where
-    T: std::fmt::Debug,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    aws_sdk_codeartifact::Error: From<SdkError<E>>,
-{
-    let e = assert_err(r, 409, "ConflictException");
-    assert_eq!(
-        e.resource_type.as_deref(),
-        Some(resource_type),
-        "resourceType (message: {})",
-        e.message
-    );
-    e
-}
-
-/// ValidationException (400).
-#[track_caller]
-pub fn assert_validation<T, E>(r: Result<T, SdkError<E>>) -> ErrInfo
-where
-    T: std::fmt::Debug,
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    aws_sdk_codeartifact::Error: From<SdkError<E>>,
-{
-    let e = assert_err(r, 400, "ValidationException");
-    assert!(
-        e.reason.is_some(),
-        "ValidationException without reason: {}",
-        e.message
-    );
-    e
-}
-
-/// A batch result (`successfulVersions`, `failedVersions`) as sorted maps of strings:
-/// version → (revision, status) and version → (errorCode, errorMessage).
-pub type Batch = (
-    BTreeMap<String, (String, String)>,
-    BTreeMap<String, (String, String)>,
-);
-
-pub fn batch(
-    ok: Option<
-        &std::collections::HashMap<
-            String,
-            aws_sdk_codeartifact::types::SuccessfulPackageVersionInfo,
-        >,
-    >,
-    failed: Option<
-        &std::collections::HashMap<String, aws_sdk_codeartifact::types::PackageVersionError>,
-    >,
-) -> Batch {
-    let ok = ok
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                (
-                    v.revision().unwrap_or_default().to_string(),
-                    v.status()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                ),
-            )
-        })
-        .collect();
-    let failed = failed
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                (
-                    v.error_code()
-                        .map(|c| c.as_str().to_string())
-                        .unwrap_or_default(),
-                    v.error_message().unwrap_or_default().to_string(),
-                ),
-            )
-        })
-        .collect();
-    (ok, failed)
-}
-
-/// Builds a `BTreeMap<String, (String, String)>` from literal triples.
-pub fn map3(items: &[(&str, &str, &str)]) -> BTreeMap<String, (String, String)> {
-    items
-        .iter()
-        .map(|(a, b, c)| (a.to_string(), (b.to_string(), c.to_string())))
-        .collect()
-}
-
-/// Asserts an SDK timestamp lies within five minutes of now.
-#[track_caller]
-pub fn assert_recent(t: Option<&aws_sdk_codeartifact::primitives::DateTime>) {
-    let t = t.expect("timestamp present");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    assert!(
-        (t.secs() - now).abs() < 300,
-        "timestamp {t:?} is not within 5 minutes of now ({now})"
-    );
 }
 
 // ---- hashing ----------------------------------------------------------------------------------
@@ -801,180 +518,6 @@ pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-// ---- raw HTTP ---------------------------------------------------------------------------------
-
-/// How a raw request is signed.
-#[derive(Debug, Clone)]
-pub struct Signing {
-    pub access_key_id: String,
-    pub secret: String,
-    /// Payload hash used in the canonical request (default: SHA-256 of the signed body).
-    pub payload_hash: Option<String>,
-    /// The body the signature covers when it differs from the one sent (tampering).
-    pub signed_body: Option<Vec<u8>>,
-    /// How old the `x-amz-date` is.
-    pub age: Duration,
-}
-
-#[derive(Debug, Clone)]
-pub struct RawRequest {
-    pub method: String,
-    pub path_and_query: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub sign: Option<Signing>,
-}
-
-impl RawRequest {
-    pub fn new(method: &str, path_and_query: &str) -> Self {
-        Self {
-            method: method.to_string(),
-            path_and_query: path_and_query.to_string(),
-            headers: Vec::new(),
-            body: Vec::new(),
-            sign: None,
-        }
-    }
-
-    pub fn header(mut self, k: &str, v: &str) -> Self {
-        self.headers.push((k.to_string(), v.to_string()));
-        self
-    }
-
-    pub fn body(mut self, body: Vec<u8>) -> Self {
-        self.body = body;
-        self
-    }
-
-    pub fn signed_by(mut self, access_key_id: &str, secret: &str) -> Self {
-        self.sign = Some(Signing {
-            access_key_id: access_key_id.to_string(),
-            secret: secret.to_string(),
-            payload_hash: None,
-            signed_body: None,
-            age: Duration::ZERO,
-        });
-        self
-    }
-
-    fn signing(&mut self) -> &mut Signing {
-        self.sign.as_mut().expect("call signed_by first")
-    }
-
-    pub fn payload_hash(mut self, h: &str) -> Self {
-        self.signing().payload_hash = Some(h.to_string());
-        self
-    }
-
-    pub fn signed_body(mut self, b: Vec<u8>) -> Self {
-        self.signing().signed_body = Some(b);
-        self
-    }
-
-    pub fn aged(mut self, age: Duration) -> Self {
-        self.signing().age = age;
-        self
-    }
-}
-
-#[derive(Debug)]
-pub struct RawResponse {
-    pub status: u16,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl RawResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "body is not JSON ({e}): {:?}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    /// Asserts an error response: status, `x-amzn-ErrorType`, JSON `__type`, a non-empty
-    /// `message`, and a request id. Returns the JSON body.
-    #[track_caller]
-    pub fn assert_error(&self, status: u16, code: &str) -> serde_json::Value {
-        assert_eq!(
-            self.status,
-            status,
-            "status; body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(
-            self.header("x-amzn-ErrorType"),
-            Some(code),
-            "x-amzn-ErrorType; body: {}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(self.header("content-type"), Some("application/json"));
-        assert!(
-            self.header("x-amzn-RequestId")
-                .is_some_and(|v| !v.is_empty()),
-            "x-amzn-RequestId missing"
-        );
-        let j = self.json();
-        assert_eq!(j["__type"], code, "__type in {j}");
-        assert!(
-            j["message"].as_str().is_some_and(|m| !m.is_empty()),
-            "message missing in {j}"
-        );
-        j
-    }
-}
-
-/// One HTTP/1.1 request over a fresh connection (hyper's low-level client; no pooling, no
-/// header rewriting besides `content-length`).
-pub async fn send_http1(
-    addr: SocketAddr,
-    method: Method,
-    path_and_query: &str,
-    headers: HeaderMap,
-    body: Vec<u8>,
-) -> RawResponse {
-    let stream = TcpStream::connect(addr).await.expect("connect");
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .expect("handshake");
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let mut req = http::Request::builder()
-        .method(method)
-        .uri(path_and_query)
-        .body(Full::new(Bytes::from(body)))
-        .expect("request");
-    *req.headers_mut() = headers;
-    let resp = sender.send_request(req).await.expect("send request");
-    let (parts, body) = resp.into_parts();
-    let body = body.collect().await.expect("response body").to_bytes();
-    RawResponse {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
-pub fn q(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 pub mod npm;
 
 /// Regular files below `dir`, recursively.
