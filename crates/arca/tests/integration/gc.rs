@@ -11,18 +11,9 @@ use crate::common::*;
 /// Where the blob with this content lives under the data directory, if it exists.
 fn blob_file(data_dir: &Path, content: &[u8]) -> Option<PathBuf> {
     let sha = sha256_hex(content);
-    let mut stack = vec![data_dir.join("blobs")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().and_then(|n| n.to_str()) == Some(sha.as_str()) {
-                return Some(path);
-            }
-        }
-    }
-    None
+    files_under(&data_dir.join("blobs"))
+        .into_iter()
+        .find(|f| f.file_name().and_then(|n| n.to_str()) == Some(sha.as_str()))
 }
 
 async fn collect(s: &TestServer) -> arca_service::GcReport {

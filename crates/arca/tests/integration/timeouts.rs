@@ -31,21 +31,6 @@ async fn read_until_closed(conn: &mut TcpStream) -> (String, Duration) {
     (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
 }
 
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if e.path().is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push(e.path());
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn trickled_headers_are_cut_off() {
     let s = short_timeouts().await;

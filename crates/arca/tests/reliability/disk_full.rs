@@ -10,7 +10,7 @@ use aws_sdk_codeartifact::primitives::ByteStream;
 use aws_sdk_codeartifact::types::PackageFormat;
 
 use crate::child::{arca, kill, start, Server};
-use crate::common::{collect_asset, pseudo_random, sha256_hex, show, NS};
+use crate::common::{collect_asset, files_under, pseudo_random, sha256_hex, show, NS};
 
 /// A tmpfs mounted for the test's lifetime.
 struct Tmpfs {
@@ -84,19 +84,11 @@ async fn download(server: &Server, version: &str) -> Vec<u8> {
 
 /// Bytes used under `dir` (file sizes).
 fn used(dir: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let meta = e.metadata().unwrap();
-            if meta.is_dir() {
-                stack.push(e.path());
-            } else {
-                total += meta.len();
-            }
-        }
-    }
-    total
+    files_under(dir)
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
