@@ -3,12 +3,16 @@
 
 use arca_metadata::{
     AssetRow, CopyWrite, OriginRule, PackageFilter, PackageKey, PackageRow, PackageStore,
-    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionOrder, VersionRow,
+    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionLookup,
+    VersionOrder, VersionPath, VersionRow,
 };
 use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres};
 
-use crate::sql::{asset_row, backend, fetch_all, fetch_optional, package_row, reads, version_row};
+use crate::sql::{
+    asset_row, backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row,
+    version_row,
+};
 use crate::{versions, PostgresStore};
 
 /// How many times [`ensure_package`] looks for a package that concurrent deletions keep removing.
@@ -154,6 +158,17 @@ impl PackageStore for PostgresStore {
             version_row,
         )
         .await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn lookup_version(&self, path: &VersionPath<'_>) -> StoreResult<VersionLookup> {
+        let found = fetch_optional(
+            &mut reads::version_lookup::<Postgres>(path),
+            &self.pool,
+            version_lookup_row,
+        )
+        .await?;
+        Ok(found.unwrap_or_default())
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]

@@ -21,7 +21,8 @@ pub use errors::{
 pub use fetch::{fetch_all, fetch_optional};
 pub use ranges::{prefix_upper_bound, push_prefix_filter, sql_limit};
 pub use rows::{
-    asset_row, domain_row, package_row, repository_row, version_row, Columns, ASSET_COLUMNS,
-    DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_SELECT, VERSION_COLUMNS,
+    aliased, asset_row, domain_row, package_row, repository_row, version_lookup_row, version_row,
+    Columns, Prefixed, ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_SELECT,
+    VERSION_COLUMNS,
 };
 pub use writes::{At, VersionFields};

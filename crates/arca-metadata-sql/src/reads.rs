@@ -3,14 +3,17 @@
 //! Each returns a [`QueryBuilder`] that the backend runs on its pool or transaction and decodes
 //! with the `*_row` functions.
 
+use std::sync::LazyLock;
+
 use arca_metadata::{
-    PackageFilter, PackageKey, RepositoryFilter, VersionFilter, VersionOrder, VersionStatus,
+    PackageFilter, PackageKey, RepositoryFilter, VersionFilter, VersionOrder, VersionPath,
+    VersionStatus,
 };
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::ranges::{push_prefix_filter, sql_limit};
 use crate::rows::{
-    ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_SELECT, VERSION_COLUMNS,
+    aliased, ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_SELECT, VERSION_COLUMNS,
 };
 
 /// `SELECT <columns> FROM <from> WHERE <column> = ?`: the start of every read.
@@ -241,6 +244,43 @@ where
         package_id,
     );
     qb.push(" AND version = ").push_bind(version);
+    qb
+}
+
+/// Domain, repository, package and version of `path` in one statement
+/// ([`crate::version_lookup_row`]): LEFT JOINs from the domain down, so the row also says which
+/// level is missing. Each level is a unique-index lookup.
+pub fn version_lookup<'a, DB>(path: &VersionPath<'a>) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    static SELECT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {}, r.id AS r_id, r.domain_id AS r_domain_id, d.name AS r_domain_name, \
+             d.owner AS r_domain_owner, r.name AS r_name, \
+             r.administrator_account AS r_administrator_account, r.description AS r_description, \
+             r.created_ms AS r_created_ms, {}, {} FROM domains d",
+            aliased("d", DOMAIN_COLUMNS, "d_"),
+            aliased("p", PACKAGE_COLUMNS, "p_"),
+            aliased("v", VERSION_COLUMNS, "v_"),
+        )
+    });
+    let mut qb = QueryBuilder::new(SELECT.as_str());
+    qb.push(" LEFT JOIN repositories r ON r.domain_id = d.id AND r.name = ")
+        .push_bind(path.repository)
+        .push(" LEFT JOIN packages p ON p.repository_id = r.id AND p.format = ")
+        .push_bind(path.package.format.as_str())
+        .push(" AND p.namespace = ")
+        .push_bind(path.package.namespace.as_str())
+        .push(" AND p.name = ")
+        .push_bind(path.package.name.as_str())
+        .push(" LEFT JOIN package_versions v ON v.package_id = p.id AND v.version = ")
+        .push_bind(path.version)
+        .push(" WHERE d.owner = ")
+        .push_bind(path.domain_owner)
+        .push(" AND d.name = ")
+        .push_bind(path.domain);
     qb
 }
 

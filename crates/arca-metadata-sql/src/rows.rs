@@ -2,7 +2,8 @@
 
 use arca_metadata::{
     AssetRow, DomainRow, OriginRule, OriginType, PackageFormat, PackageKey, PackageRow,
-    RepositoryRow, StoreResult, VersionMetadata, VersionOrigin, VersionRow, VersionStatus,
+    RepositoryRow, StoreResult, VersionLookup, VersionMetadata, VersionOrigin, VersionRow,
+    VersionStatus,
 };
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
@@ -14,6 +15,7 @@ pub trait Columns {
     fn text(&self, column: &str) -> StoreResult<String>;
     fn text_opt(&self, column: &str) -> StoreResult<Option<String>>;
     fn int(&self, column: &str) -> StoreResult<i64>;
+    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>>;
 }
 
 impl<R> Columns for R
@@ -32,6 +34,41 @@ where
     fn int(&self, column: &str) -> StoreResult<i64> {
         self.try_get(column).map_err(backend)
     }
+    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
+        self.try_get(column).map_err(backend)
+    }
+}
+
+/// The columns of one table in a join whose tables share column names: `column` is read as
+/// `{prefix}{column}` (see [`aliased`]), so the single-table decoders work unchanged.
+pub struct Prefixed<'r, R> {
+    pub prefix: &'static str,
+    pub row: &'r R,
+}
+
+impl<R: Columns> Columns for Prefixed<'_, R> {
+    fn text(&self, column: &str) -> StoreResult<String> {
+        self.row.text(&format!("{}{column}", self.prefix))
+    }
+    fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
+        self.row.text_opt(&format!("{}{column}", self.prefix))
+    }
+    fn int(&self, column: &str) -> StoreResult<i64> {
+        self.row.int(&format!("{}{column}", self.prefix))
+    }
+    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
+        self.row.int_opt(&format!("{}{column}", self.prefix))
+    }
+}
+
+/// `columns` (a `, `-separated list) of table alias `table`, each renamed `{prefix}{column}`.
+pub fn aliased(table: &str, columns: &str, prefix: &str) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .map(|c| format!("{table}.{c} AS {prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub const DOMAIN_COLUMNS: &str = "id, owner, name, created_ms, encryption_key";
@@ -141,4 +178,30 @@ pub fn asset_row(row: &impl Columns) -> StoreResult<AssetRow> {
         sha256: row.text("sha256")?,
         sha512: row.text("sha512")?,
     })
+}
+
+/// Decodes a row of [`crate::reads::version_lookup`]: one level per table, `None` from the first
+/// absent one down (a LEFT JOIN that found nothing leaves its id NULL).
+pub fn version_lookup_row(row: &impl Columns) -> StoreResult<VersionLookup> {
+    let level = |prefix: &'static str| -> StoreResult<Option<Prefixed<'_, _>>> {
+        let p = Prefixed { prefix, row };
+        Ok(p.int_opt("id")?.map(|_| p))
+    };
+    let mut found = VersionLookup::default();
+    let Some(d) = level("d_")? else {
+        return Ok(found);
+    };
+    found.domain = Some(domain_row(&d)?);
+    let Some(r) = level("r_")? else {
+        return Ok(found);
+    };
+    found.repository = Some(repository_row(&r)?);
+    let Some(p) = level("p_")? else {
+        return Ok(found);
+    };
+    found.package = Some(package_row(&p)?);
+    if let Some(v) = level("v_")? {
+        found.version = Some(version_row(&v)?);
+    }
+    Ok(found)
 }

@@ -3,12 +3,13 @@
 
 use arca_metadata::{
     AssetRow, CopyWrite, OriginRule, PackageFilter, PackageKey, PackageRow, PackageStore,
-    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionOrder, VersionRow,
+    PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter, VersionLookup,
+    VersionOrder, VersionPath, VersionRow,
 };
 use async_trait::async_trait;
 use sqlx::{Sqlite, SqliteConnection};
 
-use crate::sql::{backend, fetch_all, fetch_optional, package_row, reads};
+use crate::sql::{backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row};
 use crate::SqliteStore;
 
 /// Where a write into a package lands.
@@ -121,6 +122,17 @@ impl PackageStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>> {
         self.version(package_id, version).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn lookup_version(&self, path: &VersionPath<'_>) -> StoreResult<VersionLookup> {
+        let found = fetch_optional(
+            &mut reads::version_lookup::<Sqlite>(path),
+            &self.reader,
+            version_lookup_row,
+        )
+        .await?;
+        Ok(found.unwrap_or_default())
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]

@@ -4,6 +4,6 @@
 
 pub(crate) use arca_metadata_sql::{
     asset_row, backend, domain_row, fetch_all, fetch_optional, is_foreign_key_violation,
-    is_unique_violation, package_row, reads, repository_row, unique_as, version_row, writes, At,
-    VersionFields, DOMAIN_COLUMNS,
+    is_unique_violation, package_row, reads, repository_row, unique_as, version_lookup_row,
+    version_row, writes, At, VersionFields, DOMAIN_COLUMNS,
 };

@@ -267,6 +267,27 @@ pub struct VersionRow {
     pub metadata: VersionMetadata,
 }
 
+/// The full path of a version, resolved level by level in one lookup
+/// ([`crate::PackageStore::lookup_version`]).
+#[derive(Debug, Clone, Copy)]
+pub struct VersionPath<'a> {
+    pub domain_owner: &'a str,
+    pub domain: &'a str,
+    pub repository: &'a str,
+    pub package: &'a PackageKey,
+    pub version: &'a str,
+}
+
+/// What [`crate::PackageStore::lookup_version`] found: each level is `None` when absent, and every
+/// level below an absent one is `None` too. The repository's `upstreams` are not loaded (empty).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VersionLookup {
+    pub domain: Option<DomainRow>,
+    pub repository: Option<RepositoryRow>,
+    pub package: Option<PackageRow>,
+    pub version: Option<VersionRow>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssetRow {
     pub name: String,

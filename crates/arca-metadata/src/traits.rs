@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use crate::{
     AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, Millis, NewDomain,
     NewRepository, PackageFilter, PackageKey, PackageRow, PublishWrite, ReferencedBlob,
-    RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionFilter, VersionOrder,
-    VersionRow,
+    RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionFilter, VersionLookup,
+    VersionOrder, VersionPath, VersionRow,
 };
 
 #[async_trait]
@@ -81,6 +81,9 @@ pub trait PackageStore: Send + Sync {
     async fn delete_package(&self, package_id: i64) -> StoreResult<()>;
 
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>>;
+    /// Domain, repository, package and version of `path` in one round trip: the read path of the core
+    /// version operations.
+    async fn lookup_version(&self, path: &VersionPath<'_>) -> StoreResult<VersionLookup>;
     async fn list_versions(
         &self,
         package_id: i64,

@@ -14,6 +14,14 @@ struct DomainCursor {
     after: String,
 }
 
+pub(crate) fn domain_not_found(name: &str, owner: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Domain,
+        name,
+        format!("Domain not found: {name} (owner {owner})"),
+    )
+}
+
 impl Service {
     /// Finds a domain the caller can see; another account's domain is "not found".
     pub(crate) async fn resolve_domain(
@@ -22,13 +30,7 @@ impl Service {
         d: &DomainRef,
     ) -> ServiceResult<DomainRow> {
         let owner = d.owner.as_deref().unwrap_or(&caller.account);
-        let not_found = || {
-            ServiceError::not_found(
-                ResourceType::Domain,
-                &d.name,
-                format!("Domain not found: {} (owner {owner})", d.name),
-            )
-        };
+        let not_found = || domain_not_found(&d.name, owner);
         if owner != caller.account {
             return Err(not_found());
         }

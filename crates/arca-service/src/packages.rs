@@ -55,6 +55,23 @@ pub(crate) fn describe_package(p: &PackageRow) -> PackageDescription {
     }
 }
 
+pub(crate) fn package_not_found(repository: &str, key: &PackageKey) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Package,
+        &key.name,
+        format!(
+            "Package not found in repository {repository}: format {}, namespace {}, package {}",
+            key.format,
+            if key.namespace.is_empty() {
+                "(none)"
+            } else {
+                &key.namespace
+            },
+            key.name
+        ),
+    )
+}
+
 pub(crate) fn ns_opt(ns: &str) -> Option<String> {
     (!ns.is_empty()).then(|| ns.to_string())
 }
@@ -68,23 +85,11 @@ impl Service {
     ) -> ServiceResult<(RepositoryRow, PackageKey, PackageRow)> {
         let key = package_key(p.format, p.namespace.as_deref(), &p.package)?;
         let (_, repo) = self.resolve_repo(caller, &p.repo).await?;
-        let row =
-            self.store
-                .get_package(repo.id, &key)
-                .await?
-                .ok_or_else(|| {
-                    ServiceError::not_found(
-                        ResourceType::Package,
-                        &key.name,
-                        format!(
-                    "Package not found in repository {}: format {}, namespace {}, package {}",
-                    repo.name,
-                    key.format,
-                    if key.namespace.is_empty() { "(none)" } else { &key.namespace },
-                    key.name
-                ),
-                    )
-                })?;
+        let row = self
+            .store
+            .get_package(repo.id, &key)
+            .await?
+            .ok_or_else(|| package_not_found(&repo.name, &key))?;
         Ok((repo, key, row))
     }
 

@@ -26,6 +26,14 @@ pub struct RepositoryListing {
     pub next_token: Option<String>,
 }
 
+pub(crate) fn repo_not_found(name: &str, domain: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Repository,
+        name,
+        format!("Repository not found: {name} in domain {domain}"),
+    )
+}
+
 impl Service {
     pub(crate) async fn resolve_repo(
         &self,
@@ -41,13 +49,7 @@ impl Service {
         self.store
             .get_repository(domain.id, name)
             .await?
-            .ok_or_else(|| {
-                ServiceError::not_found(
-                    ResourceType::Repository,
-                    name,
-                    format!("Repository not found: {name} in domain {}", domain.name),
-                )
-            })
+            .ok_or_else(|| repo_not_found(name, &domain.name))
     }
 
     pub(crate) fn repo_arn(&self, r: &RepositoryRow) -> String {

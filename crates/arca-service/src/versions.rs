@@ -3,11 +3,13 @@
 //! see it").
 
 use arca_blobstore::{DomainId, Sha256Digest};
-use arca_metadata::{PackageKey, RepositoryRow, VersionRow, VersionStatus};
+use arca_metadata::{PackageKey, RepositoryRow, VersionPath, VersionRow, VersionStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::coords::{display_name, normalize_version};
-use crate::packages::ns_opt;
+use crate::coords::{display_name, normalize_version, package_key};
+use crate::domains::domain_not_found;
+use crate::packages::{ns_opt, package_not_found};
+use crate::repositories::repo_not_found;
 use crate::{
     page_size, split_page, AssetDownload, AssetList, Caller, License, ResourceType, Service,
     ServiceError, ServiceResult, VersionDescription, VersionRef,
@@ -19,6 +21,7 @@ struct AssetCursor {
 }
 
 pub(crate) struct ResolvedVersion {
+    /// Without its upstreams (not loaded on this path).
     pub repo: RepositoryRow,
     pub key: PackageKey,
     pub version: VersionRow,
@@ -38,17 +41,42 @@ pub(crate) fn version_not_found(key: &PackageKey, version: &str) -> ServiceError
 }
 
 impl Service {
+    /// Resolves a version from its full path in one store lookup (this is the read path of the core
+    /// operations), with the same validation and not-found errors as resolving level by level.
     pub(crate) async fn resolve_version(
         &self,
         caller: &Caller,
         v: &VersionRef,
     ) -> ServiceResult<ResolvedVersion> {
-        let (repo, key, package) = self.resolve_package(caller, &v.package).await?;
+        let p = &v.package;
+        let key = package_key(p.format, p.namespace.as_deref(), &p.package)?;
+        let domain = &p.repo.domain;
+        let owner = domain.owner.as_deref().unwrap_or(&caller.account);
+        if owner != caller.account {
+            return Err(domain_not_found(&domain.name, owner));
+        }
         let version_str = normalize_version(key.format, &v.version);
-        let version = self
+        let found = self
             .store
-            .get_version(package.id, &version_str)
-            .await?
+            .lookup_version(&VersionPath {
+                domain_owner: owner,
+                domain: &domain.name,
+                repository: &p.repo.repository,
+                package: &key,
+                version: &version_str,
+            })
+            .await?;
+        if found.domain.is_none() {
+            return Err(domain_not_found(&domain.name, owner));
+        }
+        let repo = found
+            .repository
+            .ok_or_else(|| repo_not_found(&p.repo.repository, &domain.name))?;
+        if found.package.is_none() {
+            return Err(package_not_found(&repo.name, &key));
+        }
+        let version = found
+            .version
             .ok_or_else(|| version_not_found(&key, &version_str))?;
         Ok(ResolvedVersion { repo, key, version })
     }

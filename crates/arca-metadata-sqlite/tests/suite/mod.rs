@@ -113,6 +113,7 @@ macro_rules! metadata_store_suite {
             version_list_filters,
             version_latest_published,
             asset_reads,
+            version_lookup_by_path,
             // writes
             publish_creates_package_and_version,
             publish_absent_twice_fails,

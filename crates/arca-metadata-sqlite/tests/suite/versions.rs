@@ -1,4 +1,4 @@
-use arca_metadata::{VersionFilter, VersionOrder};
+use arca_metadata::{VersionFilter, VersionLookup, VersionOrder, VersionPath};
 
 use super::*;
 
@@ -264,4 +264,69 @@ pub async fn asset_reads(store: Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// `lookup_version` finds what the level-by-level reads find, and stops at the first missing level.
+pub async fn version_lookup_by_path(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    create_domain(&store, OTHER_OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let other_repo = create_repository(&store, &domain, "other", &[]).await;
+    let pkg = key(PackageFormat::Maven, "org.example", "lib");
+    let version = publish(&store, repo.id, &pkg, "1.0", 7, None).await;
+    publish(&store, other_repo.id, &pkg, "2.0", 8, None).await;
+    let path = |owner, domain, repository, package, version| VersionPath {
+        domain_owner: owner,
+        domain,
+        repository,
+        package,
+        version,
+    };
+
+    let found = store
+        .lookup_version(&path(OWNER, "d", "r", &pkg, "1.0"))
+        .await
+        .unwrap();
+    assert_eq!(found.domain.as_ref(), Some(&domain));
+    let expected_repo = RepositoryRow {
+        upstreams: vec![],
+        ..store.get_repository(domain.id, "r").await.unwrap().unwrap()
+    };
+    assert_eq!(found.repository.as_ref(), Some(&expected_repo));
+    assert_eq!(
+        found.package,
+        store.get_package(repo.id, &pkg).await.unwrap()
+    );
+    assert_eq!(found.version.as_ref(), Some(&version));
+
+    // Each missing level leaves it and everything below it empty.
+    let no_version = store
+        .lookup_version(&path(OWNER, "d", "r", &pkg, "2.0"))
+        .await
+        .unwrap();
+    assert!(no_version.package.is_some() && no_version.version.is_none());
+    let other_ns = key(PackageFormat::Maven, "org.other", "lib");
+    let no_package = store
+        .lookup_version(&path(OWNER, "d", "r", &other_ns, "1.0"))
+        .await
+        .unwrap();
+    assert!(no_package.repository.is_some() && no_package.package.is_none());
+    assert!(no_package.version.is_none());
+    let no_repo = store
+        .lookup_version(&path(OWNER, "d", "nope", &pkg, "1.0"))
+        .await
+        .unwrap();
+    assert!(no_repo.domain.is_some() && no_repo.repository.is_none());
+    assert!(no_repo.package.is_none() && no_repo.version.is_none());
+    let wrong_owner = store
+        .lookup_version(&path("999999999999", "d", "r", &pkg, "1.0"))
+        .await
+        .unwrap();
+    assert_eq!(wrong_owner, VersionLookup::default());
+    // The same name under another owner is another domain, with no repository "r".
+    let other = store
+        .lookup_version(&path(OTHER_OWNER, "d", "r", &pkg, "1.0"))
+        .await
+        .unwrap();
+    assert!(other.domain.is_some() && other.repository.is_none());
 }
