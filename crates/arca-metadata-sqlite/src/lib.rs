@@ -19,7 +19,9 @@
 //!   guarantee consistency: the last commits could roll back after a power cut, i.e. a publish the
 //!   client was told succeeded could vanish.) The one exception is a blob lease
 //!   (`touch_blob`), committed at `NORMAL`: it only matters to the publish commit after it, whose
-//!   fsync makes it durable too (the WAL is appended in order). Foreign keys are enforced.
+//!   fsync makes it durable too (the WAL is appended in order). Publishes are group-committed
+//!   (`group_commit`): concurrent ones share one transaction and one fsync, each in its own
+//!   savepoint, and none is answered before that commit. Foreign keys are enforced.
 //! - **Byte order.** Names are compared with SQLite's default `BINARY` collation, which is memcmp
 //!   over UTF-8, i.e. byte order (= Unicode code point order). All orderings, keyset cursors and
 //!   unique keys rely on it; prefix filters are range comparisons in that same order, never `LIKE`.
@@ -50,6 +52,7 @@
 
 mod blobs;
 mod domains;
+mod group_commit;
 mod packages;
 mod repositories;
 mod sql;
@@ -87,6 +90,8 @@ pub struct SqliteStore {
     relaxed: Arc<AtomicBool>,
     /// A few `query_only` connections for reads (the writer pool itself for in-memory databases).
     reader: SqlitePool,
+    /// Publishes waiting to share the next write transaction.
+    group: Arc<group_commit::GroupCommit>,
 }
 
 impl SqliteStore {
@@ -177,6 +182,7 @@ impl SqliteStore {
             writer,
             relaxed,
             reader,
+            group: Arc::default(),
         })
     }
 

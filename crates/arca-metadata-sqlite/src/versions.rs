@@ -91,6 +91,54 @@ async fn check_expected(conn: &mut SqliteConnection, change: &VersionChange) -> 
     found.map(|_| ()).ok_or(StoreError::PreconditionFailed)
 }
 
+/// The writes of one publish, on a connection already inside a write transaction (or savepoint):
+/// any error leaves partial writes for the caller to roll back.
+async fn publish_in(conn: &mut SqliteConnection, write: &PublishWrite) -> StoreResult<VersionRow> {
+    let PackageTarget {
+        package_id,
+        domain_id,
+    } = ensure_package(
+        &mut *conn,
+        write.repository_id,
+        &write.package,
+        write.new_package_origin,
+    )
+    .await?;
+    let version_id = match At::of(&write.expect, package_id, &write.version) {
+        None => {
+            let fields = VersionFields {
+                status: write.status,
+                revision: &write.revision,
+                published_ms: write.published_ms,
+                origin: &write.origin,
+                metadata: &write.metadata,
+            };
+            insert_version(&mut *conn, package_id, &write.version, &fields).await?
+        }
+        Some(at) => {
+            // An existing version keeps its origin and manifest metadata.
+            let mut qb = QueryBuilder::<Sqlite>::new("UPDATE package_versions SET status = ");
+            qb.push_bind(write.status.as_str())
+                .push(", revision = ")
+                .push_bind(write.revision.as_str())
+                .push(", published_ms = ")
+                .push_bind(write.published_ms);
+            at.push_guard(&mut qb);
+            run_guarded(&mut *conn, qb).await?;
+            at.version_id
+        }
+    };
+    if let Some(asset) = &write.asset {
+        if let Some(generation) = write.asset_lease {
+            blobs::check_lease(&mut *conn, domain_id, &asset.sha256, generation).await?;
+        }
+        insert_asset(&mut *conn, version_id, domain_id, asset)
+            .await
+            .map_err(unique_as(StoreError::PreconditionFailed))?;
+    }
+    load_version(conn, version_id).await
+}
+
 impl SqliteStore {
     pub(crate) async fn version(
         &self,
@@ -148,53 +196,14 @@ impl SqliteStore {
         .await
     }
 
+    /// Publishes through the group commit ([`crate::group_commit`]): this write shares its
+    /// transaction and fsync with the publishes that arrive while the previous batch commits.
     pub(crate) async fn publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
-        let mut tx = self.write_tx().await?;
-        let PackageTarget {
-            package_id,
-            domain_id,
-        } = ensure_package(
-            &mut tx,
-            write.repository_id,
-            &write.package,
-            write.new_package_origin,
-        )
-        .await?;
-        let version_id = match At::of(&write.expect, package_id, &write.version) {
-            None => {
-                let fields = VersionFields {
-                    status: write.status,
-                    revision: &write.revision,
-                    published_ms: write.published_ms,
-                    origin: &write.origin,
-                    metadata: &write.metadata,
-                };
-                insert_version(&mut tx, package_id, &write.version, &fields).await?
-            }
-            Some(at) => {
-                // An existing version keeps its origin and manifest metadata.
-                let mut qb = QueryBuilder::<Sqlite>::new("UPDATE package_versions SET status = ");
-                qb.push_bind(write.status.as_str())
-                    .push(", revision = ")
-                    .push_bind(write.revision.as_str())
-                    .push(", published_ms = ")
-                    .push_bind(write.published_ms);
-                at.push_guard(&mut qb);
-                run_guarded(&mut tx, qb).await?;
-                at.version_id
-            }
-        };
-        if let Some(asset) = &write.asset {
-            if let Some(generation) = write.asset_lease {
-                blobs::check_lease(&mut tx, domain_id, &asset.sha256, generation).await?;
-            }
-            insert_asset(&mut tx, version_id, domain_id, asset)
-                .await
-                .map_err(unique_as(StoreError::PreconditionFailed))?;
-        }
-        let row = load_version(&mut tx, version_id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(row)
+        let write = write.clone();
+        self.grouped_write(Box::new(move |conn| {
+            Box::pin(async move { publish_in(conn, &write).await })
+        }))
+        .await
     }
 
     pub(crate) async fn change_versions(&self, changes: &[VersionChange]) -> StoreResult<()> {

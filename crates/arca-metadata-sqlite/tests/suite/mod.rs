@@ -122,6 +122,7 @@ macro_rules! metadata_store_suite {
             publish_duplicate_asset_writes_nothing,
             publish_into_missing_repository_is_not_found,
             publish_concurrently_only_one_creates,
+            publish_many_concurrently_each_all_or_nothing,
             version_changes_apply_together,
             version_changes_roll_back_on_any_mismatch,
             copy_creates_versions_and_package,
