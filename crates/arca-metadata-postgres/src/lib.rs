@@ -50,6 +50,7 @@
 //! what it depends on, in the order above, and a line in the table above.
 
 mod blobs;
+mod details;
 mod domains;
 mod packages;
 mod repositories;

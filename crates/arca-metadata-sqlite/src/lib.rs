@@ -49,6 +49,7 @@
 //!   namespace and name, all byte-wise.
 
 mod blobs;
+mod details;
 mod domains;
 mod packages;
 mod repositories;

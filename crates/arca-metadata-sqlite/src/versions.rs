@@ -8,6 +8,7 @@ use arca_metadata::{
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::blobs;
+use crate::details;
 use crate::packages::{ensure_package, PackageTarget};
 use crate::sql::{
     asset_row, backend, fetch_all, fetch_optional, is_unique_violation, reads, unique_as,
@@ -169,10 +170,14 @@ impl SqliteStore {
                     origin: &write.origin,
                     metadata: &write.metadata,
                 };
-                insert_version(&mut tx, package_id, &write.version, &fields).await?
+                let id = insert_version(&mut tx, package_id, &write.version, &fields).await?;
+                if let Some(details) = &write.details {
+                    details::write_details(&mut tx, id, details).await?;
+                }
+                id
             }
             Some(at) => {
-                // An existing version keeps its origin and manifest metadata.
+                // An existing version keeps its origin, manifest metadata and details.
                 let mut qb = QueryBuilder::<Sqlite>::new("UPDATE package_versions SET status = ");
                 qb.push_bind(write.status.as_str())
                     .push(", revision = ")
@@ -191,6 +196,9 @@ impl SqliteStore {
             insert_asset(&mut tx, version_id, domain_id, asset)
                 .await
                 .map_err(unique_as(StoreError::PreconditionFailed))?;
+        }
+        for tag in &write.dist_tags {
+            details::write_dist_tag(&mut tx, package_id, tag, &write.version).await?;
         }
         let row = load_version(&mut tx, version_id).await?;
         tx.commit().await.map_err(backend)?;
@@ -252,6 +260,10 @@ impl SqliteStore {
                         }
                     })?;
             }
+            details::write_details(&mut tx, version_id, &copied.details).await?;
+        }
+        for (tag, version) in &write.dist_tags {
+            details::write_dist_tag(&mut tx, package_id, tag, version).await?;
         }
         tx.commit().await.map_err(backend)
     }
