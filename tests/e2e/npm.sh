@@ -54,6 +54,7 @@ cat >"$TMP/kit/package.json" <<'EOF'
 EOF
 echo 'module.exports = () => "kit+" + require("widget")();' >"$TMP/kit/index.js"
 printf '#!/usr/bin/env node\nconsole.log(require("./index.js")());\n' >"$TMP/kit/cli.js"
+printf '# Acme kit\n\nEverything Acme needs.\n' >"$TMP/kit/README.md"
 for pkg in widget kit; do
     (cd "$TMP/$pkg" && "$NPM" pack --pack-destination "$TMP/packed" >/dev/null && "$NPM" publish >"$TMP/publish-$pkg.out" 2>&1) ||
         { cat "$TMP/publish-$pkg.out" >&2; fail "npm publish of $pkg failed"; }
@@ -120,7 +121,12 @@ for which in KIT WIDGET; do
     cmp -s "$tgz" "$TMP/downloaded.tgz" || fail "$which: package.tgz differs from the npm pack output"
     unset -n coords
 done
-say "API: npm/acme/kit 2.0.0 Published with package.json metadata; package.tgz byte-identical to npm pack"
+aws "${E[@]}" codeartifact list-package-version-dependencies "${KIT[@]}" >"$TMP/deps.json"
+json_check "$TMP/deps.json" 'd["dependencies"] == [{"package": "widget", "dependencyType": "regular", "versionRequirement": "^1.0.0"}]
+    and d["namespace"] == "acme" and d["package"] == "kit" and "nextToken" not in d'
+aws "${E[@]}" codeartifact get-package-version-readme "${KIT[@]}" >"$TMP/readme.json"
+json_check "$TMP/readme.json" 'd["readme"].startswith("# Acme kit") and d["version"] == "2.0.0"'
+say "API: npm/acme/kit 2.0.0 Published with package.json metadata, dependencies and README; package.tgz byte-identical to npm pack"
 
 # --- 6. dist-tag ls, unpublish ----------------------------------------------------------------------
 [[ $("$NPM" dist-tag ls widget) == "latest: 1.0.0" ]] || fail "npm dist-tag ls widget"
@@ -135,6 +141,35 @@ if aws "${E[@]}" codeartifact describe-package-version "${WIDGET[@]:0:8}" --pack
 fi
 grep -q ResourceNotFoundException "$TMP/gone.err" || { cat "$TMP/gone.err" >&2; fail "describe after unpublish: not a 404"; }
 say "npm dist-tag ls; npm unpublish widget@1.0.1 deletes the version (the API agrees)"
+
+# --- 7. dist-tags and deprecate ---------------------------------------------------------------------
+sed -i 's/"version": "1.0.1"/"version": "2.0.0-beta.1"/' "$TMP/widget/package.json"
+(cd "$TMP/widget" && "$NPM" publish --tag beta >"$TMP/publish-beta.out" 2>&1) ||
+    { cat "$TMP/publish-beta.out" >&2; fail "npm publish --tag beta"; }
+[[ $("$NPM" view widget dist-tags.beta) == 2.0.0-beta.1 ]] || fail "npm publish --tag beta did not tag 2.0.0-beta.1"
+[[ $("$NPM" view widget dist-tags.latest) == 1.0.0 ]] || fail "npm publish --tag beta moved latest"
+"$NPM" dist-tag add widget@1.0.0 stable >"$TMP/tag-add.out" 2>&1 || { cat "$TMP/tag-add.out" >&2; fail "npm dist-tag add"; }
+[[ $("$NPM" dist-tag ls widget) == $'beta: 2.0.0-beta.1\nlatest: 1.0.0\nstable: 1.0.0' ]] ||
+    fail "npm dist-tag ls after add: $("$NPM" dist-tag ls widget)"
+"$NPM" dist-tag rm widget stable >"$TMP/tag-rm.out" 2>&1 || { cat "$TMP/tag-rm.out" >&2; fail "npm dist-tag rm"; }
+[[ $("$NPM" dist-tag ls widget) == $'beta: 2.0.0-beta.1\nlatest: 1.0.0' ]] ||
+    fail "npm dist-tag ls after rm: $("$NPM" dist-tag ls widget)"
+# A fresh install follows `latest`, not the newer beta.
+(cd "$TMP/app" && "$NPM" install widget --cache "$TMP/empty-cache2" >"$TMP/install-latest.out" 2>&1) ||
+    { cat "$TMP/install-latest.out" >&2; fail "npm install widget"; }
+grep -q '"version": "1.0.0"' "$TMP/app/node_modules/widget/package.json" || fail "npm install widget did not pick latest"
+say "npm publish --tag beta, npm dist-tag add/ls/rm; install follows latest"
+
+"$NPM" deprecate widget@1.0.0 "use widget 2" >"$TMP/deprecate.out" 2>&1 || { cat "$TMP/deprecate.out" >&2; fail "npm deprecate"; }
+[[ $("$NPM" view widget@1.0.0 deprecated) == "use widget 2" ]] || fail "npm view deprecated after npm deprecate"
+[[ -z $("$NPM" view widget@2.0.0-beta.1 deprecated) ]] || fail "npm deprecate widget@1.0.0 deprecated the beta too"
+mkdir -p "$TMP/app2" && echo '{"name": "app2", "version": "0.0.0", "private": true}' >"$TMP/app2/package.json"
+(cd "$TMP/app2" && "$NPM" install widget@1.0.0 --cache "$TMP/empty-cache3" >"$TMP/install-deprecated.out" 2>&1) ||
+    { cat "$TMP/install-deprecated.out" >&2; fail "npm install of a deprecated version"; }
+grep -q "use widget 2" "$TMP/install-deprecated.out" || { cat "$TMP/install-deprecated.out" >&2; fail "npm install did not warn about the deprecation"; }
+"$NPM" deprecate widget@1.0.0 "" >"$TMP/undeprecate.out" 2>&1 || { cat "$TMP/undeprecate.out" >&2; fail "npm deprecate ''"; }
+[[ -z $("$NPM" view widget@1.0.0 deprecated) ]] || fail "npm deprecate '' did not un-deprecate"
+say "npm deprecate sets, shows (view and install warning) and clears the message"
 
 stop_server
 say "PASS"

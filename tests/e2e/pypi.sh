@@ -128,6 +128,7 @@ assert page.endswith("/kit-core/"), page
 f = {f["filename"]: f for f in json.loads(body)["files"]}["kit_core-1.0.0.tar.gz"]
 _, data = get(urllib.parse.urljoin(page, f["url"]))
 assert hashlib.sha256(data).hexdigest() == f["hashes"]["sha256"]
+assert f.get("requires-python") == ">=3.8", f  # the sdist's, as twine sent it with the upload
 open(out, "wb").write(data)
 # The wheel's core metadata (PEP 658/714) and Requires-Python, as in its METADATA.
 import io, zipfile
@@ -165,7 +166,10 @@ for f in kit_core-1.0.0-py3-none-any.whl kit_core-1.0.0.tar.gz; do
     aws "${E[@]}" codeartifact get-package-version-asset "${CORE[@]}" --asset "$f" "$TMP/downloaded" >/dev/null
     cmp -s "$TMP/dist/$f" "$TMP/downloaded" || fail "$f differs from what twine uploaded"
 done
-say "API: pypi kit-core 1.0.0 Published, displayName Kit-Core, metadata from the upload; both files byte-identical"
+APP=(--domain acme --repository releases --format pypi --package kit-app --package-version 2.0.0)
+aws "${E[@]}" codeartifact list-package-version-dependencies "${APP[@]}" >"$TMP/deps.json"
+json_check "$TMP/deps.json" 'd["dependencies"] == [{"package": "kit-core", "dependencyType": "Requires-Dist", "versionRequirement": ">=1.0"}]'
+say "API: pypi kit-core 1.0.0 Published, displayName Kit-Core, metadata from the upload; both files byte-identical; kit-app's Requires-Dist listed"
 
 # Other bytes under an existing file name are refused.
 mkdir -p "$TMP/changed"

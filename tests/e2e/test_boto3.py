@@ -906,6 +906,74 @@ def test_conflict_resource_members(client, repo):
     assert r.get("resourceType") and r.get("resourceId"), r
 
 
+# --------------------------------------------------------------------------------------------------
+# ListPackageVersionDependencies, GetPackageVersionReadme
+# --------------------------------------------------------------------------------------------------
+
+def npm_publish(server, client, repo, name, version, package_json, readme=None):
+    """Publishes like `npm publish`: the document with the base64 tarball, Bearer token."""
+    import io
+    import tarfile
+    manifest = dict({"name": name, "version": version}, **package_json)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        data = json.dumps(manifest).encode()
+        info = tarfile.TarInfo("package/package.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    tgz = raw.getvalue()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tgz).digest()).decode()
+    doc = {"name": name, "dist-tags": {"latest": version},
+           "versions": {version: dict(manifest, dist={"integrity": integrity})},
+           "_attachments": {f"{name}-{version}.tgz": {"data": base64.b64encode(tgz).decode(), "length": len(tgz)}}}
+    if readme is not None:
+        doc["readme"] = readme
+    token = client.get_authorization_token(domain=repo.domain)["authorizationToken"]
+    endpoint = client.get_repository_endpoint(domain=repo.domain, repository=repo.name, format="npm")
+    url = endpoint["repositoryEndpoint"] + urllib.parse.quote(name, safe="@")
+    req = urllib.request.Request(url, data=json.dumps(doc).encode(), method="PUT",
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200
+
+
+def test_npm_dependencies_and_readme(server, client, repo):
+    npm_publish(server, client, repo, "@acme/kit", "1.0.0",
+                {"dependencies": {"widget": "^1.0.0", "@acme/core": "2.x"}, "devDependencies": {"jest": "29"}},
+                readme="# Kit")
+    coords = dict(domain=repo.domain, repository=repo.name, format="npm", namespace="acme", package="kit",
+                  packageVersion="1.0.0")
+    r = client.list_package_version_dependencies(**coords)
+    assert (r["format"], r["namespace"], r["package"], r["version"]) == ("npm", "acme", "kit", "1.0.0")
+    assert r["versionRevision"] == client.describe_package_version(**coords)["packageVersion"]["revision"]
+    assert r["dependencies"] == [
+        {"namespace": "acme", "package": "core", "dependencyType": "regular", "versionRequirement": "2.x"},
+        {"package": "widget", "dependencyType": "regular", "versionRequirement": "^1.0.0"},
+        {"package": "jest", "dependencyType": "dev", "versionRequirement": "29"},
+    ]
+    assert "nextToken" not in r
+    r = client.get_package_version_readme(**coords)
+    assert (r["readme"], r["namespace"], r["version"]) == ("# Kit", "acme", "1.0.0")
+    assert r["versionRevision"]
+
+
+def test_generic_versions_have_no_dependencies_nor_readme(client, repo):
+    publish(client, repo, "1.0", "a.txt", b"a")
+    r = client.list_package_version_dependencies(**pv(repo, "1.0"))
+    assert (r["format"], r["namespace"], r["package"], r["version"]) == ("generic", "ns", "pkg", "1.0")
+    assert r["dependencies"] == [] and "nextToken" not in r
+    r = client.get_package_version_readme(**pv(repo, "1.0"))
+    assert "readme" not in r and r["versionRevision"] == describe(client, repo, "1.0")["revision"]
+    r = client_error(client.get_package_version_readme, "ResourceNotFoundException", 404, **pv(repo, "9.9"))
+    assert r.get("resourceType") == "package-version", r
+    client_error(client.list_package_version_dependencies, "ResourceNotFoundException", 404,
+                 **pv(repo, "1.0", package="nope"))
+    client_error(client.list_package_version_dependencies, "ValidationException", 400,
+                 **dict(pv(repo, "1.0"), format="pypi"))
+    client_error(client.list_package_version_dependencies, "ValidationException", 400,
+                 **pv(repo, "1.0"), nextToken="not-a-token")
+
+
 def test_success_has_request_id(client, domain):
     r = client.describe_domain(domain=domain)
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -914,13 +982,9 @@ def test_success_has_request_id(client, domain):
 
 
 @pytest.mark.parametrize("call,operation", [
-    (lambda c, d: c.list_package_version_dependencies(domain=d, repository="repo", format="npm", package="p",
-                                                      packageVersion="1.0.0"), "ListPackageVersionDependencies"),
-    (lambda c, d: c.get_package_version_readme(domain=d, repository="repo", format="npm", package="p",
-                                               packageVersion="1.0.0"), "GetPackageVersionReadme"),
     (lambda c, d: c.list_package_groups(domain=d), "ListPackageGroups"),
     (lambda c, d: c.get_domain_permissions_policy(domain=d), "GetDomainPermissionsPolicy"),
-], ids=["ListPackageVersionDependencies", "GetPackageVersionReadme", "ListPackageGroups", "GetDomainPermissionsPolicy"])
+], ids=["ListPackageGroups", "GetDomainPermissionsPolicy"])
 def test_not_implemented(client, repo, call, operation):
     r = client_error(lambda: call(client, repo.domain), "NotImplementedException", 501)
     assert operation in r["Error"]["Message"], r

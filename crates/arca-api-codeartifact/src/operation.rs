@@ -234,6 +234,15 @@ pub struct ListAssetsInput {
     pub next_token: Option<String>,
 }
 
+/// ListPackageVersionDependencies: a `next-token` but no `max-results` in the model.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListDependenciesInput {
+    #[serde(flatten)]
+    pub version: VersionInput,
+    pub next_token: Option<String>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetAssetInput {
@@ -346,6 +355,8 @@ pub enum Operation {
     DescribePackageVersion(VersionInput),
     ListPackageVersionAssets(ListAssetsInput),
     GetPackageVersionAsset(GetAssetInput),
+    ListPackageVersionDependencies(ListDependenciesInput),
+    GetPackageVersionReadme(VersionInput),
     UpdatePackageVersionsStatus(UpdateStatusInput),
     DisposePackageVersions(DisposeInput),
     DeletePackageVersions(DeleteVersionsInput),
@@ -358,7 +369,7 @@ pub enum Operation {
 }
 
 /// Names of the operations Arca implements; every other model operation answers 501.
-pub const IMPLEMENTED: [&str; 27] = [
+pub const IMPLEMENTED: [&str; 29] = [
     "CreateDomain",
     "DescribeDomain",
     "ListDomains",
@@ -377,6 +388,8 @@ pub const IMPLEMENTED: [&str; 27] = [
     "DescribePackageVersion",
     "ListPackageVersionAssets",
     "GetPackageVersionAsset",
+    "ListPackageVersionDependencies",
+    "GetPackageVersionReadme",
     "UpdatePackageVersionsStatus",
     "DisposePackageVersions",
     "DeletePackageVersions",
@@ -418,6 +431,8 @@ impl Operation {
             "DescribePackageVersion" => Self::DescribePackageVersion(input(v)?),
             "ListPackageVersionAssets" => Self::ListPackageVersionAssets(input(v)?),
             "GetPackageVersionAsset" => Self::GetPackageVersionAsset(input(v)?),
+            "ListPackageVersionDependencies" => Self::ListPackageVersionDependencies(input(v)?),
+            "GetPackageVersionReadme" => Self::GetPackageVersionReadme(input(v)?),
             "UpdatePackageVersionsStatus" => Self::UpdatePackageVersionsStatus(input(v)?),
             "DisposePackageVersions" => Self::DisposePackageVersions(input(v)?),
             "DeletePackageVersions" => Self::DeletePackageVersions(input(v)?),

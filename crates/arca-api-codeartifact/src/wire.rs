@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use arca_metadata::AssetRow;
+use arca_metadata::{AssetRow, PackageDependency};
 use arca_service::{
     AuthorizationToken, BatchOutcome, DomainDescription, PackageDescription, RepositoryDescription,
     VersionDescription, VersionSummary,
@@ -277,6 +277,30 @@ impl From<&AssetRow> for WireAsset {
                 ("SHA-256", a.sha256.clone()),
                 ("SHA-512", a.sha512.clone()),
             ]),
+        }
+    }
+}
+
+/// `PackageDependency`: absent members are omitted (no namespace for an unscoped dependency).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireDependency {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub package: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependency_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_requirement: Option<String>,
+}
+
+impl From<&PackageDependency> for WireDependency {
+    fn from(d: &PackageDependency) -> Self {
+        Self {
+            namespace: (!d.namespace.is_empty()).then(|| d.namespace.clone()),
+            package: d.package.clone(),
+            dependency_type: d.dependency_type.clone(),
+            version_requirement: d.version_requirement.clone(),
         }
     }
 }

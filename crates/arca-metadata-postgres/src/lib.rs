@@ -39,6 +39,7 @@
 //! | version `At` (publish, copy overwrite) | `UPDATE … WHERE id, package, version, status, revision` must touch one row (re-checked after any lock wait), else `PreconditionFailed`; a copy locks all the rows it overwrites first, by id |
 //! | `apply_version_changes` all or nothing | every version of the batch `FOR UPDATE` by ascending id, then each expectation checked and applied in order; any miss rolls all back (`PreconditionFailed`) |
 //! | asset names unique per version | primary key; `23505` → `PreconditionFailed` (publish) / `Conflict` (copy) |
+//! | dist-tags and version details point at a live version | foreign keys to `package_versions` (a tag: `(package_id, version)`) with `ON DELETE CASCADE`; an insert racing a version delete waits on the row's key lock and gets `23503` → `NotFound`; the deleting transaction (of this release or the previous one) removes them with the version |
 //! | tag limit per resource | all tag writes of an ARN serialize on a transaction advisory lock (`pg_advisory_xact_lock(class, hashtext(arn))`), then upsert + count in the same transaction |
 //!
 //! Foreign keys, the `Deleted` check and byte order (`COLLATE "C"`) are in the schema. Prefix
@@ -50,6 +51,7 @@
 //! what it depends on, in the order above, and a line in the table above.
 
 mod blobs;
+mod details;
 mod domains;
 mod packages;
 mod repositories;

@@ -8,6 +8,7 @@ use arca_metadata::{
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::blobs;
+use crate::details;
 use crate::packages::{ensure_package, PackageTarget};
 use crate::sql::{
     backend, fetch_optional, is_unique_violation, reads, unique_as, version_row, writes, At,
@@ -182,10 +183,14 @@ impl PostgresStore {
         let version_id = match At::of(&write.expect, package_id, &write.version) {
             None => {
                 let fields = VersionFields::from(write);
-                insert_version(&mut tx, package_id, &write.version, &fields).await?
+                let id = insert_version(&mut tx, package_id, &write.version, &fields).await?;
+                if let Some(details) = &write.details {
+                    details::write_details(&mut tx, id, details).await?;
+                }
+                id
             }
             Some(at) => {
-                // An existing version keeps its origin and manifest metadata.
+                // An existing version keeps its origin, manifest metadata and details.
                 let mut qb = QueryBuilder::<Postgres>::new("UPDATE package_versions SET status = ");
                 qb.push_bind(write.status.as_str())
                     .push(", revision = ")
@@ -204,6 +209,9 @@ impl PostgresStore {
             insert_asset(&mut tx, version_id, domain_id, asset)
                 .await
                 .map_err(unique_as(StoreError::PreconditionFailed))?;
+        }
+        for tag in &write.dist_tags {
+            details::write_dist_tag(&mut tx, package_id, tag, &write.version).await?;
         }
         let row = load_version(&mut tx, version_id).await?;
         tx.commit().await.map_err(backend)?;
@@ -279,6 +287,10 @@ impl PostgresStore {
                         }
                     })?;
             }
+            details::write_details(&mut tx, version_id, &copied.details).await?;
+        }
+        for (tag, version) in &write.dist_tags {
+            details::write_dist_tag(&mut tx, package_id, tag, version).await?;
         }
         tx.commit().await.map_err(backend)
     }

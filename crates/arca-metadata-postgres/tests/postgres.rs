@@ -589,6 +589,8 @@ async fn key_text_columns_compare_bytewise() {
         ("assets", "name"),
         ("assets", "sha256"),
         ("blobs", "sha256"),
+        ("dist_tags", "tag"),
+        ("dist_tags", "version"),
         ("domains", "name"),
         ("domains", "owner"),
         ("package_versions", "version"),
@@ -606,4 +608,74 @@ async fn key_text_columns_compare_bytewise() {
         .map(|(t, c)| (t.to_string(), c.to_string()))
         .collect();
     assert_eq!(columns, expected);
+}
+
+/// Migration 0003 is expand-only: the statements of the previous release (which knows neither
+/// `requires_python` nor the detail tables) still run against the new schema, and its deletes take
+/// the new rows with them instead of failing on their foreign keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn previous_release_statements_still_work_after_0003() {
+    let Some(schema) = Schema::create().await else {
+        return;
+    };
+    let store = schema.store(2).await;
+    let s = shared(&store);
+    let domain = suite::create_domain(&s, suite::OWNER, "d").await;
+    let repo = suite::create_repository(&s, &domain, "r", &[]).await;
+    let pkg = suite::key(PackageFormat::Npm, "", "kit");
+    let v = s
+        .apply_publish(&PublishWrite {
+            details: Some(arca_metadata::VersionDetails {
+                dependencies: vec![arca_metadata::PackageDependency {
+                    namespace: String::new(),
+                    package: "widget".into(),
+                    dependency_type: Some("regular".into()),
+                    version_requirement: Some("^1".into()),
+                }],
+                readme: Some("r".into()),
+                deprecated: Some("old".into()),
+            }),
+            dist_tags: vec!["latest".into()],
+            ..suite::new_version(repo.id, &pkg, "1.0.0", 1, None)
+        })
+        .await
+        .unwrap();
+    let mut conn = schema.connection().await;
+    // The previous release's asset insert names no requires_python.
+    sqlx::query(
+        "INSERT INTO assets (version_id, name, domain_id, size, md5, sha1, sha256, sha512) \
+         VALUES ($1, 'package.tgz', $2, 1, 'm', 's1', 's256', 's512')",
+    )
+    .bind(v.id)
+    .bind(domain.id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get_asset(v.id, "package.tgz")
+            .await
+            .unwrap()
+            .unwrap()
+            .requires_python,
+        None
+    );
+    // Its package delete: assets, versions, package — the details and tags go by cascade.
+    for statement in [
+        "DELETE FROM assets WHERE version_id IN (SELECT id FROM package_versions WHERE package_id = $1)",
+        "DELETE FROM package_versions WHERE package_id = $1",
+        "DELETE FROM packages WHERE id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(v.package_id)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    for table in ["version_details", "version_dependencies", "dist_tags"] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
 }

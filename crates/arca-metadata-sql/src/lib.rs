@@ -8,6 +8,7 @@
 //! table and column names, ids and timestamps as 64-bit integers, enumerations as their `as_str()`
 //! text. Statements, transactions and locking stay in each backend, where they differ.
 
+pub mod details;
 mod errors;
 mod fetch;
 mod ranges;

@@ -167,7 +167,7 @@ pub fn version_row(row: &impl Columns) -> StoreResult<VersionRow> {
     })
 }
 
-pub const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512";
+pub const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512, requires_python";
 
 pub fn asset_row(row: &impl Columns) -> StoreResult<AssetRow> {
     Ok(AssetRow {
@@ -177,6 +177,7 @@ pub fn asset_row(row: &impl Columns) -> StoreResult<AssetRow> {
         sha1: row.text("sha1")?,
         sha256: row.text("sha256")?,
         sha512: row.text("sha512")?,
+        requires_python: row.text_opt("requires_python")?,
     })
 }
 

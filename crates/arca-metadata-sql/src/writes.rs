@@ -171,9 +171,11 @@ where
     DB: Database,
     i64: Encode<'a, DB> + Type<DB>,
     &'a str: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
 {
     let mut qb = QueryBuilder::new(
-        "INSERT INTO assets (version_id, name, domain_id, size, md5, sha1, sha256, sha512) VALUES (",
+        "INSERT INTO assets \
+         (version_id, name, domain_id, size, md5, sha1, sha256, sha512, requires_python) VALUES (",
     );
     qb.separated(", ")
         .push_bind(version_id)
@@ -183,7 +185,8 @@ where
         .push_bind(asset.md5.as_str())
         .push_bind(asset.sha1.as_str())
         .push_bind(asset.sha256.as_str())
-        .push_bind(asset.sha512.as_str());
+        .push_bind(asset.sha512.as_str())
+        .push_bind(asset.requires_python.as_deref());
     qb.push(")");
     qb
 }

@@ -51,6 +51,7 @@
 //!   namespace and name, all byte-wise.
 
 mod blobs;
+mod details;
 mod domains;
 mod group_commit;
 mod packages;

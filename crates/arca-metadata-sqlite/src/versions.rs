@@ -8,6 +8,7 @@ use arca_metadata::{
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::blobs;
+use crate::details;
 use crate::packages::{ensure_package, PackageTarget};
 use crate::sql::{
     asset_row, backend, fetch_all, fetch_optional, is_unique_violation, reads, unique_as,
@@ -113,10 +114,14 @@ async fn publish_in(conn: &mut SqliteConnection, write: &PublishWrite) -> StoreR
                 origin: &write.origin,
                 metadata: &write.metadata,
             };
-            insert_version(&mut *conn, package_id, &write.version, &fields).await?
+            let id = insert_version(&mut *conn, package_id, &write.version, &fields).await?;
+            if let Some(details) = &write.details {
+                details::write_details(&mut *conn, id, details).await?;
+            }
+            id
         }
         Some(at) => {
-            // An existing version keeps its origin and manifest metadata.
+            // An existing version keeps its origin, manifest metadata and details.
             let mut qb = QueryBuilder::<Sqlite>::new("UPDATE package_versions SET status = ");
             qb.push_bind(write.status.as_str())
                 .push(", revision = ")
@@ -135,6 +140,9 @@ async fn publish_in(conn: &mut SqliteConnection, write: &PublishWrite) -> StoreR
         insert_asset(&mut *conn, version_id, domain_id, asset)
             .await
             .map_err(unique_as(StoreError::PreconditionFailed))?;
+    }
+    for tag in &write.dist_tags {
+        details::write_dist_tag(&mut *conn, package_id, tag, &write.version).await?;
     }
     load_version(conn, version_id).await
 }
@@ -261,6 +269,10 @@ impl SqliteStore {
                         }
                     })?;
             }
+            details::write_details(&mut tx, version_id, &copied.details).await?;
+        }
+        for (tag, version) in &write.dist_tags {
+            details::write_dist_tag(&mut tx, package_id, tag, version).await?;
         }
         tx.commit().await.map_err(backend)
     }

@@ -296,6 +296,8 @@ pub struct AssetRow {
     pub sha1: String,
     pub sha256: String,
     pub sha512: String,
+    /// PyPI: the file's `Requires-Python` as uploaded (PEP 503 `data-requires-python`).
+    pub requires_python: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -343,6 +345,10 @@ pub struct PublishWrite {
     pub metadata: VersionMetadata,
     /// `None` when the asset is already there (an idempotent re-send that only changes status).
     pub asset: Option<AssetRow>,
+    /// Dependencies and readme, written only when the version is created.
+    pub details: Option<VersionDetails>,
+    /// npm dist-tags pointed at this version in the same transaction.
+    pub dist_tags: Vec<String>,
     /// The generation returned by [`crate::BlobRefStore::touch_blob`] before the asset's bytes were
     /// written. When given, the write fails with [`crate::StoreError::BlobLeaseLost`] unless the
     /// blob's row still has this generation and is live (it was not garbage-collected meanwhile).
@@ -383,6 +389,8 @@ pub struct CopiedVersion {
     pub origin: VersionOrigin,
     pub metadata: VersionMetadata,
     pub assets: Vec<AssetRow>,
+    /// Replaces whatever the destination version had.
+    pub details: VersionDetails,
 }
 
 #[derive(Debug, Clone)]
@@ -391,6 +399,9 @@ pub struct CopyWrite {
     pub package: PackageKey,
     pub new_package_origin: (OriginRule, OriginRule),
     pub versions: Vec<CopiedVersion>,
+    /// npm dist-tags (tag, version) set in the destination, replacing tags of the same name; each
+    /// version is one of `versions` or already in the destination.
+    pub dist_tags: Vec<(String, String)>,
 }
 
 /// A blob as the metadata store knows it: bytes stored once per domain under their SHA-256.
@@ -416,4 +427,25 @@ pub enum BlobLease {
 pub struct ReferencedBlob {
     pub blob: BlobRef,
     pub size: i64,
+}
+
+/// One dependency a version declares (`PackageDependency` in the API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageDependency {
+    /// `""` when the dependency has none (as [`PackageKey::namespace`]).
+    pub namespace: String,
+    pub package: String,
+    pub dependency_type: Option<String>,
+    pub version_requirement: Option<String>,
+}
+
+/// Per-version data kept beside the version row, out of its hot read path: what the manifest
+/// declares (dependencies, readme) and an npm deprecation message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionDetails {
+    /// In the order the manifest lists them.
+    pub dependencies: Vec<PackageDependency>,
+    pub readme: Option<String>,
+    /// `npm deprecate`'s message; `None` when not deprecated.
+    pub deprecated: Option<String>,
 }

@@ -12,9 +12,9 @@ use async_trait::async_trait;
 
 use crate::{
     AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, Millis, NewDomain,
-    NewRepository, PackageFilter, PackageKey, PackageRow, PublishWrite, ReferencedBlob,
-    RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionFilter, VersionLookup,
-    VersionOrder, VersionPath, VersionRow,
+    NewRepository, PackageDependency, PackageFilter, PackageKey, PackageRow, PublishWrite,
+    ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionDetails,
+    VersionFilter, VersionLookup, VersionOrder, VersionPath, VersionRow,
 };
 
 #[async_trait]
@@ -180,12 +180,49 @@ pub trait BlobRefStore: Send + Sync {
     ) -> StoreResult<Vec<ReferencedBlob>>;
 }
 
+/// Data beside packages and versions: npm dist-tags (per package) and version details
+/// (dependencies, readme, deprecation). Rows go with their version or package: deleting a version
+/// removes its details and the dist-tags that point at it.
+#[async_trait]
+pub trait DetailStore: Send + Sync {
+    /// The package's dist-tags as stored, (tag, version) by tag.
+    async fn list_dist_tags(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
+    /// Points `tag` at `version`; `NotFound` when the package has no such version.
+    async fn set_dist_tag(&self, package_id: i64, tag: &str, version: &str) -> StoreResult<()>;
+    /// Whether the tag existed.
+    async fn delete_dist_tag(&self, package_id: i64, tag: &str) -> StoreResult<bool>;
+
+    /// Everything stored for the version (empty when nothing is).
+    async fn version_details(&self, version_id: i64) -> StoreResult<VersionDetails>;
+    /// Replaces the version's details; `NotFound` when the version does not exist.
+    async fn set_version_details(
+        &self,
+        version_id: i64,
+        details: &VersionDetails,
+    ) -> StoreResult<()>;
+    /// The readme alone (without reading the dependencies).
+    async fn version_readme(&self, version_id: i64) -> StoreResult<Option<String>>;
+    /// One page of dependencies in manifest order, after position `after` (0-based), at most
+    /// `limit`, with their positions.
+    async fn list_dependencies(
+        &self,
+        version_id: i64,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, PackageDependency)>>;
+    /// Sets (or with `None` clears) the deprecation message of each version, in one transaction;
+    /// `NotFound` (changing nothing) when one does not exist.
+    async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()>;
+    /// (version, message) of the package's deprecated versions, by version.
+    async fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
+}
+
 /// Everything a metadata backend provides.
 pub trait MetadataStore:
-    DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore
+    DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore + DetailStore
 {
 }
-impl<T: DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore> MetadataStore
-    for T
+impl<T: DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore + DetailStore>
+    MetadataStore for T
 {
 }

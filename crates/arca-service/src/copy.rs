@@ -125,6 +125,7 @@ impl Service {
                     None => VersionExpectation::Absent,
                 };
                 let assets = self.store.version_assets(src.id).await?;
+                let details = self.store.version_details(src.id).await?;
                 outcome.successful.insert(
                     name.clone(),
                     VersionSuccess {
@@ -141,6 +142,7 @@ impl Service {
                     origin: src.origin.clone(),
                     metadata: src.metadata.clone(),
                     assets,
+                    details,
                 });
             }
             if !outcome.failed.is_empty() {
@@ -157,11 +159,22 @@ impl Service {
             if writes.is_empty() {
                 return Ok(outcome);
             }
+            // npm dist-tags of the copied versions come along, replacing tags of the same name.
+            let dist_tags = self
+                .store
+                .list_dist_tags(src_pkg.id)
+                .await?
+                .into_iter()
+                .filter(|(_, v)| {
+                    identical.contains(v) || writes.iter().any(|w: &CopiedVersion| &w.version == v)
+                })
+                .collect();
             let write = CopyWrite {
                 repository_id: dest_repo.id,
                 package: key.clone(),
                 new_package_origin: (OriginRule::Allow, OriginRule::Block),
                 versions: writes,
+                dist_tags,
             };
             match self.store.apply_copy(&write).await {
                 Ok(()) => return Ok(outcome),

@@ -14,6 +14,7 @@
 pub mod arn;
 pub mod coords;
 mod copy;
+mod details;
 mod digest_cache;
 mod domains;
 mod endpoints;
@@ -41,6 +42,7 @@ use arca_metadata::MetadataStore;
 
 pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
 pub use copy::CopyRequest;
+pub use details::{DependencyList, VersionReadme, MAX_README_BYTES};
 use digest_cache::DigestCache;
 pub use endpoints::endpoint_path;
 pub use error::{ResourceType, ServiceError, ServiceResult};

@@ -8,8 +8,8 @@
 use arca_blobstore::{BlobError, BlobInfo, BlobRead, BoxError, Sha256Digest, StagedBlob};
 use arca_metadata::{
     AssetRow, OriginRule, OriginType, PackageKey, PublishWrite, RepositoryRow, StoreError,
-    VersionExpectation, VersionFilter, VersionMetadata, VersionOrder, VersionOrigin, VersionRow,
-    VersionStatus,
+    VersionDetails, VersionExpectation, VersionFilter, VersionMetadata, VersionOrder,
+    VersionOrigin, VersionRow, VersionStatus,
 };
 use bytes::Bytes;
 use futures::Stream;
@@ -70,8 +70,14 @@ pub(crate) struct NativeVersion {
     pub version: String,
     pub metadata: VersionMetadata,
     pub asset_name: String,
+    /// PyPI: the uploaded file's `Requires-Python`.
+    pub requires_python: Option<String>,
     pub status: VersionStatus,
     pub on_existing: OnExisting,
+    /// Stored when this publish creates the version.
+    pub details: VersionDetails,
+    /// npm dist-tags pointed at the version by this publish.
+    pub dist_tags: Vec<String>,
 }
 
 /// What a native publish does when the version already exists.
@@ -157,6 +163,7 @@ impl Service {
             sha1: info.sha1.clone(),
             sha256: info.sha256.to_hex(),
             sha512: info.sha512.clone(),
+            requires_python: v.requires_python.clone(),
         };
         // Refuse early, before leasing and committing bytes that would not be referenced.
         if let NativeWrite::Done(row) = self.native_write(repo, &v, &asset, None).await? {
@@ -218,6 +225,8 @@ impl Service {
             },
             metadata: v.metadata.clone(),
             asset: Some(asset.clone()),
+            details: Some(v.details.clone()),
+            dist_tags: v.dist_tags.clone(),
             asset_lease: lease,
         };
         let Some(e) = existing else {

@@ -229,7 +229,7 @@ impl Service {
             }
             _ => None,
         };
-        let default_display_version = self.store.latest_published_version(pkg.id).await?;
+        let default_display_version = self.default_display_version(&pkg).await?;
         Ok(VersionList {
             format: key.format,
             namespace: ns_opt(&key.namespace),
@@ -246,5 +246,25 @@ impl Service {
                 .collect(),
             next_token,
         })
+    }
+}
+
+impl Service {
+    /// npm: the version `latest` points to when it is stored and Published; otherwise (and for
+    /// every other format) the most recently published version (list-packages-versions.md).
+    async fn default_display_version(
+        &self,
+        pkg: &arca_metadata::PackageRow,
+    ) -> ServiceResult<Option<String>> {
+        if pkg.key.format == PackageFormat::Npm {
+            let tags = self.store.list_dist_tags(pkg.id).await?;
+            if let Some((_, v)) = tags.iter().find(|(t, _)| t == "latest") {
+                let row = self.store.get_version(pkg.id, v).await?;
+                if row.is_some_and(|r| r.status == arca_metadata::VersionStatus::Published) {
+                    return Ok(Some(v.clone()));
+                }
+            }
+        }
+        Ok(self.store.latest_published_version(pkg.id).await?)
     }
 }

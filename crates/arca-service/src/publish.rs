@@ -179,6 +179,9 @@ impl Service {
             },
             metadata: VersionMetadata::default(),
             asset: Some(new_asset.clone()),
+            // Generic packages have no dependencies nor readme (generic-packages-overview).
+            details: None,
+            dist_tags: Vec::new(),
             asset_lease: None,
         };
         let Some(v) = existing else {
@@ -248,6 +251,7 @@ fn asset_row(name: &str, info: &BlobInfo) -> AssetRow {
         sha1: info.sha1.clone(),
         sha256: info.sha256.to_hex(),
         sha512: info.sha512.clone(),
+        requires_python: None,
     }
 }
 

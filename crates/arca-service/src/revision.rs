@@ -49,6 +49,7 @@ mod tests {
             sha1: String::new(),
             sha256: sha.into(),
             sha512: String::new(),
+            requires_python: None,
         }
     }
 

@@ -72,6 +72,12 @@ pub async fn dispatch(
             asset::handle_list_package_version_assets(svc, caller, i).await
         }
         GetPackageVersionAsset(i) => asset::handle_get_package_version_asset(svc, caller, i).await,
+        ListPackageVersionDependencies(i) => {
+            package_version::handle_list_package_version_dependencies(svc, caller, i).await
+        }
+        GetPackageVersionReadme(i) => {
+            package_version::handle_get_package_version_readme(svc, caller, i).await
+        }
         UpdatePackageVersionsStatus(i) => {
             package_version::handle_update_package_versions_status(svc, caller, i).await
         }

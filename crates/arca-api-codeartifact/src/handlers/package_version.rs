@@ -5,9 +5,10 @@ use serde_json::json;
 
 use super::{json, ApiResult};
 use crate::operation::{
-    CopyInput, DeleteVersionsInput, DisposeInput, UpdateStatusInput, VersionInput,
+    CopyInput, DeleteVersionsInput, DisposeInput, ListDependenciesInput, UpdateStatusInput,
+    VersionInput,
 };
-use crate::wire::{WireBatch, WireVersionDescription};
+use crate::wire::{WireBatch, WireDependency, WireVersionDescription};
 
 pub async fn handle_describe_package_version(
     svc: &Service,
@@ -18,6 +19,48 @@ pub async fn handle_describe_package_version(
         .describe_package_version(caller, &i.version_ref())
         .await?;
     json(&json!({ "packageVersion": WireVersionDescription::from(&v) }))
+}
+
+pub async fn handle_list_package_version_dependencies(
+    svc: &Service,
+    caller: &Caller,
+    i: ListDependenciesInput,
+) -> ApiResult {
+    let l = svc
+        .list_package_version_dependencies(
+            caller,
+            &i.version.version_ref(),
+            i.next_token.as_deref(),
+        )
+        .await?;
+    let dependencies: Vec<_> = l.dependencies.iter().map(WireDependency::from).collect();
+    json(&json!({
+        "format": l.format.as_str(),
+        "namespace": l.namespace,
+        "package": l.package,
+        "version": l.version,
+        "versionRevision": l.version_revision,
+        "nextToken": l.next_token,
+        "dependencies": dependencies,
+    }))
+}
+
+pub async fn handle_get_package_version_readme(
+    svc: &Service,
+    caller: &Caller,
+    i: VersionInput,
+) -> ApiResult {
+    let r = svc
+        .get_package_version_readme(caller, &i.version_ref())
+        .await?;
+    json(&json!({
+        "format": r.format.as_str(),
+        "namespace": r.namespace,
+        "package": r.package,
+        "version": r.version,
+        "versionRevision": r.version_revision,
+        "readme": r.readme,
+    }))
 }
 
 pub async fn handle_update_package_versions_status(

@@ -6,7 +6,9 @@
 //! | `GET {name}/-/{file}.tgz` | the tarball, streamed |
 //! | `PUT {name}` | `npm publish` |
 //! | `GET -/ping` | `{}` |
-//! | `GET -/package/{name}/dist-tags` | `{"latest": …}` |
+//! | `GET -/package/{name}/dist-tags` | `{"latest": …, …}` (`npm dist-tag ls`) |
+//! | `PUT -/package/{name}/dist-tags/{tag}` (body `"1.0.0"`), `DELETE …/{tag}` | `npm dist-tag add/rm` |
+//! | `PUT {name}` without a tarball | `npm deprecate` (the packument sent back) |
 //! | `PUT {name}/-rev/{rev}`, `DELETE {name}/-/{file}/-rev/{rev}` | `npm unpublish name@version` |
 //! | `DELETE {name}/-rev/{rev}` | `npm unpublish name --force` |
 
@@ -130,19 +132,35 @@ pub(crate) async fn serve(
                 json(&packument::full(&p, &base), "application/json")
             }
         }
-        (Method::GET | Method::HEAD, Target::Tarball { name, file }) => {
-            Ok(crate::body::download(svc.npm_tarball(&repo, &name, &file).await?))
-        }
+        (Method::GET | Method::HEAD, Target::Tarball { name, file }) => Ok(crate::body::download(
+            svc.npm_tarball(&repo, &name, &file).await?,
+        )),
         (Method::PUT, Target::Package { name }) => {
-            publish::handle(state, &repo, &name, req.into_body()).await
+            publish::handle(state, caller, &repo, &name, req.into_body()).await
         }
         (Method::GET, Target::DistTags { name, tag: None }) => {
-            let p = svc.npm_packument(&repo, &name).await?;
-            json(&packument::dist_tags(&p), "application/json")
+            tags_json(&svc.npm_dist_tags(&repo, &name).await?)
         }
-        (_, Target::DistTags { .. }) => Err(NativeError::BadRequest(
-            "Changing dist-tags is not supported by this server yet; 'latest' is always the newest published version.".into(),
-        )),
+        (
+            Method::PUT,
+            Target::DistTags {
+                name,
+                tag: Some(tag),
+            },
+        ) => {
+            let version = tag_version(req.into_body()).await?;
+            tags_json(
+                &svc.npm_set_dist_tag(caller, &repo, &name, &tag, &version)
+                    .await?,
+            )
+        }
+        (
+            Method::DELETE,
+            Target::DistTags {
+                name,
+                tag: Some(tag),
+            },
+        ) => tags_json(&svc.npm_delete_dist_tag(caller, &repo, &name, &tag).await?),
         (Method::PUT, Target::Revision { name }) => {
             let remaining = unpublish::remaining_versions(req.into_body()).await?;
             svc.npm_unpublish_missing(caller, &repo, &name, &remaining)
@@ -161,6 +179,32 @@ pub(crate) async fn serve(
         (m, _) => Err(NativeError::MethodNotAllowed(format!(
             "{m} is not supported on this npm resource."
         ))),
+    }
+}
+
+fn tags_json(
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<Response<Body>, NativeError> {
+    json(&serde_json::json!(tags), "application/json")
+}
+
+/// Longest `npm dist-tag add` body (a JSON string holding a version).
+const MAX_TAG_BODY: usize = 1024;
+
+/// The version `npm dist-tag add` sends: a JSON string.
+async fn tag_version(body: Body) -> Result<String, NativeError> {
+    let bytes = axum::body::to_bytes(body, MAX_TAG_BODY)
+        .await
+        .map_err(|_| {
+            NativeError::TooLarge(format!(
+                "A dist-tag body is a JSON string of at most {MAX_TAG_BODY} bytes."
+            ))
+        })?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::String(v)) if !v.is_empty() => Ok(v),
+        _ => Err(NativeError::BadRequest(
+            "A dist-tag body is the version as a JSON string, e.g. \"1.0.0\".".into(),
+        )),
     }
 }
 

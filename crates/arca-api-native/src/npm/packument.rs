@@ -49,11 +49,16 @@ fn hex_to_base64(h: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(hex::decode(h).unwrap_or_default())
 }
 
-pub(crate) fn dist_tags(p: &NpmPackument) -> Value {
-    match &p.latest {
-        Some(l) => json!({ "latest": l }),
-        None => json!({}),
-    }
+fn dist_tags(p: &NpmPackument) -> Value {
+    json!(p.dist_tags)
+}
+
+/// The stored deprecation wins over whatever the tarball's package.json says.
+fn set_deprecated(m: &mut Map<String, Value>, v: &NpmVersion) {
+    match &v.deprecated {
+        Some(d) => m.insert("deprecated".into(), d.clone().into()),
+        None => m.remove("deprecated"),
+    };
 }
 
 fn modified(p: &NpmPackument) -> String {
@@ -69,6 +74,7 @@ pub(crate) fn full(p: &NpmPackument, base: &str) -> Value {
             _ => Map::new(),
         };
         m.insert("_id".into(), format!("{}@{}", p.name, v.version).into());
+        set_deprecated(&mut m, v);
         m.insert("dist".into(), dist(p, v, base));
         versions.insert(v.version.clone(), Value::Object(m));
         times.insert(v.version.clone(), iso(v.published_ms).into());
@@ -121,6 +127,7 @@ pub(crate) fn abbreviated(p: &NpmPackument, base: &str) -> Value {
         {
             m.insert("hasInstallScript".into(), true.into());
         }
+        set_deprecated(&mut m, v);
         m.insert("dist".into(), dist(p, v, base));
         versions.insert(v.version.clone(), Value::Object(m));
     }

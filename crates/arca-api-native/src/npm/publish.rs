@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arca_service::npm::NpmPublish;
-use arca_service::NativeRepo;
+use arca_service::{Caller, NativeRepo};
 use axum::body::Body;
 use axum::http::Response;
 use base64::Engine;
@@ -39,6 +39,7 @@ struct PublishDoc {
     name: Option<String>,
     versions: BTreeMap<String, Value>,
     dist_tags: BTreeMap<String, String>,
+    readme: Option<String>,
     attachments: usize,
 }
 
@@ -50,6 +51,7 @@ enum ParseError {
 
 pub(super) async fn handle(
     state: &NativeState,
+    caller: &Caller,
     repo: &NativeRepo,
     url_name: &str,
     body: Body,
@@ -85,10 +87,24 @@ pub(super) async fn handle(
             )))
         }
     };
-    if doc.attachments != 1 {
-        return Err(NativeError::BadRequest(
-            "A publish must carry exactly one tarball in _attachments (npm deprecate and dist-tag changes are not supported by this server yet).".into(),
-        ));
+    if doc.attachments == 0 {
+        // No tarball: the packument sent back by `npm deprecate` (the staged upload is empty and
+        // dropped). Each listed version gets the `deprecated` text it carries.
+        drop(staged);
+        if doc.versions.is_empty() {
+            return Err(NativeError::BadRequest(
+                "The document has neither a tarball in _attachments nor versions to update.".into(),
+            ));
+        }
+        let messages = deprecations(&doc.versions)?;
+        let changed = state
+            .service
+            .npm_deprecate(caller, repo, url_name, &messages)
+            .await?;
+        return json(
+            &serde_json::json!({"ok": true, "success": true, "id": url_name, "changed": changed}),
+            "application/json",
+        );
     }
     let published = state
         .service
@@ -99,6 +115,7 @@ pub(super) async fn handle(
                 name: doc.name,
                 versions: doc.versions,
                 dist_tags: doc.dist_tags,
+                readme: doc.readme,
             },
             staged,
         )
@@ -113,6 +130,22 @@ pub(super) async fn handle(
         }),
         "application/json",
     )
+}
+
+/// `versions[v].deprecated` of each version: a string, or absent/null (not deprecated).
+fn deprecations(
+    versions: &BTreeMap<String, Value>,
+) -> Result<BTreeMap<String, Option<String>>, NativeError> {
+    versions
+        .iter()
+        .map(|(v, m)| match m.get("deprecated") {
+            None | Some(Value::Null) => Ok((v.clone(), None)),
+            Some(Value::String(s)) => Ok((v.clone(), Some(s.clone()))),
+            Some(_) => Err(NativeError::BadRequest(format!(
+                "versions['{v}'].deprecated must be a string."
+            ))),
+        })
+        .collect()
 }
 
 /// Counts the document's bytes outside the attachment data and refuses more than the budget.
@@ -182,6 +215,10 @@ fn read_document<R: Read>(
             }
             "versions" => doc.versions = json.deserialize_next().map_err(invalid)?,
             "dist-tags" => doc.dist_tags = json.deserialize_next().map_err(invalid)?,
+            "readme" => {
+                let v: Value = json.deserialize_next().map_err(invalid)?;
+                doc.readme = v.as_str().map(str::to_string);
+            }
             "_attachments" => {
                 json.begin_object().map_err(invalid)?;
                 while json.has_next().map_err(invalid)? {
@@ -276,6 +313,7 @@ mod tests {
         assert_eq!(d.attachments, 1);
         assert_eq!(d.dist_tags["latest"], "1.0.0");
         assert_eq!(d.versions["1.0.0"]["dist"]["shasum"], "x");
+        assert_eq!(d.readme.as_deref(), Some("hello"));
     }
 
     #[test]

@@ -86,9 +86,9 @@ pub(super) fn project_html(p: &PypiProject) -> String {
                 " data-core-metadata=\"sha256={0}\" data-dist-info-metadata=\"sha256={0}\"",
                 m.sha256
             ));
-            if let Some(rp) = &m.requires_python {
-                attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
-            }
+        }
+        if let Some(rp) = &f.requires_python {
+            attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
         }
         out.push_str(&format!(
             "<a href=\"{}#sha256={}\"{attrs}>{}</a><br/>\n",
@@ -123,9 +123,9 @@ pub(super) fn project_json(p: &PypiProject) -> serde_json::Value {
                 let hashes = serde_json::json!({"sha256": m.sha256});
                 file["core-metadata"] = hashes.clone();
                 file["dist-info-metadata"] = hashes;
-                if let Some(rp) = &m.requires_python {
-                    file["requires-python"] = rp.as_str().into();
-                }
+            }
+            if let Some(rp) = &f.requires_python {
+                file["requires-python"] = rp.as_str().into();
             }
             file
         })

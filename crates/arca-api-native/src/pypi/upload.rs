@@ -105,5 +105,13 @@ fn upload_fields(form: &Form) -> Result<PypiUpload, NativeError> {
         license: optional("license"),
         author: optional("author"),
         requires_python: optional("requires_python"),
+        requires_dist: form
+            .fields
+            .iter()
+            .filter(|(k, _)| k == "requires_dist")
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.trim().is_empty())
+            .collect(),
+        description: optional("description"),
     })
 }

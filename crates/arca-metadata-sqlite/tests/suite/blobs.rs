@@ -247,6 +247,7 @@ pub async fn copy_requires_its_blobs_still_referenced(store: Store) {
         origin: internal(),
         metadata: VersionMetadata::default(),
         assets: vec![asset("kept", "kept", 1), asset("gone", "gone", 1)],
+        details: Default::default(),
     };
     let result = store
         .apply_copy(&CopyWrite {
@@ -254,6 +255,7 @@ pub async fn copy_requires_its_blobs_still_referenced(store: Store) {
             package: pkg.clone(),
             new_package_origin: (OriginRule::Allow, OriginRule::Allow),
             versions: vec![copied],
+            dist_tags: Vec::new(),
         })
         .await;
     assert!(

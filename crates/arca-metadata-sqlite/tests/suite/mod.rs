@@ -21,6 +21,7 @@
 //! dead-code warning (an error under `-D warnings`).
 
 mod blobs;
+mod details;
 mod domains;
 mod packages;
 mod repositories;
@@ -38,6 +39,7 @@ use arca_metadata::{
 };
 
 pub use blobs::*;
+pub use details::*;
 pub use domains::*;
 pub use packages::*;
 pub use repositories::*;
@@ -135,6 +137,12 @@ macro_rules! metadata_store_suite {
             blob_orphans_are_claimed_only_without_a_row,
             blob_references_are_distinct_and_paged,
             copy_requires_its_blobs_still_referenced,
+            // dist-tags and version details
+            details_written_by_publish_read_and_paged,
+            dist_tags_follow_their_versions,
+            deprecations_set_clear_and_list,
+            copy_carries_details_and_dist_tags,
+            requires_python_is_kept_per_asset,
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
@@ -222,6 +230,7 @@ pub fn asset(name: &str, blob: &str, size: i64) -> AssetRow {
         sha1: format!("sha1-{blob}"),
         sha256: format!("sha256-{blob}"),
         sha512: format!("sha512-{blob}"),
+        requires_python: None,
     }
 }
 
@@ -253,6 +262,8 @@ pub fn new_version(
         origin: internal(),
         metadata: VersionMetadata::default(),
         asset,
+        details: None,
+        dist_tags: Vec::new(),
         asset_lease: None,
     }
 }

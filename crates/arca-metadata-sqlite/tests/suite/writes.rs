@@ -286,6 +286,7 @@ pub async fn publish_into_missing_repository_is_not_found(store: Store) {
             package: pkg,
             new_package_origin: (OriginRule::Allow, OriginRule::Allow),
             versions: vec![],
+            dist_tags: Vec::new(),
         })
         .await;
     assert!(matches!(copy, Err(StoreError::NotFound)), "{copy:?}");
@@ -669,6 +670,7 @@ pub async fn copy_creates_versions_and_package(store: Store) {
                     origin: external.clone(),
                     metadata: metadata("one"),
                     assets: vec![asset("b.tgz", "x", 10), asset("a.json", "y", 1)],
+                    details: Default::default(),
                 },
                 CopiedVersion {
                     version: "2.0.0".into(),
@@ -679,8 +681,10 @@ pub async fn copy_creates_versions_and_package(store: Store) {
                     origin: internal(),
                     metadata: VersionMetadata::default(),
                     assets: vec![],
+                    details: Default::default(),
                 },
             ],
+            dist_tags: Vec::new(),
         })
         .await
         .unwrap();
@@ -727,6 +731,7 @@ pub async fn copy_creates_versions_and_package(store: Store) {
             package: pkg.clone(),
             new_package_origin: (OriginRule::Block, OriginRule::Allow),
             versions: vec![],
+            dist_tags: Vec::new(),
         })
         .await
         .unwrap();
@@ -770,12 +775,14 @@ pub async fn copy_overwrites_and_is_atomic(store: Store) {
         },
         metadata: metadata("new"),
         assets: vec![asset("new.whl", "new", 7)],
+        details: Default::default(),
     };
     let write = |versions: Vec<CopiedVersion>| CopyWrite {
         repository_id: dest.id,
         package: pkg.clone(),
         new_package_origin: (OriginRule::Allow, OriginRule::Allow),
         versions,
+        dist_tags: Vec::new(),
     };
 
     // Atomic: a new version followed by an overwrite with a stale revision writes neither.

@@ -29,41 +29,101 @@ pub(crate) async fn read_package_json(read: BlobRead) -> ServiceResult<Value> {
         })
 }
 
+/// What a publish reads from its tarball: `package.json` and the top-level README, if any (for
+/// GetPackageVersionReadme when the publish document carries none).
+pub(crate) async fn read_publish_files(read: BlobRead) -> ServiceResult<(Value, Option<String>)> {
+    read_blocking(read, "package.json", |r| extract_with(r, true))
+        .await?
+        .map_err(|why| {
+            ServiceError::validation(format!("The package tarball is not usable: {why}."))
+        })
+}
+
 fn extract(reader: impl Read) -> Result<Value, String> {
+    extract_with(reader, false).map(|(v, _)| v)
+}
+
+/// `package/README`, `package/readme.md`, … (any top directory, any extension).
+fn is_top_readme(path: &std::path::Path) -> bool {
+    let parts: Vec<Component> = path.components().collect();
+    matches!(parts.as_slice(), [Component::Normal(_), Component::Normal(f)]
+    if f.to_str().is_some_and(|f| {
+        let f = f.to_ascii_lowercase();
+        f == "readme" || f.starts_with("readme.")
+    }))
+}
+
+/// Reads the manifest and, when `readme` is set, the first top-level README (bounded to
+/// [`crate::MAX_README_BYTES`], lossily decoded), scanning on after the manifest until one is found.
+fn extract_with(reader: impl Read, readme: bool) -> Result<(Value, Option<String>), String> {
     let unpacked = flate2::read::GzDecoder::new(reader).take(MAX_EXPANDED_BYTES);
     let mut archive = tar::Archive::new(unpacked);
     let not_tar = |e: std::io::Error| {
         format!("it is not a gzip-compressed tar archive with a package.json in its first {MAX_EXPANDED_BYTES} bytes ({e})")
     };
+    let mut manifest: Option<Value> = None;
+    let mut text_readme: Option<String> = None;
     for (i, entry) in archive.entries().map_err(not_tar)?.enumerate() {
         if i >= MAX_ENTRIES {
-            return Err(format!(
-                "no package.json among its first {MAX_ENTRIES} entries"
-            ));
+            break;
         }
-        let mut entry = entry.map_err(not_tar)?;
-        if !entry.header().entry_type().is_file()
-            || !is_top_manifest(&entry.path().map_err(not_tar)?)
-        {
+        let mut entry = match entry {
+            Ok(e) => e,
+            // Past the manifest, a damaged tail only costs the readme.
+            Err(_) if manifest.is_some() => break,
+            Err(e) => return Err(not_tar(e)),
+        };
+        if !entry.header().entry_type().is_file() {
             continue;
         }
-        if entry.size() > MAX_MANIFEST_BYTES {
-            return Err(format!(
-                "package.json is larger than {MAX_MANIFEST_BYTES} bytes"
-            ));
-        }
-        let mut text = Vec::new();
-        (&mut entry)
-            .take(MAX_MANIFEST_BYTES)
-            .read_to_end(&mut text)
-            .map_err(not_tar)?;
-        return match serde_json::from_slice::<Value>(&text) {
-            Ok(v @ Value::Object(_)) => Ok(v),
-            Ok(_) => Err("package.json is not a JSON object".into()),
-            Err(e) => Err(format!("package.json is not valid JSON ({e})")),
+        let path = match entry.path() {
+            Ok(p) => p.into_owned(),
+            Err(_) if manifest.is_some() => continue,
+            Err(e) => return Err(not_tar(e)),
         };
+        if readme && text_readme.is_none() && is_top_readme(&path) {
+            let mut raw = Vec::new();
+            if (&mut entry)
+                .take(crate::MAX_README_BYTES as u64)
+                .read_to_end(&mut raw)
+                .is_ok()
+            {
+                text_readme = crate::details::bounded_readme(&String::from_utf8_lossy(&raw));
+            }
+        } else if manifest.is_none() && is_top_manifest(&path) {
+            manifest = Some(read_manifest(&mut entry, &not_tar)?);
+        }
+        if manifest.is_some() && (!readme || text_readme.is_some()) {
+            break;
+        }
     }
-    Err("it has no package.json".into())
+    match manifest {
+        Some(m) => Ok((m, text_readme)),
+        None => Err(format!(
+            "it has no package.json (among its first {MAX_ENTRIES} entries)"
+        )),
+    }
+}
+
+fn read_manifest(
+    entry: &mut impl Read,
+    not_tar: &dyn Fn(std::io::Error) -> String,
+) -> Result<Value, String> {
+    let mut text = Vec::new();
+    entry
+        .take(MAX_MANIFEST_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(not_tar)?;
+    if text.len() as u64 > MAX_MANIFEST_BYTES {
+        return Err(format!(
+            "package.json is larger than {MAX_MANIFEST_BYTES} bytes"
+        ));
+    }
+    match serde_json::from_slice::<Value>(&text) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err("package.json is not a JSON object".into()),
+        Err(e) => Err(format!("package.json is not valid JSON ({e})")),
+    }
 }
 
 /// `package/package.json` (whatever the top directory is called, as npm itself accepts).
@@ -106,6 +166,31 @@ pub(crate) mod tests {
         ]);
         let v = extract(&t[..]).unwrap();
         assert_eq!(v["name"], "x");
+    }
+
+    #[test]
+    fn finds_the_readme_before_or_after_the_manifest() {
+        let manifest: &[u8] = b"{\"name\":\"x\",\"version\":\"1.0.0\"}";
+        let after = tarball(&[
+            ("package/package.json", manifest),
+            ("package/lib/README.md", b"inner"),
+            ("package/Readme.markdown", b"# X"),
+        ]);
+        let (m, readme) = extract_with(&after[..], true).unwrap();
+        assert_eq!(
+            (m["name"].as_str(), readme.as_deref()),
+            (Some("x"), Some("# X"))
+        );
+        let before = tarball(&[
+            ("package/README", b"plain"),
+            ("package/package.json", manifest),
+        ]);
+        assert_eq!(
+            extract_with(&before[..], true).unwrap().1.as_deref(),
+            Some("plain")
+        );
+        let none = tarball(&[("package/package.json", manifest)]);
+        assert_eq!(extract_with(&none[..], true).unwrap().1, None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod manifest;
 mod publish;
 mod read;
+mod tags;
 mod unpublish;
 
 use arca_metadata::{PackageFormat, PackageKey};

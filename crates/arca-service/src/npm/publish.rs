@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arca_metadata::{VersionMetadata, VersionStatus};
+use arca_metadata::{PackageDependency, VersionDetails, VersionMetadata, VersionStatus};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::manifest::read_package_json;
+use super::manifest::read_publish_files;
+use super::tags::check_tag;
 use super::{is_semver, NpmName, NPM_ASSET};
+use crate::details::{bounded_readme, check_dependency_count};
 use crate::native::{NativeRepo, NativeVersion, OnExisting, StagedAsset};
 use crate::{Service, ServiceError, ServiceResult};
 
@@ -25,6 +27,8 @@ pub struct NpmPublish {
     /// `versions`: npm sends exactly one.
     pub versions: BTreeMap<String, Value>,
     pub dist_tags: BTreeMap<String, String>,
+    /// The document's top-level `readme`, if any.
+    pub readme: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,10 +63,10 @@ impl Service {
             }
         };
         check_manifest(&name, &version, &manifest)?;
-        check_dist_tags(&version, &doc.dist_tags)?;
+        let dist_tags = check_dist_tags(&version, &doc.dist_tags)?;
         check_integrity(&manifest, tarball.info())?;
 
-        let packed = read_package_json(tarball.blob.read().await?).await?;
+        let (packed, packed_readme) = read_publish_files(tarball.blob.read().await?).await?;
         if packed.get("name").and_then(Value::as_str) != Some(&name.to_string())
             || packed.get("version").and_then(Value::as_str) != Some(&version)
         {
@@ -71,6 +75,23 @@ impl Service {
                 packed.get("name").and_then(Value::as_str).unwrap_or("?"),
                 packed.get("version").and_then(Value::as_str).unwrap_or("?"),
             )));
+        }
+        // What installs see is the tarball's package.json: its dependencies are the version's.
+        let dependencies = dependencies(&packed);
+        check_dependency_count(dependencies.len())?;
+        let readme = doc
+            .readme
+            .as_deref()
+            .or_else(|| manifest.get("readme").and_then(Value::as_str))
+            .and_then(bounded_readme)
+            .or(packed_readme);
+        let deprecated = packed
+            .get("deprecated")
+            .and_then(Value::as_str)
+            .filter(|d| !d.is_empty())
+            .map(str::to_string);
+        if !dist_tags.iter().any(|t| t == "latest") {
+            self.npm_pin_latest(repo, &name).await?;
         }
         let sha256 = tarball.info().sha256.to_hex();
         let row = self
@@ -81,8 +102,15 @@ impl Service {
                     version: version.clone(),
                     metadata: metadata(&name, &manifest),
                     asset_name: NPM_ASSET.to_string(),
+                    requires_python: None,
                     status: VersionStatus::Published,
                     on_existing: OnExisting::Conflict,
+                    details: VersionDetails {
+                        dependencies,
+                        readme,
+                        deprecated,
+                    },
+                    dist_tags,
                 },
                 tarball,
             )
@@ -112,19 +140,56 @@ fn check_manifest(name: &NpmName, version: &str, manifest: &Value) -> ServiceRes
     Ok(())
 }
 
-/// Arca keeps no dist-tags yet: `latest` is always the newest Published version, so a publish
-/// may only tag its version `latest` (npm's default). Refused rather than silently ignored.
-fn check_dist_tags(version: &str, tags: &BTreeMap<String, String>) -> ServiceResult<()> {
-    match tags
-        .iter()
-        .find(|(tag, v)| tag.as_str() != "latest" || v.as_str() != version)
-    {
-        None => Ok(()),
-        Some((tag, v)) => Err(ServiceError::validation(format!(
-            "dist-tag '{tag}' → {v} is not supported by this server yet: publish without --tag \
-             (the newest published version is 'latest')."
-        ))),
+/// The tags a publish points at its version (`npm publish --tag beta` sends `{"beta": v}`, a
+/// plain publish `{"latest": v}`): every one must name the published version and be a valid tag.
+fn check_dist_tags(version: &str, tags: &BTreeMap<String, String>) -> ServiceResult<Vec<String>> {
+    for (tag, v) in tags {
+        check_tag(tag)?;
+        if v != version {
+            return Err(ServiceError::validation(format!(
+                "dist-tag '{tag}' names version {v}, but this publish is of {version}."
+            )));
+        }
     }
+    Ok(tags.keys().cloned().collect())
+}
+
+/// The package.json dependency maps, as the API's `dependencyType`s.
+const DEPENDENCY_TYPES: [(&str, &str); 4] = [
+    ("dependencies", "regular"),
+    ("devDependencies", "dev"),
+    ("peerDependencies", "peer"),
+    ("optionalDependencies", "optional"),
+];
+
+/// Every declared dependency, map by map (by name within a map); a scoped name's scope becomes
+/// the namespace. Entries that are not `name: "range"` are skipped.
+fn dependencies(packed: &Value) -> Vec<PackageDependency> {
+    let mut out = Vec::new();
+    for (field, kind) in DEPENDENCY_TYPES {
+        let Some(Value::Object(map)) = packed.get(field) else {
+            continue;
+        };
+        for (dep, range) in map {
+            let Some(range) = range.as_str() else {
+                continue;
+            };
+            let (namespace, package) = match dep.strip_prefix('@').and_then(|d| d.split_once('/')) {
+                Some((scope, name)) => (scope.to_string(), name.to_string()),
+                None => (String::new(), dep.clone()),
+            };
+            if package.is_empty() {
+                continue;
+            }
+            out.push(PackageDependency {
+                namespace,
+                package,
+                dependency_type: Some(kind.to_string()),
+                version_requirement: Some(range.to_string()),
+            });
+        }
+    }
+    out
 }
 
 /// `dist.integrity` (SRI, any number of space-separated `alg-base64` entries; sha512 and sha1 are
@@ -296,8 +361,47 @@ mod tests {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect::<BTreeMap<_, _>>()
         };
-        assert!(check_dist_tags("1.0.0", &tags(&[("latest", "1.0.0")])).is_ok());
-        assert!(check_dist_tags("1.0.0", &tags(&[])).is_ok());
-        assert!(check_dist_tags("1.0.0", &tags(&[("beta", "1.0.0")])).is_err());
+        assert_eq!(
+            check_dist_tags("1.0.0", &tags(&[("latest", "1.0.0")])).unwrap(),
+            vec!["latest".to_string()]
+        );
+        assert!(check_dist_tags("1.0.0", &tags(&[])).unwrap().is_empty());
+        assert_eq!(
+            check_dist_tags("1.0.0", &tags(&[("beta", "1.0.0"), ("next", "1.0.0")])).unwrap(),
+            vec!["beta".to_string(), "next".to_string()]
+        );
+        assert!(check_dist_tags("1.0.0", &tags(&[("beta", "2.0.0")])).is_err());
+        assert!(check_dist_tags("1.0.0", &tags(&[("1.x", "1.0.0")])).is_err());
+    }
+
+    #[test]
+    fn dependencies_from_package_json() {
+        let deps = dependencies(&json!({
+            "dependencies": {"@acme/widget": "^2.0.0", "left-pad": "1.x", "odd": 3},
+            "devDependencies": {"jest": "29"},
+            "peerDependencies": {"react": ">=18"},
+            "optionalDependencies": {"fsevents": "*"}
+        }));
+        let got: Vec<(&str, &str, &str, &str)> = deps
+            .iter()
+            .map(|d| {
+                (
+                    d.namespace.as_str(),
+                    d.package.as_str(),
+                    d.dependency_type.as_deref().unwrap(),
+                    d.version_requirement.as_deref().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("acme", "widget", "regular", "^2.0.0"),
+                ("", "left-pad", "regular", "1.x"),
+                ("", "jest", "dev", "29"),
+                ("", "react", "peer", ">=18"),
+                ("", "fsevents", "optional", "*"),
+            ]
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! (`decisions.md`, lifecycle table): only Published versions are listed; Unlisted ones are hidden
 //! but their tarballs still download (lockfiles); Unfinished, Archived and Disposed never download.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arca_metadata::{AssetRow, PackageRow, VersionStatus};
@@ -17,8 +18,10 @@ pub struct NpmPackument {
     pub name: NpmName,
     /// Published versions, by version string.
     pub versions: Vec<NpmVersion>,
-    /// The `latest` dist-tag: the most recently published of them.
+    /// The `latest` dist-tag (see [`Service::npm_visible_tags`]).
     pub latest: Option<String>,
+    /// Every visible dist-tag, `latest` included.
+    pub dist_tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +31,8 @@ pub struct NpmVersion {
     /// The tarball's `package.json`.
     pub manifest: Arc<Value>,
     pub tarball: AssetRow,
+    /// `npm deprecate`'s message.
+    pub deprecated: Option<String>,
 }
 
 fn package_not_found(name: &NpmName, repo: &str) -> ServiceError {
@@ -67,10 +72,14 @@ impl Service {
         if rows.is_empty() {
             return Err(package_not_found(&name, repo.name()));
         }
-        let latest = rows
-            .iter()
-            .max_by_key(|v| v.published_ms)
-            .map(|v| v.version.clone());
+        let dist_tags = self.npm_visible_tags(&package, &rows).await?;
+        let latest = dist_tags.get("latest").cloned();
+        let mut deprecations: BTreeMap<String, String> = self
+            .store
+            .package_deprecations(package.id)
+            .await?
+            .into_iter()
+            .collect();
         let mut versions = Vec::with_capacity(rows.len());
         for v in rows {
             let Some(tarball) = self.store.get_asset(v.id, NPM_ASSET).await? else {
@@ -79,6 +88,7 @@ impl Service {
             };
             let manifest = self.npm_manifest(repo.repo.domain_id, &tarball).await?;
             versions.push(NpmVersion {
+                deprecated: deprecations.remove(&v.version),
                 version: v.version,
                 published_ms: v.published_ms,
                 manifest,
@@ -89,6 +99,7 @@ impl Service {
             name,
             versions,
             latest,
+            dist_tags,
         })
     }
 

@@ -31,6 +31,8 @@ pub struct PypiFile {
     pub asset: AssetRow,
     /// A wheel's METADATA (PEP 658), when it could be read.
     pub core_metadata: Option<Arc<CoreMetadata>>,
+    /// `Requires-Python`: as uploaded with the file, else from a wheel's METADATA.
+    pub requires_python: Option<String>,
 }
 
 fn key(name: &str) -> PackageKey {
@@ -84,7 +86,13 @@ impl Service {
         for v in &rows {
             for asset in self.store.version_assets(v.id).await? {
                 let core_metadata = self.pypi_core_metadata(repo.repo.domain_id, &asset).await?;
+                let requires_python = asset.requires_python.clone().or_else(|| {
+                    core_metadata
+                        .as_ref()
+                        .and_then(|m| m.requires_python.clone())
+                });
                 files.push(PypiFile {
+                    requires_python,
                     version: v.version.clone(),
                     published_ms: v.published_ms,
                     asset,

@@ -3,10 +3,13 @@
 //! SHA-256/MD5 digests against the staged bytes. The first file of a version creates it
 //! (Published); further files (a wheel beside an sdist) are added to it, as AWS allows for PyPI.
 
-use arca_metadata::{PackageFormat, PackageKey, VersionMetadata, VersionStatus};
+use arca_metadata::{
+    PackageDependency, PackageFormat, PackageKey, VersionDetails, VersionMetadata, VersionStatus,
+};
 use serde_json::json;
 
 use super::{check_filename, check_name, check_version, normalize};
+use crate::details::{bounded_readme, check_dependency_count};
 use crate::native::{NativeRepo, NativeVersion, OnExisting, StagedAsset};
 use crate::{Service, ServiceError, ServiceResult};
 
@@ -26,6 +29,10 @@ pub struct PypiUpload {
     pub license: Option<String>,
     pub author: Option<String>,
     pub requires_python: Option<String>,
+    /// Every `requires_dist` field (PEP 508 requirements), in order.
+    pub requires_dist: Vec<String>,
+    /// The long description (GetPackageVersionReadme).
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +54,23 @@ impl Service {
         check_filename(&up.filename, &up.name, &up.version)?;
         check_digests(&up, file.info())?;
         let metadata = metadata(&up)?;
+        let dependencies = up
+            .requires_dist
+            .iter()
+            .map(|r| requirement(r))
+            .collect::<ServiceResult<Vec<_>>>()?;
+        check_dependency_count(dependencies.len())?;
+        let details = VersionDetails {
+            dependencies,
+            readme: up.description.as_deref().and_then(bounded_readme),
+            deprecated: None,
+        };
+        let requires_python = up
+            .requires_python
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let key = PackageKey {
             format: PackageFormat::Pypi,
             namespace: String::new(),
@@ -60,8 +84,11 @@ impl Service {
                     version: up.version.clone(),
                     metadata,
                     asset_name: up.filename,
+                    requires_python,
                     status: VersionStatus::Published,
                     on_existing: OnExisting::AddAsset,
+                    details,
+                    dist_tags: Vec::new(),
                 },
                 file,
             )
@@ -72,6 +99,51 @@ impl Service {
             revision: row.revision,
         })
     }
+}
+
+/// A `Requires-Dist` value (PEP 508: `name [extras] (spec) ; marker`) as a dependency: the PEP
+/// 503 name, type `Requires-Dist`, and the rest (without extras; the marker kept after `; `) as
+/// the version requirement.
+fn requirement(text: &str) -> ServiceResult<PackageDependency> {
+    let text = text.trim();
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+        .unwrap_or(text.len());
+    let (name, rest) = text.split_at(end);
+    if name.is_empty() || name.len() > 255 {
+        return Err(ServiceError::validation(format!(
+            "Invalid requires_dist '{text}': it must start with a project name."
+        )));
+    }
+    let mut rest = rest.trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        rest = extras
+            .split_once(']')
+            .map(|(_, r)| r)
+            .unwrap_or("")
+            .trim_start();
+    }
+    let (spec, marker) = match rest.split_once(';') {
+        Some((s, m)) => (s.trim(), Some(m.trim()).filter(|m| !m.is_empty())),
+        None => (rest.trim(), None),
+    };
+    let spec = spec
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(spec)
+        .trim();
+    let requirement = match (spec.is_empty(), marker) {
+        (true, None) => None,
+        (true, Some(m)) => Some(format!("; {m}")),
+        (false, None) => Some(spec.to_string()),
+        (false, Some(m)) => Some(format!("{spec}; {m}")),
+    };
+    Ok(PackageDependency {
+        namespace: String::new(),
+        package: normalize(name),
+        dependency_type: Some("Requires-Dist".into()),
+        version_requirement: requirement,
+    })
 }
 
 /// `sha256_digest` and `md5_digest` (hex) must match the bytes; at least one must be sent.
@@ -149,6 +221,36 @@ mod tests {
         up.md5_digest = None;
         up.sha256_digest = Some(other.sha256.to_hex());
         assert!(check_digests(&up, &info).is_err());
+    }
+
+    #[test]
+    fn requirements_become_dependencies() {
+        let r = |t: &str| {
+            let d = requirement(t).unwrap();
+            (d.package, d.version_requirement)
+        };
+        assert_eq!(r("Kit_Core"), ("kit-core".into(), None));
+        assert_eq!(
+            r("kit.core (>=1.0,<2)"),
+            ("kit-core".into(), Some(">=1.0,<2".into()))
+        );
+        assert_eq!(
+            r("requests[security,socks] >=2.0 ; python_version < \"3.8\""),
+            (
+                "requests".into(),
+                Some(">=2.0; python_version < \"3.8\"".into())
+            )
+        );
+        assert_eq!(
+            r("tomli; python_version<'3.11'"),
+            ("tomli".into(), Some("; python_version<'3.11'".into()))
+        );
+        assert_eq!(
+            requirement("x").unwrap().dependency_type.as_deref(),
+            Some("Requires-Dist")
+        );
+        assert!(requirement(">=1.0").is_err());
+        assert!(requirement("").is_err());
     }
 
     #[test]

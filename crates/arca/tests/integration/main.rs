@@ -6,6 +6,7 @@
 mod common;
 
 mod auth;
+mod details;
 mod domains;
 mod gc;
 mod large_asset;

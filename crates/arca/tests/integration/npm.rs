@@ -289,10 +289,14 @@ async fn malformed_and_unsupported_publishes() {
     let tgz = tarball(&m);
     let mut cases: Vec<(Value, &str)> = Vec::new();
     let mut tagged = publish_doc(&m, &tgz);
-    tagged["dist-tags"] = json!({"beta": "1.0.0"});
+    tagged["dist-tags"] = json!({"beta": "2.0.0"});
     cases.push((tagged, "dist-tag"));
+    let mut bad_tag = publish_doc(&m, &tgz);
+    bad_tag["dist-tags"] = json!({"1.x": "1.0.0"});
+    cases.push((bad_tag, "dist-tag"));
     let mut no_attachment = publish_doc(&m, &tgz);
     no_attachment["_attachments"] = json!({});
+    no_attachment["versions"] = json!({});
     cases.push((no_attachment, "_attachments"));
     let bad_version = manifest("widget", "1.0", json!({}));
     cases.push((publish_doc(&bad_version, &tarball(&bad_version)), "SemVer"));
@@ -401,9 +405,13 @@ async fn unpublish_deletes_versions_and_packages() {
     // Deleted, not tombstoned: the version can be published again (as after DeletePackageVersions).
     npm.publish_ok("widget", "1.1.0", json!({})).await;
 
-    // npm deprecate sends the packument without a tarball: refused, saying so.
+    // npm deprecate sends the packument without a tarball: it deprecates, and unpublishes nothing.
     let mut deprecated = npm.get("widget").await.json();
     deprecated["versions"]["1.0.0"]["deprecated"] = json!("use 2.x");
+    deprecated["versions"]
+        .as_object_mut()
+        .unwrap()
+        .remove("1.1.0");
     let r = npm
         .request(
             Method::PUT,
@@ -412,8 +420,8 @@ async fn unpublish_deletes_versions_and_packages() {
             deprecated.to_string().into_bytes(),
         )
         .await;
-    assert_eq!(r.status, 400);
-    assert!(r.json()["error"].as_str().unwrap().contains("deprecate"));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(describe("1.1.0").await.is_ok());
 
     // npm unpublish widget --force: the whole package.
     let r = npm
@@ -454,4 +462,182 @@ async fn collection_keeps_published_tarballs_and_frees_unpublished_ones() {
         .await
         .expect("check");
     assert!(check.is_healthy(), "{check:?}");
+}
+
+/// `npm dist-tag add/rm/ls` and `npm publish --tag`: tags are stored, hidden while their version
+/// is not Published, gone with it; `latest` falls back to the most recently published version.
+#[tokio::test]
+async fn dist_tags_add_ls_rm_and_follow_statuses() {
+    let s = setup().await;
+    let npm = Npm::login(&s, "acme", "releases").await;
+    npm.publish_ok("widget", "1.0.0", json!({})).await;
+    // `npm publish --tag beta`: the new version is `beta`, `latest` stays.
+    let m = manifest("widget", "2.0.0-beta.1", json!({}));
+    let tgz = tarball(&m);
+    let mut doc = publish_doc(&m, &tgz);
+    doc["dist-tags"] = json!({"beta": "2.0.0-beta.1"});
+    assert_eq!(npm.publish(&doc).await.status, 200);
+    let tags = |r: RawResponse| {
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        r.json()
+    };
+    assert_eq!(
+        tags(npm.get("-/package/widget/dist-tags").await),
+        json!({"latest": "1.0.0", "beta": "2.0.0-beta.1"})
+    );
+    let add = |tag: &str, body: &str| {
+        let path = format!("-/package/widget/dist-tags/{tag}");
+        let body = body.as_bytes().to_vec();
+        let npm = &npm;
+        async move {
+            npm.request(
+                Method::PUT,
+                &path,
+                &[("content-type", "application/json")],
+                body,
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        tags(add("stable", "\"1.0.0\"").await),
+        json!({"latest": "1.0.0", "beta": "2.0.0-beta.1", "stable": "1.0.0"})
+    );
+    // Explicitly moving `latest` wins over the publish order, in both packument forms.
+    tags(add("latest", "\"2.0.0-beta.1\"").await);
+    assert_eq!(
+        npm.get("widget").await.json()["dist-tags"]["latest"],
+        "2.0.0-beta.1"
+    );
+    let abbreviated = npm
+        .request(
+            Method::GET,
+            "widget",
+            &[("accept", ABBREVIATED)],
+            Vec::new(),
+        )
+        .await
+        .json();
+    assert_eq!(abbreviated["dist-tags"]["stable"], "1.0.0");
+
+    // Refused: a missing version (404), a bad tag or body (400), an Unlisted version (409).
+    assert_eq!(add("next", "\"9.9.9\"").await.status, 404);
+    assert_eq!(add("1.x", "\"1.0.0\"").await.status, 400);
+    assert_eq!(add("next", "1.0.0").await.status, 400);
+    assert_eq!(add("next", "{\"v\": 1}").await.status, 400);
+
+    // An Unlisted version's tags are hidden; `latest` falls back to the newest Published one.
+    set_widget_status(&s, "2.0.0-beta.1", PackageVersionStatus::Unlisted).await;
+    assert_eq!(
+        tags(npm.get("-/package/widget/dist-tags").await),
+        json!({"latest": "1.0.0", "stable": "1.0.0"})
+    );
+    assert_eq!(add("next", "\"2.0.0-beta.1\"").await.status, 409);
+    set_widget_status(&s, "2.0.0-beta.1", PackageVersionStatus::Published).await;
+    assert_eq!(
+        tags(npm.get("-/package/widget/dist-tags").await)["latest"],
+        "2.0.0-beta.1"
+    );
+
+    // `npm dist-tag rm`; removing `latest` brings back the most recently published version.
+    let rm = |tag: &str| {
+        let path = format!("-/package/widget/dist-tags/{tag}");
+        let npm = &npm;
+        async move { npm.request(Method::DELETE, &path, &[], Vec::new()).await }
+    };
+    assert_eq!(
+        tags(rm("stable").await),
+        json!({"latest": "2.0.0-beta.1", "beta": "2.0.0-beta.1"})
+    );
+    assert_eq!(rm("stable").await.status, 404);
+    npm.publish_ok("widget", "1.0.1", json!({})).await;
+    tags(add("latest", "\"1.0.0\"").await);
+    assert_eq!(tags(rm("latest").await)["latest"], "1.0.1");
+
+    // Deleting a version deletes its tags.
+    let d = s
+        .client
+        .delete_package_versions()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Npm)
+        .package("widget")
+        .versions("2.0.0-beta.1")
+        .send()
+        .await
+        .unwrap();
+    assert!(d.failed_versions().is_none_or(|f| f.is_empty()));
+    assert_eq!(
+        tags(npm.get("-/package/widget/dist-tags").await),
+        json!({"latest": "1.0.1"})
+    );
+    // ListPackageVersions' defaultDisplayVersion follows `latest`.
+    tags(add("latest", "\"1.0.0\"").await);
+    let l = s
+        .client
+        .list_package_versions()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Npm)
+        .package("widget")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(l.default_display_version(), Some("1.0.0"));
+}
+
+/// `npm deprecate`: npm PUTs the packument back with `versions[v].deprecated`.
+#[tokio::test]
+async fn deprecate_and_undeprecate() {
+    let s = setup().await;
+    let npm = Npm::login(&s, "acme", "releases").await;
+    npm.publish_ok("@acme/kit", "1.0.0", json!({})).await;
+    npm.publish_ok("@acme/kit", "2.0.0", json!({})).await;
+    let put_back = |p: &Value| {
+        npm.request(
+            Method::PUT,
+            "@acme%2fkit",
+            &[("content-type", "application/json")],
+            p.to_string().into_bytes(),
+        )
+    };
+    let mut p = npm.get("@acme%2fkit").await.json();
+    p["versions"]["1.0.0"]["deprecated"] = json!("use 2.x");
+    let r = put_back(&p).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let p = npm.get("@acme%2fkit").await.json();
+    assert_eq!(p["versions"]["1.0.0"]["deprecated"], "use 2.x");
+    assert!(p["versions"]["2.0.0"].get("deprecated").is_none());
+    let abbreviated = npm
+        .request(
+            Method::GET,
+            "@acme%2fkit",
+            &[("accept", ABBREVIATED)],
+            Vec::new(),
+        )
+        .await
+        .json();
+    assert_eq!(abbreviated["versions"]["1.0.0"]["deprecated"], "use 2.x");
+    // Sending the packument back unchanged changes nothing; "" un-deprecates.
+    assert_eq!(put_back(&p).await.json()["changed"], 0);
+    let mut p = p;
+    p["versions"]["1.0.0"]["deprecated"] = json!("");
+    assert_eq!(put_back(&p).await.json()["changed"], 1);
+    assert!(npm.get("@acme%2fkit").await.json()["versions"]["1.0.0"]
+        .get("deprecated")
+        .is_none());
+    // A non-string message is refused; a package that does not exist is a 404.
+    p["versions"]["1.0.0"]["deprecated"] = json!(5);
+    assert_eq!(put_back(&p).await.status, 400);
+    let r = npm
+        .request(
+            Method::PUT,
+            "nothing",
+            &[],
+            json!({"name": "nothing", "versions": {"1.0.0": {"deprecated": "x"}}})
+                .to_string()
+                .into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
 }

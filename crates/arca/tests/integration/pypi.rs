@@ -44,9 +44,14 @@ fn form(
         ("md5_digest", h["MD5"].clone()),
         ("sha256_digest", h["SHA-256"].clone()),
     ];
+    // A field given again replaces its default; others are added (repeats kept, as twine repeats
+    // `requires_dist`).
+    let defaults = all.len();
     for (k, v) in fields {
-        all.retain(|(n, _)| n != k);
-        all.push((k, v.to_string()));
+        match all[..defaults].iter().position(|(n, _)| n == k) {
+            Some(i) => all[i].1 = v.to_string(),
+            None => all.push((k, v.to_string())),
+        }
     }
     let mut b = Vec::new();
     for (k, v) in all {
@@ -420,4 +425,128 @@ async fn concurrent_uploads_to_one_new_version_all_land() {
         assert_eq!(r.status, 200, "{}", text(&r));
     }
     assert_eq!(kit_core_assets(&s).await.len(), files.len());
+}
+
+/// `requires_python` is kept per file (PEP 503 `data-requires-python`, PEP 691 `requires-python`);
+/// `requires_dist` and `description` become the version's dependencies and readme.
+#[tokio::test]
+async fn requires_python_dependencies_and_readme_from_the_form() {
+    let s = setup().await;
+    let c = login(&s).await;
+    let sdist = pseudo_random(2000, 7);
+    let r = upload(
+        &c,
+        form(
+            "Kit_Core",
+            "1.0.0",
+            "kit_core-1.0.0.tar.gz",
+            &sdist,
+            &[
+                ("requires_python", ">=3.8, <4"),
+                ("requires_dist", "Requests[socks] (>=2.0)"),
+                ("requires_dist", "tomli; python_version < \"3.11\""),
+                ("description", "# Kit core\n\nLong text."),
+                ("description_content_type", "text/markdown"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", text(&r));
+    // A second file without requires_python: its own attribute stays absent.
+    upload_ok(&c, "kit-core", "1.0.0", "kit_core-1.0.0.zip", 8).await;
+
+    let html = text(&get(&c, "simple/kit-core/", None).await);
+    let sdist_line = html
+        .lines()
+        .find(|l| l.contains("kit_core-1.0.0.tar.gz<"))
+        .expect("sdist link");
+    assert!(
+        sdist_line.contains("data-requires-python=\"&gt;=3.8, &lt;4\""),
+        "{sdist_line}"
+    );
+    let zip_line = html
+        .lines()
+        .find(|l| l.contains("kit_core-1.0.0.zip<"))
+        .expect("zip link");
+    assert!(!zip_line.contains("data-requires-python"), "{zip_line}");
+    let j = get(&c, "simple/kit-core/", Some(JSON)).await.json();
+    let files = j["files"].as_array().unwrap();
+    let by_name = |n: &str| files.iter().find(|f| f["filename"] == n).unwrap().clone();
+    assert_eq!(
+        by_name("kit_core-1.0.0.tar.gz")["requires-python"],
+        ">=3.8, <4"
+    );
+    assert!(by_name("kit_core-1.0.0.zip")
+        .get("requires-python")
+        .is_none());
+
+    let deps = s
+        .client
+        .list_package_version_dependencies()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Pypi)
+        .package("Kit.Core")
+        .package_version("1.0.0")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", show(&e)));
+    type Dep<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let got: Vec<Dep> = deps
+        .dependencies()
+        .iter()
+        .map(|d| {
+            (
+                d.namespace(),
+                d.package(),
+                d.dependency_type(),
+                d.version_requirement(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (None, Some("requests"), Some("Requires-Dist"), Some(">=2.0")),
+            (
+                None,
+                Some("tomli"),
+                Some("Requires-Dist"),
+                Some("; python_version < \"3.11\"")
+            ),
+        ]
+    );
+    assert_eq!(deps.package(), Some("kit-core"));
+    let readme = s
+        .client
+        .get_package_version_readme()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Pypi)
+        .package("kit-core")
+        .package_version("1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(readme.readme(), Some("# Kit core\n\nLong text."));
+
+    // A requirement that does not start with a project name is refused, nothing stored.
+    let r = upload(
+        &c,
+        form(
+            "kit-core",
+            "2.0.0",
+            "kit_core-2.0.0.tar.gz",
+            &sdist,
+            &[("requires_dist", ">=1.0")],
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", text(&r));
+    assert!(text(&r).contains("requires_dist"), "{}", text(&r));
 }

@@ -274,7 +274,7 @@ async fn not_implemented_operations() {
     let s = TestServer::start().await;
     s.domain_with_repo("dom", "repo").await;
     let c = &s.client;
-    let mut results: Vec<(&str, ErrInfo)> = vec![
+    let results: Vec<(&str, ErrInfo)> = vec![
         (
             "PutDomainPermissionsPolicy",
             err(c
@@ -317,30 +317,6 @@ async fn not_implemented_operations() {
             err(c.list_package_groups().domain("dom").send().await),
         ),
     ];
-    results.push((
-        "GetPackageVersionReadme",
-        err(c
-            .get_package_version_readme()
-            .domain("dom")
-            .repository("repo")
-            .format(PackageFormat::Npm)
-            .package("p")
-            .package_version("1.0.0")
-            .send()
-            .await),
-    ));
-    results.push((
-        "ListPackageVersionDependencies",
-        err(c
-            .list_package_version_dependencies()
-            .domain("dom")
-            .repository("repo")
-            .format(PackageFormat::Npm)
-            .package("p")
-            .package_version("1.0.0")
-            .send()
-            .await),
-    ));
     for (op, e) in results {
         assert_eq!(
             (e.status, e.code.as_str()),

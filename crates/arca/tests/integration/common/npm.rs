@@ -11,12 +11,18 @@ use super::{send_http1, RawResponse, TestServer};
 
 /// A gzip tarball with `package/package.json` (the manifest) and `package/index.js`.
 pub fn tarball(manifest: &Value) -> Vec<u8> {
+    tarball_with(manifest, &[])
+}
+
+/// [`tarball`] with more files after the manifest.
+pub fn tarball_with(manifest: &Value, more: &[(&str, &str)]) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut b = tar::Builder::new(gz);
-    let files: [(&str, Vec<u8>); 2] = [
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
         ("package/package.json", manifest.to_string().into_bytes()),
         ("package/index.js", b"module.exports = 42;\n".to_vec()),
     ];
+    files.extend(more.iter().map(|(p, d)| (*p, d.as_bytes().to_vec())));
     for (path, data) in files {
         let mut h = tar::Header::new_gnu();
         h.set_size(data.len() as u64);

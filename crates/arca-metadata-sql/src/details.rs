@@ -1,0 +1,200 @@
+//! The statements of [`arca_metadata::DetailStore`], the same on every backend: npm dist-tags,
+//! version details (deprecation, readme) and dependencies. The backends run them on their pools
+//! or inside their transactions.
+
+use arca_metadata::{PackageDependency, StoreResult, VersionDetails};
+use sqlx::{Database, Encode, QueryBuilder, Type};
+
+use crate::ranges::sql_limit;
+use crate::rows::Columns;
+
+/// Dependency rows per `INSERT` (6 parameters each, well under every backend's limit).
+pub const DEPENDENCY_BATCH: usize = 500;
+
+/// `(tag, version)` of a package, by tag ([`dist_tag_row`]).
+pub fn dist_tags<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT tag, version FROM dist_tags WHERE package_id = ");
+    qb.push_bind(package_id).push(" ORDER BY tag");
+    qb
+}
+
+pub fn dist_tag_row(row: &impl Columns) -> StoreResult<(String, String)> {
+    Ok((row.text("tag")?, row.text("version")?))
+}
+
+/// Points a tag at a version; a foreign-key violation means the version does not exist.
+pub fn upsert_dist_tag<'a, DB>(
+    package_id: i64,
+    tag: &'a str,
+    version: &'a str,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("INSERT INTO dist_tags (package_id, tag, version) VALUES (");
+    qb.separated(", ")
+        .push_bind(package_id)
+        .push_bind(tag)
+        .push_bind(version);
+    qb.push(") ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version");
+    qb
+}
+
+pub fn delete_dist_tag<'a, DB>(package_id: i64, tag: &'a str) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("DELETE FROM dist_tags WHERE package_id = ");
+    qb.push_bind(package_id).push(" AND tag = ").push_bind(tag);
+    qb
+}
+
+/// `deprecated, readme` of a version ([`details_row`]; dependencies are read separately).
+pub fn details<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb =
+        QueryBuilder::new("SELECT deprecated, readme FROM version_details WHERE version_id = ");
+    qb.push_bind(version_id);
+    qb
+}
+
+pub fn details_row(row: &impl Columns) -> StoreResult<(Option<String>, Option<String>)> {
+    Ok((row.text_opt("deprecated")?, row.text_opt("readme")?))
+}
+
+/// The readme alone (one text column, [`Columns::text_opt`] `readme`).
+pub fn readme<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT readme FROM version_details WHERE version_id = ");
+    qb.push_bind(version_id);
+    qb
+}
+
+/// Dependencies of a version by position, after `after`, at most `limit` ([`dependency_row`]).
+pub fn dependencies_page<'a, DB>(
+    version_id: i64,
+    after: Option<i64>,
+    limit: u32,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "SELECT position, namespace, package, dependency_type, version_requirement \
+         FROM version_dependencies WHERE version_id = ",
+    );
+    qb.push_bind(version_id);
+    if let Some(after) = after {
+        qb.push(" AND position > ").push_bind(after);
+    }
+    qb.push(" ORDER BY position LIMIT ")
+        .push_bind(sql_limit(limit));
+    qb
+}
+
+pub fn dependency_row(row: &impl Columns) -> StoreResult<(i64, PackageDependency)> {
+    Ok((
+        row.int("position")?,
+        PackageDependency {
+            namespace: row.text("namespace")?,
+            package: row.text("package")?,
+            dependency_type: row.text_opt("dependency_type")?,
+            version_requirement: row.text_opt("version_requirement")?,
+        },
+    ))
+}
+
+/// The statements that replace a version's details: delete both kinds of rows, then insert the
+/// details row (when there is anything to keep) and the dependencies in batches of
+/// [`DEPENDENCY_BATCH`]. Run inside a transaction.
+pub fn replace_details<'a, DB>(version_id: i64, d: &'a VersionDetails) -> Vec<QueryBuilder<'a, DB>>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+{
+    let mut out = Vec::new();
+    for table in ["version_details", "version_dependencies"] {
+        let mut qb = QueryBuilder::new(format!("DELETE FROM {table} WHERE version_id = "));
+        qb.push_bind(version_id);
+        out.push(qb);
+    }
+    if d.readme.is_some() || d.deprecated.is_some() {
+        let mut qb = QueryBuilder::new(
+            "INSERT INTO version_details (version_id, deprecated, readme) VALUES (",
+        );
+        qb.separated(", ")
+            .push_bind(version_id)
+            .push_bind(d.deprecated.as_deref())
+            .push_bind(d.readme.as_deref());
+        qb.push(")");
+        out.push(qb);
+    }
+    let numbered: Vec<(i64, &PackageDependency)> = (0_i64..).zip(&d.dependencies).collect();
+    for batch in numbered.chunks(DEPENDENCY_BATCH) {
+        let mut qb = QueryBuilder::new(
+            "INSERT INTO version_dependencies \
+             (version_id, position, namespace, package, dependency_type, version_requirement) ",
+        );
+        qb.push_values(batch.iter().copied(), |mut row, (position, dep)| {
+            row.push_bind(version_id)
+                .push_bind(position)
+                .push_bind(dep.namespace.as_str())
+                .push_bind(dep.package.as_str())
+                .push_bind(dep.dependency_type.as_deref())
+                .push_bind(dep.version_requirement.as_deref());
+        });
+        out.push(qb);
+    }
+    out
+}
+
+/// Sets (or clears) a version's deprecation, creating its details row if needed; a foreign-key
+/// violation means the version does not exist.
+pub fn upsert_deprecation<'a, DB>(version_id: i64, message: Option<&'a str>) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("INSERT INTO version_details (version_id, deprecated) VALUES (");
+    qb.separated(", ").push_bind(version_id).push_bind(message);
+    qb.push(") ON CONFLICT (version_id) DO UPDATE SET deprecated = excluded.deprecated");
+    qb
+}
+
+/// `(version, deprecated)` of a package's deprecated versions, by version
+/// ([`deprecation_row`]).
+pub fn package_deprecations<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "SELECT v.version, d.deprecated FROM version_details d \
+         JOIN package_versions v ON v.id = d.version_id \
+         WHERE d.deprecated IS NOT NULL AND v.package_id = ",
+    );
+    qb.push_bind(package_id).push(" ORDER BY v.version");
+    qb
+}
+
+pub fn deprecation_row(row: &impl Columns) -> StoreResult<(String, String)> {
+    Ok((row.text("version")?, row.text("deprecated")?))
+}
