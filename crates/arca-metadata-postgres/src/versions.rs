@@ -185,13 +185,8 @@ impl PostgresStore {
                 insert_version(&mut tx, package_id, &write.version, &fields).await?
             }
             Some(at) => {
-                // An existing version keeps its origin and manifest metadata.
-                let mut qb = QueryBuilder::<Postgres>::new("UPDATE package_versions SET status = ");
-                qb.push_bind(write.status.as_str())
-                    .push(", revision = ")
-                    .push_bind(write.revision.as_str())
-                    .push(", published_ms = ")
-                    .push_bind(write.published_ms);
+                // An existing version keeps its origin (and its metadata unless replaced).
+                let mut qb = writes::publish_update::<Postgres>(write);
                 at.push_guard(&mut qb);
                 run_guarded(&mut tx, qb).await?;
                 at.version_id

@@ -180,6 +180,7 @@ impl Service {
             metadata: VersionMetadata::default(),
             asset: Some(new_asset.clone()),
             asset_lease: None,
+            replace_metadata: false,
         };
         let Some(v) = existing else {
             let revision = revision::compute(std::slice::from_ref(&new_asset), &base.metadata);
