@@ -314,7 +314,7 @@ async fn checksums_are_checked_and_bad_input_is_refused() {
             400,
         ),
         (
-            format!("com/acme/other/maven-metadata.xml"),
+            "com/acme/other/maven-metadata.xml".to_string(),
             metadata(&["1.0"]),
             400,
         ),
