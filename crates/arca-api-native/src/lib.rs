@@ -2,9 +2,9 @@
 //! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
 //!
 //! This crate only translates HTTP to service calls and back: it authenticates the token
-//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`), streams bodies, and renders the
-//! answers. Which versions are visible, what may be published and how it is stored are decided in
-//! `arca-service`. npm and PyPI are served; other formats answer 404 until their modules land beside it.
+//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`), streams bodies, and
+//! renders the answers. Which versions are visible, what may be published and how it is stored are
+//! decided in `arca-service`. npm, PyPI and Maven are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
@@ -12,6 +12,7 @@
 mod auth;
 mod body;
 mod error;
+mod maven;
 mod npm;
 mod pypi;
 
@@ -131,6 +132,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
     match endpoint.format {
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

@@ -190,15 +190,16 @@ impl PostgresStore {
                 id
             }
             Some(at) => {
-                // An existing version keeps its origin, manifest metadata and details.
-                let mut qb = QueryBuilder::<Postgres>::new("UPDATE package_versions SET status = ");
-                qb.push_bind(write.status.as_str())
-                    .push(", revision = ")
-                    .push_bind(write.revision.as_str())
-                    .push(", published_ms = ")
-                    .push_bind(write.published_ms);
+                // An existing version keeps its origin and details (and its metadata unless
+                // replaced).
+                let mut qb = writes::publish_update::<Postgres>(write);
                 at.push_guard(&mut qb);
                 run_guarded(&mut tx, qb).await?;
+                if write.replace_metadata {
+                    if let Some(details) = &write.details {
+                        details::write_details(&mut tx, at.version_id, details).await?;
+                    }
+                }
                 at.version_id
             }
         };

@@ -111,6 +111,40 @@ impl<'a> VersionFields<'a> {
     }
 }
 
+/// `UPDATE package_versions SET status, revision, published_ms` (and the metadata when the write
+/// replaces it) of a publish into an existing version; the caller appends the guard. The origin
+/// is never changed.
+pub fn publish_update<'a, DB>(write: &'a PublishWrite) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("UPDATE package_versions SET ");
+    let mut set = qb.separated(", ");
+    set.push("status = ")
+        .push_bind_unseparated(write.status.as_str())
+        .push("revision = ")
+        .push_bind_unseparated(write.revision.as_str())
+        .push("published_ms = ")
+        .push_bind_unseparated(write.published_ms);
+    if write.replace_metadata {
+        let m = &write.metadata;
+        set.push("display_name = ")
+            .push_bind_unseparated(m.display_name.as_deref())
+            .push("summary = ")
+            .push_bind_unseparated(m.summary.as_deref())
+            .push("home_page = ")
+            .push_bind_unseparated(m.home_page.as_deref())
+            .push("source_code_repository = ")
+            .push_bind_unseparated(m.source_code_repository.as_deref())
+            .push("licenses_json = ")
+            .push_bind_unseparated(m.licenses_json.as_deref());
+    }
+    qb
+}
+
 /// The `At` expectation of a write on version `version` of `package_id`: the row `version_id` must
 /// be that version, with exactly that status and revision.
 pub struct At<'a> {

@@ -353,6 +353,9 @@ pub struct PublishWrite {
     /// written. When given, the write fails with [`crate::StoreError::BlobLeaseLost`] unless the
     /// blob's row still has this generation and is live (it was not garbage-collected meanwhile).
     pub asset_lease: Option<i64>,
+    /// An existing version takes `metadata` and `details` too (Maven: the POM may arrive after
+    /// the jar); otherwise it keeps its own.
+    pub replace_metadata: bool,
 }
 
 /// A change to one existing version, applied by [`crate::PackageStore::apply_version_changes`].

@@ -1,5 +1,5 @@
 //! Arca's service layer: every rule about domains, repositories, packages, versions and assets lives
-//! here, once, for the CodeArtifact API and every native protocol (npm so far).
+//! here, once, for the CodeArtifact API and every native protocol (npm, PyPI, Maven).
 //!
 //! Architecture invariants:
 //! - No HTTP, SQL or object-store types cross this crate's API: callers pass domain values and get
@@ -22,6 +22,7 @@ mod error;
 mod gc;
 mod lease;
 mod lifecycle;
+pub mod maven;
 mod native;
 pub mod npm;
 mod packages;

@@ -87,6 +87,9 @@ pub(crate) enum OnExisting {
     Conflict,
     /// Add the asset to a Published or Unlisted version (PyPI: one file per upload).
     AddAsset,
+    /// Add the asset to an Unfinished, Published or Unlisted version (Maven: one file per PUT,
+    /// extra files allowed after publishing); with `pom`, the version takes `metadata` too.
+    AddMavenFile { pom: bool },
 }
 
 enum NativeWrite {
@@ -228,6 +231,7 @@ impl Service {
             details: Some(v.details.clone()),
             dist_tags: v.dist_tags.clone(),
             asset_lease: lease,
+            replace_metadata: false,
         };
         let Some(e) = existing else {
             return Ok(NativeWrite::Write(Box::new(write)));
@@ -248,10 +252,23 @@ impl Service {
         if v.on_existing == OnExisting::Conflict {
             return Err(exists("; delete it to publish it again".into()));
         }
-        if !matches!(e.status, VersionStatus::Published | VersionStatus::Unlisted) {
-            return Err(exists(
-                "; files can only be added to a Published or Unlisted version".into(),
-            ));
+        let (open, which) = match v.on_existing {
+            OnExisting::AddMavenFile { .. } => (
+                matches!(
+                    e.status,
+                    VersionStatus::Unfinished | VersionStatus::Published | VersionStatus::Unlisted
+                ),
+                "an Unfinished, Published or Unlisted",
+            ),
+            _ => (
+                matches!(e.status, VersionStatus::Published | VersionStatus::Unlisted),
+                "a Published or Unlisted",
+            ),
+        };
+        if !open {
+            return Err(exists(format!(
+                "; files can only be added to {which} version"
+            )));
         }
         let mut assets = self.store.version_assets(e.id).await?;
         if let Some(same) = assets.iter().find(|a| a.name == asset.name) {
@@ -277,10 +294,14 @@ impl Service {
             revision: e.revision.clone(),
         };
         write.status = e.status;
-        write.revision = revision::compute(&assets, &e.metadata);
         write.published_ms = e.published_ms;
         write.origin = e.origin.clone();
-        write.metadata = e.metadata.clone();
+        if v.on_existing == (OnExisting::AddMavenFile { pom: true }) {
+            write.replace_metadata = true;
+        } else {
+            write.metadata = e.metadata.clone();
+        }
+        write.revision = revision::compute(&assets, &write.metadata);
         Ok(NativeWrite::Write(Box::new(write)))
     }
 
@@ -289,8 +310,18 @@ impl Service {
         &self,
         package_id: i64,
     ) -> ServiceResult<Vec<VersionRow>> {
+        self.versions_with_status(package_id, Some(VersionStatus::Published))
+            .await
+    }
+
+    /// Every version of a package in `status` (any status: `None`), by version string.
+    pub(crate) async fn versions_with_status(
+        &self,
+        package_id: i64,
+        status: Option<VersionStatus>,
+    ) -> ServiceResult<Vec<VersionRow>> {
         let filter = VersionFilter {
-            status: Some(VersionStatus::Published),
+            status,
             origin_type: None,
         };
         let mut rows: Vec<VersionRow> = Vec::new();

@@ -183,6 +183,7 @@ impl Service {
             details: None,
             dist_tags: Vec::new(),
             asset_lease: None,
+            replace_metadata: false,
         };
         let Some(v) = existing else {
             let revision = revision::compute(std::slice::from_ref(&new_asset), &base.metadata);

@@ -120,6 +120,7 @@ macro_rules! metadata_store_suite {
             publish_creates_package_and_version,
             publish_absent_twice_fails,
             publish_at_updates_status_and_adds_asset,
+            publish_at_may_replace_metadata,
             publish_with_stale_expectation_writes_nothing,
             publish_duplicate_asset_writes_nothing,
             publish_into_missing_repository_is_not_found,
@@ -265,6 +266,7 @@ pub fn new_version(
         details: None,
         dist_tags: Vec::new(),
         asset_lease: None,
+        replace_metadata: false,
     }
 }
 

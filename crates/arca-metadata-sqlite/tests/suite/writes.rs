@@ -134,6 +134,41 @@ pub async fn publish_at_updates_status_and_adds_asset(store: Store) {
     assert_eq!(store.version_assets(first.id).await.unwrap().len(), 2);
 }
 
+pub async fn publish_at_may_replace_metadata(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let pkg = key(PackageFormat::Maven, "com.acme", "app");
+    let first = store
+        .apply_publish(&PublishWrite {
+            status: VersionStatus::Unfinished,
+            metadata: metadata("from the jar"),
+            ..new_version(repo.id, &pkg, "1", 10, Some(asset("app-1.jar", "x", 1)))
+        })
+        .await
+        .unwrap();
+    // Maven: the POM arrives second and brings the version's metadata.
+    let updated = store
+        .apply_publish(&PublishWrite {
+            expect: at(&first),
+            status: VersionStatus::Unfinished,
+            revision: "r2".into(),
+            metadata: metadata("from the pom"),
+            replace_metadata: true,
+            ..new_version(repo.id, &pkg, "1", 10, Some(asset("app-1.pom", "y", 2)))
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.metadata, metadata("from the pom"));
+    assert_eq!(updated.origin, first.origin);
+    let read = store
+        .get_version(updated.package_id, "1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.metadata, metadata("from the pom"));
+    assert_eq!(read.revision, "r2");
+}
+
 pub async fn publish_with_stale_expectation_writes_nothing(store: Store) {
     let domain = create_domain(&store, OWNER, "d").await;
     let repo = create_repository(&store, &domain, "r", &[]).await;

@@ -11,6 +11,7 @@ mod domains;
 mod gc;
 mod large_asset;
 mod lifecycle;
+mod maven;
 mod npm;
 mod package_versions;
 mod packages;

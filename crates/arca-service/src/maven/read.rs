@@ -1,0 +1,236 @@
+//! GETs (`mvn dependency:get`, builds): files of Published and Unlisted versions download
+//! (Unfinished, Archived and Disposed never do); checksums come from the stored hashes; both
+//! `maven-metadata.xml` documents are generated from the Published versions, so Unlisted versions
+//! and builds vanish from them; `X-SNAPSHOT` resolves to its Published build.
+
+use std::collections::BTreeMap;
+
+use arca_metadata::{AssetRow, PackageRow, VersionRow, VersionStatus};
+use bytes::Bytes;
+
+use super::metadata::{artifact_document, snapshot_document, SnapshotFile};
+use super::publish::key;
+use super::{build_of, file_name, is_snapshot, Build, Checksum, Coords, MavenPath};
+use crate::native::NativeRepo;
+use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
+
+/// What a GET answers.
+#[derive(Debug)]
+pub enum MavenGet {
+    File(AssetDownload),
+    /// A generated document or a checksum.
+    Document {
+        body: Bytes,
+        content_type: &'static str,
+    },
+}
+
+const XML: &str = "application/xml";
+const TEXT: &str = "text/plain";
+
+fn document(body: String, checksum: Option<Checksum>) -> MavenGet {
+    match checksum {
+        Some(k) => MavenGet::Document {
+            body: k.digest(body.as_bytes()).into(),
+            content_type: TEXT,
+        },
+        None => MavenGet::Document {
+            body: body.into(),
+            content_type: XML,
+        },
+    }
+}
+
+fn not_found(what: &str, repo: &NativeRepo) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Asset,
+        what,
+        format!("{what} not found in repository {}.", repo.name()),
+    )
+}
+
+/// The SNAPSHOT a build version belongs to (`1.0-20250101.120000-3` → `1.0-SNAPSHOT`).
+fn snapshot_of(version: &str) -> Option<String> {
+    let mut parts = version.rsplitn(3, '-');
+    let (_, _, base) = (parts.next()?, parts.next()?, parts.next()?);
+    let snapshot = format!("{base}-SNAPSHOT");
+    build_of(&snapshot, version).map(|_| snapshot)
+}
+
+impl Service {
+    /// A GET or HEAD below the Maven endpoint.
+    pub async fn maven_get(&self, repo: &NativeRepo, path: &MavenPath) -> ServiceResult<MavenGet> {
+        match path {
+            MavenPath::File {
+                coords,
+                version,
+                file,
+                checksum,
+            } => {
+                let (v, asset) = self.maven_asset(repo, coords, version, file, true).await?;
+                match checksum {
+                    Some(k) => Ok(MavenGet::Document {
+                        body: Bytes::from(k.of(&asset).to_string()),
+                        content_type: TEXT,
+                    }),
+                    None => Ok(MavenGet::File(
+                        self.download(repo.repo.domain_id, v, asset).await?,
+                    )),
+                }
+            }
+            MavenPath::ArtifactMetadata { coords, checksum } => {
+                let what = format!("{}/maven-metadata.xml", coords.artifact_id);
+                let package = self.maven_package(repo, coords).await?;
+                let mut newest: BTreeMap<String, i64> = BTreeMap::new();
+                for v in self.published_versions(package.id).await? {
+                    let shown = snapshot_of(&v.version).unwrap_or(v.version);
+                    let at = newest.entry(shown).or_insert(v.published_ms);
+                    *at = (*at).max(v.published_ms);
+                }
+                if newest.is_empty() {
+                    return Err(not_found(&what, repo));
+                }
+                let mut versions: Vec<(i64, String)> =
+                    newest.into_iter().map(|(v, ms)| (ms, v)).collect();
+                versions.sort();
+                let updated = versions.last().map_or(0, |(ms, _)| *ms);
+                let names: Vec<String> = versions.into_iter().map(|(_, v)| v).collect();
+                Ok(document(
+                    artifact_document(coords, &names, updated),
+                    *checksum,
+                ))
+            }
+            MavenPath::SnapshotMetadata {
+                coords,
+                version,
+                checksum,
+            } => {
+                let what = format!("{}/{version}/maven-metadata.xml", coords.artifact_id);
+                let package = self.maven_package(repo, coords).await?;
+                let (build, b) = self
+                    .current_build(&package, version)
+                    .await?
+                    .ok_or_else(|| not_found(&what, repo))?;
+                let files: Vec<SnapshotFile> = self
+                    .store
+                    .version_assets(build.id)
+                    .await?
+                    .iter()
+                    .filter_map(|a| file_name(&coords.artifact_id, version, &a.name))
+                    .filter(|f| f.version == build.version)
+                    .map(|f| SnapshotFile {
+                        classifier: f.classifier,
+                        extension: f.extension,
+                    })
+                    .collect();
+                let doc = snapshot_document(
+                    coords,
+                    version,
+                    &build.version,
+                    &b,
+                    &files,
+                    build.published_ms,
+                );
+                Ok(document(doc, *checksum))
+            }
+        }
+    }
+
+    /// The Published build of `snapshot` (the newest, should several be Published).
+    async fn current_build(
+        &self,
+        package: &PackageRow,
+        snapshot: &str,
+    ) -> ServiceResult<Option<(VersionRow, Build)>> {
+        Ok(self
+            .published_versions(package.id)
+            .await?
+            .into_iter()
+            .filter_map(|v| build_of(snapshot, &v.version).map(|b| (v, b)))
+            .max_by(|a, b| a.1.cmp(&b.1)))
+    }
+
+    async fn maven_package(&self, repo: &NativeRepo, coords: &Coords) -> ServiceResult<PackageRow> {
+        self.store
+            .get_package(repo.repo.id, &key(coords))
+            .await?
+            .ok_or_else(|| {
+                ServiceError::not_found(
+                    ResourceType::Package,
+                    format!("{}:{}", coords.group_id, coords.artifact_id),
+                    format!(
+                        "{}:{} not found in repository {}.",
+                        coords.group_id,
+                        coords.artifact_id,
+                        repo.name()
+                    ),
+                )
+            })
+    }
+
+    /// The stored file `file` in directory `dir`; with `downloadable`, only of a Published or
+    /// Unlisted version, and `X-SNAPSHOT` file names resolve to the Published build's file.
+    pub(crate) async fn maven_asset(
+        &self,
+        repo: &NativeRepo,
+        coords: &Coords,
+        dir: &str,
+        file: &str,
+        downloadable: bool,
+    ) -> ServiceResult<(VersionRow, AssetRow)> {
+        let missing = || not_found(&format!("{dir}/{file}"), repo);
+        let name = file_name(&coords.artifact_id, dir, file).ok_or_else(missing)?;
+        let package = self.maven_package(repo, coords).await?;
+        let (v, asset_name) = if is_snapshot(&name.version) {
+            if !downloadable {
+                return Err(missing());
+            }
+            let (build, _) = self
+                .current_build(&package, dir)
+                .await?
+                .ok_or_else(missing)?;
+            // `app-1.0-SNAPSHOT-sources.jar` → `app-1.0-20250101.120000-3-sources.jar`.
+            let tail = &file[coords.artifact_id.len() + 1 + dir.len()..];
+            let asset = format!("{}-{}{tail}", coords.artifact_id, build.version);
+            (build, asset)
+        } else {
+            let v = self
+                .store
+                .get_version(package.id, &name.version)
+                .await?
+                .ok_or_else(missing)?;
+            (v, file.to_string())
+        };
+        if downloadable && !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
+            return Err(ServiceError::not_found(
+                ResourceType::PackageVersion,
+                &v.version,
+                format!(
+                    "{}:{} {} is {}; its files cannot be downloaded.",
+                    coords.group_id, coords.artifact_id, v.version, v.status
+                ),
+            ));
+        }
+        let asset = self
+            .store
+            .get_asset(v.id, &asset_name)
+            .await?
+            .ok_or_else(missing)?;
+        Ok((v, asset))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_belong_to_their_snapshot() {
+        assert_eq!(
+            snapshot_of("1.0-beta-20250101.120000-3").as_deref(),
+            Some("1.0-beta-SNAPSHOT")
+        );
+        assert_eq!(snapshot_of("1.0"), None);
+        assert_eq!(snapshot_of("1.0-rc-1"), None);
+    }
+}
