@@ -128,7 +128,8 @@ impl PostgresStore {
 
     /// Starts a read transaction: one snapshot for several statements.
     pub(crate) async fn read_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await
+        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
     }
 
     /// `Pool::begin_with` in a task of its own. sqlx 0.8's begin is not cancel-safe on PostgreSQL
