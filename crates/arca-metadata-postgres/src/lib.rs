@@ -125,17 +125,25 @@ impl PostgresStore {
     /// Starts a write transaction. `READ COMMITTED` is the isolation every write is designed for
     /// (see the crate documentation), so it is set explicitly rather than taken from the server.
     pub(crate) async fn write_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .await
-            .map_err(backend)
+        self.begin("BEGIN ISOLATION LEVEL READ COMMITTED").await
     }
 
     /// Starts a read transaction: one snapshot for several statements.
     pub(crate) async fn read_tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
+    }
+
+    /// `Pool::begin_with` in a task of its own. sqlx 0.8's begin is not cancel-safe on PostgreSQL
+    /// (launchbadge/sqlx#4393): dropped during the BEGIN round trip (a client that disconnects), it
+    /// returns the connection to the pool inside a transaction nothing ends, and every later user
+    /// of that connection fails. The task always finishes the BEGIN; a transaction nobody awaits
+    /// any more is then dropped, which rolls it back.
+    async fn begin(&self, statement: &'static str) -> StoreResult<Transaction<'static, Postgres>> {
+        let pool = self.pool.clone();
+        tokio::spawn(async move { pool.begin_with(statement).await })
+            .await
+            .map_err(StoreError::backend)?
             .map_err(backend)
     }
 

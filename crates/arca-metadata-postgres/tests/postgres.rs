@@ -678,4 +678,65 @@ async fn previous_release_statements_still_work_after_0003() {
             .unwrap();
         assert_eq!(n, 0, "{table}");
     }
+
+/// Requests aborted at every point of their read transaction, BEGIN included (as when clients
+/// disconnect), never leave a pooled connection inside a transaction once the pool is idle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aborted_requests_leave_no_transaction_open() {
+    let Some(schema) = Schema::create().await else {
+        return;
+    };
+    let app = schema.name.clone();
+    let pg = PostgresStore::connect_with(
+        schema.options().application_name(&app),
+        PgPoolOptions::new().max_connections(4),
+    )
+    .await
+    .unwrap();
+    let store = shared(&pg);
+    let domain = suite::create_domain(&store, suite::OWNER, "d").await;
+    let mut observer = schema.connection().await;
+    let mut leaked_rounds = 0;
+    for round in 0..150u64 {
+        // 8 requests aborted together after 0, 10, 20, … µs of real time (tokio's timers are too
+        // coarse for this), as a load generator's are when it stops.
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, id) = (store.clone(), domain.id);
+                tokio::spawn(async move { store.domain_stats(id).await })
+            })
+            .collect();
+        let until = std::time::Instant::now() + Duration::from_micros(round % 50 * 10);
+        while std::time::Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        tasks.iter().for_each(|t| t.abort());
+        for task in tasks {
+            let _ = task.await;
+        }
+        // A connection on its way back to the pool may still be ending its transaction: only one
+        // still idle in a transaction after a quiet half second counts.
+        let mut leaked = true;
+        for wait_ms in [20, 500] {
+            tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+            let idle_in_transaction: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+            )
+            .bind(&app)
+            .fetch_one(&mut observer)
+            .await
+            .unwrap();
+            leaked &= idle_in_transaction > 0;
+            if !leaked {
+                break;
+            }
+        }
+        leaked_rounds += usize::from(leaked);
+    }
+    pg.close().await;
+    assert_eq!(
+        leaked_rounds, 0,
+        "rounds after which a connection stayed in a transaction"
+    );
 }
