@@ -779,6 +779,7 @@ async fn transfer_to_postgres_and_s3_and_back() {
         side("to", pg_dir, Some(&pg_s3)),
     );
     assert!(ok, "transfer failed:\n{out}{err}");
+    eprintln!("to PostgreSQL + S3: {out}");
     assert!(
         out.contains("transferred 3 domains, 4 repositories, 7 packages, 13 versions"),
         "{out}"
@@ -818,6 +819,7 @@ async fn transfer_to_postgres_and_s3_and_back() {
         side("to", sqlite_c, None),
     );
     assert!(ok, "transfer back failed:\n{out}{err}");
+    eprintln!("back to SQLite + files: {out}");
     kill(b).await;
     check(sqlite_c, None);
     let c = start_with(sqlite_c, &common_env()).await;
