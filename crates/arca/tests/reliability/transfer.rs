@@ -1,13 +1,13 @@
 //! `arca transfer` end to end, with real `arca serve` children: an installation on SQLite + files
 //! is populated through the API and the native npm and PyPI endpoints (several domains, upstreams
-//! in an order that is not the name order, tags, versions in every status, multi-asset and shared
-//! bytes, a copy, a package without versions), stopped, transferred into PostgreSQL + S3 (moto),
-//! served from there and walked; then transferred back (from the live server) into a fresh
-//! SQLite + files and walked again. Every walk must equal the source's: the walker records every
-//! List*/Describe* answer whole, every page, every asset download's bytes (hashed) and headers,
-//! every endpoint, tag list, packument, simple page and native download. `arca check` passes on
-//! both destinations with nothing unreferenced; a second transfer into a non-empty destination
-//! is refused and changes nothing; the source is unchanged.
+//! in an order that is not the name order, an upstream cycle, tags, versions in every status,
+//! multi-asset and shared bytes, a copy, a package without versions), stopped, transferred into
+//! PostgreSQL + S3 (moto), served from there and walked; then transferred back (from the live
+//! server) into a fresh SQLite + files and walked again. Every walk must equal the source's: the
+//! walker records every List*/Describe* answer whole, every page, every asset download's bytes
+//! (hashed) and headers, every endpoint, tag list, packument, simple page and native download.
+//! `arca check` passes on both destinations with nothing unreferenced; a second transfer into a
+//! non-empty destination is refused and changes nothing; the source is unchanged.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -219,6 +219,27 @@ async fn populate(s: &Server) {
         .repository("a-top")
         .upstreams(up("m-mid"))
         .upstreams(up("z-base"))
+        .send()
+        .await
+        .unwrap();
+    // An upstream cycle (UpdateRepository allows it): created without upstreams, then set.
+    c.create_repository()
+        .domain("beta")
+        .repository("c1")
+        .send()
+        .await
+        .unwrap();
+    c.create_repository()
+        .domain("beta")
+        .repository("c2")
+        .upstreams(up("c1"))
+        .send()
+        .await
+        .unwrap();
+    c.update_repository()
+        .domain("beta")
+        .repository("c1")
+        .upstreams(up("c2"))
         .send()
         .await
         .unwrap();
@@ -781,7 +802,7 @@ async fn transfer_to_postgres_and_s3_and_back() {
     assert!(ok, "transfer failed:\n{out}{err}");
     eprintln!("to PostgreSQL + S3: {out}");
     assert!(
-        out.contains("transferred 3 domains, 4 repositories, 7 packages, 13 versions"),
+        out.contains("transferred 3 domains, 6 repositories, 7 packages, 13 versions"),
         "{out}"
     );
     let mut env = common_env();
