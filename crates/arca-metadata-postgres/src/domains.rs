@@ -129,6 +129,20 @@ impl DomainStore for PostgresStore {
         .await
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn list_all_domains(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<DomainRow>> {
+        fetch_all(
+            &mut reads::all_domains_page::<Postgres>(after, limit),
+            &self.pool,
+            domain_row,
+        )
+        .await
+    }
+
     #[tracing::instrument(skip_all, fields(domain_id = domain_id))]
     async fn delete_domain(&self, domain_id: i64, arn: &str) -> StoreResult<()> {
         self.retrying(|| self.delete_domain_once(domain_id, arn))

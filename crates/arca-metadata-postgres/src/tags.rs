@@ -136,4 +136,17 @@ impl TagStore for PostgresStore {
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> StoreResult<()> {
         self.retrying(|| self.untag_resource_once(arn, keys)).await
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_all_tags(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        reads::all_tags_page::<Postgres>(after, limit)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
 }

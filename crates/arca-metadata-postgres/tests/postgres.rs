@@ -678,6 +678,7 @@ async fn previous_release_statements_still_work_after_0003() {
             .unwrap();
         assert_eq!(n, 0, "{table}");
     }
+}
 
 /// Requests aborted at every point of their read transaction, BEGIN included (as when clients
 /// disconnect), never leave a pooled connection inside a transaction once the pool is idle.

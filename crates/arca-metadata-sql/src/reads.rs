@@ -130,6 +130,30 @@ where
     qb
 }
 
+/// Every domain, whoever owns it, by (owner, name), after `after` ([`crate::domain_row`]): for
+/// `arca transfer`, which copies them all. Served by the (owner, name) unique index.
+pub fn all_domains_page<'a, DB>(
+    after: Option<(&'a str, &'a str)>,
+    limit: u32,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(format!("SELECT {DOMAIN_COLUMNS} FROM domains"));
+    if let Some((owner, name)) = after {
+        qb.push(" WHERE (owner, name) > (")
+            .push_bind(owner)
+            .push(", ")
+            .push_bind(name)
+            .push(")");
+    }
+    qb.push(" ORDER BY owner, name LIMIT ")
+        .push_bind(sql_limit(limit));
+    qb
+}
+
 /// Repositories by (repository name, domain name) ([`crate::repository_row`], without
 /// upstreams).
 pub fn repositories_page<'a, DB>(filter: &'a RepositoryFilter, limit: u32) -> QueryBuilder<'a, DB>
@@ -402,5 +426,26 @@ where
 {
     let mut qb = QueryBuilder::new("SELECT key, value FROM tags WHERE resource_arn = ");
     qb.push_bind(arn).push(" ORDER BY key");
+    qb
+}
+
+/// `(arn, key, value)` of every stored tag by (ARN, key), after `after`: for `arca transfer`.
+/// Served by the primary key.
+pub fn all_tags_page<'a, DB>(after: Option<(&'a str, &'a str)>, limit: u32) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT resource_arn, key, value FROM tags");
+    if let Some((arn, key)) = after {
+        qb.push(" WHERE (resource_arn, key) > (")
+            .push_bind(arn)
+            .push(", ")
+            .push_bind(key)
+            .push(")");
+    }
+    qb.push(" ORDER BY resource_arn, key LIMIT ")
+        .push_bind(sql_limit(limit));
     qb
 }

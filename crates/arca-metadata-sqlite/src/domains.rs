@@ -83,6 +83,20 @@ impl DomainStore for SqliteStore {
         .await
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn list_all_domains(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<DomainRow>> {
+        fetch_all(
+            &mut reads::all_domains_page::<Sqlite>(after, limit),
+            &self.reader,
+            domain_row,
+        )
+        .await
+    }
+
     #[tracing::instrument(skip_all, fields(domain_id = domain_id))]
     async fn delete_domain(&self, domain_id: i64, arn: &str) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;

@@ -97,4 +97,17 @@ impl TagStore for SqliteStore {
         }
         tx.commit().await.map_err(backend)
     }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_all_tags(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, String, String)>> {
+        reads::all_tags_page::<Sqlite>(after, limit)
+            .build_query_as()
+            .fetch_all(&self.reader)
+            .await
+            .map_err(backend)
+    }
 }

@@ -30,6 +30,13 @@ pub trait DomainStore: Send + Sync {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<DomainRow>>;
+    /// Every domain, whoever owns it, by (owner, name), after `after`, at most `limit` (for copying
+    /// a whole installation).
+    async fn list_all_domains(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<DomainRow>>;
     /// Fails with `Conflict` while the domain has repositories. Removes the tags stored under `arn`.
     async fn delete_domain(&self, domain_id: i64, arn: &str) -> StoreResult<()>;
 }
@@ -127,6 +134,13 @@ pub trait TagStore: Send + Sync {
         max_tags: usize,
     ) -> StoreResult<()>;
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> StoreResult<()>;
+    /// Every stored tag as `(arn, key, value)`, by (ARN, key) in byte order, after `after` (an
+    /// `(arn, key)`), at most `limit` (for copying a whole installation).
+    async fn list_all_tags(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: u32,
+    ) -> StoreResult<Vec<(String, String, String)>>;
 }
 
 /// The blob table: which content-addressed blobs exist, so that garbage collection never frees

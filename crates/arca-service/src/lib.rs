@@ -33,6 +33,7 @@ mod repositories;
 pub mod revision;
 mod tags;
 mod tokens;
+mod transfer;
 mod types;
 mod versions;
 
@@ -57,6 +58,7 @@ pub use repositories::RepositoryListing;
 pub use tokens::{
     AuthorizationToken, TokenError, TokenGrant, DEFAULT_TOKEN_SECONDS, MIN_TOKEN_SECONDS,
 };
+pub use transfer::{TransferError, TransferReport, TransferResult};
 pub use types::*;
 
 /// Limits from `decisions.md` (all configurable).

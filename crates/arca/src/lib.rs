@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod maintenance;
 pub mod server;
 pub mod store;
+pub mod transfer;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -42,11 +42,19 @@ enum Command {
         #[command(flatten)]
         settings: ServeArgs,
     },
+    /// Copy a whole installation (metadata and blobs) into another, empty one: e.g. SQLite and a
+    /// directory into PostgreSQL and S3, or back. The source is only read.
+    Transfer(arca::transfer::TransferArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let (settings, run): (ServeArgs, fn(Config) -> _) = match cli.command {
+        Command::Transfer(args) => {
+            // Two sides, no single configuration: text logs, level from ARCA_LOG.
+            init_logging(false);
+            return runtime()?.block_on(arca::transfer::transfer(args));
+        }
         Command::Serve(args) => (args, |c| Box::pin(serve(c)) as Task),
         Command::Gc { grace, settings } => {
             let settings = ServeArgs {
@@ -66,11 +74,14 @@ fn main() -> anyhow::Result<()> {
     };
     let config = Config::resolve(settings)?;
     init_logging(config.log_json);
+    runtime()?.block_on(run(config))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?
-        .block_on(run(config))
+        .context("starting the async runtime")
 }
 
 type Task = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>>>>;

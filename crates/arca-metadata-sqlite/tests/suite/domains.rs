@@ -128,6 +128,44 @@ pub async fn domain_list_byte_order_and_cursor(store: Store) {
     assert!(store.list_domains(OWNER, None, 0).await.unwrap().is_empty());
 }
 
+pub async fn domain_list_all_by_owner_then_name(store: Store) {
+    for (owner, name) in [
+        (OTHER_OWNER, "a"),
+        (OWNER, "b"),
+        (OWNER, "B"),
+        (OTHER_OWNER, "0"),
+    ] {
+        create_domain(&store, owner, name).await;
+    }
+    let expected = [
+        (OWNER, "B"),
+        (OWNER, "b"),
+        (OTHER_OWNER, "0"),
+        (OTHER_OWNER, "a"),
+    ];
+    let pairs = |rows: &[DomainRow]| -> Vec<(String, String)> {
+        rows.iter()
+            .map(|d| (d.owner.clone(), d.name.clone()))
+            .collect()
+    };
+    let all = store.list_all_domains(None, 100).await.unwrap();
+    assert_eq!(
+        pairs(&all),
+        expected
+            .iter()
+            .map(|(o, n)| (o.to_string(), n.to_string()))
+            .collect::<Vec<_>>()
+    );
+    // The cursor is (owner, name), strictly greater: it crosses owners.
+    let page = store.list_all_domains(Some((OWNER, "b")), 1).await.unwrap();
+    assert_eq!(pairs(&page), [(OTHER_OWNER.to_string(), "0".to_string())]);
+    assert!(store
+        .list_all_domains(Some((OTHER_OWNER, "a")), 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 pub async fn domain_delete_conflicts_while_repositories_exist(store: Store) {
     let domain = store
         .create_domain(&NewDomain {

@@ -93,6 +93,7 @@ macro_rules! metadata_store_suite {
             domain_create_get_and_tags,
             domain_create_duplicate_is_already_exists,
             domain_list_byte_order_and_cursor,
+            domain_list_all_by_owner_then_name,
             domain_delete_conflicts_while_repositories_exist,
             domain_stats_count_distinct_blobs_across_repositories,
             // repositories
@@ -147,6 +148,7 @@ macro_rules! metadata_store_suite {
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
+            tags_list_all_by_arn_then_key,
         );
     };
     (@tests $fixture:path; $($test:ident),* $(,)?) => {

@@ -101,3 +101,32 @@ pub async fn tags_limit_is_all_or_nothing(store: Store) {
     );
     assert!(store.list_tags(fresh).await.unwrap().is_empty());
 }
+
+pub async fn tags_list_all_by_arn_then_key(store: Store) {
+    let (a, b) = ("arn:a", "arn:b");
+    store
+        .tag_resource(b, &tags(&[("k", "1")]), 50)
+        .await
+        .unwrap();
+    store
+        .tag_resource(a, &tags(&[("y", "2"), ("X", "3")]), 50)
+        .await
+        .unwrap();
+    let triple = |arn: &str, k: &str, v: &str| (arn.to_string(), k.to_string(), v.to_string());
+    assert_eq!(
+        store.list_all_tags(None, 10).await.unwrap(),
+        [
+            triple(a, "X", "3"),
+            triple(a, "y", "2"),
+            triple(b, "k", "1")
+        ]
+    );
+    assert_eq!(
+        store.list_all_tags(Some((a, "y")), 10).await.unwrap(),
+        [triple(b, "k", "1")]
+    );
+    assert_eq!(
+        store.list_all_tags(Some((a, "X")), 1).await.unwrap(),
+        [triple(a, "y", "2")]
+    );
+}

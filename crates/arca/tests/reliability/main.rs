@@ -14,6 +14,7 @@ mod crash;
 mod disk_full;
 mod replicas;
 mod soak;
+mod transfer;
 mod vanishing;
 
 mod child {
