@@ -65,6 +65,23 @@ async fn publish(server: &Server, version: &str, content: &[u8]) -> Result<(), (
         })
 }
 
+/// The server answers 500 InternalServerException as soon as the write fails, without reading the
+/// rest of the body, and then closes the connection: a client still sending (a large body on a
+/// loaded machine) may see the closed connection (broken pipe, reset) before it reads that answer.
+/// Either way the publish failed; what it left behind is checked by the caller, and that the server
+/// is still up by the reads that follow.
+#[track_caller]
+fn assert_failed_as_internal_error(status: u16, error: &str) {
+    let cut_off = status == 0
+        && ["Broken pipe", "Connection reset", "connection closed"]
+            .iter()
+            .any(|e| error.contains(e));
+    assert!(
+        (status == 500 && error.contains("InternalServerException")) || cut_off,
+        "status {status}: {error}"
+    );
+}
+
 async fn download(server: &Server, version: &str) -> Vec<u8> {
     let out = server
         .client
@@ -120,8 +137,7 @@ async fn a_full_disk_fails_publishes_cleanly_and_recovers() {
     // Larger than the whole file system.
     let big = pseudo_random(30 * 1024 * 1024, 2);
     let (status, error) = publish(&server, "2", &big).await.unwrap_err();
-    assert_eq!(status, 500, "{error}");
-    assert!(error.contains("InternalServerException"), "{error}");
+    assert_failed_as_internal_error(status, &error);
     assert_eq!(
         used(&data_dir.join("blobs")),
         blobs_before,
@@ -135,7 +151,7 @@ async fn a_full_disk_fails_publishes_cleanly_and_recovers() {
     let (status, error) = publish(&server, "3", &pseudo_random(200_000, 3))
         .await
         .unwrap_err();
-    assert_eq!(status, 500, "{error}");
+    assert_failed_as_internal_error(status, &error);
     assert!(
         download(&server, "1").await == small,
         "reads keep working on a full disk"
