@@ -24,8 +24,17 @@ fn split(data: &[u8], mut cuts: Vec<usize>) -> Vec<Result<Bytes, std::io::Error>
     out
 }
 
+/// `default` cases per property, or `PROPTEST_CASES` for a longer run by hand
+/// (`PROPTEST_CASES=100000 cargo test …`).
+fn cases_or(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(cases_or(64)))]
 
     #[test]
     fn hashes_are_chunking_independent(

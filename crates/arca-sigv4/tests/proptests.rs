@@ -119,8 +119,17 @@ fn headers() -> impl Strategy<Value = Vec<(String, HeaderValue)>> {
     )
 }
 
+/// `default` cases per property, or `PROPTEST_CASES` for a longer run by hand
+/// (`PROPTEST_CASES=100000 cargo test …`).
+fn cases_or(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases_or(512)))]
 
     #[test]
     fn parse_authorization_never_panics(value in ".*") {
@@ -233,7 +242,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(cases_or(256)))]
 
     /// Differential test against the official signer: SDK-encoded paths (including `.`/`..`
     /// and empty segments) and queries of arbitrary Unicode.

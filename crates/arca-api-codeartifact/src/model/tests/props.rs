@@ -181,8 +181,17 @@ fn arb_headers() -> impl Strategy<Value = HeaderMap> {
     })
 }
 
+/// `default` cases per property, or `PROPTEST_CASES` for a longer run by hand
+/// (`PROPTEST_CASES=100000 cargo test …`).
+fn cases_or(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 384, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig::with_cases(cases_or(384)))]
 
     #[test]
     fn bind_never_panics_on_arbitrary_query_strings(i in 0usize..48, q in any::<String>()) {
