@@ -55,14 +55,27 @@ impl std::fmt::Debug for Queue {
     }
 }
 
-/// Clears `leading` however the batch task ends (a panicking job included), so the next job
-/// starts a new one instead of waiting forever.
-struct LeadGuard(Arc<GroupCommit>);
+/// Owned by the batch task from before it is spawned. Unless disarmed by a normal exit (which
+/// clears `leading` itself, under the same lock that found the queue empty), dropping it — a job
+/// panicked, or the runtime dropped the task, maybe before it ever ran — clears `leading` and
+/// fails every queued job, so that no caller waits forever and the next job starts a new task.
+struct LeadGuard {
+    group: Arc<GroupCommit>,
+    armed: bool,
+}
 
 impl Drop for LeadGuard {
     fn drop(&mut self) {
-        let mut q = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
-        q.leading = false;
+        if !self.armed {
+            return;
+        }
+        let orphans = {
+            let mut q = self.group.state.lock().unwrap_or_else(|e| e.into_inner());
+            q.leading = false;
+            std::mem::take(&mut q.jobs)
+        };
+        // Dropping each reply sender answers its caller with an error.
+        drop(orphans);
     }
 }
 
@@ -84,8 +97,12 @@ impl SqliteStore {
             !std::mem::replace(&mut q.leading, true)
         };
         if start {
+            let guard = LeadGuard {
+                group: self.group.clone(),
+                armed: true,
+            };
             let store = self.clone();
-            tokio::spawn(async move { store.run_batches().await });
+            tokio::spawn(async move { store.run_batches(guard).await });
         }
         answer.await.map_err(|_| {
             StoreError::backend(std::io::Error::other(
@@ -94,14 +111,13 @@ impl SqliteStore {
         })?
     }
 
-    async fn run_batches(&self) {
-        let guard = LeadGuard(self.group.clone());
+    async fn run_batches(&self, mut guard: LeadGuard) {
         loop {
             let batch: Vec<(Job, Reply)> = {
                 let mut q = self.group.state.lock().unwrap_or_else(|e| e.into_inner());
                 if q.jobs.is_empty() {
                     q.leading = false;
-                    std::mem::forget(guard);
+                    guard.armed = false;
                     return;
                 }
                 let n = q.jobs.len().min(MAX_BATCH);
@@ -122,16 +138,20 @@ impl SqliteStore {
             }
         };
         let mut results = Vec::with_capacity(batch.len());
-        for (job, reply) in batch {
-            let result = run_job(&mut tx, job).await;
-            match result {
+        let mut jobs = batch.into_iter();
+        while let Some((job, reply)) = jobs.next() {
+            match run_job(&mut tx, job).await {
                 Ok(outcome) => results.push((outcome, reply)),
                 Err(e) => {
                     // The savepoint could not be set or undone: the transaction is in an unknown
-                    // state, so nothing of it may commit.
+                    // state, so nothing of it may commit, and the jobs not run yet fail with it.
                     drop(tx);
-                    let _ = reply.send(Err(batch_failure("SAVEPOINT", &e)));
-                    for (_, reply) in results {
+                    let replies = results
+                        .into_iter()
+                        .map(|(_, r)| r)
+                        .chain([reply])
+                        .chain(jobs.map(|(_, r)| r));
+                    for reply in replies {
                         let _ = reply.send(Err(batch_failure("SAVEPOINT", &e)));
                     }
                     return;
@@ -172,4 +192,82 @@ async fn exec(conn: &mut SqliteConnection, sql: &str) -> StoreResult<()> {
         .await
         .map(drop)
         .map_err(StoreError::backend)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    async fn store() -> (SqliteStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("m.db")).await.unwrap();
+        (store, dir)
+    }
+
+    /// A job that runs a statement and answers `NotFound`, i.e. proves it ran.
+    fn probe() -> Job {
+        Box::new(|conn| {
+            Box::pin(async move {
+                exec(conn, "SELECT 1").await?;
+                Err(StoreError::NotFound)
+            })
+        })
+    }
+
+    async fn answered(store: &SqliteStore, job: Job) -> StoreResult<VersionRow> {
+        tokio::time::timeout(Duration::from_secs(5), store.grouped_write(job))
+            .await
+            .expect("a grouped write must always be answered")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_job_fails_the_queued_ones_and_the_next_job_runs() {
+        let (store, _dir) = store().await;
+        let panicking: Job = Box::new(|_| {
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                panic!("a job that panics (expected by this test)")
+            })
+        });
+        let first = tokio::spawn({
+            let store = store.clone();
+            async move { answered(&store, panicking).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Queued while the panicking batch runs: answered with an error, not left waiting.
+        let queued = answered(&store, probe()).await;
+        assert!(matches!(queued, Err(StoreError::Backend(_))), "{queued:?}");
+        assert!(first.await.unwrap().is_err());
+        // The next job starts a new batch task and really runs.
+        assert!(matches!(
+            answered(&store, probe()).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    #[test]
+    fn a_batch_task_dropped_before_it_ran_does_not_block_later_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let first = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = first.block_on(SqliteStore::open(&path)).unwrap();
+        first.block_on(async {
+            let mut write = std::pin::pin!(store.grouped_write(probe()));
+            // One poll queues the job and spawns the batch task, which never gets to run.
+            assert!(futures::poll!(write.as_mut()).is_pending());
+        });
+        drop(first);
+        let second = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let later = second.block_on(answered(&store, probe()));
+        assert!(matches!(later, Err(StoreError::NotFound)), "{later:?}");
+    }
 }
