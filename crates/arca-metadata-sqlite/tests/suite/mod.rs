@@ -21,6 +21,7 @@
 //! dead-code warning (an error under `-D warnings`).
 
 mod blobs;
+mod concurrent;
 mod details;
 mod domains;
 mod packages;
@@ -39,6 +40,7 @@ use arca_metadata::{
 };
 
 pub use blobs::*;
+pub use concurrent::*;
 pub use details::*;
 pub use domains::*;
 pub use packages::*;
