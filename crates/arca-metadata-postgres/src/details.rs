@@ -81,11 +81,7 @@ impl DetailStore for PostgresStore {
 
     async fn version_details(&self, version_id: i64) -> StoreResult<VersionDetails> {
         // One snapshot, so the row and the dependencies agree.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .await
-            .map_err(backend)?;
+        let mut tx = self.read_tx().await?;
         let (deprecated, readme) = fetch_optional(
             &mut sql::details::<Postgres>(version_id),
             &mut *tx,
