@@ -137,7 +137,9 @@ def running_server(tmp, *extra_args):
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("arca")) as s:
+    # public:npmjs has a source (nothing listens there; the API operations never fetch).
+    with running_server(tmp_path_factory.mktemp("arca"),
+                        "--external-connection", "public:npmjs=http://127.0.0.1:9/") as s:
         yield s
 
 
@@ -988,6 +990,38 @@ def test_success_has_request_id(client, domain):
 def test_not_implemented(client, repo, call, operation):
     r = client_error(lambda: call(client, repo.domain), "NotImplementedException", 501)
     assert operation in r["Error"]["Message"], r
+
+
+# --------------------------------------------------------------------------------------------------
+# external connections
+# --------------------------------------------------------------------------------------------------
+
+def test_external_connection_associate_and_disassociate(client, repo):
+    r = client.associate_external_connection(domain=repo.domain, repository=repo.name,
+                                             externalConnection="public:npmjs")
+    want = [{"externalConnectionName": "public:npmjs", "packageFormat": "npm", "status": "Available"}]
+    assert r["repository"]["externalConnections"] == want
+    d = client.describe_repository(domain=repo.domain, repository=repo.name)
+    assert d["repository"]["externalConnections"] == want
+    # One per repository.
+    client_error(client.associate_external_connection, "ConflictException", 409,
+                 domain=repo.domain, repository=repo.name, externalConnection="public:npmjs")
+    r = client.disassociate_external_connection(domain=repo.domain, repository=repo.name,
+                                                externalConnection="public:npmjs")
+    assert r["repository"]["externalConnections"] == []
+    client_error(client.disassociate_external_connection, "ResourceNotFoundException", 404,
+                 domain=repo.domain, repository=repo.name, externalConnection="public:npmjs")
+
+
+def test_external_connection_errors(client, repo):
+    e = client_error(client.associate_external_connection, "ValidationException", 400,
+                     domain=repo.domain, repository=repo.name, externalConnection="public:nope")
+    assert "Unknown external connection" in e["Error"]["Message"]
+    e = client_error(client.associate_external_connection, "ValidationException", 400,
+                     domain=repo.domain, repository=repo.name, externalConnection="public:pypi")
+    assert "--external-connection" in e["Error"]["Message"], "names the setting"
+    client_error(client.associate_external_connection, "ResourceNotFoundException", 404,
+                 domain=repo.domain, repository="ghost", externalConnection="public:npmjs")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -48,6 +48,15 @@ pub struct GetRepositoryEndpointInput {
     pub endpoint_type: Option<String>,
 }
 
+/// AssociateExternalConnection and DisassociateExternalConnection.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExternalConnectionInput {
+    #[serde(flatten)]
+    pub repo: RepoInput,
+    pub external_connection: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct WireTagInput {
     pub key: String,
@@ -347,6 +356,8 @@ pub enum Operation {
     ListRepositories(ListRepositoriesInput),
     ListRepositoriesInDomain(ListRepositoriesInDomainInput),
     DeleteRepository(RepoInput),
+    AssociateExternalConnection(ExternalConnectionInput),
+    DisassociateExternalConnection(ExternalConnectionInput),
     PublishPackageVersion(PublishInput),
     ListPackages(ListPackagesInput),
     DescribePackage(PackageInput),
@@ -369,7 +380,7 @@ pub enum Operation {
 }
 
 /// Names of the operations Arca implements; every other model operation answers 501.
-pub const IMPLEMENTED: [&str; 29] = [
+pub const IMPLEMENTED: [&str; 31] = [
     "CreateDomain",
     "DescribeDomain",
     "ListDomains",
@@ -380,6 +391,8 @@ pub const IMPLEMENTED: [&str; 29] = [
     "ListRepositories",
     "ListRepositoriesInDomain",
     "DeleteRepository",
+    "AssociateExternalConnection",
+    "DisassociateExternalConnection",
     "PublishPackageVersion",
     "ListPackages",
     "DescribePackage",
@@ -423,6 +436,8 @@ impl Operation {
             "ListRepositories" => Self::ListRepositories(input(v)?),
             "ListRepositoriesInDomain" => Self::ListRepositoriesInDomain(input(v)?),
             "DeleteRepository" => Self::DeleteRepository(input(v)?),
+            "AssociateExternalConnection" => Self::AssociateExternalConnection(input(v)?),
+            "DisassociateExternalConnection" => Self::DisassociateExternalConnection(input(v)?),
             "PublishPackageVersion" => Self::PublishPackageVersion(input(v)?),
             "ListPackages" => Self::ListPackages(input(v)?),
             "DescribePackage" => Self::DescribePackage(input(v)?),

@@ -81,7 +81,18 @@ impl WireRepository {
                     })
                     .collect(),
             ),
-            external_connections: Some(Vec::new()),
+            external_connections: Some(
+                r.external_connection
+                    .iter()
+                    .map(|(name, format)| {
+                        serde_json::json!({
+                            "externalConnectionName": name,
+                            "packageFormat": format.as_str(),
+                            "status": "Available",
+                        })
+                    })
+                    .collect(),
+            ),
             ..Self::summary(r)
         }
     }

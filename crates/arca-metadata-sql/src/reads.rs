@@ -284,7 +284,8 @@ where
             "SELECT {}, r.id AS r_id, r.domain_id AS r_domain_id, d.name AS r_domain_name, \
              d.owner AS r_domain_owner, r.name AS r_name, \
              r.administrator_account AS r_administrator_account, r.description AS r_description, \
-             r.created_ms AS r_created_ms, {}, {} FROM domains d",
+             r.created_ms AS r_created_ms, r.external_connection AS r_external_connection, {}, {} \
+             FROM domains d",
             aliased("d", DOMAIN_COLUMNS, "d_"),
             aliased("p", PACKAGE_COLUMNS, "p_"),
             aliased("v", VERSION_COLUMNS, "v_"),

@@ -85,7 +85,8 @@ pub fn domain_row(row: &impl Columns) -> StoreResult<DomainRow> {
 
 /// Columns of a repository joined with its domain (`r` and `d`), in [`repository_row`]'s terms.
 pub const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_name, \
-     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms \
+     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms, \
+     r.external_connection \
      FROM repositories r JOIN domains d ON d.id = r.domain_id";
 
 /// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
@@ -100,6 +101,7 @@ pub fn repository_row(row: &impl Columns) -> StoreResult<RepositoryRow> {
         description: row.text_opt("description")?,
         created_ms: row.int("created_ms")?,
         upstreams: Vec::new(),
+        external_connection: row.text_opt("external_connection")?,
     })
 }
 

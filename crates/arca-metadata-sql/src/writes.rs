@@ -3,8 +3,8 @@
 //! backends run them inside their transactions, after taking their locks.
 
 use arca_metadata::{
-    AssetRow, CopiedVersion, PublishWrite, VersionAction, VersionChange, VersionExpectation,
-    VersionMetadata, VersionOrigin, VersionStatus,
+    AssetRow, CopiedVersion, ExternalConnectionChange, PublishWrite, VersionAction, VersionChange,
+    VersionExpectation, VersionMetadata, VersionOrigin, VersionStatus,
 };
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -291,4 +291,24 @@ where
             vec![delete_assets(id), qb]
         }
     }
+}
+
+/// `UPDATE repositories SET external_connection = …` guarded by the connection the repository must
+/// have now; no row changed means the guard failed (the caller has locked the repository row).
+pub fn set_external_connection<'a, DB>(
+    repository_id: i64,
+    change: &'a ExternalConnectionChange,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    Option<&'a str>: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new("UPDATE repositories SET external_connection = ");
+    qb.push_bind(change.set.as_deref())
+        .push(" WHERE id = ")
+        .push_bind(repository_id)
+        .push(" AND external_connection IS NOT DISTINCT FROM ")
+        .push_bind(change.expect.as_deref());
+    qb
 }

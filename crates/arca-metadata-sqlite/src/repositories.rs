@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use arca_metadata::{
-    NewRepository, RepositoryFilter, RepositoryRow, RepositoryStore, StoreError, StoreResult,
+    ExternalConnectionChange, NewRepository, RepositoryFilter, RepositoryRow, RepositoryStore,
+    StoreError, StoreResult,
 };
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::sql::{
     backend, fetch_all, fetch_optional, is_foreign_key_violation, is_unique_violation, reads,
-    repository_row,
+    repository_row, writes,
 };
 use crate::{tags, SqliteStore};
 
@@ -178,6 +179,37 @@ impl RepositoryStore for SqliteStore {
         }
         if let Some(upstreams) = upstreams {
             write_upstreams(&mut tx, repository_id, upstreams).await?;
+        }
+        let repo = load(&mut tx, repository_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(repo)
+    }
+
+    #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
+    async fn set_external_connection(
+        &self,
+        repository_id: i64,
+        change: &ExternalConnectionChange,
+    ) -> StoreResult<RepositoryRow> {
+        let mut tx = self.write_tx().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
+            .bind(repository_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let changed = writes::set_external_connection::<Sqlite>(repository_id, change)
+            .build()
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::PreconditionFailed);
         }
         let repo = load(&mut tx, repository_id)
             .await?

@@ -180,6 +180,18 @@ pub struct RepositoryRow {
     pub created_ms: Millis,
     /// Upstream repository names, in priority order.
     pub upstreams: Vec<String>,
+    /// The external connection (`public:npmjs`, …) attached to the repository, at most one.
+    pub external_connection: Option<String>,
+}
+
+/// A compare-and-set change of a repository's external connection
+/// ([`crate::RepositoryStore::set_external_connection`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalConnectionChange {
+    /// What the repository must have now (`None`: no connection).
+    pub expect: Option<String>,
+    /// What it gets (`None`: the connection is removed).
+    pub set: Option<String>,
 }
 
 #[derive(Debug, Clone)]

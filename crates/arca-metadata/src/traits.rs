@@ -11,10 +11,10 @@
 use async_trait::async_trait;
 
 use crate::{
-    AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, Millis, NewDomain,
-    NewRepository, PackageDependency, PackageFilter, PackageKey, PackageRow, PublishWrite,
-    ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionDetails,
-    VersionFilter, VersionLookup, VersionOrder, VersionPath, VersionRow,
+    AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, ExternalConnectionChange,
+    Millis, NewDomain, NewRepository, PackageDependency, PackageFilter, PackageKey, PackageRow,
+    PublishWrite, ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult, VersionChange,
+    VersionDetails, VersionFilter, VersionLookup, VersionOrder, VersionPath, VersionRow,
 };
 
 #[async_trait]
@@ -56,6 +56,13 @@ pub trait RepositoryStore: Send + Sync {
         repository_id: i64,
         description: Option<&str>,
         upstreams: Option<&[String]>,
+    ) -> StoreResult<RepositoryRow>;
+    /// Sets or clears the repository's external connection if it is `change.expect` now; fails with
+    /// `PreconditionFailed` (changing nothing) when it is not, `NotFound` when the repository is gone.
+    async fn set_external_connection(
+        &self,
+        repository_id: i64,
+        change: &ExternalConnectionChange,
     ) -> StoreResult<RepositoryRow>;
     /// Ordered by (repository name, domain name).
     async fn list_repositories(

@@ -35,6 +35,7 @@ mod tags;
 mod tokens;
 mod transfer;
 mod types;
+pub mod upstream;
 mod versions;
 
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub struct Limits {
     pub max_asset_bytes: u64,
     pub max_assets_per_version: usize,
     pub max_upstreams: usize,
+    /// Repositories a native read consults at most (the requested one and its upstreams).
+    pub max_searched_repositories: usize,
     pub max_tags: usize,
 }
 
@@ -76,6 +79,7 @@ impl Default for Limits {
             max_asset_bytes: 5 * 1024 * 1024 * 1024,
             max_assets_per_version: 350,
             max_upstreams: 10,
+            max_searched_repositories: 25,
             max_tags: 200,
         }
     }
@@ -91,6 +95,9 @@ pub struct ServiceConfig {
     pub blob_grace: std::time::Duration,
     /// Base URL of native endpoints (`public_url`); `None`: `http://` and the bound address.
     pub public_url: Option<String>,
+    /// The source of each external connection name the operator configured.
+    pub external_connections:
+        std::collections::BTreeMap<String, upstream::connections::ExternalSource>,
 }
 
 /// Default of [`ServiceConfig::blob_grace`].

@@ -1,5 +1,5 @@
 //! CreateRepository, DescribeRepository, UpdateRepository, ListRepositories, ListRepositoriesInDomain,
-//! DeleteRepository. Upstream lists are validated and stored; resolution comes with native reads.
+//! DeleteRepository. Upstream lists are validated and stored; native reads resolve them (`upstream`).
 
 use std::collections::HashSet;
 
@@ -61,7 +61,7 @@ impl Service {
         )
     }
 
-    fn describe_repo(&self, r: &RepositoryRow) -> RepositoryDescription {
+    pub(crate) fn describe_repo(&self, r: &RepositoryRow) -> RepositoryDescription {
         RepositoryDescription {
             name: r.name.clone(),
             administrator_account: r.administrator_account.clone(),
@@ -70,6 +70,11 @@ impl Service {
             arn: self.repo_arn(r),
             description: r.description.clone(),
             upstreams: r.upstreams.clone(),
+            external_connection: r.external_connection.as_ref().map(|name| {
+                let format = crate::upstream::connections::connection_format(name)
+                    .unwrap_or(arca_metadata::PackageFormat::Generic);
+                (name.clone(), format)
+            }),
             created_ms: r.created_ms,
         }
     }

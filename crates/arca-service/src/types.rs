@@ -53,6 +53,8 @@ pub struct RepositoryDescription {
     pub arn: String,
     pub description: Option<String>,
     pub upstreams: Vec<String>,
+    /// The attached external connection (at most one) and the format of its packages.
+    pub external_connection: Option<(String, PackageFormat)>,
     pub created_ms: i64,
 }
 

@@ -9,7 +9,11 @@ use anyhow::{bail, Context};
 use arca_blobstore::S3Settings;
 
 use crate::server::Timeouts;
+use arca_service::upstream::connections::{
+    connection_format, ExternalSource, UpstreamAuth, KNOWN_CONNECTIONS,
+};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Settings of `arca serve`, as given on the command line or in the environment (clap reads both).
 #[derive(Debug, Default, Clone, clap::Args)]
@@ -93,6 +97,29 @@ pub struct ServeArgs {
     /// default 1 GiB).
     #[arg(long, env = "ARCA_MAX_PUBLISH_BYTES")]
     pub max_publish_bytes: Option<u64>,
+    /// Source of an external connection, `NAME=URL` (e.g. `public:npmjs=https://registry.npmjs.org/`;
+    /// repeatable; the environment variable takes a comma-separated list). Overrides the URL of
+    /// the same name in the TOML file. There are no built-in URLs.
+    #[arg(
+        long = "external-connection",
+        env = "ARCA_EXTERNAL_CONNECTIONS",
+        value_delimiter = ','
+    )]
+    pub external_connections: Vec<String>,
+}
+
+/// `[external_connections."public:npmjs"]` in the TOML file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExternalConnectionFile {
+    url: Option<String>,
+    /// Durations such as "5m" or "3d".
+    metadata_ttl: Option<String>,
+    timeout: Option<String>,
+    min_release_age: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
 }
 
 /// The TOML file: the same settings, all optional.
@@ -123,6 +150,8 @@ struct FileConfig {
     s3_secret_access_key: Option<String>,
     public_url: Option<String>,
     max_publish_bytes: Option<u64>,
+    #[serde(default)]
+    external_connections: BTreeMap<String, ExternalConnectionFile>,
 }
 
 /// Where blobs are stored.
@@ -156,6 +185,8 @@ pub struct Config {
     /// `None`: `http://` and the address the server actually bound.
     pub public_url: Option<String>,
     pub max_publish_bytes: u64,
+    /// The source of each external connection name the operator configured.
+    pub external_connections: BTreeMap<String, ExternalSource>,
 }
 
 impl std::fmt::Debug for Config {
@@ -186,6 +217,7 @@ impl std::fmt::Debug for Config {
             .field("rate_limit", &self.rate_limit)
             .field("public_url", &self.public_url)
             .field("max_publish_bytes", &self.max_publish_bytes)
+            .field("external_connections", &self.external_connections)
             .finish()
     }
 }
@@ -248,7 +280,10 @@ impl Config {
                 None => BlobLocation::Local(PathBuf::from(url)),
             },
         };
+        let external_connections =
+            external_connections(file.external_connections, &args.external_connections)?;
         let config = Config {
+            external_connections,
             listen: args
                 .listen
                 .or(file.listen)
@@ -359,9 +394,128 @@ impl Config {
     }
 }
 
+/// Parses a duration such as `30s`, `5m` or `3d`.
+fn duration(what: &str, text: &str) -> anyhow::Result<Duration> {
+    humantime::parse_duration(text)
+        .with_context(|| format!("{what} must be a duration such as \"30s\", \"5m\" or \"3d\""))
+}
+
+/// The external connections of the TOML file, with the URLs of `NAME=URL` flags laid over them.
+fn external_connections(
+    file: BTreeMap<String, ExternalConnectionFile>,
+    flags: &[String],
+) -> anyhow::Result<BTreeMap<String, ExternalSource>> {
+    let mut urls: BTreeMap<String, String> = BTreeMap::new();
+    for flag in flags.iter().filter(|f| !f.trim().is_empty()) {
+        let Some((name, url)) = flag.split_once('=') else {
+            bail!("--external-connection takes NAME=URL, got '{flag}'");
+        };
+        urls.insert(name.trim().to_string(), url.trim().to_string());
+    }
+    let names: std::collections::BTreeSet<String> =
+        file.keys().chain(urls.keys()).cloned().collect();
+    let mut sources = BTreeMap::new();
+    for name in names {
+        if connection_format(&name).is_none() {
+            let known: Vec<&str> = KNOWN_CONNECTIONS.iter().map(|(n, _)| *n).collect();
+            bail!(
+                "unknown external connection '{name}'; the known ones are {}",
+                known.join(", ")
+            );
+        }
+        let settings = file.get(&name);
+        let Some(url) = urls.get(&name).or(settings.and_then(|s| s.url.as_ref())) else {
+            bail!("external connection '{name}' has no url");
+        };
+        let mut source = ExternalSource::new(url)
+            .map_err(|e| anyhow::anyhow!("external connection '{name}': {e}"))?;
+        if let Some(s) = settings {
+            let what = |field: &str| format!("external_connections.\"{name}\".{field}");
+            if let Some(t) = &s.metadata_ttl {
+                source.metadata_ttl = Some(duration(&what("metadata_ttl"), t)?);
+            }
+            if let Some(t) = &s.timeout {
+                source.timeout = duration(&what("timeout"), t)?;
+                if source.timeout.is_zero() {
+                    bail!("{} must be positive", what("timeout"));
+                }
+            }
+            if let Some(t) = &s.min_release_age {
+                source.min_release_age = Some(duration(&what("min_release_age"), t)?);
+            }
+            source.auth = match (&s.username, &s.password, &s.token) {
+                (None, None, None) => None,
+                (Some(u), Some(p), None) => Some(UpstreamAuth::Basic {
+                    username: u.clone(),
+                    password: p.clone(),
+                }),
+                (None, None, Some(t)) => Some(UpstreamAuth::Bearer(t.clone())),
+                _ => bail!(
+                    "{}: give username and password, or token, not a mix",
+                    what("username/password/token")
+                ),
+            };
+        }
+        sources.insert(name, source);
+    }
+    Ok(sources)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_connections_from_file_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        std::fs::write(
+            &file,
+            r#"
+[external_connections."public:npmjs"]
+url = "http://file.example/npm"
+metadata_ttl = "5m"
+timeout = "10s"
+min_release_age = "3d"
+token = "s3cret"
+
+[external_connections."public:pypi"]
+url = "http://file.example/pypi/simple/"
+"#,
+        )
+        .unwrap();
+        let c = Config::resolve(ServeArgs {
+            config: Some(file.clone()),
+            external_connections: vec!["public:npmjs=http://flag.example/".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        let npm = &c.external_connections["public:npmjs"];
+        assert_eq!(npm.url, "http://flag.example/", "the flag's URL wins");
+        assert_eq!(npm.metadata_ttl, Some(Duration::from_secs(300)));
+        assert_eq!(npm.timeout, Duration::from_secs(10));
+        assert_eq!(npm.min_release_age, Some(Duration::from_secs(3 * 86400)));
+        assert_eq!(npm.auth, Some(UpstreamAuth::Bearer("s3cret".into())));
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(
+            c.external_connections["public:pypi"].url,
+            "http://file.example/pypi/simple/"
+        );
+
+        let bad = |flags: &[&str]| {
+            Config::resolve(ServeArgs {
+                external_connections: flags.iter().map(|f| f.to_string()).collect(),
+                ..Default::default()
+            })
+        };
+        assert!(bad(&["public:npmjs"]).is_err(), "no URL");
+        assert!(bad(&["public:left-pad=http://x/"]).is_err(), "unknown name");
+        assert!(bad(&["public:npmjs=ftp://x/"]).is_err(), "not http");
+        assert!(
+            bad(&[]).unwrap().external_connections.is_empty(),
+            "none built in"
+        );
+    }
 
     #[test]
     fn database_url_from_file_or_flag_validated_and_redacted() {

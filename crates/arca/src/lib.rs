@@ -117,6 +117,7 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
             },
             blob_grace: config.gc_grace,
             public_url: config.public_url.clone(),
+            external_connections: config.external_connections.clone(),
         },
     ))
 }

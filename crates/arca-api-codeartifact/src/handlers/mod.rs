@@ -53,6 +53,12 @@ pub async fn dispatch(
         CreateRepository(i) => repository::handle_create_repository(svc, caller, i).await,
         DescribeRepository(i) => repository::handle_describe_repository(svc, caller, i).await,
         UpdateRepository(i) => repository::handle_update_repository(svc, caller, i).await,
+        AssociateExternalConnection(i) => {
+            repository::handle_associate_external_connection(svc, caller, i).await
+        }
+        DisassociateExternalConnection(i) => {
+            repository::handle_disassociate_external_connection(svc, caller, i).await
+        }
         ListRepositories(i) => repository::handle_list_repositories(svc, caller, i).await,
         ListRepositoriesInDomain(i) => {
             repository::handle_list_repositories_in_domain(svc, caller, i).await

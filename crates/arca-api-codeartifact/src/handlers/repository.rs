@@ -1,13 +1,14 @@
 //! CreateRepository, DescribeRepository, UpdateRepository, ListRepositories,
-//! ListRepositoriesInDomain, DeleteRepository.
+//! ListRepositoriesInDomain, DeleteRepository, AssociateExternalConnection,
+//! DisassociateExternalConnection.
 
 use arca_service::{Caller, RepositoryListing, Service};
 use serde_json::json;
 
 use super::{json, ApiResult};
 use crate::operation::{
-    tag_pairs, CreateRepositoryInput, ListRepositoriesInDomainInput, ListRepositoriesInput,
-    RepoInput, UpdateRepositoryInput, UpstreamInput,
+    tag_pairs, CreateRepositoryInput, ExternalConnectionInput, ListRepositoriesInDomainInput,
+    ListRepositoriesInput, RepoInput, UpdateRepositoryInput, UpstreamInput,
 };
 use crate::wire::WireRepository;
 
@@ -49,6 +50,28 @@ pub async fn handle_update_repository(
             i.description,
             names(i.upstreams),
         )
+        .await?;
+    json(&json!({ "repository": WireRepository::description(&r) }))
+}
+
+pub async fn handle_associate_external_connection(
+    svc: &Service,
+    caller: &Caller,
+    i: ExternalConnectionInput,
+) -> ApiResult {
+    let r = svc
+        .associate_external_connection(caller, &i.repo.repo_ref(), &i.external_connection)
+        .await?;
+    json(&json!({ "repository": WireRepository::description(&r) }))
+}
+
+pub async fn handle_disassociate_external_connection(
+    svc: &Service,
+    caller: &Caller,
+    i: ExternalConnectionInput,
+) -> ApiResult {
+    let r = svc
+        .disassociate_external_connection(caller, &i.repo.repo_ref(), &i.external_connection)
         .await?;
     json(&json!({ "repository": WireRepository::description(&r) }))
 }

@@ -103,6 +103,7 @@ macro_rules! metadata_store_suite {
             repository_create_duplicate_is_already_exists,
             repository_create_in_missing_domain_is_not_found,
             repository_update_fields_independently,
+            repository_external_connection_compare_and_set,
             repository_list_order_cursor_and_filters,
             repository_list_prefix_is_literal,
             repository_downstreams,

@@ -1,4 +1,7 @@
-use arca_metadata::{DomainStats, NewRepository, PackageFormat, RepositoryFilter, StoreError};
+use arca_metadata::{
+    DomainStats, ExternalConnectionChange, NewRepository, PackageFormat, RepositoryFilter,
+    StoreError,
+};
 
 use super::*;
 
@@ -123,6 +126,72 @@ pub async fn repository_update_fields_independently(store: Store) {
 
     let missing = store
         .update_repository(repo.id + 1_000, Some("x"), None)
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
+
+pub async fn repository_external_connection_compare_and_set(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &["u1"]).await;
+    assert_eq!(repo.external_connection, None);
+    let change = |expect: Option<&str>, set: Option<&str>| ExternalConnectionChange {
+        expect: expect.map(str::to_string),
+        set: set.map(str::to_string),
+    };
+
+    let set = store
+        .set_external_connection(repo.id, &change(None, Some("public:npmjs")))
+        .await
+        .unwrap();
+    assert_eq!(set.external_connection.as_deref(), Some("public:npmjs"));
+    assert_eq!(set.upstreams, vec!["u1"], "the rest of the row is kept");
+    assert_eq!(
+        store.get_repository(domain.id, "r").await.unwrap(),
+        Some(set.clone())
+    );
+    let listed = store
+        .list_repositories(
+            &RepositoryFilter {
+                domain_id: Some(domain.id),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0].external_connection.as_deref(),
+        Some("public:npmjs")
+    );
+
+    // A second connection while one is attached: the guard fails and nothing changes.
+    let second = store
+        .set_external_connection(repo.id, &change(None, Some("public:pypi")))
+        .await;
+    assert!(
+        matches!(second, Err(StoreError::PreconditionFailed)),
+        "{second:?}"
+    );
+    let wrong = store
+        .set_external_connection(repo.id, &change(Some("public:pypi"), None))
+        .await;
+    assert!(
+        matches!(wrong, Err(StoreError::PreconditionFailed)),
+        "{wrong:?}"
+    );
+    assert_eq!(
+        store.get_repository(domain.id, "r").await.unwrap(),
+        Some(set)
+    );
+
+    let cleared = store
+        .set_external_connection(repo.id, &change(Some("public:npmjs"), None))
+        .await
+        .unwrap();
+    assert_eq!(cleared.external_connection, None);
+
+    let missing = store
+        .set_external_connection(repo.id + 1_000, &change(None, Some("public:npmjs")))
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
 }

@@ -11,7 +11,9 @@ mod packages;
 
 use std::collections::{HashMap, HashSet};
 
-use arca_metadata::{DomainRow, NewDomain, NewRepository, RepositoryFilter, RepositoryRow};
+use arca_metadata::{
+    DomainRow, ExternalConnectionChange, NewDomain, NewRepository, RepositoryFilter, RepositoryRow,
+};
 use futures::TryStreamExt;
 
 use crate::{arn, Service, ServiceError};
@@ -183,7 +185,7 @@ impl Service {
         repo: &RepositoryRow,
         with_upstreams: bool,
     ) -> TransferResult<RepositoryRow> {
-        Ok(self
+        let created = self
             .store
             .create_repository(&NewRepository {
                 domain_id: domain.id,
@@ -199,6 +201,17 @@ impl Service {
                 arn: arn::repository(&self.config.region, &domain.owner, &domain.name, &repo.name),
                 tags: Vec::new(),
             })
+            .await?;
+        let Some(connection) = &repo.external_connection else {
+            return Ok(created);
+        };
+        let change = ExternalConnectionChange {
+            expect: None,
+            set: Some(connection.clone()),
+        };
+        Ok(self
+            .store
+            .set_external_connection(created.id, &change)
             .await?)
     }
 
@@ -293,6 +306,7 @@ mod tests {
             description: None,
             created_ms: 0,
             upstreams: upstreams.iter().map(|u| u.to_string()).collect(),
+            external_connection: None,
         }
     }
 

@@ -24,4 +24,5 @@ mod tags;
 mod throttling;
 mod timeouts;
 mod tokens;
+mod upstreams;
 mod validation;

@@ -294,12 +294,20 @@ async fn not_implemented_operations() {
                 .await),
         ),
         (
-            "AssociateExternalConnection",
+            "PutPackageOriginConfiguration",
             err(c
-                .associate_external_connection()
+                .put_package_origin_configuration()
                 .domain("dom")
                 .repository("repo")
-                .external_connection("public:npmjs")
+                .format(aws_sdk_codeartifact::types::PackageFormat::Npm)
+                .package("left-pad")
+                .restrictions(
+                    aws_sdk_codeartifact::types::PackageOriginRestrictions::builder()
+                        .publish(aws_sdk_codeartifact::types::AllowPublish::Allow)
+                        .upstream(aws_sdk_codeartifact::types::AllowUpstream::Block)
+                        .build()
+                        .unwrap(),
+                )
                 .send()
                 .await),
         ),

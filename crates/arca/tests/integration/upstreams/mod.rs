@@ -1,0 +1,4 @@
+//! Upstreams and external connections: the API operations, then native reads through upstream
+//! repositories and a stand-in public registry on 127.0.0.1 (`standin.rs`).
+
+mod connections;
