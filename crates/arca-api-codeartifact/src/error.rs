@@ -93,7 +93,8 @@ impl ApiError {
                 ServiceError::NotFound { .. } => "ResourceNotFoundException",
                 ServiceError::Conflict { .. } => "ConflictException",
                 ServiceError::QuotaExceeded { .. } => "ServiceQuotaExceededException",
-                ServiceError::Internal(_) => "InternalServerException",
+                // API reads never consult upstreams; should a rule ever surface this, it is ours.
+                ServiceError::Internal(_) | ServiceError::Upstream(_) => "InternalServerException",
             },
             Self::Internal(_) => "InternalServerException",
         }
@@ -115,7 +116,9 @@ impl ApiError {
     /// Detail for the log line of a 5xx; `None` for client errors.
     pub fn internal_detail(&self) -> Option<String> {
         match self {
-            Self::Internal(s) | Self::Service(ServiceError::Internal(s)) => Some(s.clone()),
+            Self::Internal(s)
+            | Self::Service(ServiceError::Internal(s))
+            | Self::Service(ServiceError::Upstream(s)) => Some(s.clone()),
             _ => None,
         }
     }
@@ -151,7 +154,9 @@ impl ApiError {
                 resource_id,
                 message,
             }) => resource(resource_type, resource_id, message),
-            Self::Internal(_) | Self::Service(ServiceError::Internal(_)) => {
+            Self::Internal(_)
+            | Self::Service(ServiceError::Internal(_))
+            | Self::Service(ServiceError::Upstream(_)) => {
                 json!({"message": "An internal error occurred. It has been logged.", "__type": code})
             }
             Self::Auth(_, m) => json!({"message": m, "__type": code}),

@@ -40,6 +40,7 @@ impl NativeError {
                 ServiceError::Conflict { .. } => StatusCode::CONFLICT,
                 ServiceError::QuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                ServiceError::Upstream(_) => StatusCode::BAD_GATEWAY,
             },
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -55,7 +56,8 @@ impl NativeError {
 
     pub fn to_response(&self) -> Response<Body> {
         let status = self.status();
-        let message = if status.is_server_error() {
+        // A 502 says what the upstream did (no internals of Arca's); other 5xx say nothing.
+        let message = if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
             "An internal error occurred. It has been logged.".to_string()
         } else {
             self.to_string()

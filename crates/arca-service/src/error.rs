@@ -49,6 +49,10 @@ pub enum ServiceError {
         resource_id: String,
         message: String,
     },
+    /// An upstream source failed or sent something Arca refused (not Arca's fault, nor the
+    /// client's): native endpoints answer 502 with the message.
+    #[error("{0}")]
+    Upstream(String),
     /// Something failed inside Arca. The message is for logs only.
     #[error("internal error: {0}")]
     Internal(String),

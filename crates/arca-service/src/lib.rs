@@ -119,6 +119,10 @@ pub struct Service {
     public_url: endpoints::PublicUrl,
     npm_manifests: Arc<DigestCache<Arc<serde_json::Value>>>,
     pypi_metadata: Arc<DigestCache<Option<Arc<pypi::CoreMetadata>>>>,
+    fetcher: upstream::fetch::Fetcher,
+    upstream_caches: Arc<upstream::UpstreamCaches>,
+    /// One fetch per missing upstream file, however many requests want it at once.
+    flights: Arc<upstream::SingleFlight>,
     config: Arc<ServiceConfig>,
 }
 
@@ -148,6 +152,9 @@ impl Service {
             public_url: endpoints::PublicUrl::new(config.public_url.clone()),
             npm_manifests: Arc::default(),
             pypi_metadata: Arc::default(),
+            fetcher: upstream::fetch::Fetcher::new(),
+            upstream_caches: Arc::default(),
+            flights: Arc::default(),
             config: Arc::new(config),
         }
     }

@@ -78,6 +78,9 @@ pub(crate) struct NativeVersion {
     pub details: VersionDetails,
     /// npm dist-tags pointed at the version by this publish.
     pub dist_tags: Vec<String>,
+    /// Set when the version is ingested from an external source (the package, if created, gets
+    /// the ingested defaults); `None`: published into this repository.
+    pub origin: Option<VersionOrigin>,
 }
 
 /// What a native publish does when the version already exists.
@@ -139,8 +142,21 @@ impl Service {
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: Into<BoxError>,
     {
+        self.stage_for(&repo.repo, body).await
+    }
+
+    /// [`Self::stage_asset`] for a repository row.
+    pub(crate) async fn stage_for<S, E>(
+        &self,
+        repo: &RepositoryRow,
+        body: S,
+    ) -> ServiceResult<StagedAsset>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: Into<BoxError>,
+    {
         let max = self.config.limits.max_asset_bytes;
-        let domain = blob_domain(repo.repo.domain_id)?;
+        let domain = blob_domain(repo.domain_id)?;
         let blob = self
             .blobs
             .stage(&domain, body, max)
@@ -215,17 +231,20 @@ impl Service {
         let mut write = PublishWrite {
             repository_id: repo.id,
             package: v.key.clone(),
-            new_package_origin: (OriginRule::Allow, OriginRule::Block),
+            new_package_origin: match v.origin {
+                Some(_) => crate::upstream::retain::INGESTED_PACKAGE,
+                None => (OriginRule::Allow, OriginRule::Block),
+            },
             version: v.version.clone(),
             expect: VersionExpectation::Absent,
             status: v.status,
             revision: revision::compute(std::slice::from_ref(asset), &v.metadata),
             published_ms: now_ms(),
-            origin: VersionOrigin {
+            origin: v.origin.clone().unwrap_or_else(|| VersionOrigin {
                 origin_type: OriginType::Internal,
                 repository: Some(repo.name.clone()),
                 external_connection: None,
-            },
+            }),
             metadata: v.metadata.clone(),
             asset: Some(asset.clone()),
             details: Some(v.details.clone()),

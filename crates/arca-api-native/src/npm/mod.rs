@@ -126,11 +126,18 @@ pub(crate) async fn serve(
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|a| a.contains(packument::ABBREVIATED));
             let p = svc.npm_packument(&repo, &name).await?;
-            if abbreviated {
-                json(&packument::abbreviated(&p, &base), packument::ABBREVIATED)
+            let mut resp = if abbreviated {
+                json(&packument::abbreviated(&p, &base), packument::ABBREVIATED)?
             } else {
-                json(&packument::full(&p, &base), "application/json")
+                json(&packument::full(&p, &base), "application/json")?
+            };
+            if p.stale.is_some() {
+                resp.headers_mut().insert(
+                    header::WARNING,
+                    HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
+                );
             }
+            Ok(resp)
         }
         (Method::GET | Method::HEAD, Target::Tarball { name, file }) => Ok(crate::body::download(
             svc.npm_tarball(&repo, &name, &file).await?,

@@ -3,7 +3,6 @@
 //! plus `_id` and `dist` (tarball URL back at this server, SHA-1 `shasum`, SHA-512 `integrity`).
 
 use arca_service::npm::{NpmPackument, NpmVersion};
-use base64::Engine;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 
@@ -36,17 +35,21 @@ fn iso(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The tarball always downloads from this server (whoever has it upstream), so lockfiles stay
+/// valid when upstreams change.
 fn dist(p: &NpmPackument, v: &NpmVersion, base: &str) -> Value {
-    let sha512 = hex_to_base64(&v.tarball.sha512);
-    json!({
-        "tarball": format!("{base}{}/-/{}", p.name, p.name.tarball_file(&v.version)),
-        "shasum": v.tarball.sha1,
-        "integrity": format!("sha512-{sha512}"),
-    })
-}
-
-fn hex_to_base64(h: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(hex::decode(h).unwrap_or_default())
+    let mut dist = Map::new();
+    dist.insert(
+        "tarball".into(),
+        format!("{base}{}/-/{}", p.name, p.name.tarball_file(&v.version)).into(),
+    );
+    if !v.shasum.is_empty() {
+        dist.insert("shasum".into(), v.shasum.clone().into());
+    }
+    if !v.integrity.is_empty() {
+        dist.insert("integrity".into(), v.integrity.clone().into());
+    }
+    Value::Object(dist)
 }
 
 fn dist_tags(p: &NpmPackument) -> Value {
@@ -144,8 +147,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hex_digests_become_base64() {
-        assert_eq!(hex_to_base64("00ff10"), "AP8Q");
+    fn times_are_rfc3339() {
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(1_500), "1970-01-01T00:00:01.5Z");
     }

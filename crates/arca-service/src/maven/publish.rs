@@ -222,6 +222,7 @@ impl Service {
                     requires_python: None,
                     details,
                     dist_tags: Vec::new(),
+                    origin: None,
                 },
                 staged,
             )

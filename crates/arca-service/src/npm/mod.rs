@@ -7,6 +7,7 @@ mod publish;
 mod read;
 mod tags;
 mod unpublish;
+pub(crate) mod upstream;
 
 use arca_metadata::{PackageFormat, PackageKey};
 

@@ -111,6 +111,7 @@ impl Service {
                         deprecated,
                     },
                     dist_tags,
+                    origin: None,
                 },
                 tarball,
             )
@@ -164,7 +165,7 @@ const DEPENDENCY_TYPES: [(&str, &str); 4] = [
 
 /// Every declared dependency, map by map (by name within a map); a scoped name's scope becomes
 /// the namespace. Entries that are not `name: "range"` are skipped.
-fn dependencies(packed: &Value) -> Vec<PackageDependency> {
+pub(super) fn dependencies(packed: &Value) -> Vec<PackageDependency> {
     let mut out = Vec::new();
     for (field, kind) in DEPENDENCY_TYPES {
         let Some(Value::Object(map)) = packed.get(field) else {
@@ -240,7 +241,7 @@ fn check_integrity(manifest: &Value, info: &arca_blobstore::BlobInfo) -> Service
 }
 
 /// DescribePackageVersion's metadata from the manifest npm sent (built from package.json).
-fn metadata(name: &NpmName, m: &Value) -> VersionMetadata {
+pub(super) fn metadata(name: &NpmName, m: &Value) -> VersionMetadata {
     let text = |v: Option<&Value>| {
         v.and_then(Value::as_str)
             .map(str::trim)

@@ -5,34 +5,63 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arca_metadata::{AssetRow, PackageRow, VersionStatus};
+use arca_metadata::{AssetRow, PackageFormat, PackageRow, VersionStatus};
+use base64::Engine;
 use serde_json::Value;
 
 use super::manifest::read_package_json;
+use super::upstream::NpmIndex;
 use super::{NpmName, NPM_ASSET};
 use crate::native::NativeRepo;
+use crate::upstream::retain::Retained;
+use crate::upstream::{SourceIndex, UpstreamIndex};
 use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 #[derive(Debug, Clone)]
 pub struct NpmPackument {
     pub name: NpmName,
-    /// Published versions, by version string.
+    /// Published versions, by version string: the union over the repository, its upstreams and
+    /// their external sources (the first in the search order wins a version).
     pub versions: Vec<NpmVersion>,
     /// The `latest` dist-tag (see [`Service::npm_visible_tags`]).
     pub latest: Option<String>,
     /// Every visible dist-tag, `latest` included.
     pub dist_tags: BTreeMap<String, String>,
+    /// Set when part of the packument comes from a stale copy of an upstream source's index (the
+    /// source failed): why, for a `Warning` header.
+    pub stale: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct NpmVersion {
     pub version: String,
     pub published_ms: i64,
-    /// The tarball's `package.json`.
+    /// The tarball's `package.json` (or, for a version only an external source has so far, the
+    /// source's version object, passed through).
     pub manifest: Arc<Value>,
-    pub tarball: AssetRow,
+    /// SHA-1 of the tarball, hex (`dist.shasum`); empty when unknown.
+    pub shasum: String,
+    /// Subresource integrity of the tarball (`dist.integrity`); empty when unknown.
+    pub integrity: String,
     /// `npm deprecate`'s message.
     pub deprecated: Option<String>,
+}
+
+/// A packument being merged along the search order.
+#[derive(Default)]
+struct Merge {
+    versions: BTreeMap<String, NpmVersion>,
+    tags: BTreeMap<String, String>,
+    stale: Option<String>,
+    unavailable: Option<String>,
+}
+
+fn sri_sha512(hex_digest: &str) -> String {
+    let raw = hex::decode(hex_digest).unwrap_or_default();
+    format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 fn package_not_found(name: &NpmName, repo: &str) -> ServiceError {
@@ -61,49 +90,125 @@ fn file_not_found(repo: &NativeRepo, name: &NpmName, file: &str) -> ServiceError
 }
 
 impl Service {
+    /// The packument of `name` as npm sees it through `repo`: its Published versions merged with
+    /// those of its upstreams and their external sources (§A3), unless the package's `upstream`
+    /// origin control is BLOCK here.
     pub async fn npm_packument(
         &self,
         repo: &NativeRepo,
         name: &str,
     ) -> ServiceResult<NpmPackument> {
         let name = NpmName::parse(name)?;
-        let package = self.npm_package(repo, &name).await?;
+        let key = name.key();
+        let order = self.search_order(&repo.repo).await?;
+        let mut merge = Merge::default();
+        for (i, hop) in order.iter().enumerate() {
+            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+                break;
+            }
+            if let Some(package) = self.store.get_package(hop.id, &key).await? {
+                self.npm_merge_local(hop.domain_id, &package, &mut merge)
+                    .await?;
+            }
+            let Some((connection, source)) = self.source_of(hop, PackageFormat::Npm) else {
+                continue;
+            };
+            if !self.upstream_allowed(hop, &key).await? {
+                continue;
+            }
+            let cache = &self.upstream_caches.npm;
+            match self.source_index(cache, &connection, source, &key).await {
+                SourceIndex::Fresh(index) => {
+                    npm_merge_source(&index, source.min_release_age, &mut merge)
+                }
+                SourceIndex::Stale(index, why) => {
+                    npm_merge_source(&index, source.min_release_age, &mut merge);
+                    merge.stale = Some(why);
+                }
+                SourceIndex::Missing => {}
+                SourceIndex::Unavailable(why) => merge.unavailable = Some(why),
+            }
+        }
+        if merge.versions.is_empty() {
+            return Err(match merge.unavailable {
+                Some(why) => ServiceError::Upstream(format!(
+                    "{name} is not in repository {} and its upstream source is unavailable ({why}); try again later.",
+                    repo.name()
+                )),
+                None => package_not_found(&name, repo.name()),
+            });
+        }
+        let versions: Vec<NpmVersion> = merge.versions.into_values().collect();
+        let mut dist_tags: BTreeMap<String, String> = merge
+            .tags
+            .into_iter()
+            .filter(|(_, v)| versions.iter().any(|x| &x.version == v))
+            .collect();
+        if !dist_tags.contains_key("latest") {
+            if let Some(newest) = versions.iter().max_by_key(|v| v.published_ms) {
+                dist_tags.insert("latest".into(), newest.version.clone());
+            }
+        }
+        Ok(NpmPackument {
+            name,
+            latest: dist_tags.get("latest").cloned(),
+            versions,
+            dist_tags,
+            stale: merge.stale.or(merge.unavailable),
+        })
+    }
+
+    /// Adds a repository's Published versions of `package` that the merge does not have yet, and its
+    /// visible dist-tags (over those of repositories earlier in the order).
+    async fn npm_merge_local(
+        &self,
+        domain_id: i64,
+        package: &PackageRow,
+        merge: &mut Merge,
+    ) -> ServiceResult<()> {
         let rows = self.published_versions(package.id).await?;
         if rows.is_empty() {
-            return Err(package_not_found(&name, repo.name()));
+            return Ok(());
         }
-        let dist_tags = self.npm_visible_tags(&package, &rows).await?;
-        let latest = dist_tags.get("latest").cloned();
+        merge
+            .tags
+            .extend(self.npm_visible_tags(package, &rows).await?);
         let mut deprecations: BTreeMap<String, String> = self
             .store
             .package_deprecations(package.id)
             .await?
             .into_iter()
             .collect();
-        let mut versions = Vec::with_capacity(rows.len());
         for v in rows {
+            if merge.versions.contains_key(&v.version) {
+                continue;
+            }
             let Some(tarball) = self.store.get_asset(v.id, NPM_ASSET).await? else {
-                tracing::warn!(package = %name, version = v.version, "npm version without package.tgz; not listed");
+                tracing::warn!(
+                    package = package.key.name,
+                    version = v.version,
+                    "npm version without package.tgz; not listed"
+                );
                 continue;
             };
-            let manifest = self.npm_manifest(repo.repo.domain_id, &tarball).await?;
-            versions.push(NpmVersion {
-                deprecated: deprecations.remove(&v.version),
-                version: v.version,
-                published_ms: v.published_ms,
-                manifest,
-                tarball,
-            });
+            let manifest = self.npm_manifest(domain_id, &tarball).await?;
+            merge.versions.insert(
+                v.version.clone(),
+                NpmVersion {
+                    deprecated: deprecations.remove(&v.version),
+                    published_ms: v.published_ms,
+                    manifest,
+                    shasum: tarball.sha1.clone(),
+                    integrity: sri_sha512(&tarball.sha512),
+                    version: v.version,
+                },
+            );
         }
-        Ok(NpmPackument {
-            name,
-            versions,
-            latest,
-            dist_tags,
-        })
+        Ok(())
     }
 
-    /// The tarball `file` (`name-1.0.0.tgz`) of package `name`.
+    /// The tarball `file` (`name-1.0.0.tgz`) of package `name`: from the repository, else retained
+    /// from its upstreams or their external sources first (one fetch however many ask at once).
     pub async fn npm_tarball(
         &self,
         repo: &NativeRepo,
@@ -112,12 +217,45 @@ impl Service {
     ) -> ServiceResult<AssetDownload> {
         let name = NpmName::parse(name)?;
         let version = file_version(&name, file).ok_or_else(|| file_not_found(repo, &name, file))?;
-        let package = self.npm_package(repo, &name).await?;
-        let v = self
-            .store
-            .get_version(package.id, version)
-            .await?
-            .ok_or_else(|| file_not_found(repo, &name, file))?;
+        if let Some(d) = self.npm_local_tarball(repo, &name, version).await? {
+            return Ok(d);
+        }
+        let flight = format!("{}\n{name}\n{version}", repo.repo.id);
+        self.flights
+            .clone()
+            .run(flight, async {
+                if let Some(d) = self.npm_local_tarball(repo, &name, version).await? {
+                    return Ok(d);
+                }
+                let ingest = |read| self.npm_ingest(&name, version, read);
+                let cache = &self.upstream_caches.npm;
+                let retained = self
+                    .retain_from_upstreams(cache, &repo.repo, &name.key(), version, file, &ingest)
+                    .await?;
+                match retained {
+                    Retained::Yes => self.npm_local_tarball(repo, &name, version).await?,
+                    Retained::No => None,
+                }
+                .ok_or_else(|| file_not_found(repo, &name, file))
+            })
+            .await
+    }
+
+    /// The tarball of `version` if the repository has the version (`None` if it has not); a
+    /// version it has in a status that cannot be downloaded is a 404.
+    async fn npm_local_tarball(
+        &self,
+        repo: &NativeRepo,
+        name: &NpmName,
+        version: &str,
+    ) -> ServiceResult<Option<AssetDownload>> {
+        let file = name.tarball_file(version);
+        let Some(package) = self.store.get_package(repo.repo.id, &name.key()).await? else {
+            return Ok(None);
+        };
+        let Some(v) = self.store.get_version(package.id, version).await? else {
+            return Ok(None);
+        };
         if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
             return Err(ServiceError::not_found(
                 ResourceType::PackageVersion,
@@ -129,8 +267,8 @@ impl Service {
             .store
             .get_asset(v.id, NPM_ASSET)
             .await?
-            .ok_or_else(|| file_not_found(repo, &name, file))?;
-        self.download(repo.repo.domain_id, v, asset).await
+            .ok_or_else(|| file_not_found(repo, name, &file))?;
+        Ok(Some(self.download(repo.repo.domain_id, v, asset).await?))
     }
 
     pub(super) async fn npm_package(
@@ -156,4 +294,37 @@ impl Service {
             .put(domain_id, &tarball.sha256, manifest.clone());
         Ok(manifest)
     }
+}
+
+/// Adds the versions of a source's packument that the merge does not have yet (old enough for the
+/// connection's minimum release age) and its dist-tags (over those of earlier repositories).
+fn npm_merge_source(index: &NpmIndex, min_age: Option<std::time::Duration>, merge: &mut Merge) {
+    for (version, manifest) in index.visible(min_age) {
+        if merge.versions.contains_key(version) {
+            continue;
+        }
+        let dist = manifest.get("dist");
+        let text = |k: &str| {
+            dist.and_then(|d| d.get(k))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        merge.versions.insert(
+            version.clone(),
+            NpmVersion {
+                version: version.clone(),
+                published_ms: index.published_ms(version).unwrap_or(0),
+                shasum: text("shasum").to_ascii_lowercase(),
+                integrity: text("integrity"),
+                deprecated: manifest
+                    .get("deprecated")
+                    .and_then(Value::as_str)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+                manifest: manifest.clone(),
+            },
+        );
+    }
+    merge.tags.extend(index.dist_tags.clone());
 }

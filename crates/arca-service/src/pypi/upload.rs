@@ -89,6 +89,7 @@ impl Service {
                     on_existing: OnExisting::AddAsset,
                     details,
                     dist_tags: Vec::new(),
+                    origin: None,
                 },
                 file,
             )

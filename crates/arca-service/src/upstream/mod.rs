@@ -4,16 +4,196 @@
 //!
 //! - `connections`: the external connection names, their configured sources, associate/disassociate.
 //! - [`Service::search_order`]: which repositories a read consults, in which order.
+//! - `fetch`: the HTTP client of external sources; `cache`: their parsed indexes, with TTL,
+//!   revalidation, stale-if-error and a negative cache.
+//! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
+//!   which versions and files it offers and their digests). Each format implements it once
+//!   (`npm::upstream`); the rules (order, retention, verification, origin controls) stay here.
 
+pub(crate) mod cache;
 pub mod connections;
+pub(crate) mod fetch;
+pub(crate) mod retain;
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
 
-use arca_metadata::RepositoryRow;
+use arca_blobstore::BlobInfo;
+use arca_metadata::{PackageFormat, PackageKey, RepositoryRow};
+
+use cache::{IndexCache, NEGATIVE_TTL};
+use connections::ExternalSource;
+use fetch::{FetchError, Fetched};
 
 use crate::{Service, ServiceResult};
 
+/// A digest an external source promises for a file, checked against the bytes before they are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExpectedDigest {
+    /// Lowercase hex.
+    Sha1(String),
+    Sha512(String),
+}
+
+impl ExpectedDigest {
+    fn matches(&self, info: &BlobInfo) -> bool {
+        match self {
+            Self::Sha1(h) => h.eq_ignore_ascii_case(&info.sha1),
+            Self::Sha512(h) => h.eq_ignore_ascii_case(&info.sha512),
+        }
+    }
+}
+
+/// Whether fetched bytes are what the source's index promised: at least one digest, all matching.
+pub(crate) fn verify(expected: &[ExpectedDigest], info: &BlobInfo) -> Result<(), String> {
+    if expected.is_empty() {
+        return Err("the source's index gives no digest to verify the file against".into());
+    }
+    match expected.iter().find(|d| !d.matches(info)) {
+        None => Ok(()),
+        Some(d) => Err(format!(
+            "the file does not match the {d:?} digest of the source's index"
+        )),
+    }
+}
+
+/// A file of a version as an external source's index offers it.
+#[derive(Debug, Clone)]
+pub(crate) struct UpstreamFile {
+    pub url: String,
+    pub digests: Vec<ExpectedDigest>,
+}
+
+/// What the upstream machinery needs from a format's index of one package at an external source.
+pub(crate) trait UpstreamIndex: Send + Sync + Sized + 'static {
+    const FORMAT: PackageFormat;
+    /// How long a fetched index is fresh unless the connection sets `metadata_ttl`.
+    const DEFAULT_TTL: Duration;
+    /// The `Accept` header of index requests.
+    const ACCEPT: &'static str;
+    /// The index URL of `key` below the source's base URL (which ends with `/`).
+    fn index_url(source_url: &str, key: &PackageKey) -> String;
+    /// Parses a fetched index; `url` is where it came from (for relative links).
+    fn parse(body: &[u8], url: &str) -> Result<Self, String>;
+    /// An estimate of the parsed index's size in memory, for the cache's bound.
+    fn cost(&self) -> usize;
+    /// When the source published `version` (ms since the epoch), if it says.
+    fn published_ms(&self, version: &str) -> Option<i64>;
+    /// The file `file` of `version`, where to fetch it and the digests it must have.
+    fn file(&self, version: &str, file: &str) -> Option<UpstreamFile>;
+}
+
+/// What an external source has for a package, as far as Arca can tell now.
+#[derive(Debug)]
+pub(crate) enum SourceIndex<T> {
+    /// Fetched or revalidated within its TTL.
+    Fresh(Arc<T>),
+    /// The source failed; this is the last copy it gave (the reason is kept for the `Warning`).
+    Stale(Arc<T>, String),
+    /// The source says it has no such package.
+    Missing,
+    /// The source failed and nothing is cached.
+    Unavailable(String),
+}
+
+/// The `Warning` sent with an answer built from a stale index.
+pub const STALE_WARNING: &str =
+    "110 arca \"Response is Stale: the upstream source is unavailable\"";
+
+/// The per-format caches of external indexes.
+#[derive(Debug, Default)]
+pub(crate) struct UpstreamCaches {
+    pub npm: IndexCache<crate::npm::upstream::NpmIndex>,
+}
+
+fn cache_key(connection: &str, key: &PackageKey) -> String {
+    format!("{connection}\n{}/{}", key.namespace, key.name)
+}
+
 impl Service {
+    /// The external source of `repo` for `format`, if it has a connection of that format with a
+    /// configured URL.
+    pub(crate) fn source_of(
+        &self,
+        repo: &RepositoryRow,
+        format: PackageFormat,
+    ) -> Option<(String, &ExternalSource)> {
+        let name = repo.external_connection.as_deref()?;
+        if connections::connection_format(name) != Some(format) {
+            return None;
+        }
+        Some((name.to_string(), self.external_source(name)?))
+    }
+
+    /// The source's index of `key`: from the cache while fresh, else fetched (revalidated when a
+    /// copy is cached); the cached copy when the source fails.
+    pub(crate) async fn source_index<T: UpstreamIndex>(
+        &self,
+        cache: &IndexCache<T>,
+        connection: &str,
+        source: &ExternalSource,
+        key: &PackageKey,
+    ) -> SourceIndex<T> {
+        let ckey = cache_key(connection, key);
+        let cached = cache.get(&ckey);
+        let ttl = source.metadata_ttl.unwrap_or(T::DEFAULT_TTL);
+        if let Some(e) = &cached {
+            let age = e.checked.elapsed();
+            match &e.index {
+                Some(i) if age < ttl => return SourceIndex::Fresh(i.clone()),
+                None if age < NEGATIVE_TTL.min(ttl) => return SourceIndex::Missing,
+                _ => {}
+            }
+        }
+        let url = T::index_url(&source.url, key);
+        let validators = cached
+            .as_ref()
+            .filter(|e| e.index.is_some())
+            .map(|e| e.validators.clone());
+        let outcome = self
+            .fetcher
+            .document(source, &url, T::ACCEPT, validators.as_ref())
+            .await;
+        let last = cached.as_ref().and_then(|e| e.index.clone());
+        let failed = |why: String| {
+            tracing::warn!(connection, url, error = %why, "upstream index unavailable");
+            match last.clone() {
+                Some(i) => SourceIndex::Stale(i, why),
+                None => SourceIndex::Unavailable(why),
+            }
+        };
+        match outcome {
+            Ok(Fetched::NotModified) => match last.clone() {
+                Some(i) => {
+                    cache.touch(&ckey);
+                    SourceIndex::Fresh(i)
+                }
+                None => failed("the source answered 304 to an unconditional request".into()),
+            },
+            Ok(Fetched::Document { body, validators }) => {
+                let parsed = {
+                    let url = url.clone();
+                    tokio::task::spawn_blocking(move || T::parse(&body, &url)).await
+                };
+                match parsed {
+                    Ok(Ok(index)) => {
+                        let index = Arc::new(index);
+                        cache.put(&ckey, Some(index.clone()), validators, index.cost());
+                        SourceIndex::Fresh(index)
+                    }
+                    Ok(Err(e)) => failed(format!("the source's index does not parse: {e}")),
+                    Err(e) => failed(format!("parsing the source's index: {e}")),
+                }
+            }
+            Err(FetchError::NotFound) => {
+                cache.put(&ckey, None, Default::default(), 64);
+                SourceIndex::Missing
+            }
+            Err(FetchError::Unavailable(why)) => failed(why),
+        }
+    }
+
     /// The repositories a native read of `start` consults, in order: `start`, then its upstreams
     /// depth-first in list order (a whole upstream subtree before the next sibling), each repository
     /// once (cycles and diamonds are safe), at most `max_searched_repositories` in all. The external
@@ -48,5 +228,33 @@ impl Service {
             next = self.store.get_repository(start.domain_id, &name).await?;
         }
         Ok(order)
+    }
+}
+
+/// Keys (a repository and a file) being fetched from an upstream now: later requests for the same
+/// key wait for the first, then find what it kept.
+#[derive(Debug, Default)]
+pub(crate) struct SingleFlight {
+    keys: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl SingleFlight {
+    /// Runs `work` alone for `key`.
+    pub async fn run<T, F: std::future::Future<Output = T>>(&self, key: String, work: F) -> T {
+        let lock = {
+            let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+            keys.entry(key.clone()).or_default().clone()
+        };
+        let out = {
+            let _held = lock.lock().await;
+            work.await
+        };
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        // The last one out removes the key (the map holds one reference, `lock` another).
+        if keys.get(&key).is_some_and(|l| Arc::strong_count(l) == 2) {
+            keys.remove(&key);
+        }
+        drop(lock);
+        out
     }
 }

@@ -2,3 +2,5 @@
 //! repositories and a stand-in public registry on 127.0.0.1 (`standin.rs`).
 
 mod connections;
+mod npm;
+mod standin;

@@ -1,0 +1,276 @@
+//! npm through a chain `app → team → store`, where `store` holds the external connection
+//! `public:npmjs` to a stand-in registry: merged packuments, retention with origins, verification,
+//! single-flight, outages.
+
+use std::time::Duration;
+
+use arca_service::upstream::connections::ExternalSource;
+use aws_sdk_codeartifact::types::{
+    AllowPublish, AllowUpstream, PackageFormat, PackageVersionOriginType,
+};
+use serde_json::json;
+
+use super::standin::StandIn;
+use crate::common::npm::*;
+use crate::common::*;
+
+/// A server whose `public:npmjs` is the stand-in (indexes revalidated after `ttl`), and the chain
+/// `app → team → store(public:npmjs)`.
+async fn chain(standin: &StandIn, ttl: Duration) -> TestServer {
+    let url = standin.url.clone();
+    let s = TestServer::start_with(move |c| {
+        let mut source = ExternalSource::new(&url).unwrap();
+        source.metadata_ttl = Some(ttl);
+        source.timeout = Duration::from_secs(5);
+        c.external_connections.insert("public:npmjs".into(), source);
+    })
+    .await;
+    s.create_domain("acme").await;
+    s.create_repo("acme", "store").await;
+    s.client
+        .associate_external_connection()
+        .domain("acme")
+        .repository("store")
+        .external_connection("public:npmjs")
+        .send()
+        .await
+        .unwrap();
+    for (repo, upstream) in [("team", "store"), ("app", "team")] {
+        s.client
+            .create_repository()
+            .domain("acme")
+            .repository(repo)
+            .upstreams(
+                aws_sdk_codeartifact::types::UpstreamRepository::builder()
+                    .repository_name(upstream)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    s
+}
+
+async fn describe(
+    s: &TestServer,
+    repo: &str,
+    package: &str,
+    version: &str,
+) -> Option<aws_sdk_codeartifact::types::PackageVersionDescription> {
+    s.client
+        .describe_package_version()
+        .domain("acme")
+        .repository(repo)
+        .format(PackageFormat::Npm)
+        .package(package)
+        .package_version(version)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.package_version)
+}
+
+#[tokio::test]
+async fn install_through_the_chain_retains_in_app_and_store_only() {
+    let standin = StandIn::start().await;
+    let v1 = standin.add(
+        "left-pad",
+        "1.0.0",
+        json!({"license": "WTFPL"}),
+        "2020-01-01T00:00:00.000Z",
+    );
+    standin.add("left-pad", "1.1.0", json!({}), "2021-01-01T00:00:00.000Z");
+    let s = chain(&standin, Duration::from_secs(300)).await;
+    let app = Npm::login(&s, "acme", "app").await;
+    // A private package in app that depends on the public one.
+    app.publish_ok(
+        "@acme/kit",
+        "1.0.0",
+        json!({"dependencies": {"left-pad": "^1.0.0"}}),
+    )
+    .await;
+
+    let p = app.get("left-pad").await;
+    assert_eq!(p.status, 200, "{}", String::from_utf8_lossy(&p.body));
+    assert_eq!(p.header("warning"), None);
+    let p = p.json();
+    assert_eq!(p["dist-tags"]["latest"], "1.1.0");
+    let v = &p["versions"]["1.0.0"];
+    assert_eq!(v["license"], "WTFPL", "the source's fields pass through");
+    assert_eq!(
+        v["dist"],
+        json!({"tarball": format!("{}{}left-pad/-/left-pad-1.0.0.tgz", s.endpoint, app.base),
+               "shasum": shasum(&v1), "integrity": integrity(&v1)}),
+        "the tarball URL is Arca's own"
+    );
+    // Listed, not retained: the API does not see it yet (§A7).
+    assert!(describe(&s, "app", "left-pad", "1.0.0").await.is_none());
+
+    let t = app.get("left-pad/-/left-pad-1.0.0.tgz").await;
+    assert_eq!(t.status, 200);
+    assert_eq!(&t.body[..], &v1[..]);
+    for repo in ["app", "store"] {
+        let d = describe(&s, repo, "left-pad", "1.0.0")
+            .await
+            .unwrap_or_else(|| panic!("retained in {repo}"));
+        let origin = d.origin().unwrap();
+        assert_eq!(
+            origin.origin_type(),
+            Some(&PackageVersionOriginType::External)
+        );
+        assert_eq!(
+            origin
+                .domain_entry_point()
+                .unwrap()
+                .external_connection_name(),
+            Some("public:npmjs"),
+            "{repo}"
+        );
+        assert_eq!(d.licenses()[0].name(), Some("WTFPL"));
+        let pkg = s
+            .client
+            .describe_package()
+            .domain("acme")
+            .repository(repo)
+            .format(PackageFormat::Npm)
+            .package("left-pad")
+            .send()
+            .await
+            .unwrap();
+        let r = pkg
+            .package()
+            .unwrap()
+            .origin_configuration()
+            .unwrap()
+            .restrictions()
+            .unwrap();
+        assert_eq!(
+            (r.publish(), r.upstream()),
+            (&AllowPublish::Block, &AllowUpstream::Allow),
+            "ingested defaults"
+        );
+    }
+    assert!(
+        describe(&s, "team", "left-pad", "1.0.0").await.is_none(),
+        "nothing in between"
+    );
+    assert!(
+        describe(&s, "app", "left-pad", "1.1.0").await.is_none(),
+        "only what was fetched"
+    );
+
+    // Served from Arca now: no second download from the source.
+    let before = standin.count(".tgz");
+    assert_eq!(app.get("left-pad/-/left-pad-1.0.0.tgz").await.status, 200);
+    assert_eq!(standin.count(".tgz"), before);
+    // The private package is there beside it.
+    assert_eq!(app.get("@acme%2fkit").await.status, 200);
+    // Unknown everywhere: 404.
+    assert_eq!(app.get("no-such-package").await.status, 404);
+    assert_eq!(app.get("left-pad/-/left-pad-9.9.9.tgz").await.status, 404);
+}
+
+#[tokio::test]
+async fn internal_upstream_version_is_retained_with_its_origin() {
+    let standin = StandIn::start().await;
+    let s = chain(&standin, Duration::from_secs(300)).await;
+    let store = Npm::login(&s, "acme", "store").await;
+    let tgz = store.publish_ok("house", "2.0.0", json!({})).await;
+    let app = Npm::login(&s, "acme", "app").await;
+    let p = app.get("house").await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.json()["dist-tags"]["latest"], "2.0.0");
+    let t = app.get("house/-/house-2.0.0.tgz").await;
+    assert_eq!((t.status, &t.body[..]), (200, &tgz[..]));
+    let d = describe(&s, "app", "house", "2.0.0")
+        .await
+        .expect("retained in app");
+    let origin = d.origin().unwrap();
+    assert_eq!(
+        origin.origin_type(),
+        Some(&PackageVersionOriginType::Internal)
+    );
+    assert_eq!(
+        origin.domain_entry_point().unwrap().repository_name(),
+        Some("store")
+    );
+    assert!(
+        describe(&s, "team", "house", "2.0.0").await.is_none(),
+        "nothing in between"
+    );
+}
+
+#[tokio::test]
+async fn a_tampered_file_is_refused_and_nothing_is_kept() {
+    let standin = StandIn::start().await;
+    standin.add("left-pad", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
+    let s = chain(&standin, Duration::from_secs(300)).await;
+    let app = Npm::login(&s, "acme", "app").await;
+    standin.set_tamper(true);
+    let t = app.get("left-pad/-/left-pad-1.0.0.tgz").await;
+    assert_eq!(t.status, 502, "{}", String::from_utf8_lossy(&t.body));
+    assert!(String::from_utf8_lossy(&t.body).contains("refused"));
+    for repo in ["app", "team", "store"] {
+        assert!(
+            describe(&s, repo, "left-pad", "1.0.0").await.is_none(),
+            "{repo}"
+        );
+    }
+    // Once the source is right again, it is fetched and kept.
+    standin.set_tamper(false);
+    assert_eq!(app.get("left-pad/-/left-pad-1.0.0.tgz").await.status, 200);
+    assert!(describe(&s, "app", "left-pad", "1.0.0").await.is_some());
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_fetch_the_file_once() {
+    let standin = StandIn::start().await;
+    let tgz = standin.add("left-pad", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
+    let s = chain(&standin, Duration::from_secs(300)).await;
+    let app = Npm::login(&s, "acme", "app").await;
+    let gets = (0..50).map(|_| app.get("left-pad/-/left-pad-1.0.0.tgz"));
+    for r in futures::future::join_all(gets).await {
+        assert_eq!((r.status, &r.body[..]), (200, &tgz[..]));
+    }
+    assert_eq!(standin.count("left-pad-1.0.0.tgz"), 1);
+}
+
+#[tokio::test]
+async fn with_the_source_down_what_was_kept_installs_and_the_index_is_stale() {
+    let standin = StandIn::start().await;
+    let v1 = standin.add("left-pad", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
+    standin.add("left-pad", "1.1.0", json!({}), "2021-01-01T00:00:00.000Z");
+    // Indexes are stale at once, so every read revalidates.
+    let s = chain(&standin, Duration::ZERO).await;
+    let app = Npm::login(&s, "acme", "app").await;
+    assert_eq!(app.get("left-pad").await.status, 200);
+    assert_eq!(app.get("left-pad/-/left-pad-1.0.0.tgz").await.status, 200);
+    // Revalidation with the ETag: 304, no new body.
+    assert_eq!(app.get("left-pad").await.status, 200);
+
+    standin.set_down(true);
+    let p = app.get("left-pad").await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.header("warning").is_some_and(|w| w.starts_with("110")),
+        "{:?}",
+        p.headers
+    );
+    let p = p.json();
+    assert!(
+        p["versions"]["1.1.0"].is_object(),
+        "the stale copy lists what the source had"
+    );
+    let t = app.get("left-pad/-/left-pad-1.0.0.tgz").await;
+    assert_eq!(
+        (t.status, &t.body[..]),
+        (200, &v1[..]),
+        "retained: installs with the source down"
+    );
+    // Not retained, source down: a clear 502, nothing kept.
+    let t = app.get("left-pad/-/left-pad-1.1.0.tgz").await;
+    assert_eq!(t.status, 502, "{}", String::from_utf8_lossy(&t.body));
+    assert!(describe(&s, "app", "left-pad", "1.1.0").await.is_none());
+}
