@@ -11,7 +11,7 @@ use sqlx::{PgConnection, Postgres};
 
 use crate::sql::{
     asset_row, backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row,
-    version_row,
+    version_row, writes,
 };
 use crate::{versions, PostgresStore};
 
@@ -143,6 +143,32 @@ impl PackageStore for PostgresStore {
     ) -> StoreResult<Vec<PackageRow>> {
         let mut query = reads::packages_page::<Postgres>(repository_id, filter, limit);
         fetch_all(&mut query, &self.pool, package_row).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn put_package_origin(
+        &self,
+        repository_id: i64,
+        key: &PackageKey,
+        origin: (OriginRule, OriginRule),
+    ) -> StoreResult<PackageRow> {
+        let mut tx = self.write_tx().await?;
+        // The repository must exist (and, on PostgreSQL, is held against deletion like a publish).
+        let repo: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM repositories WHERE id = $1 FOR KEY SHARE")
+                .bind(repository_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if repo.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let mut query = writes::put_package_origin::<Postgres>(repository_id, key, origin);
+        let row = fetch_optional(&mut query, &mut *tx, package_row)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(row)
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]

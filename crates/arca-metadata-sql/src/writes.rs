@@ -3,8 +3,9 @@
 //! backends run them inside their transactions, after taking their locks.
 
 use arca_metadata::{
-    AssetRow, CopiedVersion, ExternalConnectionChange, PublishWrite, VersionAction, VersionChange,
-    VersionExpectation, VersionMetadata, VersionOrigin, VersionStatus,
+    AssetRow, CopiedVersion, ExternalConnectionChange, OriginRule, PackageKey, PublishWrite,
+    VersionAction, VersionChange, VersionExpectation, VersionMetadata, VersionOrigin,
+    VersionStatus,
 };
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
@@ -310,5 +311,37 @@ where
         .push_bind(repository_id)
         .push(" AND external_connection IS NOT DISTINCT FROM ")
         .push_bind(change.expect.as_deref());
+    qb
+}
+
+/// Creates the package with these origin controls, or sets them on the existing one, and returns
+/// its row ([`crate::PACKAGE_COLUMNS`]).
+pub fn put_package_origin<'a, DB>(
+    repository_id: i64,
+    key: &'a PackageKey,
+    origin: (OriginRule, OriginRule),
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO packages \
+         (repository_id, format, namespace, name, origin_publish, origin_upstream) VALUES (",
+    );
+    qb.separated(", ")
+        .push_bind(repository_id)
+        .push_bind(key.format.as_str())
+        .push_bind(key.namespace.as_str())
+        .push_bind(key.name.as_str())
+        .push_bind(origin.0.as_str())
+        .push_bind(origin.1.as_str());
+    qb.push(format!(
+        ") ON CONFLICT (repository_id, format, namespace, name) DO UPDATE SET \
+         origin_publish = excluded.origin_publish, origin_upstream = excluded.origin_upstream \
+         RETURNING {}",
+        crate::PACKAGE_COLUMNS
+    ));
     qb
 }

@@ -9,7 +9,9 @@ use arca_metadata::{
 use async_trait::async_trait;
 use sqlx::{Sqlite, SqliteConnection};
 
-use crate::sql::{backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row};
+use crate::sql::{
+    backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row, writes,
+};
 use crate::SqliteStore;
 
 /// Where a write into a package lands.
@@ -91,6 +93,31 @@ impl PackageStore for SqliteStore {
     ) -> StoreResult<Vec<PackageRow>> {
         let mut query = reads::packages_page::<Sqlite>(repository_id, filter, limit);
         fetch_all(&mut query, &self.reader, package_row).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn put_package_origin(
+        &self,
+        repository_id: i64,
+        key: &PackageKey,
+        origin: (OriginRule, OriginRule),
+    ) -> StoreResult<PackageRow> {
+        let mut tx = self.write_tx().await?;
+        // The repository must exist (and, on PostgreSQL, is held against deletion like a publish).
+        let repo: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
+            .bind(repository_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if repo.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let mut query = writes::put_package_origin::<Sqlite>(repository_id, key, origin);
+        let row = fetch_optional(&mut query, &mut *tx, package_row)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(row)
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]

@@ -12,9 +12,10 @@ use async_trait::async_trait;
 
 use crate::{
     AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, ExternalConnectionChange,
-    Millis, NewDomain, NewRepository, PackageDependency, PackageFilter, PackageKey, PackageRow,
-    PublishWrite, ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult, VersionChange,
-    VersionDetails, VersionFilter, VersionLookup, VersionOrder, VersionPath, VersionRow,
+    Millis, NewDomain, NewRepository, OriginRule, PackageDependency, PackageFilter, PackageKey,
+    PackageRow, PublishWrite, ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult,
+    VersionChange, VersionDetails, VersionFilter, VersionLookup, VersionOrder, VersionPath,
+    VersionRow,
 };
 
 #[async_trait]
@@ -93,6 +94,14 @@ pub trait PackageStore: Send + Sync {
     ) -> StoreResult<Vec<PackageRow>>;
     /// Removes the package with all its versions and assets.
     async fn delete_package(&self, package_id: i64) -> StoreResult<()>;
+    /// Sets the package's origin controls (publish, upstream), creating the package without
+    /// versions if it does not exist. `NotFound` when the repository is gone.
+    async fn put_package_origin(
+        &self,
+        repository_id: i64,
+        key: &PackageKey,
+        origin: (OriginRule, OriginRule),
+    ) -> StoreResult<PackageRow>;
 
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>>;
     /// Domain, repository, package and version of `path` in one round trip: the read path of the core

@@ -113,6 +113,7 @@ macro_rules! metadata_store_suite {
             package_list_order_cursor_and_filters,
             package_list_prefixes_are_literal,
             package_get_and_delete,
+            package_origin_put_creates_or_updates,
             // versions and assets
             version_list_by_version_with_cursor,
             version_list_by_published_time_with_cursor,

@@ -308,3 +308,56 @@ pub async fn package_get_and_delete(store: Store) {
     assert_ne!(again.id, created.id);
     assert_eq!(again.origin_publish, OriginRule::Allow);
 }
+
+pub async fn package_origin_put_creates_or_updates(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let k = key(PackageFormat::Npm, "", "left-pad");
+
+    // A package that does not exist is created, without versions.
+    let created = store
+        .put_package_origin(repo.id, &k, (OriginRule::Block, OriginRule::Allow))
+        .await
+        .unwrap();
+    assert_eq!(created.key, k);
+    assert_eq!(
+        (created.origin_publish, created.origin_upstream),
+        (OriginRule::Block, OriginRule::Allow)
+    );
+    assert_eq!(
+        store.get_package(repo.id, &k).await.unwrap(),
+        Some(created.clone())
+    );
+    let versions = store
+        .list_versions(
+            created.id,
+            &Default::default(),
+            &arca_metadata::VersionOrder::Version { after: None },
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(versions.is_empty());
+
+    // An existing one keeps its id and versions and takes the new controls.
+    publish(&store, repo.id, &k, "1.0.0", 1_000, None).await;
+    let updated = store
+        .put_package_origin(repo.id, &k, (OriginRule::Allow, OriginRule::Block))
+        .await
+        .unwrap();
+    assert_eq!(updated.id, created.id);
+    assert_eq!(
+        (updated.origin_publish, updated.origin_upstream),
+        (OriginRule::Allow, OriginRule::Block)
+    );
+    assert!(store
+        .get_version(updated.id, "1.0.0")
+        .await
+        .unwrap()
+        .is_some());
+
+    let missing = store
+        .put_package_origin(repo.id + 1_000, &k, (OriginRule::Allow, OriginRule::Allow))
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
