@@ -326,10 +326,22 @@ def test_get_asset_special_names(client, repo):
     for n, data in files.items():
         r, body = download(client, repo, "1.0", n)
         assert body == data
-        # README: a non-ASCII X-AssetName is percent-encoded as UTF-8; ASCII names travel as they are.
+        # README: a non-ASCII X-AssetName is percent-encoded as UTF-8; ASCII names other than `%`
+        # travel as they are.
         assert urllib.parse.unquote(r["assetName"]) == n, r["assetName"]
         if n.isascii():
             assert r["assetName"] == n
+
+
+def test_get_asset_version_header_is_unambiguous(client, repo):
+    # README "Decisions": `%` is always sent as %25, so these two versions arrive differently and
+    # decoding gives each back.
+    for version, encoded in [("2.0-é", "2.0-%C3%A9"), ("2.0-%C3%A9", "2.0-%25C3%25A9")]:
+        publish(client, repo, version, "a.bin", version.encode())
+        r, body = download(client, repo, version, "a.bin")
+        assert body == version.encode()
+        assert r["packageVersion"] == encoded, r["packageVersion"]
+        assert urllib.parse.unquote(r["packageVersion"]) == version
 
 
 def test_get_missing_asset_and_version(client, repo):
@@ -896,6 +908,22 @@ def test_not_found_resource_members(client, repo):
         r = client_error(client.describe_domain, "ResourceNotFoundException", 404, domain=missing)
         ids.add(r["ResponseMetadata"]["RequestId"])
     assert len(ids) == 3, "every response needs its own request id"
+
+
+def test_delete_missing_domain_is_not_found(client):
+    # README "Decisions": DeleteDomain of a domain that does not exist answers 404
+    # ResourceNotFoundException, as every other operation naming a missing domain does, although the
+    # model lists no ResourceNotFoundException for DeleteDomain. botocore's modeled exceptions are
+    # per service, so the SDK still raises its typed exception.
+    missing = unique("gone")
+    r = client_error(client.delete_domain, "ResourceNotFoundException", 404, domain=missing)
+    assert (r.get("resourceType"), r.get("resourceId")) == ("domain", missing), r
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.delete_domain(domain=missing)
+    # And twice in a row for a domain that did exist: the second delete is the same 404.
+    client.create_domain(domain=missing)
+    assert client.delete_domain(domain=missing)["domain"]["status"] == "Deleted"
+    client_error(client.delete_domain, "ResourceNotFoundException", 404, domain=missing)
 
 
 def test_conflict_resource_members(client, repo):

@@ -1,12 +1,42 @@
 //! SigV4 authentication of API requests against the configured access keys.
+//!
+//! Credentials must be unambiguous: a request that repeats a header carrying part of them
+//! ([`CREDENTIAL_HEADERS`]) or that mixes an `Authorization` header with query-string SigV4
+//! parameters ([`QUERY_CREDENTIALS`]) is refused with `InvalidSignatureException` before any
+//! signature is checked, so no reader can pick a different copy than the verifier did.
+//! `UNSIGNED-PAYLOAD` is accepted only where a body streams (PublishPackageVersion, whose body is
+//! checked against the signed `x-amz-content-sha256` instead); every other body is covered by the
+//! signature through its SHA-256.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use arca_sigv4::{parse_authorization, verify, SigV4Error};
+use arca_sigv4::{authorization_from_headers, verify, SigV4Error};
 use axum::http::request::Parts;
+use percent_encoding::percent_decode_str;
 
 use crate::error::{ApiError, AuthFailure};
+
+/// Headers that carry part of a request's credentials; each may appear at most once.
+pub const CREDENTIAL_HEADERS: [&str; 5] = [
+    "authorization",
+    "x-amz-date",
+    "date",
+    "x-amz-content-sha256",
+    "x-amz-security-token",
+];
+
+/// Query parameters of SigV4 in the query string (presigned URLs), which Arca does not accept
+/// beside an `Authorization` header (compared case-insensitively, after percent-decoding).
+pub const QUERY_CREDENTIALS: [&str; 7] = [
+    "x-amz-algorithm",
+    "x-amz-credential",
+    "x-amz-date",
+    "x-amz-expires",
+    "x-amz-signedheaders",
+    "x-amz-signature",
+    "x-amz-security-token",
+];
 
 /// One access key and the account it acts for.
 #[derive(Clone)]
@@ -57,16 +87,14 @@ impl Authenticator {
     /// Returns the caller's account id.
     pub fn authenticate(&self, parts: &Parts, payload: Payload<'_>) -> Result<String, ApiError> {
         let invalid = |m: String| ApiError::Auth(AuthFailure::InvalidSignature, m);
-        let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
-            return Err(ApiError::Auth(
+        unambiguous_credentials(parts).map_err(invalid)?;
+        let auth = authorization_from_headers(&parts.headers).map_err(|e| match e {
+            SigV4Error::Missing => ApiError::Auth(
                 AuthFailure::MissingAuthenticationToken,
                 "Missing Authentication Token".into(),
-            ));
-        };
-        let value = value
-            .to_str()
-            .map_err(|_| invalid("The Authorization header is not valid ASCII.".into()))?;
-        let auth = parse_authorization(value).map_err(|e| invalid(e.to_string()))?;
+            ),
+            e => invalid(e.to_string()),
+        })?;
         let Some(key) = self.keys.get(&auth.access_key_id) else {
             return Err(ApiError::Auth(
                 AuthFailure::UnrecognizedClient,
@@ -79,7 +107,12 @@ impl Authenticator {
             .and_then(|v| v.to_str().ok());
         let candidates: Vec<&str> = match payload {
             Payload::Hashed(body_hash) => match content_sha {
-                Some(arca_sigv4::UNSIGNED_PAYLOAD) => vec![arca_sigv4::UNSIGNED_PAYLOAD],
+                // No SDK sends it for a JSON operation; accepting it would leave the body unsigned.
+                Some(arca_sigv4::UNSIGNED_PAYLOAD) => return Err(invalid(
+                    "UNSIGNED-PAYLOAD is accepted only for PublishPackageVersion; sign the SHA-256 \
+                     of the request body."
+                        .into(),
+                )),
                 Some(h) if h != body_hash => return Err(invalid(
                     "The provided x-amz-content-sha256 header does not match what was computed."
                         .into(),
@@ -131,5 +164,101 @@ impl Authenticator {
             last.map(|e| e.to_string())
                 .unwrap_or_else(|| "Signature mismatch".into()),
         ))
+    }
+}
+
+/// Refuses a repeated credentials header, and query-string credentials beside an
+/// `Authorization` header; the message is the client's.
+fn unambiguous_credentials(parts: &Parts) -> Result<(), String> {
+    for name in CREDENTIAL_HEADERS {
+        if parts.headers.get_all(name).iter().nth(1).is_some() {
+            return Err(format!(
+                "The request has more than one '{name}' header; send exactly one."
+            ));
+        }
+    }
+    if !parts
+        .headers
+        .contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return Ok(());
+    }
+    let query = parts.uri.query().unwrap_or_default();
+    for pair in query.split('&') {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        let key = percent_decode_str(key).decode_utf8_lossy();
+        if let Some(p) = QUERY_CREDENTIALS
+            .iter()
+            .find(|p| key.eq_ignore_ascii_case(p))
+        {
+            return Err(format!(
+                "Only one authentication mechanism is allowed: the query parameter '{p}' and the \
+                 Authorization header were both sent."
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(query: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut req = axum::http::Request::builder().uri(format!("/v1/domain?{query}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn repeated_credentials_headers_are_refused() {
+        let one = [
+            ("authorization", "a"),
+            ("x-amz-date", "b"),
+            ("date", "c"),
+            ("x-amz-content-sha256", "d"),
+            ("x-amz-security-token", "e"),
+        ];
+        assert_eq!(unambiguous_credentials(&parts("domain=d", &one)), Ok(()));
+        for name in CREDENTIAL_HEADERS {
+            let mut twice = one.to_vec();
+            twice.push((name, "again"));
+            let e = unambiguous_credentials(&parts("domain=d", &twice)).unwrap_err();
+            assert!(e.contains(name), "{e}");
+            // Also with the same value repeated, and with a differently cased name.
+            let upper = name.to_ascii_uppercase();
+            let value = one.iter().find(|(n, _)| *n == name).unwrap().1;
+            let mut same = one.to_vec();
+            same.push((&upper, value));
+            assert!(
+                unambiguous_credentials(&parts("domain=d", &same)).is_err(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn query_credentials_beside_the_header_are_refused() {
+        let auth = [("authorization", "AWS4-HMAC-SHA256 …")];
+        for q in [
+            "domain=d&X-Amz-Credential=AKID%2F20250101%2Fus-east-1%2Fcodeartifact%2Faws4_request",
+            "X-Amz-Signature=00&domain=d",
+            "domain=d&x-amz-algorithm=AWS4-HMAC-SHA256",
+            "domain=d&X-Amz-Date=20250101T000000Z",
+            "domain=d&X-Amz-Expires=60",
+            "domain=d&X-Amz-SignedHeaders=host",
+            "domain=d&X-Amz-Security-Token",
+            "domain=d&X%2DAmz%2DCredential=x",
+        ] {
+            assert!(unambiguous_credentials(&parts(q, &auth)).is_err(), "{q}");
+            // Without the header, nothing is ambiguous (the request is then simply unsigned).
+            assert_eq!(unambiguous_credentials(&parts(q, &[])), Ok(()), "{q}");
+        }
+        assert_eq!(
+            unambiguous_credentials(&parts("domain=x-amz-credential&package=X-Amz-Date", &auth)),
+            Ok(())
+        );
     }
 }

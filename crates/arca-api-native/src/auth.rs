@@ -1,5 +1,7 @@
 //! The authorization token on a native request: `Authorization: Bearer <token>` (npm) or HTTP
-//! Basic with any user name and the token as password (pip, twine, Maven, curl).
+//! Basic with any user name and the token as password (pip, twine, Maven, curl). A request with
+//! more than one `Authorization` header is refused: which one a proxy or a client meant is not
+//! something the server should guess.
 
 use arca_service::{Caller, Service};
 use axum::http::{header, HeaderMap};
@@ -13,6 +15,16 @@ pub(crate) fn authorize(
     headers: &HeaderMap,
     endpoint: &Endpoint<'_>,
 ) -> Result<Caller, NativeError> {
+    if headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(NativeError::Unauthorized(
+            "The request has more than one Authorization header; send exactly one.".into(),
+        ));
+    }
     let token = token(headers).ok_or_else(|| {
         NativeError::Unauthorized(
             "Authentication required: run 'aws codeartifact login' or send the token from GetAuthorizationToken.".into(),

@@ -1,7 +1,8 @@
 //! `NativeError`: every failure of a native request, turned into a status and an npm-style JSON
 //! body (`{"success": false, "error": "…"}`, which npm prints) here and only here. A 401 carries
-//! `WWW-Authenticate: Basic realm="arca"` so clients send (or prompt for) credentials; a 500 never
-//! shows its detail, which is logged on the request's line.
+//! `WWW-Authenticate: Basic realm="arca"` so clients send (or prompt for) credentials; a 405 carries
+//! `Allow` with the methods the resource takes; a 500 never shows its detail, which is logged on the
+//! request's line.
 
 use arca_service::ServiceError;
 use axum::body::Body;
@@ -17,8 +18,12 @@ pub enum NativeError {
     BadRequest(String),
     #[error("{0}")]
     TooLarge(String),
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    /// The resource exists but not for this method; `allow` lists the ones it takes (`GET, HEAD`).
+    #[error("{message}")]
+    MethodNotAllowed {
+        allow: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Service(#[from] ServiceError),
     /// An Arca bug or backend failure; the string is for logs only.
@@ -33,7 +38,7 @@ impl NativeError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Service(e) => match e {
                 ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
                 ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
@@ -75,6 +80,9 @@ impl NativeError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Basic realm=\"arca\""),
             );
+        }
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            h.insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         resp
     }

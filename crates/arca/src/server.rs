@@ -1,6 +1,12 @@
 //! The HTTP/1.1 server loop: axum's router on hyper, with the timeouts a public server needs and
 //! `axum::serve` does not set — a client that trickles its headers, or stops sending a body
 //! mid-upload, is cut off instead of holding a connection (and an upload's resources) forever.
+//!
+//! Only HTTP/1.1 (and 1.0) is served: no client of Arca speaks HTTP/2 without TLS, so there is no
+//! protocol detection in front of the HTTP/1 parser and the header timeout runs from the moment a
+//! connection is accepted. A prior-knowledge h2c preface is an invalid HTTP/1 request line: the
+//! connection is closed at once. Requests whose body uses a transfer coding other than `chunked`
+//! are answered 501 before routing (RFC 9112 §6.1), whatever the route.
 
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -9,11 +15,12 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Response, StatusCode};
 use axum::Router;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
@@ -22,7 +29,8 @@ use tower::ServiceExt;
 /// Timeouts applied to every connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
-    /// From connection start (or the end of the previous response) to the end of the headers.
+    /// From the moment a connection is accepted (or the previous response ends) to the end of the
+    /// request headers.
     pub header_read: Duration,
     /// Longest wait for the next piece of a request body while the handler is reading it.
     pub body_idle: Duration,
@@ -53,19 +61,24 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(
-            router
-                .clone()
-                .map_request(|req: Request<hyper::body::Incoming>| req.map(Body::new)),
-        );
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder
-            .http1()
+        let router = router.clone();
+        let service = TowerToHyperService::new(tower::service_fn(
+            move |req: Request<hyper::body::Incoming>| {
+                let router = router.clone();
+                async move {
+                    if let Some(refusal) = refuse_transfer_coding(req.headers()) {
+                        return Ok(refusal);
+                    }
+                    router.oneshot(req.map(Body::new)).await
+                }
+            },
+        ));
+        // HTTP/1 only, and no protocol sniffing before it: the header timer starts with the
+        // connection's first read, so a silent or half-sent connection is closed on time.
+        let conn = http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(timeouts.header_read);
-        let conn = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
+            .header_read_timeout(timeouts.header_read)
+            .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(e) = conn.await {
@@ -75,6 +88,32 @@ pub async fn serve(
     }
     drop(listener);
     graceful.shutdown().await;
+}
+
+/// A 501 for a request whose `Transfer-Encoding` names a coding other than `chunked` (hyper
+/// removes only the chunked framing, so a `gzip, chunked` body would reach handlers still
+/// compressed). The body is left unread, so the connection closes after the answer.
+fn refuse_transfer_coding(headers: &HeaderMap) -> Option<Response<Body>> {
+    let unsupported = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(|c| c.trim_ascii())
+        .find(|c| !c.is_empty() && !c.eq_ignore_ascii_case(b"chunked"))?;
+    let coding = String::from_utf8_lossy(unsupported);
+    tracing::info!(transfer_coding = %coding, "refused a request with an unsupported transfer coding");
+    let mut resp = Response::new(Body::from(format!(
+        "Transfer-Encoding '{coding}' is not implemented; send the body with 'chunked' or a \
+         Content-Length.\n"
+    )));
+    *resp.status_mut() = StatusCode::NOT_IMPLEMENTED;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Some(resp)
 }
 
 fn idle_limited(body: Body, idle: Duration) -> Body {
@@ -137,5 +176,37 @@ impl http_body::Body for IdleLimited {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_te(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::TRANSFER_ENCODING, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn only_chunked_is_understood() {
+        for ok in [&[][..], &["chunked"], &["Chunked"], &[" chunked "]] {
+            assert!(refuse_transfer_coding(&with_te(ok)).is_none(), "{ok:?}");
+        }
+        for refused in [
+            &["gzip, chunked"][..],
+            &["gzip"],
+            &["deflate,chunked"],
+            &["identity, chunked"],
+            &["gzip", "chunked"],
+            &["chunked", "br"],
+        ] {
+            let r = refuse_transfer_coding(&with_te(refused)).expect("refused");
+            assert_eq!(r.status(), StatusCode::NOT_IMPLEMENTED, "{refused:?}");
+            assert_eq!(r.headers()[header::CONNECTION], "close");
+        }
     }
 }

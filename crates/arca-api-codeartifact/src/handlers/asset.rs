@@ -91,11 +91,14 @@ pub async fn handle_get_package_version_asset(
 }
 
 /// Header values must be visible ASCII for every client (the Rust SDK rejects anything else), so
-/// non-ASCII characters are percent-encoded as UTF-8 (RFC 3986 style); ASCII passes unchanged.
+/// `X-AssetName`, `X-PackageVersion` and `X-PackageVersionRevision` are percent-encoded as UTF-8
+/// (RFC 3986 style): every byte of a non-ASCII or control character, and `%` itself (`%25`), always.
+/// Other ASCII passes unchanged. Percent-decoding the value therefore always gives the name back,
+/// and `2.0-é` (`2.0-%C3%A9`) never looks like `2.0-%C3%A9` (`2.0-%25C3%25A9`).
 pub(crate) fn header_text(s: &str) -> Result<HeaderValue, ApiError> {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_ascii() && !c.is_ascii_control() {
+        if c.is_ascii() && !c.is_ascii_control() && c != '%' {
             out.push(c);
         } else {
             let mut buf = [0u8; 4];
@@ -110,10 +113,39 @@ pub(crate) fn header_text(s: &str) -> Result<HeaderValue, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::header_text;
+    use percent_encoding::percent_decode_str;
 
     #[test]
-    fn header_text_encodes_only_non_ascii() {
+    fn header_text_encodes_non_ascii_and_percent() {
         assert_eq!(header_text("a b+c.txt").unwrap(), "a b+c.txt");
         assert_eq!(header_text("ü.bin").unwrap(), "%C3%BC.bin");
+        assert_eq!(header_text("100%.bin").unwrap(), "100%25.bin");
+        assert_eq!(header_text("2.0-é").unwrap(), "2.0-%C3%A9");
+        assert_eq!(header_text("2.0-%C3%A9").unwrap(), "2.0-%25C3%25A9");
+        assert_eq!(header_text("tab\there").unwrap(), "tab%09here");
+    }
+
+    /// The encoding is unambiguous: decoding gives back every name, so distinct names never
+    /// share a header value.
+    #[test]
+    fn header_text_round_trips() {
+        for name in [
+            "plain",
+            "2.0-é",
+            "2.0-%C3%A9",
+            "%",
+            "%%",
+            "%25",
+            "a%2Fb",
+            "ü%ü",
+            "文件 %E6",
+            "~!@^&()",
+        ] {
+            let encoded = header_text(name).unwrap();
+            let decoded = percent_decode_str(encoded.to_str().unwrap())
+                .decode_utf8()
+                .unwrap();
+            assert_eq!(decoded, name);
+        }
     }
 }

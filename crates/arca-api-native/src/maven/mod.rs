@@ -52,8 +52,9 @@ pub(crate) async fn serve(
             *resp.status_mut() = StatusCode::CREATED;
             Ok(resp)
         }
-        m => Err(NativeError::MethodNotAllowed(format!(
-            "{m} is not supported on a Maven repository; use GET, HEAD or PUT."
-        ))),
+        m => Err(NativeError::MethodNotAllowed {
+            allow: "GET, HEAD, PUT",
+            message: format!("{m} is not supported on a Maven repository; use GET, HEAD or PUT."),
+        }),
     }
 }

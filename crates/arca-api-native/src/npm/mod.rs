@@ -50,6 +50,20 @@ enum Target {
     },
 }
 
+impl Target {
+    /// The methods `serve` answers for this target (the `Allow` header of a 405).
+    fn allow(&self) -> &'static str {
+        match self {
+            Self::Ping => "GET, HEAD",
+            Self::Package { .. } => "GET, HEAD, PUT",
+            Self::Tarball { .. } => "GET, HEAD",
+            Self::DistTags { tag: None, .. } => "GET",
+            Self::DistTags { tag: Some(_), .. } | Self::Revision { .. } => "PUT, DELETE",
+            Self::TarballRevision { .. } => "DELETE",
+        }
+    }
+}
+
 /// Splits a decoded path into the package name (`@scope/name` takes two segments) and the rest.
 fn split_name(path: &str) -> Option<(String, Vec<&str>)> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -118,6 +132,7 @@ pub(crate) async fn serve(
         )
     );
     let method = req.method().clone();
+    let allow = target.allow();
     match (method, target) {
         (Method::GET | Method::HEAD, Target::Package { name }) => {
             let abbreviated = req
@@ -183,9 +198,10 @@ pub(crate) async fn serve(
                 .await?;
             json(&serde_json::json!({"ok": true}), "application/json")
         }
-        (m, _) => Err(NativeError::MethodNotAllowed(format!(
-            "{m} is not supported on this npm resource."
-        ))),
+        (m, _) => Err(NativeError::MethodNotAllowed {
+            allow,
+            message: format!("{m} is not supported on this npm resource; use {allow}."),
+        }),
     }
 }
 

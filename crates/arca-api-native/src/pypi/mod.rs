@@ -37,6 +37,16 @@ enum Target {
     },
 }
 
+impl Target {
+    /// The methods `serve` answers for this target (the `Allow` header of a 405).
+    fn allow(&self) -> &'static str {
+        match self {
+            Self::Upload => "POST",
+            Self::Index | Self::Project { .. } | Self::File { .. } => "GET, HEAD",
+        }
+    }
+}
+
 fn target(rest: &str) -> Option<Target> {
     let path = percent_decode_str(rest).decode_utf8().ok()?;
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -73,6 +83,7 @@ pub(crate) async fn serve(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok()),
     );
+    let allow = target.allow();
     match (req.method().clone(), target) {
         (Method::POST, Target::Upload) => upload::handle(state, &repo, req).await,
         (Method::GET | Method::HEAD, Target::Index) => {
@@ -113,9 +124,10 @@ pub(crate) async fn serve(
             let d = svc.pypi_file(&repo, &name, &version, &file).await?;
             Ok(crate::body::download(d))
         }
-        (m, _) => Err(NativeError::MethodNotAllowed(format!(
-            "{m} is not supported on this PyPI resource."
-        ))),
+        (m, _) => Err(NativeError::MethodNotAllowed {
+            allow,
+            message: format!("{m} is not supported on this PyPI resource; use {allow}."),
+        }),
     }
 }
 

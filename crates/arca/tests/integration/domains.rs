@@ -75,7 +75,8 @@ async fn create_describe_delete() {
         "domain",
     );
     // DeleteDomain does not model ResourceNotFoundException (its errors are AD CF IS TH VA), so the
-    // SDK surfaces it as an unmodeled error: only status and code are checked.
+    // SDK surfaces it as an unmodeled error: only status and code are checked. Deleting a missing
+    // domain is a 404 on purpose, like every other operation naming one (README "Decisions").
     assert_err(
         s.client.delete_domain().domain("alpha").send().await,
         404,

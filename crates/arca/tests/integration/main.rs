@@ -6,6 +6,8 @@
 mod common;
 
 mod auth;
+mod connections;
+mod credentials;
 mod details;
 mod domains;
 mod gc;

@@ -496,6 +496,40 @@ async fn non_ascii_asset_name_round_trip() {
     assert_eq!(&r.body[..], &body[..]);
 }
 
+/// `X-PackageVersion` (and `X-AssetName`) always encode `%` as `%25` besides non-ASCII bytes, so
+/// the value is unambiguous: versions `2.0-é` and `2.0-%C3%A9` arrive differently, and
+/// percent-decoding either gives the version back (README, "Operations").
+#[tokio::test]
+async fn header_encoding_tells_percent_from_non_ascii() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("dom", "repo").await;
+    let cases = [
+        ("2.0-é", "2.0-%C3%A9"),
+        ("2.0-%C3%A9", "2.0-%25C3%25A9"),
+        ("100%", "100%25"),
+    ];
+    for (version, encoded) in cases {
+        s.publish_ok(
+            "dom",
+            "repo",
+            "pkg",
+            version,
+            "a.bin",
+            version.as_bytes(),
+            false,
+        )
+        .await;
+        let (got, bytes) = s.get_asset("dom", "repo", "pkg", version, "a.bin").await;
+        assert_eq!(bytes, version.as_bytes());
+        assert_eq!(got.package_version(), Some(encoded), "{version}");
+        assert_eq!(got.asset_name(), Some("a.bin"));
+        let decoded = percent_encoding::percent_decode_str(encoded)
+            .decode_utf8()
+            .expect("utf-8");
+        assert_eq!(decoded, version);
+    }
+}
+
 /// Namespace rules per format (decisions.md "Namespace"), seen through DescribePackageVersion on an
 /// empty repository: a rule violation is 400, anything else is "not found".
 #[tokio::test]
