@@ -1052,6 +1052,38 @@ def test_external_connection_errors(client, repo):
                  domain=repo.domain, repository="ghost", externalConnection="public:npmjs")
 
 
+def test_package_origin_configuration(client, repo):
+    def put(package, publish, upstream, fmt="generic", namespace="ns"):
+        return client.put_package_origin_configuration(
+            domain=repo.domain, repository=repo.name, format=fmt, namespace=namespace, package=package,
+            restrictions={"publish": publish, "upstream": upstream})
+
+    # On a package that does not exist yet: it is created, without versions.
+    r = put("blocked", "BLOCK", "ALLOW")
+    assert r["originConfiguration"] == {"restrictions": {"publish": "BLOCK", "upstream": "ALLOW"}}
+    d = client.describe_package(domain=repo.domain, repository=repo.name, format="generic",
+                                namespace="ns", package="blocked")["package"]
+    assert d["originConfiguration"]["restrictions"] == {"publish": "BLOCK", "upstream": "ALLOW"}
+    # publish=BLOCK refuses PublishPackageVersion (ConflictException; AWS leaves AD or CF open).
+    client_error(lambda **kw: publish(client, repo, "1.0", "a.bin", b"x", package="blocked"),
+                 "ConflictException", 409)
+    # A published package has the defaults of a publish, and the ListPackages filters see both.
+    publish(client, repo, "1.0", "a.bin", b"x", package="mine")
+    put("mine", "ALLOW", "BLOCK")
+    listed = lambda **kw: sorted(p["package"] for p in client.list_packages(
+        domain=repo.domain, repository=repo.name, **kw)["packages"])
+    assert listed(publish="BLOCK") == ["blocked"]
+    assert listed(upstream="BLOCK") == ["mine"]
+    assert listed(publish="ALLOW", upstream="BLOCK") == ["mine"]
+    # Both restrictions are required; values are the enum's.
+    client_error(client.put_package_origin_configuration, "ValidationException", 400,
+                 domain=repo.domain, repository=repo.name, format="generic", namespace="ns",
+                 package="x", restrictions={"publish": "ALLOW", "upstream": "MAYBE"})
+    client_error(client.put_package_origin_configuration, "ResourceNotFoundException", 404,
+                 domain=repo.domain, repository="ghost", format="npm", package="x",
+                 restrictions={"publish": "ALLOW", "upstream": "ALLOW"})
+
+
 # --------------------------------------------------------------------------------------------------
 # throttling
 # --------------------------------------------------------------------------------------------------

@@ -48,6 +48,26 @@ pub struct GetRepositoryEndpointInput {
     pub endpoint_type: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct WireRestrictionsInput {
+    #[serde(deserialize_with = "de_rule")]
+    pub publish: OriginRule,
+    #[serde(deserialize_with = "de_rule")]
+    pub upstream: OriginRule,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PutPackageOriginInput {
+    #[serde(flatten)]
+    pub package: PackageInput,
+    pub restrictions: WireRestrictionsInput,
+}
+
+fn de_rule<'de, D: serde::Deserializer<'de>>(d: D) -> Result<OriginRule, D::Error> {
+    let s = String::deserialize(d)?;
+    OriginRule::parse(&s).ok_or_else(|| serde::de::Error::custom(format!("origin rule {s}")))
+}
+
 /// AssociateExternalConnection and DisassociateExternalConnection.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -362,6 +382,7 @@ pub enum Operation {
     ListPackages(ListPackagesInput),
     DescribePackage(PackageInput),
     DeletePackage(PackageInput),
+    PutPackageOriginConfiguration(PutPackageOriginInput),
     ListPackageVersions(ListPackageVersionsInput),
     DescribePackageVersion(VersionInput),
     ListPackageVersionAssets(ListAssetsInput),
@@ -380,7 +401,7 @@ pub enum Operation {
 }
 
 /// Names of the operations Arca implements; every other model operation answers 501.
-pub const IMPLEMENTED: [&str; 31] = [
+pub const IMPLEMENTED: [&str; 32] = [
     "CreateDomain",
     "DescribeDomain",
     "ListDomains",
@@ -397,6 +418,7 @@ pub const IMPLEMENTED: [&str; 31] = [
     "ListPackages",
     "DescribePackage",
     "DeletePackage",
+    "PutPackageOriginConfiguration",
     "ListPackageVersions",
     "DescribePackageVersion",
     "ListPackageVersionAssets",
@@ -442,6 +464,7 @@ impl Operation {
             "ListPackages" => Self::ListPackages(input(v)?),
             "DescribePackage" => Self::DescribePackage(input(v)?),
             "DeletePackage" => Self::DeletePackage(input(v)?),
+            "PutPackageOriginConfiguration" => Self::PutPackageOriginConfiguration(input(v)?),
             "ListPackageVersions" => Self::ListPackageVersions(input(v)?),
             "DescribePackageVersion" => Self::DescribePackageVersion(input(v)?),
             "ListPackageVersionAssets" => Self::ListPackageVersionAssets(input(v)?),

@@ -224,10 +224,22 @@ impl Service {
         asset: &AssetRow,
         lease: Option<i64>,
     ) -> ServiceResult<NativeWrite> {
-        let existing = match self.store.get_package(repo.id, &v.key).await? {
+        let package = self.store.get_package(repo.id, &v.key).await?;
+        let existing = match &package {
             Some(p) => self.store.get_version(p.id, &v.version).await?,
             None => None,
         };
+        // Origin controls bind publishes, not what retention ingests.
+        if v.origin.is_none() {
+            self.check_publish_origin(
+                repo,
+                &v.key,
+                package.as_ref(),
+                &v.version,
+                existing.is_none(),
+            )
+            .await?;
+        }
         let mut write = PublishWrite {
             repository_id: repo.id,
             package: v.key.clone(),

@@ -102,6 +102,31 @@ impl Service {
         Ok(describe_package(&row))
     }
 
+    /// PutPackageOriginConfiguration: sets the package's controls, creating it (without versions)
+    /// if it does not exist, so versions can be blocked before any arrive.
+    pub async fn put_package_origin_configuration(
+        &self,
+        caller: &Caller,
+        p: &PackageRef,
+        publish: OriginRule,
+        upstream: OriginRule,
+    ) -> ServiceResult<PackageDescription> {
+        let key = package_key(p.format, p.namespace.as_deref(), &p.package)?;
+        let (_, repo) = self.resolve_repo(caller, &p.repo).await?;
+        match self
+            .store
+            .put_package_origin(repo.id, &key, (publish, upstream))
+            .await
+        {
+            Ok(row) => Ok(describe_package(&row)),
+            Err(arca_metadata::StoreError::NotFound) => Err(crate::repositories::repo_not_found(
+                &repo.name,
+                &repo.domain_name,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn delete_package(
         &self,
         caller: &Caller,

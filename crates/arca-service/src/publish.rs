@@ -163,6 +163,14 @@ impl Service {
             Some(p) => self.store.get_version(p.id, version_name).await?,
             None => None,
         };
+        self.check_publish_origin(
+            repo,
+            key,
+            package.as_ref(),
+            version_name,
+            existing.is_none(),
+        )
+        .await?;
         let base = PublishWrite {
             repository_id: repo.id,
             package: key.clone(),

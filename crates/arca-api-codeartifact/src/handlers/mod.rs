@@ -70,6 +70,9 @@ pub async fn dispatch(
         ListPackages(i) => package::handle_list_packages(svc, caller, i).await,
         DescribePackage(i) => package::handle_describe_package(svc, caller, i).await,
         DeletePackage(i) => package::handle_delete_package(svc, caller, i).await,
+        PutPackageOriginConfiguration(i) => {
+            package::handle_put_package_origin_configuration(svc, caller, i).await
+        }
         ListPackageVersions(i) => package::handle_list_package_versions(svc, caller, i).await,
         DescribePackageVersion(i) => {
             package_version::handle_describe_package_version(svc, caller, i).await

@@ -1,10 +1,13 @@
-//! ListPackages, DescribePackage, DeletePackage, ListPackageVersions.
+//! ListPackages, DescribePackage, DeletePackage, PutPackageOriginConfiguration,
+//! ListPackageVersions.
 
 use arca_service::{Caller, PackageListing, Service, VersionListing};
 use serde_json::json;
 
 use super::{json, ApiResult};
-use crate::operation::{ListPackageVersionsInput, ListPackagesInput, PackageInput, RepoInput};
+use crate::operation::{
+    ListPackageVersionsInput, ListPackagesInput, PackageInput, PutPackageOriginInput, RepoInput,
+};
 use crate::wire::{WirePackage, WireVersionSummary};
 
 pub async fn handle_list_packages(
@@ -39,6 +42,19 @@ pub async fn handle_describe_package(svc: &Service, caller: &Caller, i: PackageI
 pub async fn handle_delete_package(svc: &Service, caller: &Caller, i: PackageInput) -> ApiResult {
     let p = svc.delete_package(caller, &i.package_ref()).await?;
     json(&json!({ "deletedPackage": WirePackage::summary(&p) }))
+}
+
+pub async fn handle_put_package_origin_configuration(
+    svc: &Service,
+    caller: &Caller,
+    i: PutPackageOriginInput,
+) -> ApiResult {
+    let r = &i.restrictions;
+    let p = svc
+        .put_package_origin_configuration(caller, &i.package.package_ref(), r.publish, r.upstream)
+        .await?;
+    let wire = WirePackage::description(&p);
+    json(&json!({ "originConfiguration": wire.origin_configuration }))
 }
 
 pub async fn handle_list_package_versions(

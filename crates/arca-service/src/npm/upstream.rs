@@ -124,6 +124,10 @@ impl UpstreamIndex for NpmIndex {
         self.cost
     }
 
+    fn has_version(&self, version: &str) -> bool {
+        self.versions.contains_key(version)
+    }
+
     fn published_ms(&self, version: &str) -> Option<i64> {
         self.time.get(version).copied()
     }

@@ -12,6 +12,7 @@
 
 pub(crate) mod cache;
 pub mod connections;
+pub(crate) mod controls;
 pub(crate) mod fetch;
 pub(crate) mod retain;
 
@@ -78,6 +79,8 @@ pub(crate) trait UpstreamIndex: Send + Sync + Sized + 'static {
     fn parse(body: &[u8], url: &str) -> Result<Self, String>;
     /// An estimate of the parsed index's size in memory, for the cache's bound.
     fn cost(&self) -> usize;
+    /// Whether the source lists `version` (whatever its age).
+    fn has_version(&self, version: &str) -> bool;
     /// When the source published `version` (ms since the epoch), if it says.
     fn published_ms(&self, version: &str) -> Option<i64>;
     /// The file `file` of `version`, where to fetch it and the digests it must have.

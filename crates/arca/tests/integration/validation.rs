@@ -294,24 +294,6 @@ async fn not_implemented_operations() {
                 .await),
         ),
         (
-            "PutPackageOriginConfiguration",
-            err(c
-                .put_package_origin_configuration()
-                .domain("dom")
-                .repository("repo")
-                .format(aws_sdk_codeartifact::types::PackageFormat::Npm)
-                .package("left-pad")
-                .restrictions(
-                    aws_sdk_codeartifact::types::PackageOriginRestrictions::builder()
-                        .publish(aws_sdk_codeartifact::types::AllowPublish::Allow)
-                        .upstream(aws_sdk_codeartifact::types::AllowUpstream::Block)
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await),
-        ),
-        (
             "GetRepositoryPermissionsPolicy",
             err(c
                 .get_repository_permissions_policy()

@@ -274,3 +274,130 @@ async fn with_the_source_down_what_was_kept_installs_and_the_index_is_stale() {
     assert_eq!(t.status, 502, "{}", String::from_utf8_lossy(&t.body));
     assert!(describe(&s, "app", "left-pad", "1.1.0").await.is_none());
 }
+
+async fn put_origin(
+    s: &TestServer,
+    repo: &str,
+    package: &str,
+    publish: AllowPublish,
+    upstream: AllowUpstream,
+) {
+    let out = s
+        .client
+        .put_package_origin_configuration()
+        .domain("acme")
+        .repository(repo)
+        .format(PackageFormat::Npm)
+        .package(package)
+        .restrictions(
+            aws_sdk_codeartifact::types::PackageOriginRestrictions::builder()
+                .publish(publish.clone())
+                .upstream(upstream.clone())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let r = out.origin_configuration().unwrap().restrictions().unwrap();
+    assert_eq!((r.publish(), r.upstream()), (&publish, &upstream));
+}
+
+#[tokio::test]
+async fn origin_controls_guard_publishes_and_retention() {
+    let standin = StandIn::start().await;
+    standin.add("left-pad", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
+    standin.add("left-pad", "1.1.0", json!({}), "2021-01-01T00:00:00.000Z");
+    let s = chain(&standin, Duration::from_secs(300)).await;
+    let app = Npm::login(&s, "acme", "app").await;
+
+    // Dependency confusion: a version the public source has cannot be published downstream.
+    let m = manifest("left-pad", "1.0.0", json!({}));
+    let r = app.publish(&publish_doc(&m, &tarball(&m))).await;
+    assert_eq!(r.status, 409, "{}", String::from_utf8_lossy(&r.body));
+    assert!(String::from_utf8_lossy(&r.body).contains("public:npmjs"));
+    // Nor one an upstream repository has.
+    let team = Npm::login(&s, "acme", "team").await;
+    team.publish_ok("house", "1.0.0", json!({})).await;
+    let m = manifest("house", "1.0.0", json!({}));
+    assert_eq!(
+        app.publish(&publish_doc(&m, &tarball(&m))).await.status,
+        409
+    );
+    // A version nobody upstream has is fine.
+    app.publish_ok("house", "1.0.1", json!({})).await;
+
+    // upstream BLOCK (set before the package exists): own versions only, nothing fetched.
+    put_origin(
+        &s,
+        "app",
+        "left-pad",
+        AllowPublish::Allow,
+        AllowUpstream::Block,
+    )
+    .await;
+    assert_eq!(
+        app.get("left-pad").await.status,
+        404,
+        "no upstream versions"
+    );
+    assert_eq!(app.get("left-pad/-/left-pad-1.1.0.tgz").await.status, 404);
+    assert!(describe(&s, "app", "left-pad", "1.1.0").await.is_none());
+    app.publish_ok(
+        "left-pad",
+        "1.0.0",
+        json!({"description": "our patched copy"}),
+    )
+    .await;
+    let p = app.get("left-pad").await.json();
+    assert_eq!(p["versions"].as_object().unwrap().len(), 1, "{p}");
+    assert_eq!(p["description"], "our patched copy");
+
+    // publish BLOCK refuses every publish of the package.
+    put_origin(
+        &s,
+        "app",
+        "left-pad",
+        AllowPublish::Block,
+        AllowUpstream::Block,
+    )
+    .await;
+    let m = manifest("left-pad", "3.0.0", json!({}));
+    let r = app.publish(&publish_doc(&m, &tarball(&m))).await;
+    assert_eq!(r.status, 409);
+    assert!(String::from_utf8_lossy(&r.body).contains("publish: BLOCK"));
+    let listed = s
+        .client
+        .list_packages()
+        .domain("acme")
+        .repository("app")
+        .publish(AllowPublish::Block)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = listed
+        .packages()
+        .iter()
+        .filter_map(|p| p.package())
+        .collect();
+    assert_eq!(names, ["left-pad"]);
+
+    // On a missing repository: ResourceNotFoundException.
+    let e = s
+        .client
+        .put_package_origin_configuration()
+        .domain("acme")
+        .repository("ghost")
+        .format(PackageFormat::Npm)
+        .package("x")
+        .restrictions(
+            aws_sdk_codeartifact::types::PackageOriginRestrictions::builder()
+                .publish(AllowPublish::Allow)
+                .upstream(AllowUpstream::Allow)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await;
+    assert_not_found(e, "repository");
+}
