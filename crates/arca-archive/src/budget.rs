@@ -40,7 +40,9 @@ impl<R: Read> Budget<R> {
                 _ => Err(self.exhausted()),
             };
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = read_retrying(&mut self.inner, &mut buf[..want])?;
         self.left -= n as u64;
         Ok(n)
@@ -48,7 +50,11 @@ impl<R: Read> Budget<R> {
 
     /// Fills `buf`: `Ok(false)` when the stream ended before its first byte, an error when it
     /// ended inside.
-    pub(crate) fn fill(&mut self, buf: &mut [u8], what: &'static str) -> Result<bool, ArchiveError> {
+    pub(crate) fn fill(
+        &mut self,
+        buf: &mut [u8],
+        what: &'static str,
+    ) -> Result<bool, ArchiveError> {
         let mut at = 0;
         while at < buf.len() {
             let n = self.read_some(&mut buf[at..])?;

@@ -64,7 +64,11 @@ pub fn gunzip<R: Read>(reader: R) -> flate2::read::GzDecoder<R> {
 
 /// All of `reader`, if it holds at most `max` bytes (else [`ArchiveError::Limit`]); reads at most
 /// `max + 1` bytes.
-pub fn read_bounded(reader: impl Read, max: u64, what: &'static str) -> Result<Vec<u8>, ArchiveError> {
+pub fn read_bounded(
+    reader: impl Read,
+    max: u64,
+    what: &'static str,
+) -> Result<Vec<u8>, ArchiveError> {
     let mut out = Vec::new();
     reader.take(max.saturating_add(1)).read_to_end(&mut out)?;
     if out.len() as u64 > max {

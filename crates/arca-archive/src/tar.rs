@@ -80,7 +80,10 @@ impl<R: Read> TarWalker<R> {
                 });
             }
             let mut h = [0u8; BLOCK];
-            if !self.budget.fill(&mut h, "the archive ends inside a header")? {
+            if !self
+                .budget
+                .fill(&mut h, "the archive ends inside a header")?
+            {
                 return Ok(None);
             }
             if h.iter().all(|b| *b == 0) {
@@ -128,7 +131,11 @@ impl<R: Read> TarWalker<R> {
             });
         }
         let mut data = vec![0u8; size as usize];
-        if !self.budget.fill(&mut data, "the archive ends inside a header")? && size > 0 {
+        if !self
+            .budget
+            .fill(&mut data, "the archive ends inside a header")?
+            && size > 0
+        {
             return Err(ArchiveError::Malformed("the archive ends inside a header"));
         }
         self.budget
@@ -233,11 +240,18 @@ fn header_path(h: &[u8; BLOCK]) -> Vec<u8> {
 
 /// The header checksum: the unsigned sum of its bytes, the checksum field counted as spaces.
 fn check_checksum(h: &[u8; BLOCK]) -> Result<(), ArchiveError> {
-    let stored = parse_octal(&h[148..156]).map_err(|_| ArchiveError::Malformed("bad header checksum"))?;
+    let stored =
+        parse_octal(&h[148..156]).map_err(|_| ArchiveError::Malformed("bad header checksum"))?;
     let sum: u64 = h
         .iter()
         .enumerate()
-        .map(|(i, b)| if (148..156).contains(&i) { 32 } else { u64::from(*b) })
+        .map(|(i, b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(*b)
+            }
+        })
         .sum();
     if sum != stored {
         return Err(ArchiveError::Malformed("header checksum mismatch"));
@@ -345,7 +359,13 @@ mod tests {
         let sum: u64 = h
             .iter()
             .enumerate()
-            .map(|(i, b)| if (148..156).contains(&i) { 32 } else { u64::from(*b) })
+            .map(|(i, b)| {
+                if (148..156).contains(&i) {
+                    32
+                } else {
+                    u64::from(*b)
+                }
+            })
             .sum();
         h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
         h
@@ -382,7 +402,12 @@ mod tests {
     #[test]
     fn long_names_and_pax_paths_name_the_next_entry() {
         let mut t = Vec::new();
-        member(&mut t, b"././@LongLink", b'L', b"package/package.json\0padding");
+        member(
+            &mut t,
+            b"././@LongLink",
+            b'L',
+            b"package/package.json\0padding",
+        );
         member(&mut t, b"truncated", b'0', b"{}");
         let mut records = pax_record("path", b"package/README.md\0x");
         records.extend(pax_record("size", b"3"));
@@ -392,7 +417,10 @@ mod tests {
         t.extend_from_slice(&[0u8; 1024]);
         let got = paths(&t, Limits::default()).unwrap();
         let names: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
-        assert_eq!(names, ["package/package.json", "package/README.md", "plain"]);
+        assert_eq!(
+            names,
+            ["package/package.json", "package/README.md", "plain"]
+        );
         assert_eq!(got[1].1, b"abc");
     }
 
@@ -402,10 +430,16 @@ mod tests {
         member(&mut t, b"././@LongLink", b'L', &vec![b'a'; 70_000]);
         member(&mut t, b"x", b'0', b"");
         let err = paths(&t, Limits::default()).unwrap_err();
-        assert!(matches!(err, ArchiveError::Limit { limit: 65536, .. }), "{err}");
+        assert!(
+            matches!(err, ArchiveError::Limit { limit: 65536, .. }),
+            "{err}"
+        );
         let mut t = Vec::new();
         member(&mut t, b"pax", b'x', &vec![b'a'; 70_000]);
-        assert!(matches!(paths(&t, Limits::default()), Err(ArchiveError::Limit { .. })));
+        assert!(matches!(
+            paths(&t, Limits::default()),
+            Err(ArchiveError::Limit { .. })
+        ));
     }
 
     #[test]
@@ -418,12 +452,18 @@ mod tests {
             max_entries: 5,
             ..Limits::default()
         };
-        assert!(matches!(paths(&t, few), Err(ArchiveError::Limit { limit: 5, .. })));
+        assert!(matches!(
+            paths(&t, few),
+            Err(ArchiveError::Limit { limit: 5, .. })
+        ));
         let small = Limits {
             max_scanned_bytes: 4000,
             ..Limits::default()
         };
-        assert!(matches!(paths(&t, small), Err(ArchiveError::Limit { limit: 4000, .. })));
+        assert!(matches!(
+            paths(&t, small),
+            Err(ArchiveError::Limit { limit: 4000, .. })
+        ));
         assert_eq!(paths(&t, Limits::default()).unwrap().len(), 10);
     }
 
@@ -433,7 +473,10 @@ mod tests {
         member(&mut t, b"big", b'0', &[1u8; 3000]);
         let mut w = TarWalker::new(&t[..], Limits::default());
         let mut e = w.next_entry().unwrap().unwrap();
-        assert!(matches!(e.read_to_vec(2999), Err(ArchiveError::Limit { .. })));
+        assert!(matches!(
+            e.read_to_vec(2999),
+            Err(ArchiveError::Limit { .. })
+        ));
         assert_eq!(e.read_prefix(10).unwrap(), [1u8; 10]);
         assert!(w.next_entry().unwrap().is_none());
     }
@@ -443,7 +486,10 @@ mod tests {
         let mut t = Vec::new();
         member(&mut t, b"a", b'0', b"x");
         t[10] ^= 1;
-        assert!(matches!(paths(&t, Limits::default()), Err(ArchiveError::Malformed(_))));
+        assert!(matches!(
+            paths(&t, Limits::default()),
+            Err(ArchiveError::Malformed(_))
+        ));
         let mut t = Vec::new();
         member(&mut t, b"a", b'0', b"xyz");
         t.truncate(BLOCK + 1);

@@ -78,14 +78,20 @@ impl<R: Read> ZipScanner<R> {
             });
         }
         let mut sig = [0u8; 4];
-        if !self.budget.fill(&mut sig, "the archive ends inside a header")? {
+        if !self
+            .budget
+            .fill(&mut sig, "the archive ends inside a header")?
+        {
             return Ok(None);
         }
         if u32::from_le_bytes(sig) != LOCAL_HEADER {
             return Ok(None);
         }
         let mut h = [0u8; 26];
-        if !self.budget.fill(&mut h, "the archive ends inside a header")? {
+        if !self
+            .budget
+            .fill(&mut h, "the archive ends inside a header")?
+        {
             return Err(ArchiveError::Malformed("the archive ends inside a header"));
         }
         let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
@@ -109,7 +115,11 @@ impl<R: Read> ZipScanner<R> {
         }
         self.entries += 1;
         let mut name = vec![0u8; name_len as usize];
-        if !self.budget.fill(&mut name, "the archive ends inside a header")? && name_len > 0 {
+        if !self
+            .budget
+            .fill(&mut name, "the archive ends inside a header")?
+            && name_len > 0
+        {
             return Err(ArchiveError::Malformed("the archive ends inside a header"));
         }
         self.budget
@@ -167,7 +177,11 @@ impl<R: Read> ZipEntry<'_, R> {
             8 => flate2::read::DeflateDecoder::new(raw)
                 .take(declared + 1)
                 .read_to_end(&mut out),
-            _ => return Err(ArchiveError::Unsupported("compression methods other than deflate")),
+            _ => {
+                return Err(ArchiveError::Unsupported(
+                    "compression methods other than deflate",
+                ))
+            }
         };
         read.map_err(from_io)?;
         if out.len() as u64 != declared {
@@ -247,7 +261,10 @@ mod tests {
         let mut names = Vec::new();
         while let Some(mut e) = s.next_entry().unwrap() {
             if e.name() == "b.txt" {
-                assert!(matches!(e.read_to_vec(4999), Err(ArchiveError::Limit { .. })));
+                assert!(matches!(
+                    e.read_to_vec(4999),
+                    Err(ArchiveError::Limit { .. })
+                ));
                 assert_eq!(e.read_to_vec(5000).unwrap().len(), 5000);
             }
             names.push(e.name().into_owned());

@@ -16,6 +16,7 @@ use futures::Stream;
 
 use crate::coords::{check_generic_asset_name, display_name, package_key};
 use crate::lease::blob_domain;
+use crate::native::publish_write_error;
 use crate::packages::ns_opt;
 use crate::{
     now_ms, revision, Caller, PublishOutcome, ResourceType, Service, ServiceError, ServiceResult,
@@ -118,11 +119,7 @@ impl Service {
                             return Ok(outcome(&key, &row, asset));
                         }
                         Err(StoreError::PreconditionFailed) => continue,
-                        Err(StoreError::BlobLeaseLost) => return Err(ServiceError::Internal(
-                            "publish: the upload outlived its blob lease; nothing was committed"
-                                .into(),
-                        )),
-                        Err(e) => return Err(e.into()),
+                        Err(e) => return Err(publish_write_error(e, &repo)),
                     }
                 }
             }

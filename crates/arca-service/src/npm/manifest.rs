@@ -171,7 +171,8 @@ pub(crate) mod tests {
             gz.write_all(&chunk[..n as usize]).unwrap();
             left -= n;
         }
-        gz.write_all(&vec![0u8; ((512 - len % 512) % 512) as usize]).unwrap();
+        gz.write_all(&vec![0u8; ((512 - len % 512) % 512) as usize])
+            .unwrap();
         let inner = tarball(&[(
             "package/package.json",
             b"{\"name\":\"x\",\"version\":\"1.0.0\"}",

@@ -9,6 +9,7 @@ mod auth;
 mod details;
 mod domains;
 mod gc;
+mod hardening;
 mod large_asset;
 mod lifecycle;
 mod maven;
