@@ -173,6 +173,7 @@ impl PackageStore for SqliteStore {
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
+        write.check_text()?;
         self.publish(write).await
     }
 
@@ -183,6 +184,7 @@ impl PackageStore for SqliteStore {
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()> {
+        write.check_text()?;
         self.copy(write).await
     }
 }

@@ -14,7 +14,7 @@ use arca_metadata::{
 use bytes::Bytes;
 use futures::Stream;
 
-use crate::coords::{check_generic_asset_name, display_name, package_key};
+use crate::coords::{check_generic_asset_name, check_text, display_name, package_key};
 use crate::lease::blob_domain;
 use crate::native::publish_write_error;
 use crate::packages::ns_opt;
@@ -60,6 +60,7 @@ impl Service {
             )));
         }
         let key = package_key(p.format, p.namespace.as_deref(), &p.package)?;
+        check_text("version", &req.version.version)?;
         check_generic_asset_name(&req.asset_name)?;
         let sha = Sha256Digest::parse(&req.asset_sha256).map_err(|_| {
             ServiceError::validation(format!(

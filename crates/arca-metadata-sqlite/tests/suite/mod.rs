@@ -155,6 +155,7 @@ macro_rules! metadata_store_suite {
             tags_list_all_by_arn_then_key,
             // refusals
             writes_whose_parent_disappeared_are_not_found,
+            text_with_nul_is_refused_everywhere,
         );
     };
     (@tests $fixture:path; $($test:ident),* $(,)?) => {

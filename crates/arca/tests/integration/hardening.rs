@@ -183,3 +183,64 @@ async fn publish_into_a_repository_deleted_mid_upload_is_not_found() {
     assert_repository_not_found("maven", status, &body);
     assert_nothing_kept(&s).await;
 }
+
+/// Finding 7: U+0000 in a package name, namespace or version (which the model's patterns let
+/// through) is a 400 ValidationException on both backends, on writes and reads, and nothing is
+/// stored (was 200 on SQLite, 500 on PostgreSQL).
+async fn nul_in_names(database_url: Option<String>) {
+    let s = TestServer::start_with(|c| c.database_url = database_url).await;
+    s.domain_with_repo("acme", "releases").await;
+    let publish = |ns: &'static str, package: &'static str, version: &'static str| {
+        s.client
+            .publish_package_version()
+            .domain("acme")
+            .repository("releases")
+            .format(aws_sdk_codeartifact::types::PackageFormat::Generic)
+            .namespace(ns)
+            .package(package)
+            .package_version(version)
+            .asset_name("a.bin")
+            .asset_sha256(sha256_hex(b"x"))
+            .asset_content(aws_sdk_codeartifact::primitives::ByteStream::from_static(
+                b"x",
+            ))
+            .send()
+    };
+    assert_validation(publish(NS, "a\0b", "1").await);
+    assert_validation(publish("n\0", "p", "1").await);
+    assert_validation(publish(NS, "p", "1\0").await);
+    let describe = s
+        .client
+        .describe_package_version()
+        .domain("acme")
+        .repository("releases")
+        .format(aws_sdk_codeartifact::types::PackageFormat::Generic)
+        .namespace(NS)
+        .package("a\0b")
+        .package_version("1")
+        .send()
+        .await;
+    assert_validation(describe);
+    let listed = s
+        .client
+        .list_packages()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("list packages: {}", show(&e)));
+    assert!(listed.packages().is_empty(), "{:?}", listed.packages());
+}
+
+#[tokio::test]
+async fn nul_in_names_is_a_validation_error_sqlite() {
+    nul_in_names(None).await;
+}
+
+#[tokio::test]
+async fn nul_in_names_is_a_validation_error_postgres() {
+    let Some(schema) = postgres::PgSchema::create("nul_in_names_postgres").await else {
+        return;
+    };
+    nul_in_names(Some(schema.url.clone())).await;
+}
