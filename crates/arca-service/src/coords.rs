@@ -172,6 +172,7 @@ pub fn display_name(key: &PackageKey) -> String {
 /// Generic asset names (`codeartifact-behavior.md` §4): Unicode letters and numbers, the specials
 /// ``~!@^&()-`_+[]{};,.``, single inner spaces; never `.` or `..`.
 pub fn check_generic_asset_name(name: &str) -> Result<(), ServiceError> {
+    crate::fields::check_asset_name(name)?;
     let allowed = |c: char| {
         c.is_alphanumeric() && is_letter_or_number_category(c) || "~!@^&()-`_+[]{};,.".contains(c)
     };

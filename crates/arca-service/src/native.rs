@@ -15,6 +15,7 @@ use bytes::Bytes;
 use futures::Stream;
 
 use crate::coords::display_name;
+use crate::fields::{bound_details, bound_metadata, check_asset_name};
 use crate::lease::blob_domain;
 use crate::repositories::repo_not_found;
 use crate::{
@@ -159,6 +160,13 @@ impl Service {
         v: NativeVersion,
         staged: StagedAsset,
     ) -> ServiceResult<VersionRow> {
+        // The rules every format's publish follows, before anything is stored.
+        check_asset_name(&v.asset_name)?;
+        let v = NativeVersion {
+            metadata: bound_metadata(v.metadata),
+            details: bound_details(v.details),
+            ..v
+        };
         let info = staged.info().clone();
         let asset = AssetRow {
             name: v.asset_name.clone(),

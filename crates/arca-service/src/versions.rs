@@ -87,7 +87,8 @@ impl Service {
         v: &VersionRef,
     ) -> ServiceResult<VersionDescription> {
         let r = self.resolve_version(caller, v).await?;
-        let m = &r.version.metadata;
+        // Bounded again on the way out: rows stored before the limits answer within them too.
+        let m = &crate::fields::bound_metadata(r.version.metadata.clone());
         let licenses = m
             .licenses_json
             .as_deref()

@@ -244,3 +244,163 @@ async fn nul_in_names_is_a_validation_error_postgres() {
     };
     nul_in_names(Some(schema.url.clone())).await;
 }
+
+async fn describe(
+    s: &TestServer,
+    format: aws_sdk_codeartifact::types::PackageFormat,
+    namespace: Option<&str>,
+    package: &str,
+    version: &str,
+) -> aws_sdk_codeartifact::types::PackageVersionDescription {
+    s.client
+        .describe_package_version()
+        .domain("acme")
+        .repository("releases")
+        .format(format)
+        .set_namespace(namespace.map(str::to_string))
+        .package(package)
+        .package_version(version)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describe {package} {version}: {}", show(&e)))
+        .package_version()
+        .expect("version")
+        .clone()
+}
+
+/// A twine form uploading `file` as `filename`, with extra fields.
+fn twine_form(filename: &str, file: &[u8], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "arcaTestBoundary1234";
+    let h = hashes(file);
+    let mut form = Vec::new();
+    let base = [
+        (":action", "file_upload"),
+        ("name", "kit"),
+        ("version", "1.0"),
+        ("sha256_digest", h["SHA-256"].as_str()),
+    ];
+    for (k, v) in base.iter().chain(fields) {
+        form.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    form.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"content\"; filename=\"{filename}\"\r\n\r\n").as_bytes());
+    form.extend_from_slice(file);
+    form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), form)
+}
+
+/// Finding 9: a PyPI or Maven file name with a Unicode format character (right-to-left override,
+/// zero-width space) is refused with 400 before anything is stored, as the API's asset-name rule
+/// (`\P{C}+`) would refuse it: such an asset could be neither listed validly nor downloaded.
+#[tokio::test]
+async fn format_characters_in_native_file_names_are_refused() {
+    let s = TestServer::start().await;
+    s.domain_with_repo("acme", "releases").await;
+    let pypi = native(&s, "pypi").await;
+    for filename in ["kit-1.0-\u{202e}zg.rat.tar.gz", "kit-1.0-x\u{200b}.tar.gz"] {
+        let (ct, form) = twine_form(filename, b"sdist", &[]);
+        let r = pypi
+            .request(http::Method::POST, "", &[("content-type", &ct)], form)
+            .await;
+        assert_eq!(
+            r.status,
+            400,
+            "{filename:?}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let maven = native(&s, "maven").await;
+    for file in ["app-1.0-%E2%80%AE.jar", "app-1.0-%E2%80%8Bx.jar"] {
+        let r = maven
+            .request(
+                http::Method::PUT,
+                &format!("com/acme/app/1.0/{file}"),
+                &[],
+                b"jar".to_vec(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            400,
+            "{file}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    let listed = s
+        .client
+        .list_packages()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("list packages: {}", show(&e)));
+    assert!(listed.packages().is_empty(), "{:?}", listed.packages());
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    s.service
+        .collect_garbage(Duration::ZERO, true)
+        .await
+        .expect("collect_garbage");
+    let left = files_under(&s.data_dir.join("blobs"));
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// Findings 12 and 13: one set of limits for the metadata of every format, within the model's
+/// shapes — an npm description of 2 MB and 100,000 licenses, a POM `<name>` of 1,000 characters,
+/// a PyPI summary of 5,000 characters are cut (displayName 255, text 4096, 50 licenses).
+#[tokio::test]
+async fn version_metadata_is_bounded_for_every_format() {
+    use aws_sdk_codeartifact::types::PackageFormat;
+    let s = TestServer::start().await;
+    s.domain_with_repo("acme", "releases").await;
+
+    let npm_client = native(&s, "npm").await;
+    let small = manifest("widget", "1.0.0", serde_json::json!({}));
+    let tgz = npm::tarball(&small);
+    let licenses: Vec<serde_json::Value> = (0..100_000)
+        .map(|_| serde_json::json!({"type": "MIT"}))
+        .collect();
+    let big = manifest(
+        "widget",
+        "1.0.0",
+        serde_json::json!({
+            "description": "d".repeat(2_000_000),
+            "homepage": format!("https://{}", "h".repeat(5000)),
+            "licenses": licenses,
+        }),
+    );
+    let r = npm_client.publish(&publish_doc(&big, &tgz)).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let d = describe(&s, PackageFormat::Npm, None, "widget", "1.0.0").await;
+    assert_eq!(d.summary().map(|t| t.chars().count()), Some(4096));
+    assert_eq!(d.home_page().map(|t| t.chars().count()), Some(4096));
+    assert_eq!(d.licenses().len(), 50);
+
+    let maven = native(&s, "maven").await;
+    let pom = format!(
+        r#"<project><groupId>com.acme</groupId><artifactId>app</artifactId><version>1.0</version><name>{}</name></project>"#,
+        "n".repeat(1000)
+    );
+    let r = maven
+        .request(
+            http::Method::PUT,
+            "com/acme/app/1.0/app-1.0.pom",
+            &[],
+            pom.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let d = describe(&s, PackageFormat::Maven, Some("com.acme"), "app", "1.0").await;
+    assert_eq!(d.display_name().map(|t| t.chars().count()), Some(255));
+
+    let pypi = native(&s, "pypi").await;
+    let long = "s".repeat(5000);
+    let (ct, form) = twine_form("kit-1.0.tar.gz", b"sdist", &[("summary", long.as_str())]);
+    let r = pypi
+        .request(http::Method::POST, "", &[("content-type", &ct)], form)
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let d = describe(&s, PackageFormat::Pypi, None, "kit", "1.0").await;
+    assert_eq!(d.summary().map(|t| t.chars().count()), Some(4096));
+}
