@@ -321,8 +321,11 @@ fn parse_decimal(b: &[u8]) -> Result<u64, ArchiveError> {
     Ok(n)
 }
 
+/// One PAX record: key and value.
+type PaxRecord<'a> = (&'a [u8], &'a [u8]);
+
 /// PAX records: `LEN KEY=VALUE\n`, LEN counting the whole record.
-fn parse_pax(mut data: &[u8]) -> Result<Vec<(&[u8], &[u8])>, ArchiveError> {
+fn parse_pax(mut data: &[u8]) -> Result<Vec<PaxRecord<'_>>, ArchiveError> {
     let bad = || ArchiveError::Malformed("bad PAX record");
     let mut out = Vec::new();
     while !data.is_empty() {

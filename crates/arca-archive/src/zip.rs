@@ -20,6 +20,9 @@ pub struct ZipScanner<R> {
     done: bool,
 }
 
+/// A local header's name, method, flags, compressed and uncompressed sizes.
+type LocalHeader = (Vec<u8>, u16, u16, u64, u64);
+
 /// One local entry of a [`ZipScanner`].
 pub struct ZipEntry<'a, R> {
     scanner: &'a mut ZipScanner<R>,
@@ -67,8 +70,7 @@ impl<R: Read> ZipScanner<R> {
         }
     }
 
-    #[allow(clippy::type_complexity)]
-    fn advance(&mut self) -> Result<Option<(Vec<u8>, u16, u16, u64, u64)>, ArchiveError> {
+    fn advance(&mut self) -> Result<Option<LocalHeader>, ArchiveError> {
         let rest = std::mem::take(&mut self.pending);
         self.budget.skip(rest, "the archive ends inside an entry")?;
         if self.entries >= self.limits.max_entries {
