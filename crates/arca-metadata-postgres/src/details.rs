@@ -61,6 +61,8 @@ impl DetailStore for PostgresStore {
     }
 
     async fn set_dist_tag(&self, package_id: i64, tag: &str, version: &str) -> StoreResult<()> {
+        arca_metadata::check_text("dist-tag", tag)?;
+        arca_metadata::check_text("version", version)?;
         self.retrying(|| async {
             let mut tx = self.write_tx().await?;
             write_dist_tag(&mut tx, package_id, tag, version).await?;
@@ -110,6 +112,7 @@ impl DetailStore for PostgresStore {
         version_id: i64,
         details: &VersionDetails,
     ) -> StoreResult<()> {
+        details.check_text()?;
         self.retrying(|| async {
             let mut tx = self.write_tx().await?;
             write_details(&mut tx, version_id, details).await?;
@@ -141,6 +144,9 @@ impl DetailStore for PostgresStore {
     }
 
     async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()> {
+        for (_, message) in changes {
+            arca_metadata::check_text("deprecation message", message.as_deref().unwrap_or(""))?;
+        }
         self.retrying(|| async {
             let mut tx = self.write_tx().await?;
             for (version_id, message) in changes {

@@ -75,6 +75,7 @@ impl PostgresStore {
 impl DomainStore for PostgresStore {
     #[tracing::instrument(skip_all)]
     async fn create_domain(&self, new: &NewDomain) -> StoreResult<DomainRow> {
+        new.check_text()?;
         self.retrying(|| self.create_domain_once(new)).await
     }
 

@@ -251,6 +251,7 @@ impl PackageStore for PostgresStore {
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
+        write.check_text()?;
         self.retrying(|| self.publish_once(write)).await
     }
 
@@ -261,6 +262,7 @@ impl PackageStore for PostgresStore {
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()> {
+        write.check_text()?;
         self.retrying(|| self.copy_once(write)).await
     }
 }

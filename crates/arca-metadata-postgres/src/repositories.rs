@@ -219,6 +219,7 @@ impl PostgresStore {
 impl RepositoryStore for PostgresStore {
     #[tracing::instrument(skip_all)]
     async fn create_repository(&self, new: &NewRepository) -> StoreResult<RepositoryRow> {
+        new.check_text()?;
         self.retrying(|| self.create_repository_once(new)).await
     }
 
@@ -245,6 +246,7 @@ impl RepositoryStore for PostgresStore {
         description: Option<&str>,
         upstreams: Option<&[String]>,
     ) -> StoreResult<RepositoryRow> {
+        arca_metadata::check_repository_update(description, upstreams)?;
         self.retrying(|| self.update_repository_once(repository_id, description, upstreams))
             .await
     }

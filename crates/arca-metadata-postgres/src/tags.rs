@@ -128,6 +128,7 @@ impl TagStore for PostgresStore {
         tags: &[(String, String)],
         max_tags: usize,
     ) -> StoreResult<()> {
+        arca_metadata::check_tags(tags)?;
         self.retrying(|| self.tag_resource_once(arn, tags, max_tags))
             .await
     }

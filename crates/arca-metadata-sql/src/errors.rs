@@ -3,9 +3,21 @@
 use arca_metadata::{StoreError, StoreResult};
 use sqlx::error::ErrorKind;
 
-/// Any sqlx error as a backend failure.
+/// Any sqlx error as a backend failure, except text the database cannot keep: PostgreSQL refuses
+/// U+0000 in a bound parameter (`22021`, also on reads), which is the client's
+/// [`StoreError::InvalidText`] like the checks every write makes first.
 pub fn backend(e: sqlx::Error) -> StoreError {
+    if is_invalid_text(&e) {
+        return StoreError::InvalidText("text");
+    }
     StoreError::backend(e)
+}
+
+/// PostgreSQL `22021` (`character_not_in_repertoire`): a NUL byte in a text parameter.
+pub fn is_invalid_text(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "22021")
 }
 
 fn kind(e: &sqlx::Error) -> Option<ErrorKind> {

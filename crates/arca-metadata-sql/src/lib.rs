@@ -17,7 +17,8 @@ mod rows;
 pub mod writes;
 
 pub use errors::{
-    backend, decode_enum, is_foreign_key_violation, is_unique_violation, unique_as, CorruptValue,
+    backend, decode_enum, is_foreign_key_violation, is_invalid_text, is_unique_violation,
+    unique_as, CorruptValue,
 };
 pub use fetch::{fetch_all, fetch_optional};
 pub use ranges::{prefix_upper_bound, push_prefix_filter, sql_limit};

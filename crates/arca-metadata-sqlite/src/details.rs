@@ -61,6 +61,8 @@ impl DetailStore for SqliteStore {
     }
 
     async fn set_dist_tag(&self, package_id: i64, tag: &str, version: &str) -> StoreResult<()> {
+        arca_metadata::check_text("dist-tag", tag)?;
+        arca_metadata::check_text("version", version)?;
         let mut tx = self.write_tx().await?;
         write_dist_tag(&mut tx, package_id, tag, version).await?;
         tx.commit().await.map_err(backend)
@@ -109,6 +111,7 @@ impl DetailStore for SqliteStore {
         version_id: i64,
         details: &VersionDetails,
     ) -> StoreResult<()> {
+        details.check_text()?;
         let mut tx = self.write_tx().await?;
         write_details(&mut tx, version_id, details).await?;
         tx.commit().await.map_err(backend)
@@ -137,6 +140,9 @@ impl DetailStore for SqliteStore {
     }
 
     async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()> {
+        for (_, message) in changes {
+            arca_metadata::check_text("deprecation message", message.as_deref().unwrap_or(""))?;
+        }
         let mut tx = self.write_tx().await?;
         for (version_id, message) in changes {
             sql::upsert_deprecation::<Sqlite>(*version_id, message.as_deref())

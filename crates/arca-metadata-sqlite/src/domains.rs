@@ -13,6 +13,7 @@ use crate::{tags, SqliteStore};
 impl DomainStore for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn create_domain(&self, new: &NewDomain) -> StoreResult<DomainRow> {
+        new.check_text()?;
         let mut tx = self.write_tx().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO domains (owner, name, created_ms, encryption_key) VALUES (?, ?, ?, ?) \

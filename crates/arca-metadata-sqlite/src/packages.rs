@@ -200,6 +200,7 @@ impl PackageStore for SqliteStore {
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
+        write.check_text()?;
         self.publish(write).await
     }
 
@@ -210,6 +211,7 @@ impl PackageStore for SqliteStore {
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()> {
+        write.check_text()?;
         self.copy(write).await
     }
 }

@@ -107,6 +107,7 @@ async fn downstreams(
 impl RepositoryStore for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn create_repository(&self, new: &NewRepository) -> StoreResult<RepositoryRow> {
+        new.check_text()?;
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO repositories \
@@ -160,6 +161,7 @@ impl RepositoryStore for SqliteStore {
         description: Option<&str>,
         upstreams: Option<&[String]>,
     ) -> StoreResult<RepositoryRow> {
+        arca_metadata::check_repository_update(description, upstreams)?;
         let mut tx = self.write_tx().await?;
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
             .bind(repository_id)

@@ -68,6 +68,7 @@ impl TagStore for SqliteStore {
         tags: &[(String, String)],
         max_tags: usize,
     ) -> StoreResult<()> {
+        arca_metadata::check_tags(tags)?;
         let mut tx = self.write_tx().await?;
         upsert(&mut tx, arn, tags).await?;
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tags WHERE resource_arn = ?")

@@ -22,6 +22,10 @@ pub enum StoreError {
     /// upload slower than the collector's grace period). The bytes may be gone: upload again.
     #[error("the blob's lease was lost to garbage collection")]
     BlobLeaseLost,
+    /// A text value the store cannot keep: it holds U+0000 (PostgreSQL refuses it in `TEXT`, so
+    /// every backend does). Names the field; nothing was written. The client's fault (400).
+    #[error("{0} must not contain U+0000 (NUL)")]
+    InvalidText(&'static str),
     /// A configured limit would be exceeded (e.g. tags per resource).
     #[error("limit exceeded: {0}")]
     LimitExceeded(String),

@@ -13,8 +13,10 @@
 
 mod error;
 mod model;
+mod text;
 mod traits;
 
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use text::{check_repository_update, check_tags, check_text};
 pub use traits::*;

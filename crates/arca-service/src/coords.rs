@@ -11,6 +11,10 @@ pub fn package_key(
     namespace: Option<&str>,
     name: &str,
 ) -> Result<PackageKey, ServiceError> {
+    if let Some(ns) = namespace {
+        check_text("namespace", ns)?;
+    }
+    check_text("package name", name)?;
     let namespace = match (namespace_rule(format), namespace) {
         (NamespaceRule::Required, None) => {
             return Err(ServiceError::validation(format!(
@@ -35,6 +39,23 @@ pub fn package_key(
         namespace,
         name,
     })
+}
+
+/// Text the store cannot keep (U+0000, which the API model's name patterns let through) is
+/// refused before any store call, as the store itself refuses it (`StoreError::InvalidText`).
+pub fn check_text(field: &str, value: &str) -> Result<(), ServiceError> {
+    if value.contains('\0') {
+        return Err(ServiceError::validation(format!(
+            "Invalid {field}: it must not contain U+0000 (NUL)."
+        )));
+    }
+    Ok(())
+}
+
+/// A version as given by a client, checked ([`check_text`]) and normalized for lookup.
+pub fn version_key(format: PackageFormat, version: &str) -> Result<String, ServiceError> {
+    check_text("version", version)?;
+    Ok(normalize_version(format, version))
 }
 
 /// The version string used for lookup (NuGet versions are normalized; others are exact).
@@ -151,6 +172,7 @@ pub fn display_name(key: &PackageKey) -> String {
 /// Generic asset names (`codeartifact-behavior.md` §4): Unicode letters and numbers, the specials
 /// ``~!@^&()-`_+[]{};,.``, single inner spaces; never `.` or `..`.
 pub fn check_generic_asset_name(name: &str) -> Result<(), ServiceError> {
+    crate::fields::check_asset_name(name)?;
     let allowed = |c: char| {
         c.is_alphanumeric() && is_letter_or_number_category(c) || "~!@^&()-`_+[]{};,.".contains(c)
     };

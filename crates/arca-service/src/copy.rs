@@ -8,6 +8,7 @@ use arca_metadata::{
 };
 
 use crate::coords::package_key;
+use crate::fields::check_asset_name;
 use crate::lifecycle::{check_expectations, failure, selected_names, skip_rest, VersionSelection};
 use crate::{
     BatchOutcome, Caller, PackageRef, RepoRef, ResourceType, Service, ServiceError, ServiceResult,
@@ -125,6 +126,21 @@ impl Service {
                     None => VersionExpectation::Absent,
                 };
                 let assets = self.store.version_assets(src.id).await?;
+                // An asset stored before the asset-name rule is not copied on (the API could not
+                // serve it in the destination either).
+                if let Some(a) = assets.iter().find(|a| check_asset_name(&a.name).is_err()) {
+                    outcome.failed.insert(
+                        name.clone(),
+                        failure(
+                            VersionErrorCode::NotAllowed,
+                            format!(
+                                "Version {name} has an asset whose name the API cannot serve: {}",
+                                a.name.escape_default()
+                            ),
+                        ),
+                    );
+                    continue;
+                }
                 let details = self.store.version_details(src.id).await?;
                 outcome.successful.insert(
                     name.clone(),

@@ -30,6 +30,8 @@ impl Service {
         d: &DomainRef,
     ) -> ServiceResult<DomainRow> {
         let owner = d.owner.as_deref().unwrap_or(&caller.account);
+        crate::coords::check_text("domain owner", owner)?;
+        crate::coords::check_text("domain name", &d.name)?;
         let not_found = || domain_not_found(&d.name, owner);
         if owner != caller.account {
             return Err(not_found());

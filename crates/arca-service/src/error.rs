@@ -87,6 +87,9 @@ impl ServiceError {
 
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::InvalidText(_) = e {
+            return ServiceError::Validation(format!("Invalid input: {e}."));
+        }
         // Store errors that carry meaning are handled where they occur; anything reaching here is a
         // failure of the backend or of our own bookkeeping.
         ServiceError::Internal(format!("metadata store: {}", with_sources(&e)))

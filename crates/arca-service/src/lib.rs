@@ -19,6 +19,7 @@ mod digest_cache;
 mod domains;
 mod endpoints;
 mod error;
+mod fields;
 mod gc;
 mod lease;
 mod lifecycle;
@@ -49,6 +50,9 @@ pub use details::{DependencyList, VersionReadme, MAX_README_BYTES};
 use digest_cache::DigestCache;
 pub use endpoints::endpoint_path;
 pub use error::{ResourceType, ServiceError, ServiceResult};
+pub use fields::{
+    check_asset_name, MAX_ASSET_NAME_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_FIELD_CHARS, MAX_LICENSES,
+};
 pub use gc::{CheckReport, GcReport};
 pub use lifecycle::VersionSelection;
 pub use native::{NativeRepo, StagedAsset};

@@ -10,7 +10,7 @@ use arca_metadata::{
     PackageRow, StoreError, VersionAction, VersionChange, VersionRow, VersionStatus,
 };
 
-use crate::coords::normalize_version;
+use crate::coords::version_key;
 use crate::{
     now_ms, revision, BatchOutcome, Caller, PackageRef, Service, ServiceError, ServiceResult,
     VersionErrorCode, VersionFailure, VersionSuccess, CAS_RETRIES,
@@ -64,7 +64,7 @@ pub(crate) fn selected_names(
 ) -> ServiceResult<(Vec<String>, BTreeMap<String, String>)> {
     let mut names = Vec::new();
     for v in &sel.versions {
-        let n = normalize_version(format, v);
+        let n = version_key(format, v)?;
         if !names.contains(&n) {
             names.push(n);
         }
@@ -72,7 +72,7 @@ pub(crate) fn selected_names(
     let mut revisions = BTreeMap::new();
     if let Some(map) = &sel.version_revisions {
         for (v, r) in map {
-            let n = normalize_version(format, v);
+            let n = version_key(format, v)?;
             if !names.contains(&n) {
                 return Err(ServiceError::validation(format!(
                     "versionRevisions names version {v}, which is not in versions; both must name the same versions."

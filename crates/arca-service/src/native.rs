@@ -15,7 +15,9 @@ use bytes::Bytes;
 use futures::Stream;
 
 use crate::coords::display_name;
+use crate::fields::{bound_details, bound_metadata, check_asset_name};
 use crate::lease::blob_domain;
+use crate::repositories::repo_not_found;
 use crate::{
     now_ms, revision, AssetDownload, Caller, DomainRef, RepoRef, ResourceType, Service,
     ServiceError, ServiceResult, TokenError, CAS_RETRIES,
@@ -174,6 +176,13 @@ impl Service {
         v: NativeVersion,
         staged: StagedAsset,
     ) -> ServiceResult<VersionRow> {
+        // The rules every format's publish follows, before anything is stored.
+        check_asset_name(&v.asset_name)?;
+        let v = NativeVersion {
+            metadata: bound_metadata(v.metadata),
+            details: bound_details(v.details),
+            ..v
+        };
         let info = staged.info().clone();
         let asset = AssetRow {
             name: v.asset_name.clone(),
@@ -202,13 +211,7 @@ impl Service {
                 Ok(row) => return Ok(row),
                 // Someone else changed the version meanwhile: decide again on what is there now.
                 Err(StoreError::PreconditionFailed) => continue,
-                Err(StoreError::BlobLeaseLost) => {
-                    return Err(ServiceError::Internal(
-                        "native publish: the upload outlived its blob lease; nothing was committed"
-                            .into(),
-                    ))
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(publish_write_error(e, repo)),
             }
         }
         Err(ServiceError::Internal(
@@ -401,6 +404,20 @@ impl Service {
             .get(&blob_domain(domain_id)?, &sha)
             .await
             .map_err(|e| ServiceError::Internal(format!("blob {} unreadable: {e}", asset.sha256)))
+    }
+}
+
+/// What a publish write's failure (other than `PreconditionFailed`, which is retried) answers.
+/// `NotFound` is the write's parent gone since the publish read it — the repository deleted while
+/// the upload was in flight — and answers that repository's 404; nothing was written, and the
+/// dropped lease lets the collector free the bytes. A lost lease is Arca's failure (500).
+pub(crate) fn publish_write_error(e: StoreError, repo: &RepositoryRow) -> ServiceError {
+    match e {
+        StoreError::NotFound => repo_not_found(&repo.name, &repo.domain_name),
+        StoreError::BlobLeaseLost => ServiceError::Internal(
+            "publish: the upload outlived its blob lease; nothing was committed".into(),
+        ),
+        e => e.into(),
     }
 }
 

@@ -14,8 +14,9 @@ use arca_metadata::{
 use bytes::Bytes;
 use futures::Stream;
 
-use crate::coords::{check_generic_asset_name, display_name, package_key};
+use crate::coords::{check_generic_asset_name, check_text, display_name, package_key};
 use crate::lease::blob_domain;
+use crate::native::publish_write_error;
 use crate::packages::ns_opt;
 use crate::{
     now_ms, revision, Caller, PublishOutcome, ResourceType, Service, ServiceError, ServiceResult,
@@ -59,6 +60,7 @@ impl Service {
             )));
         }
         let key = package_key(p.format, p.namespace.as_deref(), &p.package)?;
+        check_text("version", &req.version.version)?;
         check_generic_asset_name(&req.asset_name)?;
         let sha = Sha256Digest::parse(&req.asset_sha256).map_err(|_| {
             ServiceError::validation(format!(
@@ -118,11 +120,7 @@ impl Service {
                             return Ok(outcome(&key, &row, asset));
                         }
                         Err(StoreError::PreconditionFailed) => continue,
-                        Err(StoreError::BlobLeaseLost) => return Err(ServiceError::Internal(
-                            "publish: the upload outlived its blob lease; nothing was committed"
-                                .into(),
-                        )),
-                        Err(e) => return Err(e.into()),
+                        Err(e) => return Err(publish_write_error(e, &repo)),
                     }
                 }
             }

@@ -46,6 +46,7 @@ impl Service {
     }
 
     async fn find_repo(&self, domain: &DomainRow, name: &str) -> ServiceResult<RepositoryRow> {
+        crate::coords::check_text("repository name", name)?;
         self.store
             .get_repository(domain.id, name)
             .await?

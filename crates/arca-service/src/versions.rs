@@ -6,7 +6,7 @@ use arca_blobstore::{DomainId, Sha256Digest};
 use arca_metadata::{PackageKey, RepositoryRow, VersionPath, VersionRow, VersionStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::coords::{display_name, normalize_version, package_key};
+use crate::coords::{display_name, package_key, version_key};
 use crate::domains::domain_not_found;
 use crate::packages::{ns_opt, package_not_found};
 use crate::repositories::repo_not_found;
@@ -55,7 +55,7 @@ impl Service {
         if owner != caller.account {
             return Err(domain_not_found(&domain.name, owner));
         }
-        let version_str = normalize_version(key.format, &v.version);
+        let version_str = version_key(key.format, &v.version)?;
         let found = self
             .store
             .lookup_version(&VersionPath {
@@ -87,7 +87,8 @@ impl Service {
         v: &VersionRef,
     ) -> ServiceResult<VersionDescription> {
         let r = self.resolve_version(caller, v).await?;
-        let m = &r.version.metadata;
+        // Bounded again on the way out: rows stored before the limits answer within them too.
+        let m = &crate::fields::bound_metadata(r.version.metadata.clone());
         let licenses = m
             .licenses_json
             .as_deref()

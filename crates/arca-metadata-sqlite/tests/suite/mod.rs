@@ -25,6 +25,7 @@ mod concurrent;
 mod details;
 mod domains;
 mod packages;
+mod refusals;
 mod repositories;
 mod tags;
 mod versions;
@@ -44,6 +45,7 @@ pub use concurrent::*;
 pub use details::*;
 pub use domains::*;
 pub use packages::*;
+pub use refusals::*;
 pub use repositories::*;
 pub use tags::*;
 pub use versions::*;
@@ -153,6 +155,9 @@ macro_rules! metadata_store_suite {
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
             tags_list_all_by_arn_then_key,
+            // refusals
+            writes_whose_parent_disappeared_are_not_found,
+            text_with_nul_is_refused_everywhere,
         );
     };
     (@tests $fixture:path; $($test:ident),* $(,)?) => {

@@ -345,4 +345,32 @@ mod tests {
         );
         assert!(parse_pom(deep.as_bytes()).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// A POM (at most 1 MiB, read whole by the caller) is parsed or refused, never a panic,
+        /// and every field it yields is within its bound, however the document is damaged.
+        #[test]
+        fn parser_is_total_and_bounded(
+            flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 0..6),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+            long in 0usize..6000,
+        ) {
+            let mut bytes = POM.replace("Acme &amp; App", &"n".repeat(long)).into_bytes();
+            for (at, v) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] = *v;
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            if let Ok(pom) = parse_pom(&bytes) {
+                let fields = [&pom.name, &pom.description, &pom.url, &pom.scm_url, &pom.version];
+                for f in fields.into_iter().flatten() {
+                    proptest::prop_assert!(f.chars().count() <= MAX_FIELD_CHARS);
+                }
+                proptest::prop_assert!(pom.licenses.len() <= MAX_LICENSES);
+                proptest::prop_assert!(pom.dependencies.len() <= MAX_DEPENDENCIES);
+            }
+        }
+    }
 }

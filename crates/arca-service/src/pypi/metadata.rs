@@ -1,14 +1,15 @@
 //! A wheel's core metadata (`{name}-{version}.dist-info/METADATA`): served as the PEP 658 `.metadata`
 //! file and the source of `Requires-Python`, so pip needs neither the whole wheel nor a build.
 //!
-//! Read once per wheel (cached by digest) by scanning the zip's local file headers as a stream, and
-//! bounded: wheels over [`MAX_WHEEL_BYTES`], archives that defer sizes to data descriptors or use
-//! ZIP64, and METADATA over [`MAX_METADATA_BYTES`] simply get no core metadata (pip then reads the
-//! wheel itself). Only a top-level `*.dist-info/METADATA` counts.
+//! Read once per wheel (cached by digest) by scanning the zip's local file headers as a stream
+//! ([`arca_archive::ZipScanner`], shared by every archive format), and bounded: wheels over
+//! [`MAX_WHEEL_BYTES`], archives that defer sizes to data descriptors or use ZIP64, more than
+//! [`MAX_ENTRIES`] entries, and METADATA over [`MAX_METADATA_BYTES`] simply get no core metadata
+//! (pip then reads the wheel itself). Only a top-level `*.dist-info/METADATA` counts.
 
-use std::io::Read;
 use std::sync::Arc;
 
+use arca_archive::{Limits, ZipScanner};
 use arca_metadata::AssetRow;
 use bytes::Bytes;
 use sha2::Digest;
@@ -19,7 +20,6 @@ use crate::{Service, ServiceResult};
 pub const MAX_WHEEL_BYTES: i64 = 256 * 1024 * 1024;
 pub const MAX_METADATA_BYTES: u64 = 1024 * 1024;
 const MAX_ENTRIES: usize = 100_000;
-const LOCAL_HEADER: u32 = 0x0403_4b50;
 
 #[derive(Debug, Clone)]
 pub struct CoreMetadata {
@@ -78,43 +78,18 @@ impl Service {
 }
 
 /// METADATA from a zip read front to back; `None` when it cannot be found safely this way.
-fn find_metadata(mut r: impl Read) -> Option<Vec<u8>> {
-    let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
-    let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-    for _ in 0..MAX_ENTRIES {
-        let mut h = [0u8; 30];
-        r.read_exact(&mut h).ok()?;
-        if u32_at(&h, 0) != LOCAL_HEADER {
-            return None; // the central directory: no METADATA among the entries
+fn find_metadata(r: impl std::io::Read) -> Option<Vec<u8>> {
+    let limits = Limits {
+        max_entries: MAX_ENTRIES,
+        max_scanned_bytes: MAX_WHEEL_BYTES as u64,
+        ..Limits::default()
+    };
+    let mut zip = ZipScanner::new(r, limits);
+    // The central directory (or anything unreadable) ends the scan: no METADATA among the entries.
+    while let Some(mut entry) = zip.next_entry().ok()? {
+        if is_metadata(entry.name_bytes()) {
+            return entry.read_to_vec(MAX_METADATA_BYTES).ok();
         }
-        let (flags, method) = (u16_at(&h, 6), u16_at(&h, 8));
-        let size = u32_at(&h, 18);
-        let (name_len, extra_len) = (u16_at(&h, 26) as usize, u16_at(&h, 28) as u64);
-        if flags & 0x8 != 0 || size == u32::MAX {
-            return None; // sizes only after the data, or ZIP64
-        }
-        let mut name = vec![0u8; name_len];
-        r.read_exact(&mut name).ok()?;
-        std::io::copy(&mut (&mut r).take(extra_len), &mut std::io::sink()).ok()?;
-        let data = (&mut r).take(size as u64);
-        if !is_metadata(&name) {
-            let mut data = data;
-            if std::io::copy(&mut data, &mut std::io::sink()).ok()? != size as u64 {
-                return None;
-            }
-            continue;
-        }
-        let mut out = Vec::new();
-        let read = match method {
-            0 => data.take(MAX_METADATA_BYTES + 1).read_to_end(&mut out),
-            8 => flate2::read::DeflateDecoder::new(data)
-                .take(MAX_METADATA_BYTES + 1)
-                .read_to_end(&mut out),
-            _ => return None,
-        };
-        let expanded = u32_at(&h, 22) as usize;
-        return (read.is_ok() && out.len() == expanded && out.len() as u64 <= MAX_METADATA_BYTES)
-            .then_some(out);
     }
     None
 }
@@ -144,7 +119,7 @@ mod tests {
             } else {
                 data.to_vec()
             };
-            out.extend_from_slice(&LOCAL_HEADER.to_le_bytes());
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
             out.extend_from_slice(&[20, 0, 0, 0]);
             out.extend_from_slice(&(if *deflate { 8u16 } else { 0 }).to_le_bytes());
             out.extend_from_slice(&[0; 8]); // time, date, crc (not checked here)
@@ -187,5 +162,30 @@ mod tests {
         assert_eq!(find_metadata(&big[..]), None);
         let truncated = zip(&[("kit-1.0.dist-info/METADATA", b"Name: kit\n", false)]);
         assert_eq!(find_metadata(&truncated[..40]), None);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Damaged or truncated wheels yield METADATA within its bound, or none; never a panic.
+        #[test]
+        fn reader_is_total_and_bounded(
+            files in proptest::collection::vec(("[a-z/.-]{1,30}", proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), proptest::prelude::any::<bool>()), 0..5),
+            flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 0..6),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let mut entries: Vec<(String, Vec<u8>, bool)> = files;
+            entries.push(("kit-1.0.dist-info/METADATA".into(), b"Name: kit\n".to_vec(), true));
+            let refs: Vec<(&str, &[u8], bool)> = entries.iter().map(|(p, d, z)| (p.as_str(), d.as_slice(), *z)).collect();
+            let mut bytes = zip(&refs);
+            for (at, v) in &flips {
+                let i = at.index(bytes.len());
+                bytes[i] = *v;
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            if let Some(found) = find_metadata(&bytes[..]) {
+                proptest::prop_assert!(found.len() as u64 <= MAX_METADATA_BYTES);
+            }
+        }
     }
 }

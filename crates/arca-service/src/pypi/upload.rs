@@ -13,8 +13,9 @@ use crate::details::{bounded_readme, check_dependency_count};
 use crate::native::{NativeRepo, NativeVersion, OnExisting, StagedAsset};
 use crate::{Service, ServiceError, ServiceResult};
 
-/// Longest metadata field kept for DescribePackageVersion.
-const MAX_FIELD_CHARS: usize = 4096;
+/// Longest `author` and `requires_python` accepted (display metadata is cut by the common rule,
+/// `crate::fields`).
+const MAX_FIELD_CHARS: usize = crate::MAX_FIELD_CHARS;
 
 /// The fields of an upload form the service reads; absent fields are `None`.
 #[derive(Debug, Clone, Default)]
@@ -172,7 +173,8 @@ fn check_digests(up: &PypiUpload, info: &arca_blobstore::BlobInfo) -> ServiceRes
 }
 
 /// DescribePackageVersion's metadata from the form: the name as uploaded, summary, home page and
-/// license. Fields over [`MAX_FIELD_CHARS`] are refused rather than cut.
+/// license (bounded by the common rule of every publish, `crate::fields`). `author` and
+/// `requires_python` over [`MAX_FIELD_CHARS`] are refused rather than cut.
 fn metadata(up: &PypiUpload) -> ServiceResult<VersionMetadata> {
     let field = |name: &str, v: &Option<String>| -> ServiceResult<Option<String>> {
         let v = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -185,11 +187,17 @@ fn metadata(up: &PypiUpload) -> ServiceResult<VersionMetadata> {
     };
     field("author", &up.author)?;
     field("requires_python", &up.requires_python)?;
-    let license = field("license", &up.license)?;
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let license = text(&up.license);
     Ok(VersionMetadata {
         display_name: Some(up.name.clone()),
-        summary: field("summary", &up.summary)?,
-        home_page: field("home_page", &up.home_page)?,
+        summary: text(&up.summary),
+        home_page: text(&up.home_page),
         source_code_repository: None,
         licenses_json: license.map(|l| json!([{ "name": l }]).to_string()),
     })

@@ -11,6 +11,7 @@ mod credentials;
 mod details;
 mod domains;
 mod gc;
+mod hardening;
 mod large_asset;
 mod lifecycle;
 mod maven;

@@ -315,6 +315,8 @@ async fn path_tricks_and_bad_forms_are_refused() {
         )
         .await;
     assert_eq!(r.status, 400);
+    // An oversized `author` is refused (display fields such as `summary` are cut instead, like
+    // every format's: hardening::version_metadata_is_bounded_for_every_format).
     let big = "x".repeat(5000);
     let r = upload(
         &c,
@@ -323,7 +325,7 @@ async fn path_tricks_and_bad_forms_are_refused() {
             "1.0.0",
             "kit-1.0.0.tar.gz",
             b"x",
-            &[("summary", &big)],
+            &[("author", &big)],
         ),
     )
     .await;
