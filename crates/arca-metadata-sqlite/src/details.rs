@@ -138,8 +138,8 @@ impl DetailStore for SqliteStore {
 
     async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        for (version_id, message) in changes {
-            sql::upsert_deprecation::<Sqlite>(*version_id, message.as_deref())
+        for mut statement in sql::upsert_deprecations::<Sqlite>(changes) {
+            statement
                 .build()
                 .execute(&mut *tx)
                 .await

@@ -86,6 +86,11 @@ pub trait PackageStore: Send + Sync {
     ) -> StoreResult<Vec<PackageRow>>;
     /// Removes the package with all its versions and assets.
     async fn delete_package(&self, package_id: i64) -> StoreResult<()>;
+    /// [`delete_package`](Self::delete_package), in one transaction with the check that the
+    /// package's versions are exactly `versions` (each by id, status and revision): else
+    /// `PreconditionFailed`, changing nothing (`NotFound` when the package is gone). A version
+    /// created, deleted or changed since the caller read them is never deleted unseen.
+    async fn delete_package_at(&self, package_id: i64, versions: &[VersionRow]) -> StoreResult<()>;
 
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>>;
     /// Domain, repository, package and version of `path` in one round trip: the read path of the core
@@ -224,8 +229,9 @@ pub trait DetailStore: Send + Sync {
         after: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<(i64, PackageDependency)>>;
-    /// Sets (or with `None` clears) the deprecation message of each version, in one transaction;
-    /// `NotFound` (changing nothing) when one does not exist.
+    /// Sets (or with `None` clears) the deprecation message of each version, in one transaction
+    /// of a few batched statements (never one per version; a repeated version takes its last
+    /// message); `NotFound` (changing nothing) when one does not exist.
     async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()>;
     /// (version, message) of the package's deprecated versions, by version.
     async fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
