@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arca_metadata::{AssetRow, PackageRow, VersionStatus};
+use arca_metadata::{AssetRow, PackageRow, VersionRow, VersionStatus};
 use serde_json::Value;
 
 use super::manifest::read_package_json;
+use super::tags::visible_tags;
 use super::{NpmName, NPM_ASSET};
 use crate::native::NativeRepo;
 use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
@@ -16,9 +17,11 @@ use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
 #[derive(Debug, Clone)]
 pub struct NpmPackument {
     pub name: NpmName,
+    /// The document revision (`_rev`) npm's writes must send back (see `state.rs`).
+    pub rev: String,
     /// Published versions, by version string.
     pub versions: Vec<NpmVersion>,
-    /// The `latest` dist-tag (see [`Service::npm_visible_tags`]).
+    /// The `latest` dist-tag (see `tags::visible_tags`).
     pub latest: Option<String>,
     /// Every visible dist-tag, `latest` included.
     pub dist_tags: BTreeMap<String, String>,
@@ -67,35 +70,35 @@ impl Service {
         name: &str,
     ) -> ServiceResult<NpmPackument> {
         let name = NpmName::parse(name)?;
-        let package = self.npm_package(repo, &name).await?;
-        let rows = self.published_versions(package.id).await?;
-        if rows.is_empty() {
+        let state = self.npm_state(repo, &name).await?;
+        let published: Vec<&VersionRow> = state.published().collect();
+        if published.is_empty() {
             return Err(package_not_found(&name, repo.name()));
         }
-        let dist_tags = self.npm_visible_tags(&package, &rows).await?;
+        let dist_tags = visible_tags(&state.tags, &published);
         let latest = dist_tags.get("latest").cloned();
-        let mut deprecations: BTreeMap<String, String> = self
-            .store
-            .package_deprecations(package.id)
-            .await?
-            .into_iter()
+        let mut deprecations: BTreeMap<&str, &str> = state
+            .deprecations
+            .iter()
+            .map(|(v, m)| (v.as_str(), m.as_str()))
             .collect();
-        let mut versions = Vec::with_capacity(rows.len());
-        for v in rows {
+        let mut versions = Vec::with_capacity(published.len());
+        for v in published {
             let Some(tarball) = self.store.get_asset(v.id, NPM_ASSET).await? else {
                 tracing::warn!(package = %name, version = v.version, "npm version without package.tgz; not listed");
                 continue;
             };
             let manifest = self.npm_manifest(repo.repo.domain_id, &tarball).await?;
             versions.push(NpmVersion {
-                deprecated: deprecations.remove(&v.version),
-                version: v.version,
+                deprecated: deprecations.remove(v.version.as_str()).map(str::to_string),
+                version: v.version.clone(),
                 published_ms: v.published_ms,
                 manifest,
                 tarball,
             });
         }
         Ok(NpmPackument {
+            rev: state.rev(),
             name,
             versions,
             latest,

@@ -13,6 +13,7 @@ mod large_asset;
 mod lifecycle;
 mod maven;
 mod npm;
+mod npm_revisions;
 mod package_versions;
 mod packages;
 mod paging;
