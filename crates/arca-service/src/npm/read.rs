@@ -88,7 +88,9 @@ impl Service {
                 tracing::warn!(package = %name, version = v.version, "npm version without package.tgz; not listed");
                 continue;
             };
-            let manifest = self.npm_manifest(repo.repo.domain_id, &tarball).await?;
+            let Some(manifest) = self.npm_manifest(repo.repo.domain_id, &tarball).await? else {
+                continue;
+            };
             versions.push(NpmVersion {
                 deprecated: deprecations.remove(v.version.as_str()).map(str::to_string),
                 version: v.version.clone(),
@@ -147,16 +149,32 @@ impl Service {
             .ok_or_else(|| package_not_found(name, repo.name()))
     }
 
-    async fn npm_manifest(&self, domain_id: i64, tarball: &AssetRow) -> ServiceResult<Arc<Value>> {
+    /// The tarball's `package.json`; `None` (the version is not listed) when the stored tarball
+    /// fails today's checks (one stored before them, e.g. with a second manifest npm would
+    /// install instead of the one Arca would list).
+    async fn npm_manifest(
+        &self,
+        domain_id: i64,
+        tarball: &AssetRow,
+    ) -> ServiceResult<Option<Arc<Value>>> {
         if let Some(m) = self.npm_manifests.get(domain_id, &tarball.sha256) {
-            return Ok(m);
+            return Ok(Some(m));
         }
         let read = self.open_blob(domain_id, tarball).await?;
-        let manifest = Arc::new(read_package_json(read).await.map_err(|e| {
-            ServiceError::Internal(format!("stored tarball {}: {e}", tarball.sha256))
-        })?);
+        let manifest = match read_package_json(read).await {
+            Ok(m) => Arc::new(m),
+            Err(ServiceError::Validation(why)) => {
+                tracing::warn!(
+                    sha256 = tarball.sha256,
+                    why,
+                    "stored npm tarball refused; its version is not listed"
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
         self.npm_manifests
             .put(domain_id, &tarball.sha256, manifest.clone());
-        Ok(manifest)
+        Ok(Some(manifest))
     }
 }

@@ -14,6 +14,7 @@ mod lifecycle;
 mod maven;
 mod npm;
 mod npm_revisions;
+mod npm_tarballs;
 mod package_versions;
 mod packages;
 mod paging;
