@@ -209,6 +209,20 @@ impl PackageStore for SqliteStore {
         self.asset(version_id, name).await
     }
 
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn package_assets(
+        &self,
+        package_id: i64,
+        name: &str,
+    ) -> StoreResult<Vec<(i64, AssetRow)>> {
+        fetch_all(
+            &mut reads::package_assets::<Sqlite>(package_id, name),
+            &self.reader,
+            reads::package_asset_row,
+        )
+        .await
+    }
+
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]
     async fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow> {
         self.publish(write).await

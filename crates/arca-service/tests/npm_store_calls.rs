@@ -74,6 +74,7 @@ counting!(PackageStore {
     fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>>;
     fn list_assets(&self, version_id: i64, after: Option<&str>, limit: u32) -> StoreResult<Vec<AssetRow>>;
     fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>>;
+    fn package_assets(&self, package_id: i64, name: &str) -> StoreResult<Vec<(i64, AssetRow)>>;
     fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow>;
     fn apply_version_changes(&self, changes: &[VersionChange]) -> StoreResult<()>;
     fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()>;
@@ -299,4 +300,16 @@ async fn unpublish_of_many_versions_reads_once_and_deletes_in_one_write() {
     assert_eq!(calls.get("apply_version_changes"), Some(&1), "{calls:?}");
     let total: usize = calls.values().sum();
     assert!(total <= 8, "{total} store calls: {calls:?}");
+}
+
+#[tokio::test]
+async fn a_packument_reads_the_tarball_rows_at_once() {
+    let f = fixture(3_000).await;
+    take(&f.store);
+    f.service.npm_packument(&f.repo, "kit").await.unwrap();
+    let calls = take(&f.store);
+    assert_eq!(calls.get("get_asset"), None, "{calls:?}");
+    assert_eq!(calls.get("package_assets"), Some(&1), "{calls:?}");
+    let total: usize = calls.values().sum();
+    assert!(total <= 10, "{total} store calls: {calls:?}");
 }

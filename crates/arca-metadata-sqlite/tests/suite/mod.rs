@@ -119,6 +119,7 @@ macro_rules! metadata_store_suite {
             version_list_filters,
             version_latest_published,
             asset_reads,
+            package_assets_of_every_version,
             version_lookup_by_path,
             // writes
             publish_creates_package_and_version,

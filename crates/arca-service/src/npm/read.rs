@@ -2,7 +2,7 @@
 //! (`decisions.md`, lifecycle table): only Published versions are listed; Unlisted ones are hidden
 //! but their tarballs still download (lockfiles); Unfinished, Archived and Disposed never download.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use arca_metadata::{AssetRow, PackageRow, VersionRow, VersionStatus};
@@ -82,9 +82,16 @@ impl Service {
             .iter()
             .map(|(v, m)| (v.as_str(), m.as_str()))
             .collect();
+        // Every tarball row in one read, not one per version.
+        let mut tarballs: HashMap<i64, AssetRow> = self
+            .store
+            .package_assets(state.package.id, NPM_ASSET)
+            .await?
+            .into_iter()
+            .collect();
         let mut versions = Vec::with_capacity(published.len());
         for v in published {
-            let Some(tarball) = self.store.get_asset(v.id, NPM_ASSET).await? else {
+            let Some(tarball) = tarballs.remove(&v.id) else {
                 tracing::warn!(package = %name, version = v.version, "npm version without package.tgz; not listed");
                 continue;
             };
