@@ -5,9 +5,11 @@
 //! the public registry, refuses a write whose revision is not the current one (409), so a
 //! document read before someone else's change never undoes it; Arca does the same. The revision is
 //! not stored: it is derived from everything a packument shows or a write may touch — every
-//! version (any status: its id, status, revision and publish time), the stored dist-tags and the
-//! deprecations — as `{versions}-{32 hex digits of a SHA-256}`, so it is the same on every read of
-//! an unchanged package, on every replica, and changes with any change to any of them.
+//! version (any status: its version string, status, revision and publish time), the stored
+//! dist-tags and the deprecations — as `{versions}-{32 hex digits of a SHA-256}`, so it is the same
+//! on every read of an unchanged package, on every replica (and after `arca transfer`: no database
+//! id goes in), and changes with any change to any of them (a version deleted and published again
+//! has a new publish time).
 
 use arca_metadata::{PackageRow, VersionRow, VersionStatus};
 use sha2::{Digest, Sha256};
@@ -33,11 +35,9 @@ impl NpmState {
     pub fn rev(&self) -> String {
         let mut h = Sha256::new();
         field(&mut h, b"arca-npm-rev-v1");
-        field(&mut h, self.package.id.to_string().as_bytes());
         for v in &self.versions {
             field(&mut h, b"version");
             field(&mut h, v.version.as_bytes());
-            field(&mut h, v.id.to_string().as_bytes());
             field(&mut h, v.status.as_str().as_bytes());
             field(&mut h, v.revision.as_bytes());
             field(&mut h, v.published_ms.to_string().as_bytes());
@@ -161,6 +161,11 @@ mod tests {
         assert_eq!(n, "2");
         assert!(hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(base.clone().rev(), rev);
+        // Database ids do not matter (the same package after `arca transfer`).
+        let mut moved = base.clone();
+        moved.package.id = 70;
+        moved.versions.iter_mut().for_each(|v| v.id += 100);
+        assert_eq!(moved.rev(), rev);
 
         let mut changes: Vec<NpmState> = Vec::new();
         let mut s = base.clone();
@@ -170,7 +175,7 @@ mod tests {
         s.versions[0].revision = "other".into();
         changes.push(s);
         let mut s = base.clone();
-        s.versions[0].id = 99; // deleted and published again
+        s.versions[0].published_ms += 1; // deleted and published again
         changes.push(s);
         let mut s = base.clone();
         s.versions.pop();
