@@ -5,6 +5,8 @@
 # with an empty cache, and `npm view`s them. The AWS CLI then checks what the API shows:
 # DescribePackageVersion (format npm, namespace acme, Published, metadata from package.json) and
 # ListPackageVersionAssets/GetPackageVersionAsset (package.tgz, byte-identical to `npm pack`).
+# Then dist-tags, unpublish of a version and of the whole package (both under the packument's
+# `_rev`) and deprecate.
 #
 # Everything (server data, HOME, .npmrc, npm caches) lives in a temporary directory.
 #
@@ -170,6 +172,16 @@ grep -q "use widget 2" "$TMP/install-deprecated.out" || { cat "$TMP/install-depr
 "$NPM" deprecate widget@1.0.0 "" >"$TMP/undeprecate.out" 2>&1 || { cat "$TMP/undeprecate.out" >&2; fail "npm deprecate ''"; }
 [[ -z $("$NPM" view widget@1.0.0 deprecated) ]] || fail "npm deprecate '' did not un-deprecate"
 say "npm deprecate sets, shows (view and install warning) and clears the message"
+
+# --- 8. unpublish the whole package -----------------------------------------------------------------
+# npm sends back the `_rev` it read (a stale or missing one would be a 409).
+"$NPM" unpublish @acme/kit --force >"$TMP/unpublish-all.out" 2>&1 || { cat "$TMP/unpublish-all.out" >&2; fail "npm unpublish @acme/kit --force"; }
+if "$NPM" view @acme/kit >"$TMP/view-gone.out" 2>&1; then
+    fail "npm view @acme/kit succeeded after npm unpublish --force"
+fi
+grep -q "E404" "$TMP/view-gone.out" || { cat "$TMP/view-gone.out" >&2; fail "npm view after unpublish --force: no 404"; }
+[[ $("$NPM" view widget dist-tags.latest) == 1.0.0 ]] || fail "unpublishing @acme/kit touched widget"
+say "npm unpublish @acme/kit --force deletes the package (under its current _rev)"
 
 stop_server
 say "PASS"

@@ -20,6 +20,10 @@ impl<R: Read> Budget<R> {
         }
     }
 
+    pub(crate) fn into_inner(self) -> R {
+        self.inner
+    }
+
     fn exhausted(&self) -> ArchiveError {
         ArchiveError::Limit {
             what: "the bytes scanned in the archive",

@@ -18,6 +18,7 @@ pub struct TarWalker<R> {
     pending: u64,
     padding: u64,
     done: bool,
+    ignore_zeros: bool,
 }
 
 /// One entry of a [`TarWalker`]; reading it reads its data (at most its size).
@@ -37,7 +38,20 @@ impl<R: Read> TarWalker<R> {
             pending: 0,
             padding: 0,
             done: false,
+            ignore_zeros: false,
         }
+    }
+
+    /// Reads on past zero blocks, to the end of the stream, as npm's extractor does (a tar's end
+    /// marker is then no end: entries after it are read too). The byte budget still bounds it.
+    pub fn ignore_zero_blocks(mut self) -> Self {
+        self.ignore_zeros = true;
+        self
+    }
+
+    /// The stream, positioned after what the walk read.
+    pub fn into_inner(self) -> R {
+        self.budget.into_inner()
     }
 
     /// The next entry (extension members are consumed, not returned); `None` at the end of the
@@ -87,6 +101,9 @@ impl<R: Read> TarWalker<R> {
                 return Ok(None);
             }
             if h.iter().all(|b| *b == 0) {
+                if self.ignore_zeros {
+                    continue;
+                }
                 return Ok(None);
             }
             check_checksum(&h)?;

@@ -149,8 +149,8 @@ impl DetailStore for PostgresStore {
         }
         self.retrying(|| async {
             let mut tx = self.write_tx().await?;
-            for (version_id, message) in changes {
-                sql::upsert_deprecation::<Postgres>(*version_id, message.as_deref())
+            for mut statement in sql::upsert_deprecations::<Postgres>(changes) {
+                statement
                     .build()
                     .execute(&mut *tx)
                     .await

@@ -34,7 +34,7 @@
 //! | `delete_repository` only when no repository lists it upstream | checked under the row lock of the deleted repository (same guarantee as SQLite: upstream names are not references the store enforces) |
 //! | publish/copy into a live repository; deletion does not orphan rows | `apply_publish` / `apply_copy` hold the repository row `FOR KEY SHARE` (`NotFound` if gone); `delete_repository` waits for them with `FOR UPDATE`, and they wait for it |
 //! | one package per key, created by concurrent publishes | `INSERT … ON CONFLICT DO NOTHING RETURNING id`, else `SELECT … FOR KEY SHARE` (retried if a concurrent `delete_package` removed it in between): concurrent creators wait for the first and reuse its row — never a unique violation |
-//! | `delete_package` | package row `FOR UPDATE`, then its versions `FOR UPDATE` by id, then delete |
+//! | `delete_package` (`delete_package_at`: only if the versions are the expected ones) | package row `FOR UPDATE`, then its versions `FOR UPDATE` by id, (then their id, status and revision compared), then delete |
 //! | version `Absent` | plain insert; unique `(package_id, version)` makes a concurrent creator wait for the first and then fail with `23505` → `PreconditionFailed` |
 //! | version `At` (publish, copy overwrite) | `UPDATE … WHERE id, package, version, status, revision` must touch one row (re-checked after any lock wait), else `PreconditionFailed`; a copy locks all the rows it overwrites first, by id |
 //! | `apply_version_changes` all or nothing | every version of the batch `FOR UPDATE` by ascending id, then each expectation checked and applied in order; any miss rolls all back (`PreconditionFailed`) |

@@ -90,7 +90,14 @@ pub(crate) async fn ensure_package(
 }
 
 impl PostgresStore {
-    async fn delete_package_once(&self, package_id: i64) -> StoreResult<()> {
+    /// Deletes the package, if given only while its versions are exactly `expected`: they are
+    /// compared after the package row (which publishes hold `FOR KEY SHARE`) and every version
+    /// row are locked, so nothing changes between the comparison and the deletion.
+    async fn delete_package_once(
+        &self,
+        package_id: i64,
+        expected: Option<&[VersionRow]>,
+    ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         let locked: Option<i64> =
             sqlx::query_scalar("SELECT id FROM packages WHERE id = $1 FOR UPDATE")
@@ -102,6 +109,17 @@ impl PostgresStore {
             return Err(StoreError::NotFound);
         }
         versions::lock_package_versions(&mut tx, package_id).await?;
+        if let Some(expected) = expected {
+            let stored = fetch_all(
+                &mut writes::version_states::<Postgres>(package_id),
+                &mut *tx,
+                writes::version_state_row,
+            )
+            .await?;
+            if !writes::same_versions(&stored, expected) {
+                return Err(StoreError::PreconditionFailed);
+            }
+        }
         for statement in [
             "DELETE FROM assets WHERE version_id IN \
              (SELECT id FROM package_versions WHERE package_id = $1)",
@@ -173,7 +191,14 @@ impl PackageStore for PostgresStore {
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn delete_package(&self, package_id: i64) -> StoreResult<()> {
-        self.retrying(|| self.delete_package_once(package_id)).await
+        self.retrying(|| self.delete_package_once(package_id, None))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn delete_package_at(&self, package_id: i64, versions: &[VersionRow]) -> StoreResult<()> {
+        self.retrying(|| self.delete_package_once(package_id, Some(versions)))
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
@@ -245,6 +270,20 @@ impl PackageStore for PostgresStore {
             &mut reads::asset::<Postgres>(version_id, name),
             &self.pool,
             asset_row,
+        )
+        .await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn package_assets(
+        &self,
+        package_id: i64,
+        name: &str,
+    ) -> StoreResult<Vec<(i64, AssetRow)>> {
+        fetch_all(
+            &mut reads::package_assets::<Postgres>(package_id, name),
+            &self.pool,
+            reads::package_asset_row,
         )
         .await
     }

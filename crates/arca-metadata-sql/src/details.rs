@@ -10,6 +10,8 @@ use crate::rows::Columns;
 
 /// Dependency rows per `INSERT` (6 parameters each, well under every backend's limit).
 pub const DEPENDENCY_BATCH: usize = 500;
+/// Deprecations per `INSERT … ON CONFLICT` (2 parameters each).
+pub const DEPRECATION_BATCH: usize = 1000;
 
 /// `(tag, version)` of a package, by tag ([`dist_tag_row`]).
 pub fn dist_tags<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
@@ -165,18 +167,33 @@ where
     out
 }
 
-/// Sets (or clears) a version's deprecation, creating its details row if needed; a foreign-key
-/// violation means the version does not exist.
-pub fn upsert_deprecation<'a, DB>(version_id: i64, message: Option<&'a str>) -> QueryBuilder<'a, DB>
+/// The statements that set (or with `None` clear) the deprecation of each version, creating
+/// details rows as needed: one multi-row upsert per [`DEPRECATION_BATCH`] versions, by ascending
+/// version id (one lock order for concurrent writers), the last message of a repeated id winning.
+/// Run inside a transaction; a foreign-key violation means a version does not exist.
+pub fn upsert_deprecations<'a, DB>(
+    changes: &'a [(i64, Option<String>)],
+) -> Vec<QueryBuilder<'a, DB>>
 where
     DB: Database,
     i64: Encode<'a, DB> + Type<DB>,
     Option<&'a str>: Encode<'a, DB> + Type<DB>,
 {
-    let mut qb = QueryBuilder::new("INSERT INTO version_details (version_id, deprecated) VALUES (");
-    qb.separated(", ").push_bind(version_id).push_bind(message);
-    qb.push(") ON CONFLICT (version_id) DO UPDATE SET deprecated = excluded.deprecated");
-    qb
+    let by_id: std::collections::BTreeMap<i64, Option<&'a str>> = changes
+        .iter()
+        .map(|(id, message)| (*id, message.as_deref()))
+        .collect();
+    let rows: Vec<(i64, Option<&'a str>)> = by_id.into_iter().collect();
+    rows.chunks(DEPRECATION_BATCH)
+        .map(|batch| {
+            let mut qb = QueryBuilder::new("INSERT INTO version_details (version_id, deprecated) ");
+            qb.push_values(batch.iter().copied(), |mut row, (id, message)| {
+                row.push_bind(id).push_bind(message);
+            });
+            qb.push(" ON CONFLICT (version_id) DO UPDATE SET deprecated = excluded.deprecated");
+            qb
+        })
+        .collect()
 }
 
 /// `(version, deprecated)` of a package's deprecated versions, by version

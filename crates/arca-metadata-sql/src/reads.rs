@@ -419,6 +419,32 @@ where
     qb
 }
 
+/// `(version id, asset)` of the asset `name` of every version of a package, by version id
+/// ([`package_asset_row`]).
+pub fn package_assets<'a, DB>(package_id: i64, name: &'a str) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+    &'a str: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT a.version_id AS version_id, {} FROM assets a \
+         JOIN package_versions v ON v.id = a.version_id WHERE v.package_id = ",
+        aliased("a", ASSET_COLUMNS, "")
+    ));
+    qb.push_bind(package_id)
+        .push(" AND a.name = ")
+        .push_bind(name)
+        .push(" ORDER BY a.version_id");
+    qb
+}
+
+pub fn package_asset_row(
+    row: &impl crate::Columns,
+) -> arca_metadata::StoreResult<(i64, arca_metadata::AssetRow)> {
+    Ok((row.int("version_id")?, crate::asset_row(row)?))
+}
+
 /// `(key, value)` of the tags under an ARN, by key.
 pub fn tags<'a, DB>(arn: &'a str) -> QueryBuilder<'a, DB>
 where

@@ -2,9 +2,10 @@
 //! version row, its insert and overwrite, the `At` guard, assets, and the status changes. The
 //! backends run them inside their transactions, after taking their locks.
 
+use arca_metadata::StoreResult;
 use arca_metadata::{
     AssetRow, CopiedVersion, ExternalConnectionChange, OriginRule, PackageKey, PublishWrite,
-    VersionAction, VersionChange, VersionExpectation, VersionMetadata, VersionOrigin,
+    VersionAction, VersionChange, VersionExpectation, VersionMetadata, VersionOrigin, VersionRow,
     VersionStatus,
 };
 use sqlx::{Database, Encode, QueryBuilder, Type};
@@ -344,4 +345,35 @@ where
         crate::PACKAGE_COLUMNS
     ));
     qb
+}
+
+/// `(id, status, revision)` of every version of a package, by id ([`version_state_row`]): what
+/// `delete_package_at` compares with the versions its caller expects.
+pub fn version_states<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    i64: Encode<'a, DB> + Type<DB>,
+{
+    let mut qb =
+        QueryBuilder::new("SELECT id, status, revision FROM package_versions WHERE package_id = ");
+    qb.push_bind(package_id).push(" ORDER BY id");
+    qb
+}
+
+pub fn version_state_row(row: &impl crate::Columns) -> StoreResult<(i64, String, String)> {
+    Ok((row.int("id")?, row.text("status")?, row.text("revision")?))
+}
+
+/// Whether the stored `(id, status, revision)` rows (by id) are exactly the `expected` versions.
+pub fn same_versions(stored: &[(i64, String, String)], expected: &[VersionRow]) -> bool {
+    let mut expected: Vec<(i64, &str, &str)> = expected
+        .iter()
+        .map(|v| (v.id, v.status.as_str(), v.revision.as_str()))
+        .collect();
+    expected.sort_unstable();
+    stored.len() == expected.len()
+        && stored
+            .iter()
+            .zip(&expected)
+            .all(|((id, s, r), (eid, es, er))| id == eid && s == es && r == er)
 }

@@ -144,8 +144,8 @@ impl DetailStore for SqliteStore {
             arca_metadata::check_text("deprecation message", message.as_deref().unwrap_or(""))?;
         }
         let mut tx = self.write_tx().await?;
-        for (version_id, message) in changes {
-            sql::upsert_deprecation::<Sqlite>(*version_id, message.as_deref())
+        for mut statement in sql::upsert_deprecations::<Sqlite>(changes) {
+            statement
                 .build()
                 .execute(&mut *tx)
                 .await

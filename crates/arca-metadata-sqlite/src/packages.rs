@@ -68,6 +68,58 @@ pub(crate) async fn ensure_package(
     })
 }
 
+impl SqliteStore {
+    /// Deletes the package, if given only while its versions are exactly `expected`.
+    async fn delete_package_if(
+        &self,
+        package_id: i64,
+        expected: Option<&[VersionRow]>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        if let Some(expected) = expected {
+            let stored = fetch_all(
+                &mut writes::version_states::<Sqlite>(package_id),
+                &mut *tx,
+                writes::version_state_row,
+            )
+            .await?;
+            if !writes::same_versions(&stored, expected) {
+                let exists: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM packages WHERE id = ?")
+                        .bind(package_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                return Err(match exists {
+                    Some(_) => StoreError::PreconditionFailed,
+                    None => StoreError::NotFound,
+                });
+            }
+        }
+        for statement in [
+            "DELETE FROM assets WHERE version_id IN \
+             (SELECT id FROM package_versions WHERE package_id = ?)",
+            "DELETE FROM package_versions WHERE package_id = ?",
+        ] {
+            sqlx::query(statement)
+                .bind(package_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        let deleted = sqlx::query("DELETE FROM packages WHERE id = ?")
+            .bind(package_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.commit().await.map_err(backend)
+    }
+}
+
 #[async_trait]
 impl PackageStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
@@ -122,28 +174,12 @@ impl PackageStore for SqliteStore {
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn delete_package(&self, package_id: i64) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        for statement in [
-            "DELETE FROM assets WHERE version_id IN \
-             (SELECT id FROM package_versions WHERE package_id = ?)",
-            "DELETE FROM package_versions WHERE package_id = ?",
-        ] {
-            sqlx::query(statement)
-                .bind(package_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        let deleted = sqlx::query("DELETE FROM packages WHERE id = ?")
-            .bind(package_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-        if deleted == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await.map_err(backend)
+        self.delete_package_if(package_id, None).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn delete_package_at(&self, package_id: i64, versions: &[VersionRow]) -> StoreResult<()> {
+        self.delete_package_if(package_id, Some(versions)).await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
@@ -196,6 +232,20 @@ impl PackageStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(version_id = version_id))]
     async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
         self.asset(version_id, name).await
+    }
+
+    #[tracing::instrument(skip_all, fields(package_id = package_id))]
+    async fn package_assets(
+        &self,
+        package_id: i64,
+        name: &str,
+    ) -> StoreResult<Vec<(i64, AssetRow)>> {
+        fetch_all(
+            &mut reads::package_assets::<Sqlite>(package_id, name),
+            &self.reader,
+            reads::package_asset_row,
+        )
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]

@@ -102,6 +102,11 @@ pub trait PackageStore: Send + Sync {
         key: &PackageKey,
         origin: (OriginRule, OriginRule),
     ) -> StoreResult<PackageRow>;
+    /// [`delete_package`](Self::delete_package), in one transaction with the check that the
+    /// package's versions are exactly `versions` (each by id, status and revision): else
+    /// `PreconditionFailed`, changing nothing (`NotFound` when the package is gone). A version
+    /// created, deleted or changed since the caller read them is never deleted unseen.
+    async fn delete_package_at(&self, package_id: i64, versions: &[VersionRow]) -> StoreResult<()>;
 
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>>;
     /// Domain, repository, package and version of `path` in one round trip: the read path of the core
@@ -127,6 +132,13 @@ pub trait PackageStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<AssetRow>>;
     async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>>;
+    /// The asset `name` of every version of the package that has one, as (version id, asset), by
+    /// version id: one read for what would otherwise be a `get_asset` per version.
+    async fn package_assets(
+        &self,
+        package_id: i64,
+        name: &str,
+    ) -> StoreResult<Vec<(i64, AssetRow)>>;
 
     /// Creates the package if needed, then creates or updates the version under `write.expect`, adding
     /// the asset. All in one transaction; `PreconditionFailed` when the expectation does not hold.
@@ -240,8 +252,9 @@ pub trait DetailStore: Send + Sync {
         after: Option<i64>,
         limit: u32,
     ) -> StoreResult<Vec<(i64, PackageDependency)>>;
-    /// Sets (or with `None` clears) the deprecation message of each version, in one transaction;
-    /// `NotFound` (changing nothing) when one does not exist.
+    /// Sets (or with `None` clears) the deprecation message of each version, in one transaction
+    /// of a few batched statements (never one per version; a repeated version takes its last
+    /// message); `NotFound` (changing nothing) when one does not exist.
     async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()>;
     /// (version, message) of the package's deprecated versions, by version.
     async fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;

@@ -138,6 +138,11 @@ impl std::fmt::Debug for Service {
     }
 }
 
+/// Bound of the npm manifest cache, in estimated bytes of parsed manifests.
+const NPM_MANIFEST_CACHE_BYTES: usize = 64 * 1024 * 1024;
+/// Bound of the wheel core-metadata cache, in bytes.
+const PYPI_METADATA_CACHE_BYTES: usize = 16 * 1024 * 1024;
+
 /// How many times a compare-and-set write is retried before giving up with a 500.
 const CAS_RETRIES: usize = 16;
 
@@ -154,8 +159,8 @@ impl Service {
             token_key: tokens::TokenKey::derive(pager.secret()),
             pager,
             public_url: endpoints::PublicUrl::new(config.public_url.clone()),
-            npm_manifests: Arc::default(),
-            pypi_metadata: Arc::default(),
+            npm_manifests: Arc::new(DigestCache::new(NPM_MANIFEST_CACHE_BYTES)),
+            pypi_metadata: Arc::new(DigestCache::new(PYPI_METADATA_CACHE_BYTES)),
             fetcher: upstream::fetch::Fetcher::new(),
             upstream_caches: Arc::default(),
             flights: Arc::default(),

@@ -8,9 +8,12 @@
 //! | `GET -/ping` | `{}` |
 //! | `GET -/package/{name}/dist-tags` | `{"latest": …, …}` (`npm dist-tag ls`) |
 //! | `PUT -/package/{name}/dist-tags/{tag}` (body `"1.0.0"`), `DELETE …/{tag}` | `npm dist-tag add/rm` |
-//! | `PUT {name}` without a tarball | `npm deprecate` (the packument sent back) |
+//! | `PUT {name}` without a tarball | `npm deprecate` (the packument sent back, with its `_rev`) |
 //! | `PUT {name}/-rev/{rev}`, `DELETE {name}/-/{file}/-rev/{rev}` | `npm unpublish name@version` |
 //! | `DELETE {name}/-rev/{rev}` | `npm unpublish name --force` |
+//!
+//! The full packument carries `_rev`; every write above must send the current one back (a stale
+//! or missing revision is a 409, decided by the service).
 
 mod packument;
 mod publish;
@@ -42,11 +45,13 @@ enum Target {
     /// `{name}/-rev/{rev}`: the packument as a revision (npm unpublish).
     Revision {
         name: String,
+        rev: String,
     },
     /// `{name}/-/{file}/-rev/{rev}`: a tarball as a revision (npm unpublish).
     TarballRevision {
         name: String,
         file: String,
+        rev: String,
     },
 }
 
@@ -97,10 +102,14 @@ fn target(rest: &str) -> Option<Target> {
             name,
             file: file.to_string(),
         }),
-        ["-rev", _] => Some(Target::Revision { name }),
-        ["-", file, "-rev", _] => Some(Target::TarballRevision {
+        ["-rev", rev] => Some(Target::Revision {
+            name,
+            rev: rev.to_string(),
+        }),
+        ["-", file, "-rev", rev] => Some(Target::TarballRevision {
             name,
             file: file.to_string(),
+            rev: rev.to_string(),
         }),
         _ => None,
     }
@@ -183,18 +192,19 @@ pub(crate) async fn serve(
                 tag: Some(tag),
             },
         ) => tags_json(&svc.npm_delete_dist_tag(caller, &repo, &name, &tag).await?),
-        (Method::PUT, Target::Revision { name }) => {
+        (Method::PUT, Target::Revision { name, rev }) => {
             let remaining = unpublish::remaining_versions(req.into_body()).await?;
-            svc.npm_unpublish_missing(caller, &repo, &name, &remaining)
+            svc.npm_unpublish_missing(caller, &repo, &name, Some(&rev), &remaining)
                 .await?;
             json(&serde_json::json!({"ok": true}), "application/json")
         }
-        (Method::DELETE, Target::Revision { name }) => {
-            svc.npm_unpublish_package(caller, &repo, &name).await?;
+        (Method::DELETE, Target::Revision { name, rev }) => {
+            svc.npm_unpublish_package(caller, &repo, &name, Some(&rev))
+                .await?;
             json(&serde_json::json!({"ok": true}), "application/json")
         }
-        (Method::DELETE, Target::TarballRevision { name, file }) => {
-            svc.npm_unpublish_tarball(caller, &repo, &name, &file)
+        (Method::DELETE, Target::TarballRevision { name, file, rev }) => {
+            svc.npm_unpublish_tarball(caller, &repo, &name, &file, Some(&rev))
                 .await?;
             json(&serde_json::json!({"ok": true}), "application/json")
         }
@@ -280,13 +290,17 @@ mod tests {
         );
         assert_eq!(
             target("kit/-rev/3-abc"),
-            Some(Target::Revision { name: "kit".into() })
+            Some(Target::Revision {
+                name: "kit".into(),
+                rev: "3-abc".into()
+            })
         );
         assert_eq!(
             target("@acme/kit/-/kit-1.0.0.tgz/-rev/undefined"),
             Some(Target::TarballRevision {
                 name: "@acme/kit".into(),
-                file: "kit-1.0.0.tgz".into()
+                file: "kit-1.0.0.tgz".into(),
+                rev: "undefined".into()
             })
         );
         assert_eq!(target(""), None);

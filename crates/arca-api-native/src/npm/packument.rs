@@ -1,6 +1,8 @@
-//! Packuments as npm expects them: the full document (`npm view`) and the abbreviated install
-//! form (`application/vnd.npm.install-v1+json`). Each version is its tarball's `package.json`
-//! plus `_id` and `dist` (tarball URL back at this server, SHA-1 `shasum`, SHA-512 `integrity`).
+//! Packuments as npm expects them: the full document (`npm view`, and what npm's writes read,
+//! with the `_rev` they must send back) and the abbreviated install form
+//! (`application/vnd.npm.install-v1+json`, without `_rev`, as on the public registry). Each
+//! version is its tarball's `package.json` plus `_id` and `dist` (tarball URL back at this server,
+//! SHA-1 `shasum`, SHA-512 `integrity`).
 
 use arca_service::npm::{NpmPackument, NpmVersion};
 use serde_json::{json, Map, Value};
@@ -87,6 +89,7 @@ pub(crate) fn full(p: &NpmPackument, base: &str) -> Value {
     times.insert("modified".into(), modified(p).into());
     let mut doc = json!({
         "_id": p.name.to_string(),
+        "_rev": p.rev,
         "name": p.name.to_string(),
         "dist-tags": dist_tags(p),
         "versions": versions,

@@ -37,6 +37,8 @@ type Chunk = Result<Bytes, std::io::Error>;
 #[derive(Debug, Default)]
 struct PublishDoc {
     name: Option<String>,
+    /// `_rev`: the revision a document sent back (`npm deprecate`) was read at.
+    rev: Option<String>,
     versions: BTreeMap<String, Value>,
     dist_tags: BTreeMap<String, String>,
     readme: Option<String>,
@@ -99,7 +101,7 @@ pub(super) async fn handle(
         let messages = deprecations(&doc.versions)?;
         let changed = state
             .service
-            .npm_deprecate(caller, repo, url_name, &messages)
+            .npm_deprecate(caller, repo, url_name, doc.rev.as_deref(), &messages)
             .await?;
         return json(
             &serde_json::json!({"ok": true, "success": true, "id": url_name, "changed": changed}),
@@ -213,6 +215,10 @@ fn read_document<R: Read>(
                         .into(),
                 );
             }
+            "_rev" => {
+                let v: Value = json.deserialize_next().map_err(invalid)?;
+                doc.rev = v.as_str().map(str::to_string);
+            }
             "versions" => doc.versions = json.deserialize_next().map_err(invalid)?,
             "dist-tags" => doc.dist_tags = json.deserialize_next().map_err(invalid)?,
             "readme" => {
@@ -302,7 +308,7 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
         let doc = format!(
             r#"{{"_attachments": {{"kit-1.0.0.tgz": {{"content_type": "application/octet-stream", "data": "{b64}", "length": 200000}}}},
-               "name": "@acme/kit", "dist-tags": {{"latest": "1.0.0"}},
+               "name": "@acme/kit", "_rev": "2-ab", "dist-tags": {{"latest": "1.0.0"}},
                "versions": {{"1.0.0": {{"name": "@acme/kit", "version": "1.0.0", "dist": {{"shasum": "x"}}}}}},
                "readme": "hello", "access": null}}"#
         );
@@ -310,6 +316,7 @@ mod tests {
         let d = r.unwrap();
         assert_eq!(out, data);
         assert_eq!(d.name.as_deref(), Some("@acme/kit"));
+        assert_eq!(d.rev.as_deref(), Some("2-ab"));
         assert_eq!(d.attachments, 1);
         assert_eq!(d.dist_tags["latest"], "1.0.0");
         assert_eq!(d.versions["1.0.0"]["dist"]["shasum"], "x");

@@ -3,7 +3,8 @@
 
 use arca_metadata::{
     CopiedVersion, CopyWrite, OriginRule, PackageDependency, PackageFormat, PublishWrite,
-    StoreError, VersionAction, VersionChange, VersionDetails, VersionExpectation,
+    StoreError, VersionAction, VersionChange, VersionDetails, VersionExpectation, VersionFilter,
+    VersionOrder,
 };
 
 use super::*;
@@ -315,4 +316,77 @@ pub async fn requires_python_is_kept_per_asset(store: Store) {
         store.get_asset(v.id, &wheel.name).await.unwrap(),
         Some(wheel)
     );
+}
+
+/// Many deprecations at once (several batched statements): all set, a repeated version takes its
+/// last message, and a missing version anywhere — here in the last batch — changes none.
+pub async fn deprecations_in_bulk_are_all_or_nothing(store: Store) {
+    const VERSIONS: usize = 2_500;
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let pkg = key(PackageFormat::Npm, "", "kit");
+    let versions = (0..VERSIONS)
+        .map(|i| CopiedVersion {
+            version: format!("1.0.{i}"),
+            expect: VersionExpectation::Absent,
+            status: VersionStatus::Published,
+            revision: "r".into(),
+            published_ms: i as i64,
+            origin: internal(),
+            metadata: VersionMetadata::default(),
+            assets: Vec::new(),
+            details: VersionDetails::default(),
+        })
+        .collect();
+    store
+        .apply_copy(&CopyWrite {
+            repository_id: repo.id,
+            package: pkg.clone(),
+            new_package_origin: (OriginRule::Allow, OriginRule::Block),
+            versions,
+            dist_tags: Vec::new(),
+        })
+        .await
+        .unwrap();
+    let package = store.get_package(repo.id, &pkg).await.unwrap().unwrap();
+    let mut ids = Vec::new();
+    let mut order = VersionOrder::Version { after: None };
+    loop {
+        let page = store
+            .list_versions(package.id, &VersionFilter::default(), &order, 1000)
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        order = VersionOrder::Version {
+            after: Some(last.version.clone()),
+        };
+        ids.extend(page.iter().map(|v| v.id));
+    }
+    assert_eq!(ids.len(), VERSIONS);
+
+    let mut changes: Vec<(i64, Option<String>)> =
+        ids.iter().map(|id| (*id, Some("first".into()))).collect();
+    changes.push((ids[0], Some("last".into())));
+    store.set_deprecations(&changes).await.unwrap();
+    let all = store.package_deprecations(package.id).await.unwrap();
+    assert_eq!(all.len(), VERSIONS);
+    assert_eq!(all.iter().filter(|(_, m)| m == "last").count(), 1);
+
+    let max = ids.iter().max().copied().unwrap();
+    let mut clear: Vec<(i64, Option<String>)> = ids.iter().map(|id| (*id, None)).collect();
+    clear.push((max + 1_000, None));
+    let missing = store.set_deprecations(&clear).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+    assert_eq!(
+        store.package_deprecations(package.id).await.unwrap().len(),
+        VERSIONS,
+        "nothing cleared"
+    );
+    clear.pop();
+    store.set_deprecations(&clear).await.unwrap();
+    assert!(store
+        .package_deprecations(package.id)
+        .await
+        .unwrap()
+        .is_empty());
 }

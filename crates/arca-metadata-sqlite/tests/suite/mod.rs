@@ -116,12 +116,14 @@ macro_rules! metadata_store_suite {
             package_list_prefixes_are_literal,
             package_get_and_delete,
             package_origin_put_creates_or_updates,
+            package_delete_at_expected_versions,
             // versions and assets
             version_list_by_version_with_cursor,
             version_list_by_published_time_with_cursor,
             version_list_filters,
             version_latest_published,
             asset_reads,
+            package_assets_of_every_version,
             version_lookup_by_path,
             // writes
             publish_creates_package_and_version,
@@ -149,6 +151,7 @@ macro_rules! metadata_store_suite {
             details_written_by_publish_read_and_paged,
             dist_tags_follow_their_versions,
             deprecations_set_clear_and_list,
+            deprecations_in_bulk_are_all_or_nothing,
             copy_carries_details_and_dist_tags,
             requires_python_is_kept_per_asset,
             // tags

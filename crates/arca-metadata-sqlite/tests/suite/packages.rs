@@ -1,4 +1,4 @@
-use arca_metadata::{PackageFilter, PackageRow, StoreError};
+use arca_metadata::{PackageFilter, PackageRow, StoreError, VersionAction, VersionChange};
 
 use super::*;
 
@@ -360,4 +360,70 @@ pub async fn package_origin_put_creates_or_updates(store: Store) {
         .put_package_origin(repo.id + 1_000, &k, (OriginRule::Allow, OriginRule::Allow))
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound)), "{missing:?}");
+}
+
+/// `delete_package_at` deletes only while the versions are exactly the expected ones: a version
+/// added, deleted or changed since they were read fails it with `PreconditionFailed`, and nothing
+/// is deleted.
+pub async fn package_delete_at_expected_versions(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let pkg = key(PackageFormat::Npm, "", "kit");
+    let v1 = publish(
+        &store,
+        repo.id,
+        &pkg,
+        "1.0.0",
+        1,
+        Some(asset("a.tgz", "aa", 3)),
+    )
+    .await;
+    let v2 = publish(&store, repo.id, &pkg, "2.0.0", 2, None).await;
+    let package_id = v1.package_id;
+    let read = vec![v2.clone(), v1.clone()];
+
+    // Another version since the read.
+    let v3 = publish(&store, repo.id, &pkg, "3.0.0", 3, None).await;
+    let r = store.delete_package_at(package_id, &read).await;
+    assert!(matches!(r, Err(StoreError::PreconditionFailed)), "{r:?}");
+    assert!(store
+        .get_version(package_id, "3.0.0")
+        .await
+        .unwrap()
+        .is_some());
+    // One of them changed (status), or is missing from the expectation.
+    let mut read = vec![v1.clone(), v2.clone(), v3.clone()];
+    store
+        .apply_version_changes(&[VersionChange {
+            version_id: v3.id,
+            expect_status: v3.status,
+            expect_revision: v3.revision.clone(),
+            action: VersionAction::SetStatus {
+                status: VersionStatus::Unlisted,
+                published_ms: 3,
+            },
+        }])
+        .await
+        .unwrap();
+    let r = store.delete_package_at(package_id, &read).await;
+    assert!(matches!(r, Err(StoreError::PreconditionFailed)), "{r:?}");
+    let r = store.delete_package_at(package_id, &read[..2]).await;
+    assert!(matches!(r, Err(StoreError::PreconditionFailed)), "{r:?}");
+    assert_eq!(
+        store.version_assets(v1.id).await.unwrap().len(),
+        1,
+        "nothing deleted"
+    );
+
+    // As read now: everything goes.
+    read[2] = store
+        .get_version(package_id, "3.0.0")
+        .await
+        .unwrap()
+        .unwrap();
+    store.delete_package_at(package_id, &read).await.unwrap();
+    assert!(store.get_package(repo.id, &pkg).await.unwrap().is_none());
+    assert!(store.version_assets(v1.id).await.unwrap().is_empty());
+    let gone = store.delete_package_at(package_id, &read).await;
+    assert!(matches!(gone, Err(StoreError::NotFound)), "{gone:?}");
 }

@@ -330,3 +330,65 @@ pub async fn version_lookup_by_path(store: Store) {
         .unwrap();
     assert!(other.domain.is_some() && other.repository.is_none());
 }
+
+/// `package_assets`: the named asset of each version that has one, by version id, in one read;
+/// other packages' and other names' assets are not included.
+pub async fn package_assets_of_every_version(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let pkg = key(PackageFormat::Npm, "", "kit");
+    let other = key(PackageFormat::Npm, "", "other");
+    let v1 = publish(
+        &store,
+        repo.id,
+        &pkg,
+        "1.0.0",
+        1,
+        Some(asset("package.tgz", "a", 1)),
+    )
+    .await;
+    let v2 = publish(
+        &store,
+        repo.id,
+        &pkg,
+        "2.0.0",
+        2,
+        Some(asset("package.tgz", "b", 2)),
+    )
+    .await;
+    publish(
+        &store,
+        repo.id,
+        &pkg,
+        "3.0.0",
+        3,
+        Some(asset("other.tgz", "c", 3)),
+    )
+    .await;
+    publish(&store, repo.id, &pkg, "4.0.0", 4, None).await;
+    publish(
+        &store,
+        repo.id,
+        &other,
+        "1.0.0",
+        5,
+        Some(asset("package.tgz", "d", 4)),
+    )
+    .await;
+    let found = store
+        .package_assets(v1.package_id, "package.tgz")
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        vec![
+            (v1.id, asset("package.tgz", "a", 1)),
+            (v2.id, asset("package.tgz", "b", 2))
+        ]
+    );
+    assert!(store
+        .package_assets(v1.package_id, "missing")
+        .await
+        .unwrap()
+        .is_empty());
+}

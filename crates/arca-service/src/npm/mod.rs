@@ -5,6 +5,7 @@
 mod manifest;
 mod publish;
 mod read;
+mod state;
 mod tags;
 mod unpublish;
 pub(crate) mod upstream;

@@ -2,14 +2,16 @@
 //! (`decisions.md`, lifecycle table): only Published versions are listed; Unlisted ones are hidden
 //! but their tarballs still download (lockfiles); Unfinished, Archived and Disposed never download.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use arca_metadata::{AssetRow, PackageFormat, PackageRow, VersionStatus};
+use arca_metadata::{AssetRow, PackageFormat, PackageRow, VersionRow, VersionStatus};
 use base64::Engine;
 use serde_json::Value;
 
 use super::manifest::read_package_json;
+use super::state::NpmState;
+use super::tags::visible_tags;
 use super::upstream::NpmIndex;
 use super::{NpmName, NPM_ASSET};
 use crate::native::NativeRepo;
@@ -20,10 +22,13 @@ use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
 #[derive(Debug, Clone)]
 pub struct NpmPackument {
     pub name: NpmName,
+    /// The document revision (`_rev`) npm's writes must send back (see `state.rs`): of the
+    /// package in the requested repository (writes only ever change that one).
+    pub rev: String,
     /// Published versions, by version string: the union over the repository, its upstreams and
     /// their external sources (the first in the search order wins a version).
     pub versions: Vec<NpmVersion>,
-    /// The `latest` dist-tag (see [`Service::npm_visible_tags`]).
+    /// The `latest` dist-tag (see `tags::visible_tags`).
     pub latest: Option<String>,
     /// Every visible dist-tag, `latest` included.
     pub dist_tags: BTreeMap<String, String>,
@@ -102,13 +107,25 @@ impl Service {
         let key = name.key();
         let order = self.search_order(&repo.repo).await?;
         let mut merge = Merge::default();
+        let mut rev = None;
+        // The package has Published versions here (listed even if none of them is readable).
+        let mut listed_here = false;
         for (i, hop) in order.iter().enumerate() {
             if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
                 break;
             }
-            if let Some(package) = self.store.get_package(hop.id, &key).await? {
-                self.npm_merge_local(hop.domain_id, &package, &mut merge)
-                    .await?;
+            let here = NativeRepo { repo: hop.clone() };
+            match self.npm_state(&here, &name).await {
+                Ok(state) => {
+                    if i == 0 {
+                        rev = Some(state.rev());
+                        listed_here = state.published().next().is_some();
+                    }
+                    self.npm_merge_local(hop.domain_id, &state, &mut merge)
+                        .await?;
+                }
+                Err(ServiceError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
             }
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Npm) else {
                 continue;
@@ -129,7 +146,7 @@ impl Service {
                 SourceIndex::Unavailable(why) => merge.unavailable = Some(why),
             }
         }
-        if merge.versions.is_empty() {
+        if merge.versions.is_empty() && !listed_here {
             return Err(match merge.unavailable {
                 Some(why) => ServiceError::Upstream(format!(
                     "{name} is not in repository {} and its upstream source is unavailable ({why}); try again later.",
@@ -151,6 +168,8 @@ impl Service {
         }
         Ok(NpmPackument {
             name,
+            // No package here (all of it is upstream): the revision of an empty package.
+            rev: rev.unwrap_or_else(|| "0-0".into()),
             latest: dist_tags.get("latest").cloned(),
             versions,
             dist_tags,
@@ -158,49 +177,55 @@ impl Service {
         })
     }
 
-    /// Adds a repository's Published versions of `package` that the merge does not have yet, and its
-    /// visible dist-tags (over those of repositories earlier in the order).
+    /// Adds a repository's Published versions of the package (read once, as `state`) that the
+    /// merge does not have yet, and its visible dist-tags (over those of repositories earlier in
+    /// the order). Every tarball row comes in one read.
     async fn npm_merge_local(
         &self,
         domain_id: i64,
-        package: &PackageRow,
+        state: &NpmState,
         merge: &mut Merge,
     ) -> ServiceResult<()> {
-        let rows = self.published_versions(package.id).await?;
-        if rows.is_empty() {
+        let published: Vec<&VersionRow> = state.published().collect();
+        if published.is_empty() {
             return Ok(());
         }
-        merge
-            .tags
-            .extend(self.npm_visible_tags(package, &rows).await?);
-        let mut deprecations: BTreeMap<String, String> = self
+        merge.tags.extend(visible_tags(&state.tags, &published));
+        let mut deprecations: BTreeMap<&str, &str> = state
+            .deprecations
+            .iter()
+            .map(|(v, m)| (v.as_str(), m.as_str()))
+            .collect();
+        let mut tarballs: HashMap<i64, AssetRow> = self
             .store
-            .package_deprecations(package.id)
+            .package_assets(state.package.id, NPM_ASSET)
             .await?
             .into_iter()
             .collect();
-        for v in rows {
+        for v in published {
             if merge.versions.contains_key(&v.version) {
                 continue;
             }
-            let Some(tarball) = self.store.get_asset(v.id, NPM_ASSET).await? else {
+            let Some(tarball) = tarballs.remove(&v.id) else {
                 tracing::warn!(
-                    package = package.key.name,
+                    package = state.package.key.name,
                     version = v.version,
                     "npm version without package.tgz; not listed"
                 );
                 continue;
             };
-            let manifest = self.npm_manifest(domain_id, &tarball).await?;
+            let Some(manifest) = self.npm_manifest(domain_id, &tarball).await? else {
+                continue;
+            };
             merge.versions.insert(
                 v.version.clone(),
                 NpmVersion {
-                    deprecated: deprecations.remove(&v.version),
+                    deprecated: deprecations.remove(v.version.as_str()).map(str::to_string),
                     published_ms: v.published_ms,
                     manifest,
                     shasum: tarball.sha1.clone(),
                     integrity: sri_sha512(&tarball.sha512),
-                    version: v.version,
+                    version: v.version.clone(),
                 },
             );
         }
@@ -282,17 +307,33 @@ impl Service {
             .ok_or_else(|| package_not_found(name, repo.name()))
     }
 
-    async fn npm_manifest(&self, domain_id: i64, tarball: &AssetRow) -> ServiceResult<Arc<Value>> {
+    /// The tarball's `package.json`; `None` (the version is not listed) when the stored tarball
+    /// fails today's checks (one stored before them, e.g. with a second manifest npm would
+    /// install instead of the one Arca would list).
+    async fn npm_manifest(
+        &self,
+        domain_id: i64,
+        tarball: &AssetRow,
+    ) -> ServiceResult<Option<Arc<Value>>> {
         if let Some(m) = self.npm_manifests.get(domain_id, &tarball.sha256) {
-            return Ok(m);
+            return Ok(Some(m));
         }
         let read = self.open_blob(domain_id, tarball).await?;
-        let manifest = Arc::new(read_package_json(read).await.map_err(|e| {
-            ServiceError::Internal(format!("stored tarball {}: {e}", tarball.sha256))
-        })?);
+        let manifest = match read_package_json(read).await {
+            Ok(m) => Arc::new(m),
+            Err(ServiceError::Validation(why)) => {
+                tracing::warn!(
+                    sha256 = tarball.sha256,
+                    why,
+                    "stored npm tarball refused; its version is not listed"
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
         self.npm_manifests
             .put(domain_id, &tarball.sha256, manifest.clone());
-        Ok(manifest)
+        Ok(Some(manifest))
     }
 }
 

@@ -1,18 +1,19 @@
 //! npm dist-tags and deprecations.
 //!
 //! Dist-tags are stored per package and point at a version string. What npm sees
-//! ([`Service::npm_visible_tags`]) is only the tags whose version is Published: a tag of an
+//! ([`visible_tags`]) is only the tags whose version is Published: a tag of an
 //! Unlisted, Archived or Disposed version is hidden (kept, so it shows again if the version is
 //! published again), and deleting a version deletes its tags. `latest` is the stored one when it is
 //! visible, else — as before tags were stored — the most recently published version; a publish
 //! with another tag pins the current `latest` first, so it does not move.
 //!
-//! `npm deprecate` GETs the packument, sets `versions[v].deprecated` and PUTs the document back:
-//! each version the document lists gets the message it carries (`""` or none clears it).
+//! `npm deprecate` GETs the packument, sets `versions[v].deprecated` and PUTs the document back
+//! (with its `_rev`, which must be current): each version the document lists gets the message it
+//! carries (`""` or none clears it).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use arca_metadata::{PackageRow, StoreError, VersionRow, VersionStatus};
+use arca_metadata::{StoreError, VersionRow, VersionStatus};
 
 use super::{is_semver, NpmName};
 use crate::native::NativeRepo;
@@ -49,28 +50,25 @@ pub(crate) fn check_tag(tag: &str) -> ServiceResult<()> {
     Ok(())
 }
 
-impl Service {
-    /// The dist-tags npm sees, given the package's Published versions.
-    pub(crate) async fn npm_visible_tags(
-        &self,
-        package: &PackageRow,
-        published: &[VersionRow],
-    ) -> ServiceResult<BTreeMap<String, String>> {
-        let mut tags: BTreeMap<String, String> = self
-            .store
-            .list_dist_tags(package.id)
-            .await?
-            .into_iter()
-            .filter(|(_, v)| published.iter().any(|p| &p.version == v))
-            .collect();
-        if !tags.contains_key("latest") {
-            if let Some(newest) = published.iter().max_by_key(|v| v.published_ms) {
-                tags.insert("latest".into(), newest.version.clone());
-            }
+/// The dist-tags npm sees, given the stored ones and the package's Published versions.
+pub(super) fn visible_tags(
+    stored: &[(String, String)],
+    published: &[&VersionRow],
+) -> BTreeMap<String, String> {
+    let mut tags: BTreeMap<String, String> = stored
+        .iter()
+        .filter(|(_, v)| published.iter().any(|p| &p.version == v))
+        .cloned()
+        .collect();
+    if !tags.contains_key("latest") {
+        if let Some(newest) = published.iter().max_by_key(|v| v.published_ms) {
+            tags.insert("latest".into(), newest.version.clone());
         }
-        Ok(tags)
     }
+    tags
+}
 
+impl Service {
     /// Before a publish that does not tag `latest` (`npm publish --tag beta`): stores the `latest`
     /// npm sees now, so that the new version does not become `latest` as the most recently
     /// published one. Changes nothing visible, so it needs no transaction with the publish.
@@ -79,15 +77,16 @@ impl Service {
         repo: &NativeRepo,
         name: &NpmName,
     ) -> ServiceResult<()> {
-        let Some(package) = self.store.get_package(repo.repo.id, &name.key()).await? else {
-            return Ok(());
+        let state = match self.npm_state(repo, name).await {
+            Ok(state) => state,
+            Err(ServiceError::NotFound { .. }) => return Ok(()),
+            Err(e) => return Err(e),
         };
-        let published = self.published_versions(package.id).await?;
-        let tags = self.npm_visible_tags(&package, &published).await?;
-        let stored = self.store.list_dist_tags(package.id).await?;
+        let published: Vec<&VersionRow> = state.published().collect();
+        let tags = visible_tags(&state.tags, &published);
         match tags.get("latest") {
-            Some(v) if !stored.iter().any(|(t, sv)| t == "latest" && sv == v) => {
-                match self.store.set_dist_tag(package.id, "latest", v).await {
+            Some(v) if !state.tags.iter().any(|(t, sv)| t == "latest" && sv == v) => {
+                match self.store.set_dist_tag(state.package.id, "latest", v).await {
                     // Deleted meanwhile: nothing to pin.
                     Ok(()) | Err(StoreError::NotFound) => Ok(()),
                     Err(e) => Err(e.into()),
@@ -106,7 +105,8 @@ impl Service {
         let name = NpmName::parse(name)?;
         let package = self.npm_package(repo, &name).await?;
         let published = self.published_versions(package.id).await?;
-        self.npm_visible_tags(&package, &published).await
+        let stored = self.store.list_dist_tags(package.id).await?;
+        Ok(visible_tags(&stored, &published.iter().collect::<Vec<_>>()))
     }
 
     /// `npm dist-tag add name@version tag`: the version must be Published. Answers the tags after.
@@ -168,18 +168,19 @@ impl Service {
     }
 
     /// `npm deprecate`: `messages` maps each version the document lists to its `deprecated` text
-    /// (`None` or `""`: not deprecated). Versions the package does not have are ignored (the
-    /// document is a whole packument, possibly read before a version was deleted). Returns how
-    /// many versions changed.
+    /// (`None` or `""`: not deprecated); `rev` is the document's `_rev`, which must be current
+    /// (`state.rs`), so a stale document never undoes a newer deprecation. Versions the package
+    /// does not have are ignored. The package is read once and the changes are written in one
+    /// batched store call, whatever the size of the document. Returns how many versions changed.
     pub async fn npm_deprecate(
         &self,
         _caller: &Caller,
         repo: &NativeRepo,
         name: &str,
+        rev: Option<&str>,
         messages: &BTreeMap<String, Option<String>>,
     ) -> ServiceResult<usize> {
         let name = NpmName::parse(name)?;
-        let package = self.npm_package(repo, &name).await?;
         for (v, m) in messages {
             if m.as_deref()
                 .is_some_and(|m| m.chars().count() > MAX_DEPRECATION_CHARS)
@@ -189,21 +190,31 @@ impl Service {
                 )));
             }
         }
-        let current: BTreeMap<String, String> = self
-            .store
-            .package_deprecations(package.id)
-            .await?
-            .into_iter()
+        let state = self.npm_state(repo, &name).await?;
+        state.check_rev(&name, rev)?;
+        let current: HashMap<&str, &str> = state
+            .deprecations
+            .iter()
+            .map(|(v, m)| (v.as_str(), m.as_str()))
             .collect();
-        let mut changes = Vec::new();
-        for (version, message) in messages {
-            let wanted = message.as_deref().filter(|m| !m.is_empty());
-            if current.get(version).map(String::as_str) == wanted {
-                continue;
-            }
-            if let Some(row) = self.store.get_version(package.id, version).await? {
-                changes.push((row.id, wanted.map(str::to_string)));
-            }
+        let ids: HashMap<&str, i64> = state
+            .versions
+            .iter()
+            .map(|v| (v.version.as_str(), v.id))
+            .collect();
+        let changes: Vec<(i64, Option<String>)> = messages
+            .iter()
+            .filter_map(|(version, message)| {
+                let wanted = message.as_deref().filter(|m| !m.is_empty());
+                if current.get(version.as_str()).copied() == wanted {
+                    return None;
+                }
+                let id = ids.get(version.as_str())?;
+                Some((*id, wanted.map(str::to_string)))
+            })
+            .collect();
+        if changes.is_empty() {
+            return Ok(0);
         }
         match self.store.set_deprecations(&changes).await {
             Ok(()) => Ok(changes.len()),

@@ -40,6 +40,15 @@ impl CoreMetadata {
     }
 }
 
+impl crate::digest_cache::Weigh for Arc<CoreMetadata> {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<CoreMetadata>()
+            + self.bytes.len()
+            + self.sha256.capacity()
+            + self.requires_python.as_ref().map_or(0, String::capacity)
+    }
+}
+
 /// The first `name:` header of an RFC 822-style metadata file (the headers end at a blank line).
 fn header(text: &[u8], name: &str) -> Option<String> {
     String::from_utf8_lossy(text)

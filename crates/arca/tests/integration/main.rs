@@ -16,6 +16,8 @@ mod large_asset;
 mod lifecycle;
 mod maven;
 mod npm;
+mod npm_revisions;
+mod npm_tarballs;
 mod package_versions;
 mod packages;
 mod paging;

@@ -366,8 +366,10 @@ async fn unpublish_deletes_versions_and_packages() {
             .send()
     };
 
-    // npm unpublish widget@1.1.0: the packument comes back without 1.1.0, then its tarball goes.
+    // npm unpublish widget@1.1.0: the packument comes back without 1.1.0 (under the revision it
+    // was read at), then its tarball goes.
     let mut packument = npm.get("widget?write=true").await.json();
+    let rev = packument["_rev"].as_str().expect("_rev").to_string();
     packument["versions"]
         .as_object_mut()
         .unwrap()
@@ -375,7 +377,7 @@ async fn unpublish_deletes_versions_and_packages() {
     let r = npm
         .request(
             Method::PUT,
-            "widget/-rev/undefined",
+            &format!("widget/-rev/{rev}"),
             &[],
             packument.to_string().into_bytes(),
         )
@@ -424,8 +426,12 @@ async fn unpublish_deletes_versions_and_packages() {
     assert!(describe("1.1.0").await.is_ok());
 
     // npm unpublish widget --force: the whole package.
+    let rev = npm.get("widget?write=true").await.json()["_rev"]
+        .as_str()
+        .expect("_rev")
+        .to_string();
     let r = npm
-        .request(Method::DELETE, "widget/-rev/undefined", &[], vec![])
+        .request(Method::DELETE, &format!("widget/-rev/{rev}"), &[], vec![])
         .await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_no_widget_package(&s).await;
@@ -439,15 +445,19 @@ async fn collection_keeps_published_tarballs_and_frees_unpublished_ones() {
     let npm = Npm::login(&s, "acme", "releases").await;
     let kept = npm.publish_ok("widget", "1.0.0", json!({})).await;
     npm.publish_ok("widget", "2.0.0", json!({})).await;
+    let rev = npm.get("widget?write=true").await.json()["_rev"]
+        .as_str()
+        .expect("_rev")
+        .to_string();
     let r = npm
         .request(
             Method::DELETE,
-            "widget/-/widget-2.0.0.tgz/-rev/undefined",
+            &format!("widget/-/widget-2.0.0.tgz/-rev/{rev}"),
             &[],
             vec![],
         )
         .await;
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let report = s
         .service
         .collect_garbage(Duration::ZERO, true)
