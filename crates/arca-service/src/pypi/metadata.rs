@@ -29,7 +29,7 @@ pub struct CoreMetadata {
 }
 
 impl CoreMetadata {
-    fn new(bytes: Vec<u8>) -> Self {
+    pub(crate) fn new(bytes: Vec<u8>) -> Self {
         let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         let requires_python = header(&bytes, "Requires-Python");
         Self {
@@ -78,7 +78,7 @@ impl Service {
 }
 
 /// METADATA from a zip read front to back; `None` when it cannot be found safely this way.
-fn find_metadata(mut r: impl Read) -> Option<Vec<u8>> {
+pub(super) fn find_metadata(mut r: impl Read) -> Option<Vec<u8>> {
     let u16_at = |b: &[u8], i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
     let u32_at = |b: &[u8], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
     for _ in 0..MAX_ENTRIES {
