@@ -2,10 +2,10 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `GET`/`HEAD {group}/{artifact}/{version}/{file}` | the file, streamed (`X-SNAPSHOT` names resolve to the current build) |
+//! | `GET`/`HEAD {group}/{artifact}/{version}/{file}` | the file, streamed (`X-SNAPSHOT` names resolve to the current build; a release file not held is retained from the upstreams first) |
 //! | `PUT {group}/{artifact}/{version}/{file}` | stores the file into its version (Unfinished until published) |
 //! | `… .md5`, `.sha1`, `.sha256`, `.sha512` | GET: the stored hash; PUT: checked against it, not stored |
-//! | `GET {group}/{artifact}[/{X-SNAPSHOT}]/maven-metadata.xml` | generated from the Published versions |
+//! | `GET {group}/{artifact}[/{X-SNAPSHOT}]/maven-metadata.xml` | generated from the Published versions (artifact level: merged with the upstreams'; `Warning` when a source's copy is stale) |
 //! | `PUT {group}/{artifact}/maven-metadata.xml` | publishes the versions it lists |
 //!
 //! A PUT answers 201 with no body; the rules are the service's (`arca_service::maven`).
@@ -36,10 +36,20 @@ pub(crate) async fn serve(
     match req.method().clone() {
         Method::GET | Method::HEAD => match svc.maven_get(&repo, &path).await? {
             MavenGet::File(d) => Ok(crate::body::download(d)),
-            MavenGet::Document { body, content_type } => {
+            MavenGet::Document {
+                body,
+                content_type,
+                stale,
+            } => {
                 let mut resp = Response::new(Body::from(body));
                 resp.headers_mut()
                     .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+                if stale {
+                    resp.headers_mut().insert(
+                        header::WARNING,
+                        HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
+                    );
+                }
                 Ok(resp)
             }
         },

@@ -3,8 +3,8 @@
 //! | request | answer |
 //! |---|---|
 //! | `GET simple/` | every project (PEP 503 HTML or PEP 691 JSON by `Accept`) |
-//! | `GET simple/{project}/` | the project page; another spelling redirects to the normalized one |
-//! | `GET simple/{project}/{version}/{file}` | the file, streamed |
+//! | `GET simple/{project}/` | the project page, merged with the upstreams' (`Warning` when a source's copy is stale); another spelling redirects to the normalized one |
+//! | `GET simple/{project}/{version}/{file}` | the file, streamed (retained from the upstreams first if not held) |
 //! | `GET simple/{project}/{version}/{wheel}.metadata` | the wheel's METADATA (PEP 658) |
 //! | `POST` (the endpoint itself, or `legacy/`) | `twine upload` (`:action=file_upload`) |
 
@@ -101,11 +101,18 @@ pub(crate) async fn serve(
                 return redirect(&format!("../{normalized}/"));
             }
             let project = svc.pypi_project(&repo, &name).await?;
-            if json {
-                page(simple::project_json(&project).to_string(), simple::JSON)
+            let mut resp = if json {
+                page(simple::project_json(&project).to_string(), simple::JSON)?
             } else {
-                page(simple::project_html(&project), simple::HTML)
+                page(simple::project_html(&project), simple::HTML)?
+            };
+            if project.stale.is_some() {
+                resp.headers_mut().insert(
+                    header::WARNING,
+                    HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
+                );
             }
+            Ok(resp)
         }
         (
             Method::GET | Method::HEAD,

@@ -2,8 +2,12 @@
 //! the `Accept` header (HTML by default). File URLs are relative to the project page
 //! (`{version}/{filename}`), so they keep the host and the credentials pip used for the index.
 //! Wheels whose METADATA could be read carry its SHA-256 (PEP 658/714) and `Requires-Python`.
+//! Files only an upstream source has so far carry what its index said (hashes, core metadata flag,
+//! `Requires-Python`, `yanked`, upload time), linked on Arca's own host like the others.
 
-use arca_service::pypi::PypiProject;
+use std::collections::BTreeMap;
+
+use arca_service::pypi::{PypiFile, PypiProject};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 pub(super) const JSON: &str = "application/vnd.pypi.simple.v1+json";
@@ -74,6 +78,22 @@ pub(super) fn index_json(projects: &[String]) -> serde_json::Value {
     })
 }
 
+/// The hash a link's fragment carries: SHA-256, else the first one the index gave.
+fn fragment(f: &PypiFile) -> Option<(&str, &str)> {
+    f.hashes
+        .get_key_value("sha256")
+        .or_else(|| f.hashes.iter().next())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// `data-core-metadata`'s value: `sha256=…` (else another hash, else `true`).
+fn core_metadata_attr(hashes: &BTreeMap<String, String>) -> String {
+    hashes
+        .get_key_value("sha256")
+        .or_else(|| hashes.iter().next())
+        .map_or("true".to_string(), |(k, v)| format!("{k}={v}"))
+}
+
 /// `simple/{project}/`: one link per file, with its SHA-256 in the fragment.
 pub(super) fn project_html(p: &PypiProject) -> String {
     let mut out = html_head(&format!("Links for {}", p.name));
@@ -82,19 +102,25 @@ pub(super) fn project_html(p: &PypiProject) -> String {
         let mut attrs = String::new();
         if let Some(m) = &f.core_metadata {
             // PEP 714's name and, for older pips, PEP 658's.
+            let v = escape(&core_metadata_attr(m));
             attrs.push_str(&format!(
-                " data-core-metadata=\"sha256={0}\" data-dist-info-metadata=\"sha256={0}\"",
-                m.sha256
+                " data-core-metadata=\"{v}\" data-dist-info-metadata=\"{v}\""
             ));
         }
         if let Some(rp) = &f.requires_python {
             attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
         }
+        if let Some(reason) = &f.yanked {
+            attrs.push_str(&format!(" data-yanked=\"{}\"", escape(reason)));
+        }
+        let mut href = file_url(&f.version, &f.filename);
+        if let Some((k, v)) = fragment(f) {
+            href.push_str(&format!("#{k}={v}"));
+        }
         out.push_str(&format!(
-            "<a href=\"{}#sha256={}\"{attrs}>{}</a><br/>\n",
-            escape(&file_url(&f.version, &f.asset.name)),
-            f.asset.sha256,
-            escape(&f.asset.name)
+            "<a href=\"{}\"{attrs}>{}</a><br/>\n",
+            escape(&href),
+            escape(&f.filename)
         ));
     }
     out.push_str("</body></html>\n");
@@ -106,26 +132,42 @@ pub(super) fn project_json(p: &PypiProject) -> serde_json::Value {
         .files
         .iter()
         .map(|f| {
-            let upload_time = time::OffsetDateTime::from_unix_timestamp(f.published_ms / 1000)
-                .ok()
+            let mut file = serde_json::json!({
+                "filename": f.filename,
+                "url": file_url(&f.version, &f.filename),
+                "hashes": f.hashes,
+            });
+            if let Some(size) = f.size {
+                file["size"] = size.into();
+            }
+            let upload_time = f
+                .upload_ms
+                .and_then(|ms| time::OffsetDateTime::from_unix_timestamp(ms / 1000).ok())
                 .and_then(|t| {
                     t.format(&time::format_description::well_known::Rfc3339)
                         .ok()
                 });
-            let mut file = serde_json::json!({
-                "filename": f.asset.name,
-                "url": file_url(&f.version, &f.asset.name),
-                "hashes": {"sha256": f.asset.sha256},
-                "size": f.asset.size,
-                "upload-time": upload_time,
-            });
+            if let Some(t) = upload_time {
+                file["upload-time"] = t.into();
+            }
             if let Some(m) = &f.core_metadata {
-                let hashes = serde_json::json!({"sha256": m.sha256});
-                file["core-metadata"] = hashes.clone();
-                file["dist-info-metadata"] = hashes;
+                let value = if m.is_empty() {
+                    serde_json::Value::Bool(true)
+                } else {
+                    serde_json::json!(m)
+                };
+                file["core-metadata"] = value.clone();
+                file["dist-info-metadata"] = value;
             }
             if let Some(rp) = &f.requires_python {
                 file["requires-python"] = rp.as_str().into();
+            }
+            if let Some(reason) = &f.yanked {
+                file["yanked"] = if reason.is_empty() {
+                    true.into()
+                } else {
+                    reason.as_str().into()
+                };
             }
             file
         })

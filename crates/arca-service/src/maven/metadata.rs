@@ -14,6 +14,8 @@ pub struct MavenMetadataDoc {
     pub version: Option<String>,
     /// `<versioning><versions><version>…`, in document order.
     pub versions: Vec<String>,
+    /// `<versioning><lastUpdated>` (`yyyyMMddHHmmss`).
+    pub last_updated: Option<String>,
 }
 
 const MAX_VERSIONS: usize = 100_000;
@@ -35,6 +37,9 @@ pub fn parse_metadata(bytes: &[u8]) -> Result<MavenMetadataDoc, ServiceError> {
                     ["metadata", "groupId"] => doc.group_id = Some(text.to_string()),
                     ["metadata", "artifactId"] => doc.artifact_id = Some(text.to_string()),
                     ["metadata", "version"] => doc.version = Some(text.to_string()),
+                    ["metadata", "versioning", "lastUpdated"] => {
+                        doc.last_updated = Some(text.to_string())
+                    }
                     ["metadata", "versioning", "versions", "version"] => {
                         if doc.versions.len() >= MAX_VERSIONS {
                             return Err(ServiceError::validation(
@@ -79,6 +84,25 @@ pub(crate) fn last_updated(ms: i64) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// Maven's `lastUpdated` (`yyyyMMddHHmmss`, UTC) as ms since the epoch.
+pub(crate) fn parse_last_updated(s: &str) -> Option<i64> {
+    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<u8>().ok();
+    let date = time::Date::from_calendar_date(
+        s[0..4].parse().ok()?,
+        time::Month::try_from(n(4..6)?).ok()?,
+        n(6..8)?,
+    )
+    .ok()?;
+    let t = date
+        .with_hms(n(8..10)?, n(10..12)?, n(12..14)?)
+        .ok()?
+        .assume_utc();
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 fn header(out: &mut String, coords: &Coords) {
@@ -190,6 +214,12 @@ mod tests {
             xml.contains("<lastUpdated>20250101120000</lastUpdated>"),
             "{xml}"
         );
+        assert_eq!(
+            parse_last_updated(&last_updated(1_735_732_800_000)),
+            Some(1_735_732_800_000)
+        );
+        assert_eq!(parse_last_updated("2025010112000"), None);
+        assert_eq!(parse_last_updated("20251301120000"), None);
         assert_eq!(parse_metadata(xml.as_bytes()).unwrap().versions, versions);
         let b = super::super::build_of("2.0-SNAPSHOT", "2.0-20250101.120000-4").unwrap();
         let files = [

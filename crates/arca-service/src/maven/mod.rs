@@ -11,6 +11,8 @@ mod metadata;
 mod pom;
 mod publish;
 mod read;
+pub(crate) mod upstream;
+mod version;
 mod xml;
 
 use crate::ServiceError;

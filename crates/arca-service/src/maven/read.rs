@@ -1,9 +1,9 @@
 //! GETs (`mvn dependency:get`, builds): files of Published and Unlisted versions download
 //! (Unfinished, Archived and Disposed never do); checksums come from the stored hashes; both
 //! `maven-metadata.xml` documents are generated from the Published versions, so Unlisted versions
-//! and builds vanish from them; `X-SNAPSHOT` resolves to its Published build.
-
-use std::collections::BTreeMap;
+//! and builds vanish from them; `X-SNAPSHOT` resolves to its Published build. The artifact-level
+//! document is merged with the upstreams' (`upstream.rs`), in Maven's version order; a release
+//! file the repository does not hold is retained from its upstreams first (`upstream::retain`).
 
 use arca_metadata::{AssetRow, PackageRow, VersionRow, VersionStatus};
 use bytes::Bytes;
@@ -22,21 +22,25 @@ pub enum MavenGet {
     Document {
         body: Bytes,
         content_type: &'static str,
+        /// Built from a stale copy of an upstream source's document (the source failed).
+        stale: bool,
     },
 }
 
 const XML: &str = "application/xml";
 const TEXT: &str = "text/plain";
 
-fn document(body: String, checksum: Option<Checksum>) -> MavenGet {
+fn document(body: String, checksum: Option<Checksum>, stale: bool) -> MavenGet {
     match checksum {
         Some(k) => MavenGet::Document {
             body: k.digest(body.as_bytes()).into(),
             content_type: TEXT,
+            stale,
         },
         None => MavenGet::Document {
             body: body.into(),
             content_type: XML,
+            stale,
         },
     }
 }
@@ -50,7 +54,7 @@ fn not_found(what: &str, repo: &NativeRepo) -> ServiceError {
 }
 
 /// The SNAPSHOT a build version belongs to (`1.0-20250101.120000-3` → `1.0-SNAPSHOT`).
-fn snapshot_of(version: &str) -> Option<String> {
+pub(super) fn snapshot_of(version: &str) -> Option<String> {
     let mut parts = version.rsplitn(3, '-');
     let (_, _, base) = (parts.next()?, parts.next()?, parts.next()?);
     let snapshot = format!("{base}-SNAPSHOT");
@@ -67,11 +71,12 @@ impl Service {
                 file,
                 checksum,
             } => {
-                let (v, asset) = self.maven_asset(repo, coords, version, file, true).await?;
+                let (v, asset) = self.maven_file(repo, coords, version, file).await?;
                 match checksum {
                     Some(k) => Ok(MavenGet::Document {
                         body: Bytes::from(k.of(&asset).to_string()),
                         content_type: TEXT,
+                        stale: false,
                     }),
                     None => Ok(MavenGet::File(
                         self.download(repo.repo.domain_id, v, asset).await?,
@@ -79,25 +84,13 @@ impl Service {
                 }
             }
             MavenPath::ArtifactMetadata { coords, checksum } => {
-                let what = format!("{}/maven-metadata.xml", coords.artifact_id);
-                let package = self.maven_package(repo, coords).await?;
-                let mut newest: BTreeMap<String, i64> = BTreeMap::new();
-                for v in self.published_versions(package.id).await? {
-                    let shown = snapshot_of(&v.version).unwrap_or(v.version);
-                    let at = newest.entry(shown).or_insert(v.published_ms);
-                    *at = (*at).max(v.published_ms);
-                }
-                if newest.is_empty() {
-                    return Err(not_found(&what, repo));
-                }
-                let mut versions: Vec<(i64, String)> =
-                    newest.into_iter().map(|(v, ms)| (ms, v)).collect();
-                versions.sort();
-                let updated = versions.last().map_or(0, |(ms, _)| *ms);
-                let names: Vec<String> = versions.into_iter().map(|(_, v)| v).collect();
+                let merged = self.maven_merged_versions(repo, coords).await?;
+                let mut names: Vec<String> = merged.versions.into_keys().collect();
+                names.sort_by(|a, b| super::version::compare(a, b));
                 Ok(document(
-                    artifact_document(coords, &names, updated),
+                    artifact_document(coords, &names, merged.updated_ms),
                     *checksum,
+                    merged.stale.is_some(),
                 ))
             }
             MavenPath::SnapshotMetadata {
@@ -131,9 +124,50 @@ impl Service {
                     &files,
                     build.published_ms,
                 );
-                Ok(document(doc, *checksum))
+                Ok(document(doc, *checksum, false))
             }
         }
+    }
+
+    /// A downloadable file: from the repository, else retained from its upstreams or their
+    /// external sources first (one fetch however many ask at once). A checksum of a file not held
+    /// yet retains the file too, then comes from its stored hashes.
+    async fn maven_file(
+        &self,
+        repo: &NativeRepo,
+        coords: &Coords,
+        dir: &str,
+        file: &str,
+    ) -> ServiceResult<(VersionRow, AssetRow)> {
+        match self.maven_asset(repo, coords, dir, file, true).await {
+            Err(ServiceError::NotFound {
+                resource_type: ResourceType::Asset | ResourceType::Package,
+                ..
+            }) if !is_snapshot(dir) && file_name(&coords.artifact_id, dir, file).is_some() => {}
+            done => return done,
+        }
+        let key = key(coords);
+        let flight = format!(
+            "{}\n{}:{}\n{dir}\n{file}",
+            repo.repo.id, coords.group_id, coords.artifact_id
+        );
+        self.flights
+            .clone()
+            .run(flight, async {
+                match self.maven_asset(repo, coords, dir, file, true).await {
+                    Err(ServiceError::NotFound {
+                        resource_type: ResourceType::Asset | ResourceType::Package,
+                        ..
+                    }) => {}
+                    done => return done,
+                }
+                let ingest = |read| self.maven_ingest(coords, dir, file, read);
+                let cache = &self.upstream_caches.maven;
+                self.retain_from_upstreams(cache, &repo.repo, &key, dir, file, &ingest)
+                    .await?;
+                self.maven_asset(repo, coords, dir, file, true).await
+            })
+            .await
     }
 
     /// The Published build of `snapshot` (the newest, should several be Published).

@@ -132,12 +132,17 @@ impl UpstreamIndex for NpmIndex {
         self.time.get(version).copied()
     }
 
+    fn asset_name(_file: &str) -> &str {
+        NPM_ASSET
+    }
+
     fn file(&self, version: &str, _file: &str) -> Option<UpstreamFile> {
         let manifest = self.versions.get(version)?;
         let url = manifest.get("dist")?.get("tarball")?.as_str()?.to_string();
         Some(UpstreamFile {
             url,
             digests: dist_digests(manifest),
+            ..Default::default()
         })
     }
 }

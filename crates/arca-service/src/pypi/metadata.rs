@@ -29,7 +29,7 @@ pub struct CoreMetadata {
 }
 
 impl CoreMetadata {
-    fn new(bytes: Vec<u8>) -> Self {
+    pub(crate) fn new(bytes: Vec<u8>) -> Self {
         let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         let requires_python = header(&bytes, "Requires-Python");
         Self {
@@ -87,7 +87,7 @@ impl Service {
 }
 
 /// METADATA from a zip read front to back; `None` when it cannot be found safely this way.
-fn find_metadata(r: impl std::io::Read) -> Option<Vec<u8>> {
+pub(super) fn find_metadata(r: impl std::io::Read) -> Option<Vec<u8>> {
     let limits = Limits {
         max_entries: MAX_ENTRIES,
         max_scanned_bytes: MAX_WHEEL_BYTES as u64,

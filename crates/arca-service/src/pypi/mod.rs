@@ -2,9 +2,11 @@
 //! rule (`twine upload`) and the reads behind the simple API. The wire shapes (HTML, JSON,
 //! multipart) are the native API crate's; what is accepted, stored and shown is decided here.
 
+mod merge;
 mod metadata;
 mod read;
 mod upload;
+pub(crate) mod upstream;
 
 use crate::coords::pep503_normalize;
 use crate::ServiceError;
@@ -102,6 +104,31 @@ pub(crate) fn check_filename(
     Ok(())
 }
 
+/// The version a distribution file name stands for, given its project: `{project}-{version}`,
+/// then `-{tags}.whl` for a wheel or the extension for an sdist. `None` when the name does not name
+/// the project or is not a kind Arca keeps ([`check_filename`] holds for what it returns). Epochs
+/// (`1!2.0`) and `v`-prefixed versions are not read from file names.
+pub(crate) fn file_version(filename: &str, project: &str) -> Option<String> {
+    let stem = EXTENSIONS
+        .iter()
+        .find_map(|ext| filename.strip_suffix(ext))?;
+    let wheel = filename.ends_with(".whl");
+    let project = normalize(project);
+    stem.match_indices('-').find_map(|(at, _)| {
+        if normalize(&stem[..at]) != project {
+            return None;
+        }
+        let rest = &stem[at + 1..];
+        let version = if wheel { rest.split('-').next()? } else { rest };
+        // A version starts with a digit (PEP 440); this also tells `kit-core-utils-1.0.tar.gz`
+        // (another project) from a version of `kit-core`.
+        let ok = version.starts_with(|c: char| c.is_ascii_digit())
+            && check_version(version).is_ok()
+            && check_filename(filename, &project, version).is_ok();
+        ok.then(|| version.to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +148,26 @@ mod tests {
         for bad in ["", "../1", "1/0", ".1", "1 0"] {
             assert!(check_version(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn versions_from_file_names() {
+        let v = |f: &str| file_version(f, "kit-core");
+        assert_eq!(
+            v("kit_core-1.0.0-py3-none-any.whl").as_deref(),
+            Some("1.0.0")
+        );
+        assert_eq!(
+            v("Kit.Core-2.0rc1-1-cp312-cp312-manylinux_2_17_x86_64.whl").as_deref(),
+            Some("2.0rc1")
+        );
+        assert_eq!(v("kit-core-1.0.tar.gz").as_deref(), Some("1.0"));
+        assert_eq!(v("kit_core-1.0+local.zip").as_deref(), Some("1.0+local"));
+        assert_eq!(v("kit-core-utils-1.0.tar.gz"), None, "another project");
+        assert_eq!(v("kit_core-1.0.0.exe"), None);
+        assert_eq!(v("kit_core-1.0.0.tar.bz2"), None);
+        assert_eq!(v("kit_core-.tar.gz"), None);
+        assert_eq!(v("../kit_core-1.0.tar.gz"), None);
     }
 
     #[test]

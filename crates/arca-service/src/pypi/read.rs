@@ -1,41 +1,84 @@
 //! What pip reads (`decisions.md`, lifecycle table): a project page lists the files of Published
 //! versions only; files of Unlisted versions are hidden but still download (pinned requirements,
-//! lock files); Unfinished, Archived and Disposed versions never download.
+//! lock files); Unfinished, Archived and Disposed versions never download. A file the repository
+//! does not hold is retained from its upstreams first (`upstream::retain`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use arca_metadata::{
-    AssetRow, PackageFilter, PackageFormat, PackageKey, PackageRow, VersionRow, VersionStatus,
+    AssetRow, PackageFilter, PackageFormat, PackageKey, VersionRow, VersionStatus,
 };
 
-use super::{normalize, CoreMetadata};
+use super::{file_version, normalize, CoreMetadata};
 use crate::native::NativeRepo;
+use crate::upstream::retain::Retained;
 use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// Packages fetched per store call while listing projects.
 const PAGE: u32 = 1000;
 
-/// A project page: its normalized name and the files of its Published versions.
+/// A project page: its normalized name and its files, merged over the repository, its upstreams
+/// and their external sources (see `merge.rs`).
 #[derive(Debug, Clone)]
 pub struct PypiProject {
     pub name: String,
-    /// Published versions, by version string.
+    /// The versions of the files, by version string.
     pub versions: Vec<String>,
     pub files: Vec<PypiFile>,
+    /// Set when part of the page comes from a stale copy of a source's index (the source failed):
+    /// why, for a `Warning` header.
+    pub stale: Option<String>,
 }
 
+/// One file of a project page: one Arca holds (in this repository or an upstream), or one only
+/// an external source has so far, passed through field-complete.
 #[derive(Debug, Clone)]
 pub struct PypiFile {
     pub version: String,
-    pub published_ms: i64,
-    pub asset: AssetRow,
-    /// A wheel's METADATA (PEP 658), when it could be read.
-    pub core_metadata: Option<Arc<CoreMetadata>>,
-    /// `Requires-Python`: as uploaded with the file, else from a wheel's METADATA.
+    pub filename: String,
+    /// Hash name → lowercase hex; `sha256` for every file Arca holds.
+    pub hashes: BTreeMap<String, String>,
+    pub size: Option<i64>,
+    /// Upload time (ms since the epoch), if known.
+    pub upload_ms: Option<i64>,
+    /// PEP 658/714: the core metadata file's hashes (empty: it exists, unhashed); `None`: no such
+    /// file is served.
+    pub core_metadata: Option<BTreeMap<String, String>>,
+    /// `Requires-Python`: as uploaded with the file, else from a wheel's METADATA, else the
+    /// source's index.
     pub requires_python: Option<String>,
+    /// PEP 592: the reason (perhaps empty) when the file is yanked.
+    pub yanked: Option<String>,
 }
 
-fn key(name: &str) -> PackageKey {
+impl PypiFile {
+    /// A file Arca holds, in a Published version.
+    pub(crate) fn held(
+        v: &VersionRow,
+        asset: &AssetRow,
+        core_metadata: Option<Arc<CoreMetadata>>,
+    ) -> Self {
+        let requires_python = asset.requires_python.clone().or_else(|| {
+            core_metadata
+                .as_ref()
+                .and_then(|m| m.requires_python.clone())
+        });
+        Self {
+            version: v.version.clone(),
+            filename: asset.name.clone(),
+            hashes: BTreeMap::from([("sha256".to_string(), asset.sha256.clone())]),
+            size: Some(asset.size),
+            upload_ms: Some(v.published_ms),
+            core_metadata: core_metadata
+                .map(|m| BTreeMap::from([("sha256".to_string(), m.sha256.clone())])),
+            requires_python,
+            yanked: None,
+        }
+    }
+}
+
+pub(super) fn key(name: &str) -> PackageKey {
     PackageKey {
         format: PackageFormat::Pypi,
         namespace: String::new(),
@@ -43,7 +86,18 @@ fn key(name: &str) -> PackageKey {
     }
 }
 
-fn project_not_found(name: &str, repo: &NativeRepo) -> ServiceError {
+fn file_not_found(repo: &NativeRepo, name: &str, version: &str, filename: &str) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Asset,
+        filename,
+        format!(
+            "File {filename} of {name} {version} not found in repository {}.",
+            repo.name()
+        ),
+    )
+}
+
+pub(super) fn project_not_found(name: &str, repo: &NativeRepo) -> ServiceError {
     ServiceError::not_found(
         ResourceType::Package,
         name,
@@ -75,39 +129,8 @@ impl Service {
         }
     }
 
-    /// The project page of `name` (any spelling; it is normalized).
-    pub async fn pypi_project(&self, repo: &NativeRepo, name: &str) -> ServiceResult<PypiProject> {
-        let package = self.pypi_package(repo, name).await?;
-        let rows = self.published_versions(package.id).await?;
-        if rows.is_empty() {
-            return Err(project_not_found(name, repo));
-        }
-        let mut files = Vec::new();
-        for v in &rows {
-            for asset in self.store.version_assets(v.id).await? {
-                let core_metadata = self.pypi_core_metadata(repo.repo.domain_id, &asset).await?;
-                let requires_python = asset.requires_python.clone().or_else(|| {
-                    core_metadata
-                        .as_ref()
-                        .and_then(|m| m.requires_python.clone())
-                });
-                files.push(PypiFile {
-                    requires_python,
-                    version: v.version.clone(),
-                    published_ms: v.published_ms,
-                    asset,
-                    core_metadata,
-                });
-            }
-        }
-        Ok(PypiProject {
-            name: package.key.name,
-            versions: rows.into_iter().map(|v| v.version).collect(),
-            files,
-        })
-    }
-
-    /// The distribution file `filename` of `name` `version`.
+    /// The distribution file `filename` of `name` `version`: from the repository, else retained
+    /// from its upstreams or their external sources first (one fetch however many ask at once).
     pub async fn pypi_file(
         &self,
         repo: &NativeRepo,
@@ -115,11 +138,41 @@ impl Service {
         version: &str,
         filename: &str,
     ) -> ServiceResult<AssetDownload> {
-        let (v, asset) = self.pypi_asset(repo, name, version, filename).await?;
-        self.download(repo.repo.domain_id, v, asset).await
+        if let Some((v, asset)) = self.pypi_local_file(repo, name, version, filename).await? {
+            return self.download(repo.repo.domain_id, v, asset).await;
+        }
+        let key = key(name);
+        let not_found = || file_not_found(repo, name, version, filename);
+        if file_version(filename, &key.name).as_deref() != Some(version) {
+            return Err(not_found());
+        }
+        let flight = format!("{}\n{}\n{version}\n{filename}", repo.repo.id, key.name);
+        self.flights
+            .clone()
+            .run(flight, async {
+                if let Some((v, asset)) =
+                    self.pypi_local_file(repo, name, version, filename).await?
+                {
+                    return self.download(repo.repo.domain_id, v, asset).await;
+                }
+                let ingest = |read| self.pypi_ingest(&key, version, filename, read);
+                let cache = &self.upstream_caches.pypi;
+                let retained = self
+                    .retain_from_upstreams(cache, &repo.repo, &key, version, filename, &ingest)
+                    .await?;
+                let found = match retained {
+                    Retained::Yes => self.pypi_local_file(repo, name, version, filename).await?,
+                    Retained::No => None,
+                };
+                let (v, asset) = found.ok_or_else(not_found)?;
+                self.download(repo.repo.domain_id, v, asset).await
+            })
+            .await
     }
 
-    /// The core metadata of the wheel `filename` (PEP 658: `{filename}.metadata`).
+    /// The core metadata of the wheel `filename` (PEP 658: `{filename}.metadata`): the stored
+    /// wheel's, else (a file the merged page lists but this repository does not hold) that of the
+    /// first upstream in the order that has the file.
     pub async fn pypi_file_metadata(
         &self,
         repo: &NativeRepo,
@@ -127,44 +180,40 @@ impl Service {
         version: &str,
         filename: &str,
     ) -> ServiceResult<Arc<CoreMetadata>> {
-        let (_, asset) = self.pypi_asset(repo, name, version, filename).await?;
-        self.pypi_core_metadata(repo.repo.domain_id, &asset)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::not_found(
-                    ResourceType::Asset,
-                    format!("{filename}.metadata"),
-                    format!(
-                        "{filename} has no core metadata to serve; pip reads it from the file."
-                    ),
-                )
-            })
+        let none = || {
+            ServiceError::not_found(
+                ResourceType::Asset,
+                format!("{filename}.metadata"),
+                format!("{filename} has no core metadata to serve; pip reads it from the file."),
+            )
+        };
+        match self.pypi_local_file(repo, name, version, filename).await? {
+            Some((_, asset)) => self
+                .pypi_core_metadata(repo.repo.domain_id, &asset)
+                .await?
+                .ok_or_else(none),
+            None => self
+                .pypi_upstream_metadata(repo, &key(name), version, filename)
+                .await?
+                .ok_or_else(|| file_not_found(repo, name, version, filename)),
+        }
     }
 
-    /// A file of a version that may be downloaded (Published or Unlisted).
-    async fn pypi_asset(
+    /// A file the repository holds (`None` if it does not); a version it has in a status that
+    /// cannot be downloaded (Unfinished, Archived, Disposed) is a 404.
+    async fn pypi_local_file(
         &self,
         repo: &NativeRepo,
         name: &str,
         version: &str,
         filename: &str,
-    ) -> ServiceResult<(VersionRow, AssetRow)> {
-        let not_found = || {
-            ServiceError::not_found(
-                ResourceType::Asset,
-                filename,
-                format!(
-                    "File {filename} of {name} {version} not found in repository {}.",
-                    repo.name()
-                ),
-            )
+    ) -> ServiceResult<Option<(VersionRow, AssetRow)>> {
+        let Some(package) = self.store.get_package(repo.repo.id, &key(name)).await? else {
+            return Ok(None);
         };
-        let package = self.pypi_package(repo, name).await?;
-        let v = self
-            .store
-            .get_version(package.id, version)
-            .await?
-            .ok_or_else(not_found)?;
+        let Some(v) = self.store.get_version(package.id, version).await? else {
+            return Ok(None);
+        };
         if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
             return Err(ServiceError::not_found(
                 ResourceType::PackageVersion,
@@ -172,18 +221,10 @@ impl Service {
                 format!("{name} {version} is {}; it cannot be downloaded.", v.status),
             ));
         }
-        let asset = self
+        Ok(self
             .store
             .get_asset(v.id, filename)
             .await?
-            .ok_or_else(not_found)?;
-        Ok((v, asset))
-    }
-
-    async fn pypi_package(&self, repo: &NativeRepo, name: &str) -> ServiceResult<PackageRow> {
-        self.store
-            .get_package(repo.repo.id, &key(name))
-            .await?
-            .ok_or_else(|| project_not_found(name, repo))
+            .map(|asset| (v, asset)))
     }
 }

@@ -54,24 +54,7 @@ impl Service {
         check_version(&up.version)?;
         check_filename(&up.filename, &up.name, &up.version)?;
         check_digests(&up, file.info())?;
-        let metadata = metadata(&up)?;
-        let dependencies = up
-            .requires_dist
-            .iter()
-            .map(|r| requirement(r))
-            .collect::<ServiceResult<Vec<_>>>()?;
-        check_dependency_count(dependencies.len())?;
-        let details = VersionDetails {
-            dependencies,
-            readme: up.description.as_deref().and_then(bounded_readme),
-            deprecated: None,
-        };
-        let requires_python = up
-            .requires_python
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+        let (metadata, details, requires_python) = version_parts(&up)?;
         let key = PackageKey {
             format: PackageFormat::Pypi,
             namespace: String::new(),
@@ -101,6 +84,32 @@ impl Service {
             revision: row.revision,
         })
     }
+}
+
+/// What a version keeps from an upload's fields: metadata, dependencies and readme, and the
+/// file's `Requires-Python`.
+pub(super) fn version_parts(
+    up: &PypiUpload,
+) -> ServiceResult<(VersionMetadata, VersionDetails, Option<String>)> {
+    let metadata = metadata(up)?;
+    let dependencies = up
+        .requires_dist
+        .iter()
+        .map(|r| requirement(r))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    check_dependency_count(dependencies.len())?;
+    let details = VersionDetails {
+        dependencies,
+        readme: up.description.as_deref().and_then(bounded_readme),
+        deprecated: None,
+    };
+    let requires_python = up
+        .requires_python
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    Ok((metadata, details, requires_python))
 }
 
 /// A `Requires-Dist` value (PEP 508: `name [extras] (spec) ; marker`) as a dependency: the PEP

@@ -87,6 +87,20 @@ impl Service {
                 self.index_has(&self.upstream_caches.npm, connection, source, key, version)
                     .await
             }
+            PackageFormat::Pypi => {
+                self.index_has(&self.upstream_caches.pypi, connection, source, key, version)
+                    .await
+            }
+            PackageFormat::Maven => {
+                self.index_has(
+                    &self.upstream_caches.maven,
+                    connection,
+                    source,
+                    key,
+                    version,
+                )
+                .await
+            }
             _ => Ok(false),
         }
     }

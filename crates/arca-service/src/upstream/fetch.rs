@@ -142,6 +142,34 @@ impl Fetcher {
         accept: &str,
         validators: Option<&Validators>,
     ) -> Result<Fetched, FetchError> {
+        self.document_capped(source, url, accept, validators, MAX_DOCUMENT_BYTES)
+            .await
+    }
+
+    /// A small document fetched whole and not cached (a checksum file, a wheel's core metadata):
+    /// at most `max` bytes.
+    pub async fn small(
+        &self,
+        source: &ExternalSource,
+        url: &str,
+        max: usize,
+    ) -> Result<Bytes, FetchError> {
+        match self.document_capped(source, url, "*/*", None, max).await? {
+            Fetched::Document { body, .. } => Ok(body),
+            Fetched::NotModified => Err(FetchError::Unavailable(
+                "the source answered 304 to an unconditional request".into(),
+            )),
+        }
+    }
+
+    async fn document_capped(
+        &self,
+        source: &ExternalSource,
+        url: &str,
+        accept: &str,
+        validators: Option<&Validators>,
+        max: usize,
+    ) -> Result<Fetched, FetchError> {
         let response = self
             .send(|| {
                 let mut req = self.request(source, url, accept)?;
@@ -170,21 +198,18 @@ impl Fetcher {
             etag: header(reqwest::header::ETAG),
             last_modified: header(reqwest::header::LAST_MODIFIED),
         };
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64)
-        {
+        if response.content_length().is_some_and(|n| n > max as u64) {
             return Err(FetchError::Unavailable(format!(
-                "the source's document is over {MAX_DOCUMENT_BYTES} bytes"
+                "the source's document is over {max} bytes"
             )));
         }
         let mut body = Vec::new();
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| FetchError::Unavailable(format!("reading: {e}")))?;
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            if body.len() + chunk.len() > max {
                 return Err(FetchError::Unavailable(format!(
-                    "the source's document is over {MAX_DOCUMENT_BYTES} bytes"
+                    "the source's document is over {max} bytes"
                 )));
             }
             body.extend_from_slice(&chunk);

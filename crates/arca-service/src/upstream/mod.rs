@@ -8,7 +8,8 @@
 //!   revalidation, stale-if-error and a negative cache.
 //! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
 //!   which versions and files it offers and their digests). Each format implements it once
-//!   (`npm::upstream`); the rules (order, retention, verification, origin controls) stay here.
+//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`); the rules (order, retention,
+//!   verification, origin controls) stay here.
 
 pub(crate) mod cache;
 pub mod connections;
@@ -32,17 +33,35 @@ use crate::{Service, ServiceResult};
 /// A digest an external source promises for a file, checked against the bytes before they are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ExpectedDigest {
-    /// Lowercase hex.
+    /// Hex (compared case-insensitively).
+    Md5(String),
     Sha1(String),
+    Sha256(String),
     Sha512(String),
 }
 
 impl ExpectedDigest {
     fn matches(&self, info: &BlobInfo) -> bool {
         match self {
+            Self::Md5(h) => h.eq_ignore_ascii_case(&info.md5),
             Self::Sha1(h) => h.eq_ignore_ascii_case(&info.sha1),
+            Self::Sha256(h) => h.eq_ignore_ascii_case(&info.sha256.to_hex()),
             Self::Sha512(h) => h.eq_ignore_ascii_case(&info.sha512),
         }
+    }
+
+    /// The digest a hash name of an index (`sha256`, `md5`, …; PEP 503/691 names) stands for, if
+    /// Arca can check it and `hex` is well-formed for it.
+    pub(crate) fn named(name: &str, hex: &str) -> Option<Self> {
+        let (len, make): (usize, fn(String) -> Self) = match name.to_ascii_lowercase().as_str() {
+            "md5" => (32, Self::Md5),
+            "sha1" => (40, Self::Sha1),
+            "sha256" => (64, Self::Sha256),
+            "sha512" => (128, Self::Sha512),
+            _ => return None,
+        };
+        let ok = hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit());
+        ok.then(|| make(hex.to_ascii_lowercase()))
     }
 }
 
@@ -60,10 +79,15 @@ pub(crate) fn verify(expected: &[ExpectedDigest], info: &BlobInfo) -> Result<(),
 }
 
 /// A file of a version as an external source's index offers it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct UpstreamFile {
     pub url: String,
     pub digests: Vec<ExpectedDigest>,
+    /// Checksum files published beside the file (Maven's `{file}.sha1`), as (hash name, URL):
+    /// fetched before the file and added to `digests`; one the source does not have is skipped.
+    pub checksum_files: Vec<(&'static str, String)>,
+    /// PyPI: the index's `Requires-Python` for the file, kept with it.
+    pub requires_python: Option<String>,
 }
 
 /// What the upstream machinery needs from a format's index of one package at an external source.
@@ -83,6 +107,16 @@ pub(crate) trait UpstreamIndex: Send + Sync + Sized + 'static {
     fn has_version(&self, version: &str) -> bool;
     /// When the source published `version` (ms since the epoch), if it says.
     fn published_ms(&self, version: &str) -> Option<i64>;
+    /// When the source published `file` of `version` (the minimum release age applies to it):
+    /// the version's time unless the format dates files one by one (PyPI's `upload-time`).
+    fn file_published_ms(&self, version: &str, _file: &str) -> Option<i64> {
+        self.published_ms(version)
+    }
+    /// The asset a requested file is stored as (the file's own name, except for npm, which keeps
+    /// every tarball as `package.tgz`).
+    fn asset_name(file: &str) -> &str {
+        file
+    }
     /// The file `file` of `version`, where to fetch it and the digests it must have.
     fn file(&self, version: &str, file: &str) -> Option<UpstreamFile>;
 }
@@ -108,6 +142,8 @@ pub const STALE_WARNING: &str =
 #[derive(Debug, Default)]
 pub(crate) struct UpstreamCaches {
     pub npm: IndexCache<crate::npm::upstream::NpmIndex>,
+    pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
+    pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
 }
 
 fn cache_key(connection: &str, key: &PackageKey) -> String {

@@ -5,6 +5,11 @@
 //! that owns the connection (origin `EXTERNAL`) and copied into the requested one. Repositories in
 //! between keep nothing. `upstream=BLOCK` on a package stops both. All of it happens before the
 //! answer, so the API sees the retained version at once.
+//!
+//! Formats whose versions have several files (PyPI, Maven) retain one file per request: a file of
+//! a version already retained is added to it, in the owner's repository and the requested one, as
+//! long as it comes from where the version came from (the same upstream repository, or the same
+//! external connection). Files published on the source later are so added on their first request.
 
 use arca_metadata::{
     CopiedVersion, CopyWrite, OriginRule, OriginType, PackageKey, RepositoryRow, StoreError,
@@ -13,10 +18,11 @@ use arca_metadata::{
 use futures::future::BoxFuture;
 
 use super::cache::IndexCache;
-use super::{verify, SourceIndex, UpstreamIndex};
+use super::fetch::FetchError;
+use super::{verify, ExpectedDigest, SourceIndex, UpstreamIndex};
 use crate::coords::display_name;
 use crate::native::NativeVersion;
-use crate::{now_ms, ResourceType, Service, ServiceError, ServiceResult};
+use crate::{now_ms, revision, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES};
 use arca_blobstore::BlobRead;
 
 /// Builds the version an ingested file becomes from its bytes (format rules: what its manifest
@@ -36,6 +42,20 @@ pub(crate) enum Retained {
 /// The defaults of a package whose first version was ingested (§A5): publish BLOCK, upstream ALLOW.
 pub(crate) const INGESTED_PACKAGE: (OriginRule, OriginRule) =
     (OriginRule::Block, OriginRule::Allow);
+
+/// Largest checksum file read from a source (`{file}.sha1`: a digest, perhaps a file name).
+const MAX_CHECKSUM_FILE_BYTES: usize = 1024;
+
+/// Whether a version's files may be downloaded (and so retained): Published or Unlisted.
+pub(crate) fn downloadable(status: VersionStatus) -> bool {
+    matches!(status, VersionStatus::Published | VersionStatus::Unlisted)
+}
+
+/// Whether `v` was ingested through `connection` (only that source may add files to it).
+fn ingested_from(v: &VersionRow, connection: &str) -> bool {
+    v.origin.origin_type == OriginType::External
+        && v.origin.external_connection.as_deref() == Some(connection)
+}
 
 fn unavailable(key: &PackageKey, why: &str) -> ServiceError {
     ServiceError::Upstream(format!(
@@ -57,9 +77,17 @@ impl Service {
         })
     }
 
-    /// Looks for `version` of `key` along the search order of `requested` (which does not have it)
-    /// and retains it there. `file` is the file the client asked for (the external index says where
-    /// to fetch it); `ingest` turns the fetched, verified file into the version to keep.
+    /// Looks for the file `file` of `version` of `key` along the search order of `requested`
+    /// (which does not have that file) and retains it there. `ingest` turns a file fetched from an
+    /// external source, verified, into the version to keep (its `on_existing` says whether the file
+    /// may join a version the repository already has).
+    ///
+    /// A version has one origin, and its files all come from there (§A3: no version mixes files
+    /// from two places): the first repository in the order that has the version decides. If it
+    /// has the file, the version (with every file it has) is copied, or the missing files added
+    /// to the requested repository's copy; if not, only the external source the version was
+    /// ingested from can add the file, through the repository that owns the connection. A version
+    /// the requested repository already has only gains files from the same origin.
     pub(crate) async fn retain_from_upstreams<T: UpstreamIndex>(
         &self,
         cache: &IndexCache<T>,
@@ -72,60 +100,111 @@ impl Service {
         if !self.upstream_allowed(requested, key).await? {
             return Ok(Retained::No);
         }
+        let local = self.version_in(requested, key, version).await?;
+        if local.as_ref().is_some_and(|l| !downloadable(l.status)) {
+            return Ok(Retained::No);
+        }
         let order = self.search_order(requested).await?;
         for (i, hop) in order.iter().enumerate() {
-            if i > 0 {
-                if let Some(found) = self.version_in(hop, key, version).await? {
-                    if !matches!(
-                        found.status,
-                        VersionStatus::Published | VersionStatus::Unlisted
-                    ) {
-                        // The first repository that has the version decides (§A3: Archived or
-                        // Disposed upstream is a 404 downstream).
+            let found = match i {
+                0 => local.clone(),
+                _ => self.version_in(hop, key, version).await?,
+            };
+            // Past a repository that has the version, nothing further down the order may supply it.
+            macro_rules! next_hop {
+                () => {
+                    if found.is_some() && i > 0 {
                         return Ok(Retained::No);
                     }
-                    self.copy_retained(hop, &found, requested, key).await?;
+                    continue
+                };
+            }
+            if let (true, Some(f)) = (i > 0, &found) {
+                // §A3: Archived or Disposed upstream is a 404 downstream; another origin than the
+                // requested repository's copy would mix files.
+                if !downloadable(f.status) || local.as_ref().is_some_and(|l| l.origin != f.origin) {
+                    return Ok(Retained::No);
+                }
+                if self
+                    .store
+                    .get_asset(f.id, T::asset_name(file))
+                    .await?
+                    .is_some()
+                {
+                    self.copy_retained(hop, f, requested, key).await?;
                     return Ok(Retained::Yes);
                 }
             }
             let Some((connection, source)) = self.source_of(hop, T::FORMAT) else {
-                continue;
+                next_hop!();
             };
             let connection = connection.as_str();
+            if found
+                .as_ref()
+                .is_some_and(|f| !ingested_from(f, connection))
+            {
+                // Published (or copied) here: the source cannot add files to it.
+                return Ok(Retained::No);
+            }
             if i > 0 && !self.upstream_allowed(hop, key).await? {
-                continue;
+                next_hop!();
             }
             let index = match self.source_index(cache, connection, source, key).await {
                 SourceIndex::Fresh(i) | SourceIndex::Stale(i, _) => i,
-                SourceIndex::Missing => continue,
+                SourceIndex::Missing => {
+                    next_hop!();
+                }
                 SourceIndex::Unavailable(why) => return Err(unavailable(key, &why)),
             };
-            let Some(upstream_file) = index.file(version, file) else {
-                continue;
+            let Some(mut upstream_file) = index.file(version, file) else {
+                next_hop!();
             };
             if let Some(min_age) = source.min_release_age {
                 // Quarantine: too recent, or no publish time to tell (fail closed).
                 let old_enough = index
-                    .published_ms(version)
+                    .file_published_ms(version, file)
                     .is_some_and(|t| now_ms().saturating_sub(t) >= min_age.as_millis() as i64);
                 if !old_enough {
-                    continue;
+                    next_hop!();
                 }
             }
-            let body = self
-                .fetcher
-                .file(source, &upstream_file.url)
-                .await
-                .map_err(|e| unavailable(key, &e.to_string()))?;
+            for (name, url) in std::mem::take(&mut upstream_file.checksum_files) {
+                match self
+                    .fetcher
+                    .small(source, &url, MAX_CHECKSUM_FILE_BYTES)
+                    .await
+                {
+                    Ok(body) => {
+                        let text = String::from_utf8_lossy(&body);
+                        let word = text.split_whitespace().next().unwrap_or("");
+                        // A malformed one verifies nothing; `verify` needs at least one digest.
+                        upstream_file
+                            .digests
+                            .extend(ExpectedDigest::named(name, word));
+                    }
+                    Err(FetchError::NotFound) => {}
+                    Err(FetchError::Unavailable(why)) => return Err(unavailable(key, &why)),
+                }
+            }
+            let body = match self.fetcher.file(source, &upstream_file.url).await {
+                Ok(body) => body,
+                Err(FetchError::NotFound) => {
+                    next_hop!();
+                }
+                Err(FetchError::Unavailable(why)) => return Err(unavailable(key, &why)),
+            };
             let staged = self.stage_for(hop, body).await?;
             verify(&upstream_file.digests, staged.info()).map_err(|why| {
                 tracing::warn!(connection, url = upstream_file.url, error = %why, "upstream file refused");
                 ServiceError::Upstream(format!(
-                    "{} {version} from {connection} was refused: {why}. Nothing was kept.",
+                    "{} {version} ({file}) from {connection} was refused: {why}. Nothing was kept.",
                     display_name(key)
                 ))
             })?;
             let mut v = ingest(staged.blob.read().await?).await?;
+            if v.requires_python.is_none() {
+                v.requires_python = upstream_file.requires_python.clone();
+            }
             v.origin = Some(VersionOrigin {
                 origin_type: OriginType::External,
                 repository: None,
@@ -133,7 +212,7 @@ impl Service {
             });
             let kept = match self.publish_native(hop, v, staged).await {
                 Ok(row) => row,
-                // Someone kept it meanwhile.
+                // Someone kept it meanwhile (or kept other bytes under its name: theirs stay).
                 Err(ServiceError::Conflict { .. }) => self
                     .version_in(hop, key, version)
                     .await?
@@ -148,7 +227,7 @@ impl Service {
         Ok(Retained::No)
     }
 
-    async fn version_in(
+    pub(crate) async fn version_in(
         &self,
         repo: &RepositoryRow,
         key: &PackageKey,
@@ -160,8 +239,9 @@ impl Service {
         })
     }
 
-    /// Copies a version (assets by reference, details, origin) from `from` into `to`; a version
-    /// already there (a concurrent retention) is fine.
+    /// Copies a version (assets by reference, details, origin) from `from` into `to`; when `to`
+    /// has the version already (same origin), the files it lacks are added to it instead. A
+    /// concurrent retention is fine: the write is decided again on what is there now.
     async fn copy_retained(
         &self,
         from: &RepositoryRow,
@@ -171,43 +251,91 @@ impl Service {
     ) -> ServiceResult<()> {
         let assets = self.store.version_assets(found.id).await?;
         let details = self.store.version_details(found.id).await?;
-        let write = CopyWrite {
-            repository_id: to.id,
-            package: key.clone(),
-            new_package_origin: INGESTED_PACKAGE,
-            versions: vec![CopiedVersion {
-                version: found.version.clone(),
-                expect: VersionExpectation::Absent,
-                status: found.status,
-                revision: found.revision.clone(),
-                published_ms: found.published_ms,
-                origin: found.origin.clone(),
-                metadata: found.metadata.clone(),
-                assets,
-                details,
-            }],
-            dist_tags: Vec::new(),
-        };
-        match self.store.apply_copy(&write).await {
-            Ok(()) => Ok(()),
-            Err(StoreError::PreconditionFailed) => {
-                match self.version_in(to, key, &found.version).await? {
-                    Some(_) => Ok(()),
-                    None => Err(ServiceError::Internal(format!(
-                        "retaining {} {} from {} into {}: its blob went away",
-                        display_name(key),
-                        found.version,
-                        from.name,
-                        to.name
-                    ))),
+        for _ in 0..CAS_RETRIES {
+            let existing = self.version_in(to, key, &found.version).await?;
+            let copied = match &existing {
+                None => CopiedVersion {
+                    version: found.version.clone(),
+                    expect: VersionExpectation::Absent,
+                    status: found.status,
+                    revision: found.revision.clone(),
+                    published_ms: found.published_ms,
+                    origin: found.origin.clone(),
+                    metadata: found.metadata.clone(),
+                    assets: assets.clone(),
+                    details: details.clone(),
+                },
+                Some(e) => {
+                    let mut have = self.store.version_assets(e.id).await?;
+                    let before = have.len();
+                    for a in &assets {
+                        if !have.iter().any(|h| h.name == a.name) {
+                            have.push(a.clone());
+                        }
+                    }
+                    if have.len() == before {
+                        return Ok(());
+                    }
+                    // The upstream copy's metadata: it has at least the files this one has.
+                    let revision = if have.len() == assets.len() {
+                        found.revision.clone()
+                    } else {
+                        revision::compute(&have, &found.metadata)
+                    };
+                    CopiedVersion {
+                        version: found.version.clone(),
+                        expect: VersionExpectation::At {
+                            version_id: e.id,
+                            status: e.status,
+                            revision: e.revision.clone(),
+                        },
+                        status: e.status,
+                        revision,
+                        published_ms: e.published_ms,
+                        origin: e.origin.clone(),
+                        metadata: found.metadata.clone(),
+                        assets: have,
+                        details: details.clone(),
+                    }
                 }
+            };
+            let write = CopyWrite {
+                repository_id: to.id,
+                package: key.clone(),
+                new_package_origin: INGESTED_PACKAGE,
+                versions: vec![copied],
+                dist_tags: Vec::new(),
+            };
+            match self.store.apply_copy(&write).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::PreconditionFailed) => {
+                    if existing.is_none()
+                        && self.version_in(to, key, &found.version).await?.is_none()
+                    {
+                        return Err(ServiceError::Internal(format!(
+                            "retaining {} {} from {} into {}: its blob went away",
+                            display_name(key),
+                            found.version,
+                            from.name,
+                            to.name
+                        )));
+                    }
+                }
+                Err(StoreError::NotFound) => {
+                    return Err(ServiceError::not_found(
+                        ResourceType::Repository,
+                        &to.name,
+                        format!("Repository not found: {}", to.name),
+                    ))
+                }
+                Err(e) => return Err(e.into()),
             }
-            Err(StoreError::NotFound) => Err(ServiceError::not_found(
-                ResourceType::Repository,
-                &to.name,
-                format!("Repository not found: {}", to.name),
-            )),
-            Err(e) => Err(e.into()),
         }
+        Err(ServiceError::Internal(format!(
+            "retaining {} {} into {}: too many concurrent updates",
+            display_name(key),
+            found.version,
+            to.name
+        )))
     }
 }

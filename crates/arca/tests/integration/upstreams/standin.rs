@@ -1,6 +1,8 @@
-//! A stand-in public npm registry on 127.0.0.1 for the upstream tests: full packuments (with
+//! A stand-in public registry on 127.0.0.1 for the upstream tests: npm full packuments (with
 //! `time`, `dist.integrity` and `dist.shasum`, tarball URLs on itself) with an ETag, tarballs, a
-//! count of the requests it got, and switches to go down or to serve tampered tarballs.
+//! count of the requests it got, and switches to go down or to serve tampered files. Other formats
+//! put static paths in it (`put_document`, with an ETag; `put_file`, tampered on demand), which are
+//! answered before the npm routes.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,10 +19,19 @@ use crate::common::npm::{integrity, manifest, shasum, tarball};
 /// Version → (package.json, tarball, publish time RFC 3339).
 type Versions = BTreeMap<String, (Value, Vec<u8>, String)>;
 
+/// A static path: a document (ETag, revalidated) or a file (tampered on demand).
+struct Static {
+    body: Vec<u8>,
+    content_type: String,
+    file: bool,
+}
+
 #[derive(Default)]
 struct Registry {
     /// Package name → its versions.
     packages: Mutex<BTreeMap<String, Versions>>,
+    /// Path → what it answers.
+    statics: Mutex<BTreeMap<String, Static>>,
     /// Paths requested, in order.
     requests: Mutex<Vec<String>>,
     down: AtomicBool,
@@ -71,6 +82,27 @@ impl StandIn {
         tgz
     }
 
+    /// Answers `path` (as requested, e.g. `/simple/kit/`) with `body`, with an ETag.
+    pub fn put_document(&self, path: &str, body: Vec<u8>, content_type: &str) {
+        self.put(path, body, content_type, false);
+    }
+
+    /// Answers `path` with `body`, whose last byte flips while tampering.
+    pub fn put_file(&self, path: &str, body: Vec<u8>) {
+        self.put(path, body, "application/octet-stream", true);
+    }
+
+    fn put(&self, path: &str, body: Vec<u8>, content_type: &str, file: bool) {
+        self.registry.statics.lock().unwrap().insert(
+            path.to_string(),
+            Static {
+                body,
+                content_type: content_type.to_string(),
+                file,
+            },
+        );
+    }
+
     pub fn set_down(&self, down: bool) {
         self.registry.down.store(down, Ordering::SeqCst);
     }
@@ -100,6 +132,29 @@ async fn serve(
     registry.requests.lock().unwrap().push(path.clone());
     if registry.down.load(Ordering::SeqCst) {
         return status(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    if let Some(st) = registry.statics.lock().unwrap().get(&path) {
+        let mut body = st.body.clone();
+        if st.file {
+            if registry.tamper.load(Ordering::SeqCst) && !body.is_empty() {
+                let last = body.len() - 1;
+                body[last] ^= 0xff;
+            }
+            return Response::new(Body::from(body));
+        }
+        let etag = format!("\"{}\"", shasum(&body));
+        if req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+        {
+            return status(StatusCode::NOT_MODIFIED);
+        }
+        let mut r = Response::new(Body::from(body));
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, st.content_type.parse().unwrap());
+        r.headers_mut().insert(header::ETAG, etag.parse().unwrap());
+        return r;
     }
     let decoded = percent_encoding::percent_decode_str(path.trim_start_matches('/'))
         .decode_utf8_lossy()
@@ -162,4 +217,113 @@ async fn serve(
         .insert(header::CONTENT_TYPE, "application/json".parse().unwrap());
     r.headers_mut().insert(header::ETAG, etag.parse().unwrap());
     r
+}
+
+/// A server whose external connection `connection` is `url` (indexes fresh for `ttl`), and the
+/// chain `app → team → store(connection)` in domain `acme`.
+pub async fn chain(
+    url: &str,
+    connection: &str,
+    ttl: std::time::Duration,
+) -> crate::common::TestServer {
+    use arca_service::upstream::connections::ExternalSource;
+    let (url, name) = (url.to_string(), connection.to_string());
+    let s = crate::common::TestServer::start_with(move |c| {
+        let mut source = ExternalSource::new(&url).unwrap();
+        source.metadata_ttl = Some(ttl);
+        source.timeout = std::time::Duration::from_secs(5);
+        c.external_connections.insert(name, source);
+    })
+    .await;
+    s.create_domain("acme").await;
+    s.create_repo("acme", "store").await;
+    s.client
+        .associate_external_connection()
+        .domain("acme")
+        .repository("store")
+        .external_connection(connection)
+        .send()
+        .await
+        .unwrap();
+    for (repo, upstream) in [("team", "store"), ("app", "team")] {
+        s.client
+            .create_repository()
+            .domain("acme")
+            .repository(repo)
+            .upstreams(
+                aws_sdk_codeartifact::types::UpstreamRepository::builder()
+                    .repository_name(upstream)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    s
+}
+
+/// DescribePackageVersion, `None` when the repository does not have the version.
+pub async fn describe(
+    s: &crate::common::TestServer,
+    repo: &str,
+    format: aws_sdk_codeartifact::types::PackageFormat,
+    namespace: Option<&str>,
+    package: &str,
+    version: &str,
+) -> Option<aws_sdk_codeartifact::types::PackageVersionDescription> {
+    s.client
+        .describe_package_version()
+        .domain("acme")
+        .repository(repo)
+        .format(format)
+        .set_namespace(namespace.map(str::to_string))
+        .package(package)
+        .package_version(version)
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.package_version)
+}
+
+/// ListPackageVersionAssets: the file names (empty when the version is not there).
+pub async fn asset_names(
+    s: &crate::common::TestServer,
+    repo: &str,
+    format: aws_sdk_codeartifact::types::PackageFormat,
+    namespace: Option<&str>,
+    package: &str,
+    version: &str,
+) -> Vec<String> {
+    s.client
+        .list_package_version_assets()
+        .domain("acme")
+        .repository(repo)
+        .format(format)
+        .set_namespace(namespace.map(str::to_string))
+        .package(package)
+        .package_version(version)
+        .send()
+        .await
+        .map(|o| o.assets().iter().map(|a| a.name().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts the version in `repo` was ingested through `connection`.
+pub fn assert_external(
+    d: &aws_sdk_codeartifact::types::PackageVersionDescription,
+    connection: &str,
+) {
+    use aws_sdk_codeartifact::types::PackageVersionOriginType;
+    let origin = d.origin().expect("origin");
+    assert_eq!(
+        origin.origin_type(),
+        Some(&PackageVersionOriginType::External)
+    );
+    assert_eq!(
+        origin
+            .domain_entry_point()
+            .and_then(|e| e.external_connection_name()),
+        Some(connection)
+    );
 }
