@@ -67,6 +67,26 @@ impl Service {
 
         'retry: for _ in 0..CAS_RETRIES {
             let dest_pkg = self.store.get_package(dest_repo.id, &key).await?;
+            // Origin controls (§A5): a copy is a publish into the destination.
+            if dest_pkg
+                .as_ref()
+                .is_some_and(|p| p.origin_publish == OriginRule::Block)
+            {
+                let failed = names
+                    .iter()
+                    .map(|n| {
+                        let why = format!(
+                            "Version {n} cannot be copied: publishing into repository {} is \
+                             blocked by the package's origin configuration (publish: BLOCK)",
+                            dest_repo.name
+                        );
+                        (n.clone(), failure(VersionErrorCode::NotAllowed, why))
+                    })
+                    .collect();
+                return Ok(skip_rest(&names, failed, |v| {
+                    format!("Version {v} was skipped")
+                }));
+            }
             let mut outcome = BatchOutcome::default();
             let mut writes = Vec::new();
             let mut identical = Vec::new();

@@ -729,3 +729,49 @@ async fn copy_failures_skip_the_rest() {
         .await;
     assert_not_found(r, "repository");
 }
+
+#[tokio::test]
+async fn copy_into_a_package_with_publish_blocked_is_not_allowed() {
+    let s = TestServer::start().await;
+    s.create_domain("dom").await;
+    s.create_repo("dom", "src").await;
+    s.create_repo("dom", "dst").await;
+    s.publish_ok("dom", "src", "pkg", "1.0", "a", b"1", false)
+        .await;
+    s.client
+        .put_package_origin_configuration()
+        .domain("dom")
+        .repository("dst")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .restrictions(
+            aws_sdk_codeartifact::types::PackageOriginRestrictions::builder()
+                .publish(aws_sdk_codeartifact::types::AllowPublish::Block)
+                .upstream(aws_sdk_codeartifact::types::AllowUpstream::Allow)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (ok, failed) = copy(&s, Some(&["1.0"]), None, None).await.expect("copy");
+    assert!(ok.is_empty(), "{ok:?}");
+    assert_eq!(
+        failed.get("1.0").map(|f| f.0.as_str()),
+        Some("NOT_ALLOWED"),
+        "{failed:?}"
+    );
+    let listed = s
+        .client
+        .list_package_versions()
+        .domain("dom")
+        .repository("dst")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.versions().is_empty(), "nothing was copied");
+}
