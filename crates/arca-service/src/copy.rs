@@ -23,6 +23,9 @@ pub struct CopyRequest {
     pub versions: Option<Vec<String>>,
     pub version_revisions: Option<BTreeMap<String, String>>,
     pub allow_overwrite: bool,
+    /// Versions the source repository lacks are taken from its upstream repositories (the first
+    /// in its search order that has each), keeping their origin. External sources are not fetched.
+    pub include_from_upstream: bool,
 }
 
 impl Service {
@@ -62,7 +65,21 @@ impl Service {
             repository: req.destination_repository.clone(),
         };
         let (_, dest_repo) = self.resolve_repo(caller, &dest_ref).await?;
-        let (_, _, src_pkg) = self.resolve_package(caller, &req.source).await?;
+        let (src_repo, src_pkg) = match self.resolve_package(caller, &req.source).await {
+            Ok((repo, _, pkg)) => (repo, Some(pkg)),
+            // Only upstream: with includeFromUpstream, that is where the versions come from.
+            Err(ServiceError::NotFound {
+                resource_type: ResourceType::Package,
+                ..
+            }) if req.include_from_upstream => {
+                (self.resolve_repo(caller, &req.source.repo).await?.1, None)
+            }
+            Err(e) => return Err(e),
+        };
+        let upstreams = match req.include_from_upstream {
+            true => self.search_order(&src_repo).await?.split_off(1),
+            false => Vec::new(),
+        };
         let (names, revisions) = selected_names(req.source.format, &sel)?;
 
         'retry: for _ in 0..CAS_RETRIES {
@@ -91,7 +108,17 @@ impl Service {
             let mut writes = Vec::new();
             let mut identical = Vec::new();
             for name in &names {
-                let Some(src) = self.store.get_version(src_pkg.id, name).await? else {
+                let mut src = match &src_pkg {
+                    Some(p) => self.store.get_version(p.id, name).await?,
+                    None => None,
+                };
+                for hop in &upstreams {
+                    if src.is_some() {
+                        break;
+                    }
+                    src = self.version_in(hop, &key, name).await?;
+                }
+                let Some(src) = src else {
                     outcome.failed.insert(
                         name.clone(),
                         failure(
@@ -196,10 +223,11 @@ impl Service {
                 return Ok(outcome);
             }
             // npm dist-tags of the copied versions come along, replacing tags of the same name.
-            let dist_tags = self
-                .store
-                .list_dist_tags(src_pkg.id)
-                .await?
+            let stored_tags = match &src_pkg {
+                Some(p) => self.store.list_dist_tags(p.id).await?,
+                None => Vec::new(),
+            };
+            let dist_tags = stored_tags
                 .into_iter()
                 .filter(|(_, v)| {
                     identical.contains(v) || writes.iter().any(|w: &CopiedVersion| &w.version == v)

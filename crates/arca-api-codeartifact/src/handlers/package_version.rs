@@ -134,6 +134,7 @@ pub async fn handle_copy_package_versions(
         versions: i.versions,
         version_revisions: i.version_revisions,
         allow_overwrite: i.allow_overwrite.unwrap_or(false),
+        include_from_upstream: i.include_from_upstream.unwrap_or(false),
     };
     let out = svc.copy_package_versions(caller, req).await?;
     json(&WireBatch::from(&out))

@@ -775,3 +775,89 @@ async fn copy_into_a_package_with_publish_blocked_is_not_allowed() {
         .unwrap();
     assert!(listed.versions().is_empty(), "nothing was copied");
 }
+
+#[tokio::test]
+async fn copy_include_from_upstream_takes_versions_from_the_source_s_upstreams() {
+    let s = TestServer::start().await;
+    s.create_domain("dom").await;
+    s.create_repo("dom", "up").await;
+    s.client
+        .create_repository()
+        .domain("dom")
+        .repository("src")
+        .upstreams(
+            aws_sdk_codeartifact::types::UpstreamRepository::builder()
+                .repository_name("up")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s.create_repo("dom", "dst").await;
+    s.publish_ok("dom", "up", "pkg", "1.0", "a", b"1", false)
+        .await;
+    let copy_from_src = |include: bool| {
+        s.client
+            .copy_package_versions()
+            .domain("dom")
+            .source_repository("src")
+            .destination_repository("dst")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("pkg")
+            .versions("1.0")
+            .include_from_upstream(include)
+            .send()
+    };
+    // Without includeFromUpstream the package is not in src at all.
+    assert_not_found(copy_from_src(false).await, "package");
+    assert!(s
+        .client
+        .describe_package_version()
+        .domain("dom")
+        .repository("dst")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .package_version("1.0")
+        .send()
+        .await
+        .is_err());
+
+    let out = copy_from_src(true).await.expect("copy");
+    assert!(
+        out.failed_versions().is_none_or(|f| f.is_empty()),
+        "{out:?}"
+    );
+    let d = s
+        .client
+        .describe_package_version()
+        .domain("dom")
+        .repository("dst")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .package_version("1.0")
+        .send()
+        .await
+        .expect("copied into dst");
+    let origin = d.package_version().unwrap().origin().unwrap();
+    assert_eq!(
+        origin.domain_entry_point().unwrap().repository_name(),
+        Some("up"),
+        "its origin is kept"
+    );
+    // src itself keeps nothing (a copy is not a retention).
+    assert!(s
+        .client
+        .describe_package()
+        .domain("dom")
+        .repository("src")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("pkg")
+        .send()
+        .await
+        .is_err());
+}
