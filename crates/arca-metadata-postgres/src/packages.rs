@@ -171,16 +171,8 @@ impl PackageStore for PostgresStore {
         origin: (OriginRule, OriginRule),
     ) -> StoreResult<PackageRow> {
         let mut tx = self.write_tx().await?;
-        // The repository must exist (and, on PostgreSQL, is held against deletion like a publish).
-        let repo: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM repositories WHERE id = $1 FOR KEY SHARE")
-                .bind(repository_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-        if repo.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        // Held against deletion like a publish.
+        crate::repositories::lock_repository(&mut tx, repository_id, "FOR KEY SHARE").await?;
         let mut query = writes::put_package_origin::<Postgres>(repository_id, key, origin);
         let row = fetch_optional(&mut query, &mut *tx, package_row)
             .await?

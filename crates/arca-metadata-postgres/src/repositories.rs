@@ -47,6 +47,23 @@ async fn fill_upstreams(conn: &mut PgConnection, repos: &mut [RepositoryRow]) ->
     Ok(())
 }
 
+/// Locks the repository row (`lock`: `FOR NO KEY UPDATE` to change the row itself, which
+/// serializes with other updates and with deletion but not with publishes; `FOR KEY SHARE` to write
+/// below it, as a publish does), or fails with `NotFound`.
+pub(crate) async fn lock_repository(
+    conn: &mut PgConnection,
+    repository_id: i64,
+    lock: &'static str,
+) -> StoreResult<()> {
+    let found: Option<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM repositories WHERE id = $1 {lock}"))
+            .bind(repository_id)
+            .fetch_optional(conn)
+            .await
+            .map_err(backend)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
 /// The repository with its upstreams, as seen on `conn`.
 async fn load(conn: &mut PgConnection, repository_id: i64) -> StoreResult<Option<RepositoryRow>> {
     let mut query = reads::repository_by_id::<Postgres>(repository_id);
@@ -140,15 +157,7 @@ impl PostgresStore {
         let mut tx = self.write_tx().await?;
         // NO KEY UPDATE: serializes with other updates and with deletion, but not with publishes
         // into the repository (they hold KEY SHARE).
-        let locked: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM repositories WHERE id = $1 FOR NO KEY UPDATE")
-                .bind(repository_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-        if locked.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        lock_repository(&mut tx, repository_id, "FOR NO KEY UPDATE").await?;
         if let Some(description) = description {
             sqlx::query("UPDATE repositories SET description = $1 WHERE id = $2")
                 .bind(description)
@@ -258,15 +267,7 @@ impl RepositoryStore for PostgresStore {
         change: &ExternalConnectionChange,
     ) -> StoreResult<RepositoryRow> {
         let mut tx = self.write_tx().await?;
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM repositories WHERE id = $1 FOR NO KEY UPDATE")
-                .bind(repository_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        lock_repository(&mut tx, repository_id, "FOR NO KEY UPDATE").await?;
         let changed = writes::set_external_connection::<Postgres>(repository_id, change)
             .build()
             .execute(&mut *tx)

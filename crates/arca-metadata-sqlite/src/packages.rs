@@ -155,15 +155,7 @@ impl PackageStore for SqliteStore {
         origin: (OriginRule, OriginRule),
     ) -> StoreResult<PackageRow> {
         let mut tx = self.write_tx().await?;
-        // The repository must exist (and, on PostgreSQL, is held against deletion like a publish).
-        let repo: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
-            .bind(repository_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if repo.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        crate::repositories::require_repository(&mut tx, repository_id).await?;
         let mut query = writes::put_package_origin::<Sqlite>(repository_id, key, origin);
         let row = fetch_optional(&mut query, &mut *tx, package_row)
             .await?

@@ -50,6 +50,20 @@ async fn fill_upstreams(
     Ok(())
 }
 
+/// Fails with `NotFound` unless the repository exists (writes are serialized by the one writer
+/// connection, so no row lock is needed).
+pub(crate) async fn require_repository(
+    conn: &mut SqliteConnection,
+    repository_id: i64,
+) -> StoreResult<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
+        .bind(repository_id)
+        .fetch_optional(conn)
+        .await
+        .map_err(backend)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
 /// The repository with its upstreams, as seen on `conn`.
 async fn load(
     conn: &mut SqliteConnection,
@@ -163,14 +177,7 @@ impl RepositoryStore for SqliteStore {
     ) -> StoreResult<RepositoryRow> {
         arca_metadata::check_repository_update(description, upstreams)?;
         let mut tx = self.write_tx().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
-            .bind(repository_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        require_repository(&mut tx, repository_id).await?;
         if let Some(description) = description {
             sqlx::query("UPDATE repositories SET description = ? WHERE id = ?")
                 .bind(description)
@@ -196,14 +203,7 @@ impl RepositoryStore for SqliteStore {
         change: &ExternalConnectionChange,
     ) -> StoreResult<RepositoryRow> {
         let mut tx = self.write_tx().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
-            .bind(repository_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound);
-        }
+        require_repository(&mut tx, repository_id).await?;
         let changed = writes::set_external_connection::<Sqlite>(repository_id, change)
             .build()
             .execute(&mut *tx)

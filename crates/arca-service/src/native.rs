@@ -232,16 +232,12 @@ impl Service {
             Some(p) => self.store.get_version(p.id, &v.version).await?,
             None => None,
         };
-        // Origin controls bind publishes, not what retention ingests.
+        // Origin controls bind publishes, not what retention ingests; the upstream walk runs on the
+        // first call (before the bytes are committed, `lease` unset), not on every retry.
         if v.origin.is_none() {
-            self.check_publish_origin(
-                repo,
-                &v.key,
-                package.as_ref(),
-                &v.version,
-                existing.is_none(),
-            )
-            .await?;
+            let look_upstream = existing.is_none() && lease.is_none();
+            self.check_publish_origin(repo, &v.key, package.as_ref(), &v.version, look_upstream)
+                .await?;
         }
         let mut write = PublishWrite {
             repository_id: repo.id,

@@ -82,7 +82,7 @@ impl Service {
             sha256: sha,
             sha512: String::new(),
         };
-        self.decide(&repo, &key, &req, &announced).await?;
+        self.decide(&repo, &key, &req, &announced, true).await?;
 
         let domain = blob_domain(repo.domain_id)?;
         // Held until the metadata commits: the collector may not free these bytes before then.
@@ -105,7 +105,7 @@ impl Service {
             })?;
 
         for _ in 0..CAS_RETRIES {
-            match self.decide(&repo, &key, &req, &info).await? {
+            match self.decide(&repo, &key, &req, &info, false).await? {
                 Decision::Done(outcome) => return Ok(*outcome),
                 Decision::Write(mut write) => {
                     if write.asset.is_some() {
@@ -141,13 +141,15 @@ impl Service {
         )
     }
 
-    /// Reads the version's current state and applies the publish rules.
+    /// Reads the version's current state and applies the publish rules; `first`: the check before
+    /// the upload, which also looks for the version upstream (the retries after it do not).
     async fn decide(
         &self,
         repo: &arca_metadata::RepositoryRow,
         key: &PackageKey,
         req: &PublishRequest,
         info: &BlobInfo,
+        first: bool,
     ) -> ServiceResult<Decision> {
         let new_asset = asset_row(&req.asset_name, info);
         let target = if req.unfinished {
@@ -166,7 +168,7 @@ impl Service {
             key,
             package.as_ref(),
             version_name,
-            existing.is_none(),
+            first && existing.is_none(),
         )
         .await?;
         let base = PublishWrite {

@@ -15,15 +15,16 @@ use crate::{ResourceType, Service, ServiceError, ServiceResult};
 impl Service {
     /// Whether a publish of `version` into `repo` is allowed by the package's origin controls;
     /// `package` is the package as stored now (`None`: it does not exist in `repo` yet), and
-    /// `new_version` whether the publish creates the version (adding a file to an existing one
-    /// only needs `publish` ALLOW).
+    /// `look_upstream` whether to look for the version upstream too: for a publish that creates the
+    /// version (adding a file to an existing one only needs `publish` ALLOW), once per publish,
+    /// before its bytes are committed (the compare-and-set retries after it skip the walk).
     pub(crate) async fn check_publish_origin(
         &self,
         repo: &RepositoryRow,
         key: &PackageKey,
         package: Option<&PackageRow>,
         version: &str,
-        new_version: bool,
+        look_upstream: bool,
     ) -> ServiceResult<()> {
         let name = display_name(key);
         if package.is_some_and(|p| p.origin_publish == OriginRule::Block) {
@@ -37,7 +38,7 @@ impl Service {
                 ),
             ));
         }
-        if !new_version || package.is_some_and(|p| p.origin_upstream == OriginRule::Block) {
+        if !look_upstream || package.is_some_and(|p| p.origin_upstream == OriginRule::Block) {
             return Ok(());
         }
         let order = self.search_order(repo).await?;

@@ -7,6 +7,7 @@ mod common;
 
 mod auth;
 mod connections;
+mod copy;
 mod credentials;
 mod details;
 mod domains;

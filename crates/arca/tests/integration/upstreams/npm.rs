@@ -4,72 +4,29 @@
 
 use std::time::Duration;
 
-use arca_service::upstream::connections::ExternalSource;
 use aws_sdk_codeartifact::types::{
     AllowPublish, AllowUpstream, PackageFormat, PackageVersionOriginType,
 };
 use serde_json::json;
 
-use super::standin::StandIn;
+use super::standin::{self, StandIn};
 use crate::common::npm::*;
 use crate::common::*;
 
 /// A server whose `public:npmjs` is the stand-in (indexes revalidated after `ttl`), and the chain
 /// `app → team → store(public:npmjs)`.
 async fn chain(standin: &StandIn, ttl: Duration) -> TestServer {
-    let url = standin.url.clone();
-    let s = TestServer::start_with(move |c| {
-        let mut source = ExternalSource::new(&url).unwrap();
-        source.metadata_ttl = Some(ttl);
-        source.timeout = Duration::from_secs(5);
-        c.external_connections.insert("public:npmjs".into(), source);
-    })
-    .await;
-    s.create_domain("acme").await;
-    s.create_repo("acme", "store").await;
-    s.client
-        .associate_external_connection()
-        .domain("acme")
-        .repository("store")
-        .external_connection("public:npmjs")
-        .send()
-        .await
-        .unwrap();
-    for (repo, upstream) in [("team", "store"), ("app", "team")] {
-        s.client
-            .create_repository()
-            .domain("acme")
-            .repository(repo)
-            .upstreams(
-                aws_sdk_codeartifact::types::UpstreamRepository::builder()
-                    .repository_name(upstream)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
-    s
+    standin::chain(&standin.url, "public:npmjs", ttl).await
 }
 
+/// DescribePackageVersion of an unscoped npm package in domain `acme`.
 async fn describe(
     s: &TestServer,
     repo: &str,
     package: &str,
     version: &str,
 ) -> Option<aws_sdk_codeartifact::types::PackageVersionDescription> {
-    s.client
-        .describe_package_version()
-        .domain("acme")
-        .repository(repo)
-        .format(PackageFormat::Npm)
-        .package(package)
-        .package_version(version)
-        .send()
-        .await
-        .ok()
-        .and_then(|o| o.package_version)
+    standin::describe(s, repo, PackageFormat::Npm, None, package, version).await
 }
 
 #[tokio::test]
