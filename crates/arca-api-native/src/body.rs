@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use arca_service::AssetDownload;
+use arca_service::FileDownload;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Response};
 use bytes::Bytes;
@@ -34,14 +34,16 @@ pub(crate) fn too_large(max: u64) -> NativeError {
     NativeError::TooLarge(format!("The publish request exceeds {max} bytes."))
 }
 
-/// A stored file, streamed with its length.
-pub(crate) fn download(d: AssetDownload) -> Response<Body> {
-    let mut resp = Response::new(Body::from_stream(d.body.stream));
+/// A file, streamed with its length when known (else chunked).
+pub(crate) fn download(d: FileDownload) -> Response<Body> {
+    let mut resp = Response::new(Body::from_stream(d.stream));
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(d.body.size));
+    if let Some(size) = d.size {
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    }
     resp
 }

@@ -1,6 +1,9 @@
 //! Domain values the service takes and returns. These are not wire types: the API crate maps them.
 
 use arca_metadata::{AssetRow, OriginRule, PackageFormat, VersionOrigin, VersionStatus};
+use bytes::Bytes;
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
 
 /// A domain as named in a request.
 #[derive(Debug, Clone)]
@@ -147,6 +150,33 @@ impl std::fmt::Debug for AssetDownload {
             .field("asset", &self.asset)
             .field("version", &self.version)
             .finish_non_exhaustive()
+    }
+}
+
+/// A file a native protocol streams back: a stored asset, or one being fetched from an external
+/// source and kept as it streams (see `upstream::tee`).
+pub struct FileDownload {
+    /// Total size, when known before the first byte (a source may not announce it).
+    pub size: Option<u64>,
+    /// The content: exactly `size` bytes when that is known, else ends with an error (never early,
+    /// never complete-looking) when the file turns out unusable.
+    pub stream: BoxStream<'static, Result<Bytes, std::io::Error>>,
+}
+
+impl std::fmt::Debug for FileDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileDownload")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<AssetDownload> for FileDownload {
+    fn from(d: AssetDownload) -> Self {
+        Self {
+            size: Some(d.body.size),
+            stream: d.body.stream.map_err(std::io::Error::other).boxed(),
+        }
     }
 }
 

@@ -12,12 +12,13 @@ use super::metadata::{artifact_document, snapshot_document, SnapshotFile};
 use super::publish::key;
 use super::{build_of, file_name, is_snapshot, Build, Checksum, Coords, MavenPath};
 use crate::native::NativeRepo;
-use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
+use crate::upstream::tee::{Tee, Teed};
+use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// What a GET answers.
 #[derive(Debug)]
 pub enum MavenGet {
-    File(AssetDownload),
+    File(FileDownload),
     /// A generated document or a checksum.
     Document {
         body: Bytes,
@@ -25,6 +26,12 @@ pub enum MavenGet {
         /// Built from a stale copy of an upstream source's document (the source failed).
         stale: bool,
     },
+}
+
+/// A file found stored, or streaming from an external source as it is kept.
+enum MavenFile {
+    Stored(Box<(VersionRow, AssetRow)>),
+    Streaming(FileDownload),
 }
 
 const XML: &str = "application/xml";
@@ -71,16 +78,23 @@ impl Service {
                 file,
                 checksum,
             } => {
-                let (v, asset) = self.maven_file(repo, coords, version, file).await?;
-                match checksum {
-                    Some(k) => Ok(MavenGet::Document {
-                        body: Bytes::from(k.of(&asset).to_string()),
-                        content_type: TEXT,
-                        stale: false,
-                    }),
-                    None => Ok(MavenGet::File(
-                        self.download(repo.repo.domain_id, v, asset).await?,
-                    )),
+                match self
+                    .maven_file(repo, coords, version, file, checksum.is_none())
+                    .await?
+                {
+                    MavenFile::Streaming(d) => Ok(MavenGet::File(d)),
+                    MavenFile::Stored(found) => match checksum {
+                        Some(k) => Ok(MavenGet::Document {
+                            body: Bytes::from(k.of(&found.1).to_string()),
+                            content_type: TEXT,
+                            stale: false,
+                        }),
+                        None => {
+                            let (v, asset) = *found;
+                            let d = self.download(repo.repo.domain_id, v, asset).await?;
+                            Ok(MavenGet::File(d.into()))
+                        }
+                    },
                 }
             }
             MavenPath::ArtifactMetadata { coords, checksum } => {
@@ -130,44 +144,58 @@ impl Service {
     }
 
     /// A downloadable file: from the repository, else retained from its upstreams or their
-    /// external sources first (one fetch however many ask at once). A checksum of a file not held
-    /// yet retains the file too, then comes from its stored hashes.
+    /// external sources first (one fetch however many ask at once). A file fetched from a source
+    /// streams to the client as it is kept when `stream` is set; a checksum of a file not held yet
+    /// retains the file too (`stream` unset), then comes from its stored hashes.
     async fn maven_file(
         &self,
         repo: &NativeRepo,
         coords: &Coords,
         dir: &str,
         file: &str,
-    ) -> ServiceResult<(VersionRow, AssetRow)> {
+        stream: bool,
+    ) -> ServiceResult<MavenFile> {
+        let stored = |found: ServiceResult<(VersionRow, AssetRow)>| {
+            found.map(|found| MavenFile::Stored(Box::new(found)))
+        };
         match self.maven_asset(repo, coords, dir, file, true).await {
             Err(ServiceError::NotFound {
                 resource_type: ResourceType::Asset | ResourceType::Package,
                 ..
             }) if !is_snapshot(dir) && file_name(&coords.artifact_id, dir, file).is_some() => {}
-            done => return done,
+            done => return stored(done),
         }
         let key = key(coords);
         let flight = format!(
             "{}\n{}:{}\n{dir}\n{file}",
             repo.repo.id, coords.group_id, coords.artifact_id
         );
-        self.flights
-            .clone()
-            .run(flight, async {
-                match self.maven_asset(repo, coords, dir, file, true).await {
-                    Err(ServiceError::NotFound {
-                        resource_type: ResourceType::Asset | ResourceType::Package,
-                        ..
-                    }) => {}
-                    done => return done,
-                }
-                let ingest = |read| self.maven_ingest(coords, dir, file, read);
-                let cache = &self.upstream_caches.maven;
-                self.retain_from_upstreams(cache, &repo.repo, &key, dir, file, &ingest)
-                    .await?;
-                self.maven_asset(repo, coords, dir, file, true).await
-            })
-            .await
+        let flight = self.flights.clone().enter(flight).await;
+        match self.maven_asset(repo, coords, dir, file, true).await {
+            Err(ServiceError::NotFound {
+                resource_type: ResourceType::Asset | ResourceType::Package,
+                ..
+            }) => {}
+            done => return stored(done),
+        }
+        let (svc, requested, owned) = (self.clone(), repo.repo.clone(), coords.clone());
+        let (dir_owned, file_owned) = (dir.to_string(), file.to_string());
+        let retain = |tee: Tee| async move {
+            let (coords, dir, file) = (&owned, dir_owned.as_str(), file_owned.as_str());
+            let ingest = |read| svc.maven_ingest(coords, dir, file, read);
+            let cache = &svc.upstream_caches.maven;
+            svc.retain_from_upstreams(cache, &requested, &key, dir, file, &ingest, &tee)
+                .await
+        };
+        if stream {
+            if let Teed::Streaming(d) = self.retain_teed(flight, retain).await? {
+                return Ok(MavenFile::Streaming(d));
+            }
+        } else {
+            retain(Tee::none()).await?;
+            drop(flight);
+        }
+        stored(self.maven_asset(repo, coords, dir, file, true).await)
     }
 
     /// The Published build of `snapshot` (the newest, should several be Published).

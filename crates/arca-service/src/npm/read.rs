@@ -16,8 +16,9 @@ use super::upstream::NpmIndex;
 use super::{NpmName, NPM_ASSET};
 use crate::native::NativeRepo;
 use crate::upstream::retain::Retained;
+use crate::upstream::tee::Teed;
 use crate::upstream::{SourceIndex, UpstreamIndex};
-use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
+use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 #[derive(Debug, Clone)]
 pub struct NpmPackument {
@@ -233,37 +234,51 @@ impl Service {
     }
 
     /// The tarball `file` (`name-1.0.0.tgz`) of package `name`: from the repository, else retained
-    /// from its upstreams or their external sources first (one fetch however many ask at once).
+    /// from its upstreams or their external sources first (one fetch however many ask at once; a
+    /// tarball fetched from a source streams to the client as it is kept).
     pub async fn npm_tarball(
         &self,
         repo: &NativeRepo,
         name: &str,
         file: &str,
-    ) -> ServiceResult<AssetDownload> {
+    ) -> ServiceResult<FileDownload> {
         let name = NpmName::parse(name)?;
         let version = file_version(&name, file).ok_or_else(|| file_not_found(repo, &name, file))?;
         if let Some(d) = self.npm_local_tarball(repo, &name, version).await? {
-            return Ok(d);
+            return Ok(d.into());
         }
         let flight = format!("{}\n{name}\n{version}", repo.repo.id);
-        self.flights
-            .clone()
-            .run(flight, async {
-                if let Some(d) = self.npm_local_tarball(repo, &name, version).await? {
-                    return Ok(d);
-                }
-                let ingest = |read| self.npm_ingest(&name, version, read);
-                let cache = &self.upstream_caches.npm;
-                let retained = self
-                    .retain_from_upstreams(cache, &repo.repo, &name.key(), version, file, &ingest)
-                    .await?;
-                match retained {
-                    Retained::Yes => self.npm_local_tarball(repo, &name, version).await?,
-                    Retained::No => None,
-                }
-                .ok_or_else(|| file_not_found(repo, &name, file))
+        let flight = self.flights.clone().enter(flight).await;
+        if let Some(d) = self.npm_local_tarball(repo, &name, version).await? {
+            return Ok(d.into());
+        }
+        let (svc, requested, owned) = (self.clone(), repo.repo.clone(), name.clone());
+        let (version_owned, file_owned) = (version.to_string(), file.to_string());
+        let teed = self
+            .retain_teed(flight, |tee| async move {
+                let (name, version) = (&owned, version_owned.as_str());
+                let ingest = |read| svc.npm_ingest(name, version, read);
+                let cache = &svc.upstream_caches.npm;
+                svc.retain_from_upstreams(
+                    cache,
+                    &requested,
+                    &name.key(),
+                    version,
+                    &file_owned,
+                    &ingest,
+                    &tee,
+                )
+                .await
             })
-            .await
+            .await?;
+        let found = match teed {
+            Teed::Streaming(d) => return Ok(d),
+            Teed::Done(Retained::Yes) => self.npm_local_tarball(repo, &name, version).await?,
+            Teed::Done(Retained::No) => None,
+        };
+        found
+            .map(FileDownload::from)
+            .ok_or_else(|| file_not_found(repo, &name, file))
     }
 
     /// The tarball of `version` if the repository has the version (`None` if it has not); a

@@ -13,7 +13,8 @@ use arca_metadata::{
 use super::{file_version, normalize, CoreMetadata};
 use crate::native::NativeRepo;
 use crate::upstream::retain::Retained;
-use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult};
+use crate::upstream::tee::Teed;
+use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// Packages fetched per store call while listing projects.
 const PAGE: u32 = 1000;
@@ -130,16 +131,17 @@ impl Service {
     }
 
     /// The distribution file `filename` of `name` `version`: from the repository, else retained
-    /// from its upstreams or their external sources first (one fetch however many ask at once).
+    /// from its upstreams or their external sources first (one fetch however many ask at once; a
+    /// file fetched from a source streams to the client as it is kept).
     pub async fn pypi_file(
         &self,
         repo: &NativeRepo,
         name: &str,
         version: &str,
         filename: &str,
-    ) -> ServiceResult<AssetDownload> {
+    ) -> ServiceResult<FileDownload> {
         if let Some((v, asset)) = self.pypi_local_file(repo, name, version, filename).await? {
-            return self.download(repo.repo.domain_id, v, asset).await;
+            return Ok(self.download(repo.repo.domain_id, v, asset).await?.into());
         }
         let key = key(name);
         let not_found = || file_not_found(repo, name, version, filename);
@@ -147,27 +149,31 @@ impl Service {
             return Err(not_found());
         }
         let flight = format!("{}\n{}\n{version}\n{filename}", repo.repo.id, key.name);
-        self.flights
-            .clone()
-            .run(flight, async {
-                if let Some((v, asset)) =
-                    self.pypi_local_file(repo, name, version, filename).await?
-                {
-                    return self.download(repo.repo.domain_id, v, asset).await;
-                }
-                let ingest = |read| self.pypi_ingest(&key, version, filename, read);
-                let cache = &self.upstream_caches.pypi;
-                let retained = self
-                    .retain_from_upstreams(cache, &repo.repo, &key, version, filename, &ingest)
-                    .await?;
-                let found = match retained {
-                    Retained::Yes => self.pypi_local_file(repo, name, version, filename).await?,
-                    Retained::No => None,
-                };
-                let (v, asset) = found.ok_or_else(not_found)?;
-                self.download(repo.repo.domain_id, v, asset).await
+        let flight = self.flights.clone().enter(flight).await;
+        if let Some((v, asset)) = self.pypi_local_file(repo, name, version, filename).await? {
+            return Ok(self.download(repo.repo.domain_id, v, asset).await?.into());
+        }
+        let (svc, requested, owned_key) = (self.clone(), repo.repo.clone(), key.clone());
+        let (version_owned, file_owned) = (version.to_string(), filename.to_string());
+        let teed = self
+            .retain_teed(flight, |tee| async move {
+                let (key, version, file) =
+                    (&owned_key, version_owned.as_str(), file_owned.as_str());
+                let ingest = |read| svc.pypi_ingest(key, version, file, read);
+                let cache = &svc.upstream_caches.pypi;
+                svc.retain_from_upstreams(cache, &requested, key, version, file, &ingest, &tee)
+                    .await
             })
-            .await
+            .await?;
+        let found = match teed {
+            Teed::Streaming(d) => return Ok(d),
+            Teed::Done(Retained::Yes) => {
+                self.pypi_local_file(repo, name, version, filename).await?
+            }
+            Teed::Done(Retained::No) => None,
+        };
+        let (v, asset) = found.ok_or_else(not_found)?;
+        Ok(self.download(repo.repo.domain_id, v, asset).await?.into())
     }
 
     /// The core metadata of the wheel `filename` (PEP 658: `{filename}.metadata`): the stored

@@ -220,14 +220,21 @@ impl Fetcher {
         })
     }
 
-    /// A file, as a stream (the caller caps and hashes it while storing it).
+    /// A file, as a stream (the caller caps and hashes it while storing it), with its length if
+    /// the source announced it.
     pub async fn file(
         &self,
         source: &ExternalSource,
         url: &str,
-    ) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, FetchError>
-    {
+    ) -> Result<
+        (
+            Option<u64>,
+            impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+        ),
+        FetchError,
+    > {
         let response = self.send(|| self.request(source, url, "*/*")).await?;
-        Ok(response.bytes_stream().map_err(std::io::Error::other))
+        let len = response.content_length();
+        Ok((len, response.bytes_stream().map_err(std::io::Error::other)))
     }
 }

@@ -16,6 +16,7 @@ pub mod connections;
 pub(crate) mod controls;
 pub(crate) mod fetch;
 pub(crate) mod retain;
+pub(crate) mod tee;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -65,10 +66,13 @@ impl ExpectedDigest {
     }
 }
 
+/// Why a file whose index entry has no digest is refused.
+pub(crate) const NO_DIGEST: &str = "the source's index gives no digest to verify the file against";
+
 /// Whether fetched bytes are what the source's index promised: at least one digest, all matching.
 pub(crate) fn verify(expected: &[ExpectedDigest], info: &BlobInfo) -> Result<(), String> {
     if expected.is_empty() {
-        return Err("the source's index gives no digest to verify the file against".into());
+        return Err(NO_DIGEST.into());
     }
     match expected.iter().find(|d| !d.matches(info)) {
         None => Ok(()),
@@ -277,23 +281,40 @@ pub(crate) struct SingleFlight {
     keys: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+/// The right to fetch one key: held by the one fetch of it (which may move it into a task of its
+/// own); the next waiter gets it when it is dropped.
+pub(crate) struct FlightGuard {
+    flights: Arc<SingleFlight>,
+    key: String,
+    held: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
 impl SingleFlight {
-    /// Runs `work` alone for `key`.
-    pub async fn run<T, F: std::future::Future<Output = T>>(&self, key: String, work: F) -> T {
+    /// Waits until no one else holds `key`, and holds it.
+    pub async fn enter(self: Arc<Self>, key: String) -> FlightGuard {
         let lock = {
             let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
             keys.entry(key.clone()).or_default().clone()
         };
-        let out = {
-            let _held = lock.lock().await;
-            work.await
-        };
-        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
-        // The last one out removes the key (the map holds one reference, `lock` another).
-        if keys.get(&key).is_some_and(|l| Arc::strong_count(l) == 2) {
-            keys.remove(&key);
+        let held = Some(lock.lock_owned().await);
+        FlightGuard {
+            flights: self,
+            key,
+            held,
         }
-        drop(lock);
-        out
+    }
+}
+
+impl Drop for FlightGuard {
+    fn drop(&mut self) {
+        let mut keys = self.flights.keys.lock().unwrap_or_else(|e| e.into_inner());
+        drop(self.held.take());
+        // The last one out removes the key: only the map refers to its lock, nobody waits on it.
+        if keys
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            keys.remove(&self.key);
+        }
     }
 }

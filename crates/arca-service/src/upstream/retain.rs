@@ -19,7 +19,8 @@ use futures::future::BoxFuture;
 
 use super::cache::IndexCache;
 use super::fetch::FetchError;
-use super::{verify, ExpectedDigest, SourceIndex, UpstreamIndex};
+use super::tee::Tee;
+use super::{verify, ExpectedDigest, SourceIndex, UpstreamIndex, NO_DIGEST};
 use crate::coords::display_name;
 use crate::native::NativeVersion;
 use crate::{now_ms, revision, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES};
@@ -88,6 +89,10 @@ impl Service {
     /// to the requested repository's copy; if not, only the external source the version was
     /// ingested from can add the file, through the repository that owns the connection. A version
     /// the requested repository already has only gains files from the same origin.
+    ///
+    /// A file fetched from an external source also goes to `tee` as it arrives, and its end only
+    /// once the file was verified and kept.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn retain_from_upstreams<T: UpstreamIndex>(
         &self,
         cache: &IndexCache<T>,
@@ -96,6 +101,7 @@ impl Service {
         version: &str,
         file: &str,
         ingest: Ingest<'_>,
+        tee: &Tee,
     ) -> ServiceResult<Retained> {
         if !self.upstream_allowed(requested, key).await? {
             return Ok(Retained::No);
@@ -186,21 +192,26 @@ impl Service {
                     Err(FetchError::Unavailable(why)) => return Err(unavailable(key, &why)),
                 }
             }
-            let body = match self.fetcher.file(source, &upstream_file.url).await {
-                Ok(body) => body,
-                Err(FetchError::NotFound) => {
-                    next_hop!();
-                }
-                Err(FetchError::Unavailable(why)) => return Err(unavailable(key, &why)),
-            };
-            let staged = self.stage_for(hop, body).await?;
-            verify(&upstream_file.digests, staged.info()).map_err(|why| {
+            let refused = |why: String| {
                 tracing::warn!(connection, url = upstream_file.url, error = %why, "upstream file refused");
                 ServiceError::Upstream(format!(
                     "{} {version} ({file}) from {connection} was refused: {why}. Nothing was kept.",
                     display_name(key)
                 ))
-            })?;
+            };
+            let (len, body) = match self.fetcher.file(source, &upstream_file.url).await {
+                Ok(fetched) => fetched,
+                Err(FetchError::NotFound) => {
+                    next_hop!();
+                }
+                Err(FetchError::Unavailable(why)) => return Err(unavailable(key, &why)),
+            };
+            if upstream_file.digests.is_empty() {
+                // Known before the body: a 502 rather than a body cut off at its end.
+                return Err(refused(NO_DIGEST.into()));
+            }
+            let staged = self.stage_for(hop, tee.start(len, body).await).await?;
+            verify(&upstream_file.digests, staged.info()).map_err(refused)?;
             let mut v = ingest(staged.blob.read().await?).await?;
             if v.requires_python.is_none() {
                 v.requires_python = upstream_file.requires_python.clone();
@@ -222,6 +233,7 @@ impl Service {
             if i > 0 {
                 self.copy_retained(hop, &kept, requested, key).await?;
             }
+            tee.kept().await;
             return Ok(Retained::Yes);
         }
         Ok(Retained::No)

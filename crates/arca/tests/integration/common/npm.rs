@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use sha1::Sha1;
 use sha2::{Digest, Sha512};
 
-use super::{send_http1, RawResponse, TestServer};
+use super::{send_http1, send_http1_head, send_http1_partial, RawResponse, TestServer};
 
 /// A gzip tarball with `package/package.json` (the manifest) and `package/index.js`.
 pub fn tarball(manifest: &Value) -> Vec<u8> {
@@ -101,13 +101,7 @@ impl<'a> Npm<'a> {
         }
     }
 
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Vec<u8>,
-    ) -> RawResponse {
+    fn headers(&self, headers: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         h.insert(
             "host",
@@ -122,8 +116,32 @@ impl<'a> Npm<'a> {
                 HeaderValue::from_str(v).unwrap(),
             );
         }
+        h
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> RawResponse {
         let uri = format!("{}{path}", self.base);
-        send_http1(self.server.addr, method, &uri, h, body).await
+        send_http1(self.server.addr, method, &uri, self.headers(headers), body).await
+    }
+
+    /// A GET whose body may fail before its end (`cut_off`).
+    pub async fn get_partial(&self, path: &str) -> RawResponse {
+        let uri = format!("{}{path}", self.base);
+        let h = self.headers(&[]);
+        send_http1_partial(self.server.addr, Method::GET, &uri, h, Vec::new()).await
+    }
+
+    /// A GET answered as soon as its head arrives ([`send_http1_head`]).
+    pub async fn get_head(&self, path: &str) -> http::Response<hyper::body::Incoming> {
+        let uri = format!("{}{path}", self.base);
+        let h = self.headers(&[]);
+        send_http1_head(self.server.addr, Method::GET, &uri, h, Vec::new()).await
     }
 
     pub async fn get(&self, path: &str) -> RawResponse {

@@ -156,7 +156,10 @@ impl RawRequest {
 pub struct RawResponse {
     pub status: u16,
     pub headers: HeaderMap,
+    /// What arrived of the body.
     pub body: Bytes,
+    /// Why the body ended before its end, if it did ([`send_http1_partial`] only).
+    pub cut_off: Option<String>,
 }
 
 impl RawResponse {
@@ -206,7 +209,7 @@ impl RawResponse {
 }
 
 /// One HTTP/1.1 request over a fresh connection (hyper's low-level client; no pooling, no
-/// header rewriting besides `content-length`).
+/// header rewriting besides `content-length`). A body that fails before its end panics.
 pub async fn send_http1(
     addr: SocketAddr,
     method: Method,
@@ -214,6 +217,51 @@ pub async fn send_http1(
     headers: HeaderMap,
     body: Vec<u8>,
 ) -> RawResponse {
+    let r = send_http1_partial(addr, method, path_and_query, headers, body).await;
+    if let Some(e) = &r.cut_off {
+        panic!("response body: {e}");
+    }
+    r
+}
+
+/// [`send_http1`], where a body that fails before its end is an answer (`cut_off`).
+pub async fn send_http1_partial(
+    addr: SocketAddr,
+    method: Method,
+    path_and_query: &str,
+    headers: HeaderMap,
+    body: Vec<u8>,
+) -> RawResponse {
+    let resp = send_http1_head(addr, method, path_and_query, headers, body).await;
+    let (parts, mut body) = resp.into_parts();
+    let mut bytes = Vec::new();
+    let mut cut_off = None;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(f) => bytes.extend_from_slice(f.data_ref().map_or(&[][..], |d| &d[..])),
+            Err(e) => {
+                cut_off = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    RawResponse {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body: bytes.into(),
+        cut_off,
+    }
+}
+
+/// One request over a fresh connection, answered as soon as its head arrives: the status, the
+/// headers and the body still to come.
+pub async fn send_http1_head(
+    addr: SocketAddr,
+    method: Method,
+    path_and_query: &str,
+    headers: HeaderMap,
+    body: Vec<u8>,
+) -> http::Response<hyper::body::Incoming> {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -228,14 +276,7 @@ pub async fn send_http1(
         .body(Full::new(Bytes::from(body)))
         .expect("request");
     *req.headers_mut() = headers;
-    let resp = sender.send_request(req).await.expect("send request");
-    let (parts, body) = resp.into_parts();
-    let body = body.collect().await.expect("response body").to_bytes();
-    RawResponse {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    }
+    sender.send_request(req).await.expect("send request")
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, Response, StatusCode};
+use futures::StreamExt;
 use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 
@@ -36,6 +37,9 @@ struct Registry {
     requests: Mutex<Vec<String>>,
     down: AtomicBool,
     tamper: AtomicBool,
+    /// Files are sent in two halves, the second only once this is unset.
+    hold: AtomicBool,
+    released: tokio::sync::Notify,
 }
 
 pub struct StandIn {
@@ -107,6 +111,14 @@ impl StandIn {
         self.registry.down.store(down, Ordering::SeqCst);
     }
 
+    /// While set, files stop after their first half (and go on once it is unset).
+    pub fn hold_files(&self, hold: bool) {
+        self.registry.hold.store(hold, Ordering::SeqCst);
+        if !hold {
+            self.registry.released.notify_waiters();
+        }
+    }
+
     pub fn set_tamper(&self, tamper: bool) {
         self.registry.tamper.store(tamper, Ordering::SeqCst);
     }
@@ -116,6 +128,28 @@ impl StandIn {
         let requests = self.registry.requests.lock().unwrap();
         requests.iter().filter(|p| p.ends_with(suffix)).count()
     }
+}
+
+/// A file's answer: whole, or (while files are held) its first half, then the rest once released.
+fn file_answer(registry: &Arc<Registry>, bytes: Vec<u8>) -> Response<Body> {
+    if !registry.hold.load(Ordering::SeqCst) {
+        return Response::new(Body::from(bytes));
+    }
+    let mut first = bytes;
+    let rest = first.split_off(first.len() / 2);
+    let registry = registry.clone();
+    let rest = futures::stream::once(async move {
+        loop {
+            let released = registry.released.notified();
+            if !registry.hold.load(Ordering::SeqCst) {
+                break;
+            }
+            released.await;
+        }
+        Ok::<_, std::io::Error>(bytes::Bytes::from(rest))
+    });
+    let first = futures::stream::iter([Ok(bytes::Bytes::from(first))]);
+    Response::new(Body::from_stream(first.chain(rest)))
 }
 
 fn status(code: StatusCode) -> Response<Body> {
@@ -140,7 +174,7 @@ async fn serve(
                 let last = body.len() - 1;
                 body[last] ^= 0xff;
             }
-            return Response::new(Body::from(body));
+            return file_answer(&registry, body);
         }
         let etag = format!("\"{}\"", shasum(&body));
         if req
@@ -175,7 +209,7 @@ async fn serve(
                     let last = bytes.len() - 1;
                     bytes[last] ^= 0xff;
                 }
-                Response::new(Body::from(bytes))
+                file_answer(&registry, bytes)
             }
             None => status(StatusCode::NOT_FOUND),
         };
@@ -326,4 +360,12 @@ pub fn assert_external(
             .and_then(|e| e.external_connection_name()),
         Some(connection)
     );
+}
+
+/// A file refused at the end of its fetch (digest mismatch): its body started streaming and was
+/// cut off before its end, never complete-looking (`len` is the file's full length).
+pub fn assert_cut_off(r: &crate::common::RawResponse, len: usize) {
+    assert_eq!(r.status, 200, "the fetch had started streaming");
+    assert!(r.cut_off.is_some(), "a refused file must not end normally");
+    assert!(r.body.len() < len, "a refused file must not arrive whole");
 }
