@@ -105,6 +105,19 @@ async fn describe(
     out.package_version().expect("version").clone()
 }
 
+/// Publishes `name@version` with the publish JSON `m`; must answer `status`. The error's detail.
+async fn refused(c: &Npm<'_>, name: &str, version: &str, m: Value, status: u16) -> String {
+    let file = crate_file(name, version, &manifest(name, version, ""));
+    let r = publish(c, body(&m, &file)).await;
+    assert_eq!(
+        r.status,
+        status,
+        "{name}@{version}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    detail(&r)
+}
+
 async fn setup() -> TestServer {
     let s = TestServer::start().await;
     s.domain_with_repo("acme", "releases").await;
@@ -286,24 +299,11 @@ async fn what_is_refused_stores_nothing() {
     let c = login(&s).await;
     publish_ok(&c, "kit_core", "1.0.0+build.1").await;
 
-    let refused = |name: &str, version: &str, m: Value, status: u16| {
-        let file = crate_file(name, version, &manifest(name, version, ""));
-        let c = &c;
-        async move {
-            let r = publish(c, body(&m, &file)).await;
-            assert_eq!(
-                r.status,
-                status,
-                "{name}@{version}: {}",
-                String::from_utf8_lossy(&r.body)
-            );
-            detail(&r)
-        }
-    };
     // Another spelling of a stored name, another build of a stored version.
-    let why = refused("Kit-Core", "2.0.0", meta("Kit-Core", "2.0.0"), 409).await;
+    let why = refused(&c, "Kit-Core", "2.0.0", meta("Kit-Core", "2.0.0"), 409).await;
     assert!(why.contains("kit_core"), "{why}");
     let why = refused(
+        &c,
         "kit_core",
         "1.0.0+build.2",
         meta("kit_core", "1.0.0+build.2"),
@@ -312,6 +312,7 @@ async fn what_is_refused_stores_nothing() {
     .await;
     assert!(why.contains("build metadata"), "{why}");
     refused(
+        &c,
         "kit_core",
         "1.0.0+build.1",
         meta("kit_core", "1.0.0+build.1"),
@@ -319,13 +320,13 @@ async fn what_is_refused_stores_nothing() {
     )
     .await;
     // Invalid names and versions.
-    let why = refused("1kit", "1.0.0", meta("1kit", "1.0.0"), 400).await;
+    let why = refused(&c, "1kit", "1.0.0", meta("1kit", "1.0.0"), 400).await;
     assert!(why.contains("invalid crate name"), "{why}");
-    refused("kit", "1.0", meta("kit", "1.0"), 400).await;
+    refused(&c, "kit", "1.0", meta("kit", "1.0"), 400).await;
     // JSON that is not what the crate's Cargo.toml says.
     let mut m = meta("kit", "1.0.0");
     m["features"] = json!({"extra": []});
-    let why = refused("kit", "1.0.0", m, 400).await;
+    let why = refused(&c, "kit", "1.0.0", m, 400).await;
     assert!(why.contains("Cargo.toml"), "{why}");
     let file = crate_file("kit", "1.0.0", &manifest("kit", "1.0.0", ""));
     let r = publish(&c, body(&meta("kit", "2.0.0"), &file)).await;
