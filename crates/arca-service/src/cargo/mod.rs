@@ -11,11 +11,14 @@
 //! - `cargo yank` sets the version Unlisted, `--undo` Published again: the index lists Published
 //!   versions with `yanked: false` and Unlisted ones with `yanked: true`, and both download
 //!   (lockfiles keep working); Archived, Disposed and Unfinished versions are not in the index.
+//! - Through upstreams (`upstream.rs`), index files are the union over the search order, local
+//!   versions first; a source's lines pass through byte for byte.
 
 pub mod index;
 pub(crate) mod manifest;
 mod publish;
 mod read;
+pub(crate) mod upstream;
 
 use arca_metadata::{PackageFormat, PackageKey};
 

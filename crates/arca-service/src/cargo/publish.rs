@@ -63,19 +63,13 @@ impl Service {
             })
             .collect();
         check_dependency_count(dependencies.len())?;
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let metadata = VersionMetadata {
-            display_name: Some(meta.name.clone()),
-            summary: text(&meta.description),
-            home_page: text(&meta.homepage),
-            source_code_repository: text(&meta.repository),
-            licenses_json: text(&meta.license).map(|l| json!([{ "name": l }]).to_string()),
-        };
+        let metadata = metadata(
+            &meta.name,
+            &meta.description,
+            &meta.homepage,
+            &meta.repository,
+            &meta.license,
+        );
         let row = self
             .publish_native(
                 &repo.repo,
@@ -173,12 +167,39 @@ impl Service {
     }
 }
 
+/// DescribePackageVersion's metadata of a crate: the name as published, its description, homepage,
+/// repository and license (an SPDX expression, kept whole as one license name).
+pub(super) fn metadata(
+    name: &str,
+    description: &Option<String>,
+    homepage: &Option<String>,
+    repository: &Option<String>,
+    license: &Option<String>,
+) -> VersionMetadata {
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    VersionMetadata {
+        display_name: Some(name.to_string()),
+        summary: text(description),
+        home_page: text(homepage),
+        source_code_repository: text(repository),
+        licenses_json: text(license).map(|l| json!([{ "name": l }]).to_string()),
+    }
+}
+
 /// The manifest's entry with its dependencies' registries as the index names them, for the
 /// repository `repo`: a dependency without `registry-index` is on crates.io; one whose index is
-/// this repository's endpoint (any host) is on "this registry" (`null`).
+/// this repository's endpoint (any host) is on "this registry" (`null`). A crate ingested from an
+/// external source (`external`) names crates.io-index dependencies without a registry: they are
+/// the source's, so "this registry" too.
 pub(super) fn resolve_registries(
     manifest: &CrateManifest,
     repo: &arca_metadata::RepositoryRow,
+    external: bool,
 ) -> IndexEntry {
     let own = crate::endpoint_path(
         PackageFormat::Cargo,
@@ -189,6 +210,7 @@ pub(super) fn resolve_registries(
     let mut entry = manifest.entry.clone();
     for d in &mut entry.deps {
         d.registry = match d.registry.take() {
+            None if external => None,
             None => Some(super::index::CRATES_IO_INDEX.to_string()),
             Some(url)
                 if url
@@ -210,7 +232,7 @@ fn check_against_manifest(
     manifest: &CrateManifest,
     repo: &arca_metadata::RepositoryRow,
 ) -> ServiceResult<()> {
-    let packed = resolve_registries(manifest, repo);
+    let packed = resolve_registries(manifest, repo, false);
     let differs = |what: &str| {
         ServiceError::validation(format!(
             "The publish metadata does not match the crate's Cargo.toml ({what} differ); publish with cargo, which sends both from one manifest."

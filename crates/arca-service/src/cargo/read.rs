@@ -1,19 +1,22 @@
-//! What cargo reads: index files (rendered from the stored crates' manifests, cached by digest),
-//! `.crate` downloads, and search; and the yank state, which is the version's status (module doc).
+//! What cargo reads: index files (rendered from the stored crates' manifests, cached by digest,
+//! merged over the search order), `.crate` downloads (retained from upstreams) and search; and the
+//! yank state, which is the version's status (module doc).
 
 use std::sync::Arc;
 
 use arca_metadata::{
-    AssetRow, PackageFilter, PackageFormat, PackageRow, StoreError, VersionAction, VersionChange,
-    VersionRow, VersionStatus,
+    AssetRow, OriginType, PackageFilter, PackageFormat, PackageRow, StoreError, VersionAction,
+    VersionChange, VersionRow, VersionStatus,
 };
 use sha2::Digest;
 
 use super::index::canonical_name;
-use super::key;
 use super::manifest::{find_manifest, parse_manifest, CrateManifest};
 use super::publish::resolve_registries;
+use super::{asset_name, key};
 use crate::native::{read_blocking, NativeRepo};
+use crate::upstream::retain::Retained;
+use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
 use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES};
 
@@ -81,43 +84,68 @@ impl Service {
             .find(|a| a.name.ends_with(".crate")))
     }
 
-    /// The index file of `name` (the name from the index path, lowercased by cargo).
+    /// The index file of `name` (the name from the index path, lowercased by cargo): the union over
+    /// the repository's search order, each version from the first repository (or source) that has
+    /// it; a source's lines byte for byte (also for versions retained from it), unless the
+    /// package's `upstream` origin control is BLOCK here.
     pub async fn cargo_index(
         &self,
         repo: &NativeRepo,
         name: &str,
     ) -> ServiceResult<CargoIndexFile> {
-        let package = self.cargo_package(repo, name).await?;
-        let mut versions: Vec<VersionRow> = self
-            .versions_with_status(package.id, None)
-            .await?
-            .into_iter()
-            .filter(in_index)
-            .collect();
-        if versions.is_empty() {
-            return Err(crate_not_found(name, repo));
+        let key = key(name);
+        let order = self.search_order(&repo.repo).await?;
+        // (version, line, the external connection it was ingested from).
+        let mut lines: Vec<(String, String, Option<String>)> = Vec::new();
+        let mut unavailable = None;
+        for (i, hop) in order.iter().enumerate() {
+            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+                break;
+            }
+            if let Some(package) = self.store.get_package(hop.id, &key).await? {
+                for (v, line) in self.cargo_local_lines(repo, hop, &package).await? {
+                    if !lines.iter().any(|(seen, ..)| *seen == v.version) {
+                        let from = v.origin.external_connection.clone();
+                        lines.push((v.version, line, from));
+                    }
+                }
+            }
+            let Some((connection, source)) = self.source_of(hop, PackageFormat::Cargo) else {
+                continue;
+            };
+            if !self.upstream_allowed(hop, &key).await? {
+                continue;
+            }
+            let cache = &self.upstream_caches.cargo;
+            let index = match self.source_index(cache, &connection, source, &key).await {
+                SourceIndex::Fresh(index) | SourceIndex::Stale(index, _) => index,
+                SourceIndex::Missing => continue,
+                SourceIndex::Unavailable(why) => {
+                    unavailable = Some(why);
+                    continue;
+                }
+            };
+            for l in &index.lines {
+                match lines.iter_mut().find(|(v, ..)| *v == l.vers) {
+                    // Retained from this source: its own line.
+                    Some((_, line, Some(from))) if *from == connection => line.clone_from(&l.raw),
+                    Some(_) => {}
+                    None => lines.push((l.vers.clone(), l.raw.clone(), None)),
+                }
+            }
         }
-        // Publish order.
-        versions.sort_by_key(|v| (v.published_ms, v.id));
+        if lines.is_empty() {
+            return Err(match unavailable {
+                Some(why) => ServiceError::Upstream(format!(
+                    "crate `{name}` is not in repository {} and its upstream source is unavailable ({why}); try again later.",
+                    repo.name()
+                )),
+                None => crate_not_found(name, repo),
+            });
+        }
         let mut body = String::new();
-        for v in &versions {
-            let Some(asset) = self.cargo_asset(v).await? else {
-                continue;
-            };
-            let Some(manifest) = self.cargo_manifest(repo.repo.domain_id, &asset, v).await? else {
-                tracing::warn!(
-                    package.name = name,
-                    version = v.version,
-                    "stored crate has no readable Cargo.toml; left out of the index"
-                );
-                continue;
-            };
-            let entry = resolve_registries(&manifest, &repo.repo);
-            let time = pubtime(v.published_ms);
-            let line = entry.line(&asset.sha256, v.status == VersionStatus::Unlisted, &time);
-            let json = serde_json::to_string(&line)
-                .map_err(|e| ServiceError::Internal(format!("index line: {e}")))?;
-            body.push_str(&json);
+        for (_, line, _) in &lines {
+            body.push_str(line);
             body.push('\n');
         }
         let etag = format!(
@@ -125,6 +153,45 @@ impl Service {
             &hex::encode(sha2::Sha256::digest(body.as_bytes()))[..32]
         );
         Ok(CargoIndexFile { body, etag })
+    }
+
+    /// The index lines of a package of `hop` (a repository in `repo`'s search order), in publish
+    /// order, with their versions.
+    async fn cargo_local_lines(
+        &self,
+        repo: &NativeRepo,
+        hop: &arca_metadata::RepositoryRow,
+        package: &PackageRow,
+    ) -> ServiceResult<Vec<(VersionRow, String)>> {
+        let mut versions: Vec<VersionRow> = self
+            .versions_with_status(package.id, None)
+            .await?
+            .into_iter()
+            .filter(in_index)
+            .collect();
+        versions.sort_by_key(|v| (v.published_ms, v.id));
+        let mut out = Vec::new();
+        for v in versions {
+            let Some(asset) = self.cargo_asset(&v).await? else {
+                continue;
+            };
+            let Some(manifest) = self.cargo_manifest(hop.domain_id, &asset, &v).await? else {
+                tracing::warn!(
+                    package.name = package.key.name,
+                    version = v.version,
+                    "stored crate has no readable Cargo.toml; left out of the index"
+                );
+                continue;
+            };
+            let external = v.origin.origin_type == OriginType::External;
+            let entry = resolve_registries(&manifest, &repo.repo, external);
+            let time = pubtime(v.published_ms);
+            let line = entry.line(&asset.sha256, v.status == VersionStatus::Unlisted, &time);
+            let json = serde_json::to_string(&line)
+                .map_err(|e| ServiceError::Internal(format!("index line: {e}")))?;
+            out.push((v, json));
+        }
+        Ok(out)
     }
 
     /// The manifest of a stored crate (cached by its digest).
@@ -155,23 +222,60 @@ impl Service {
         Ok(manifest)
     }
 
-    /// `GET …/api/v1/crates/{name}/{version}/download`: Published and Unlisted (yanked) versions.
+    /// `GET …/api/v1/crates/{name}/{version}/download`: Published and Unlisted (yanked) versions,
+    /// retained from the upstreams first when the repository does not have the version.
     pub async fn cargo_download(
         &self,
         repo: &NativeRepo,
         name: &str,
         version: &str,
     ) -> ServiceResult<AssetDownload> {
-        let package = self.cargo_package(repo, name).await?;
+        if let Some(d) = self.cargo_local_download(repo, name, version).await? {
+            return Ok(d);
+        }
+        let missing = || version_not_found(&key(name), version);
+        let flight = format!("{}\ncargo\n{name}\n{version}", repo.repo.id);
+        self.flights
+            .clone()
+            .run(flight, async {
+                if let Some(d) = self.cargo_local_download(repo, name, version).await? {
+                    return Ok(d);
+                }
+                let ingest = |read| self.cargo_ingest(name, version, read);
+                let file = asset_name(name, version);
+                let cache = &self.upstream_caches.cargo;
+                let retained = self
+                    .retain_from_upstreams(cache, &repo.repo, &key(name), version, &file, &ingest)
+                    .await?;
+                match retained {
+                    Retained::Yes => self.cargo_local_download(repo, name, version).await?,
+                    Retained::No => None,
+                }
+                .ok_or_else(missing)
+            })
+            .await
+    }
+
+    /// The `.crate` of `version` if the repository has the version (`None` if not); one it has in a
+    /// status that cannot be downloaded is a 404.
+    async fn cargo_local_download(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+    ) -> ServiceResult<Option<AssetDownload>> {
+        let Some(package) = self.store.get_package(repo.repo.id, &key(name)).await? else {
+            return Ok(None);
+        };
+        let Some(v) = self.store.get_version(package.id, version).await? else {
+            return Ok(None);
+        };
         let missing = || version_not_found(&package.key, version);
-        let v = self
-            .store
-            .get_version(package.id, version)
-            .await?
-            .filter(in_index)
-            .ok_or_else(missing)?;
+        if !in_index(&v) {
+            return Err(missing());
+        }
         let asset = self.cargo_asset(&v).await?.ok_or_else(missing)?;
-        self.download(repo.repo.domain_id, v, asset).await
+        Ok(Some(self.download(repo.repo.domain_id, v, asset).await?))
     }
 
     /// `cargo yank` (`yanked`: Unlisted) and `cargo yank --undo` (Published).

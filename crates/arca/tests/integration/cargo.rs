@@ -10,9 +10,14 @@ use serde_json::{json, Value};
 use crate::common::npm::Npm;
 use crate::common::*;
 
-/// A client of the repository's cargo endpoint sending the token raw, as cargo does.
+/// A client of acme/releases' cargo endpoint sending the token raw, as cargo does.
 async fn login(s: &TestServer) -> Npm<'_> {
-    let mut c = Npm::login(s, "acme", "releases").await;
+    login_to(s, "releases").await
+}
+
+/// [`login`] for repository `repo` of domain acme.
+pub async fn login_to<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
+    let mut c = Npm::login(s, "acme", repo).await;
     let token = c.authorization.take().expect("token");
     c.authorization = Some(token.trim_start_matches("Bearer ").to_string());
     c.base = c.base.replacen("/npm/", "/cargo/", 1);
@@ -20,7 +25,7 @@ async fn login(s: &TestServer) -> Npm<'_> {
 }
 
 /// A `.crate`: `{name}-{version}/Cargo.toml` (the given text) and a source file.
-fn crate_file(name: &str, version: &str, manifest: &str) -> Vec<u8> {
+pub fn crate_file(name: &str, version: &str, manifest: &str) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut b = tar::Builder::new(gz);
     for (path, data) in [
@@ -38,12 +43,12 @@ fn crate_file(name: &str, version: &str, manifest: &str) -> Vec<u8> {
     b.into_inner().expect("tar").finish().expect("gzip")
 }
 
-fn manifest(name: &str, version: &str, extra: &str) -> String {
+pub fn manifest(name: &str, version: &str, extra: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\ndescription = \"{name} does things\"\nlicense = \"MIT\"\n{extra}")
 }
 
 /// The publish JSON cargo sends for [`manifest`] with no dependencies.
-fn meta(name: &str, version: &str) -> Value {
+pub fn meta(name: &str, version: &str) -> Value {
     json!({"name": name, "vers": version, "deps": [], "features": {}, "authors": [],
            "description": format!("{name} does things"), "documentation": null, "homepage": null,
            "readme": "# readme", "readme_file": "README.md", "keywords": [], "categories": [],
@@ -51,7 +56,7 @@ fn meta(name: &str, version: &str) -> Value {
            "links": null, "rust_version": null})
 }
 
-fn body(meta: &Value, crate_bytes: &[u8]) -> Vec<u8> {
+pub fn body(meta: &Value, crate_bytes: &[u8]) -> Vec<u8> {
     let json = meta.to_string().into_bytes();
     let mut b = (json.len() as u32).to_le_bytes().to_vec();
     b.extend_from_slice(&json);
@@ -60,7 +65,7 @@ fn body(meta: &Value, crate_bytes: &[u8]) -> Vec<u8> {
     b
 }
 
-async fn publish(c: &Npm<'_>, body: Vec<u8>) -> RawResponse {
+pub async fn publish(c: &Npm<'_>, body: Vec<u8>) -> RawResponse {
     c.request(Method::PUT, "api/v1/crates/new", &[], body).await
 }
 
