@@ -14,8 +14,12 @@
 #  4. The API trio shows what cargo published (format cargo, no namespace, one .crate asset with its
 #     hashes, metadata from the manifest, the dependencies).
 #
-# Nothing is fetched from crates.io: the crates depend only on each other. Everything lives in a
-# temporary directory.
+#  5. The consumer also depends on a crates.io crate, resolved with `[source.crates-io] replace-with`
+#     through Arca, an upstream repository and its `public:crates-io` connection to a stand-in sparse
+#     index (`python3 -m http.server` over a static tree): the line passes through byte for byte and
+#     the .crate is retained with origin EXTERNAL.
+#
+# Nothing is fetched from crates.io. Everything lives in a temporary directory.
 #
 # Environment: ARCA_BIN, ARCA_VENV, KEEP_TMP=1 as for walkthrough.sh; CARGO (default: the toolchain's).
 set -euo pipefail
@@ -37,11 +41,46 @@ export RUSTC
 # Keep cargo's settings to ours.
 while IFS='=' read -r name _; do unset "$name"; done < <(env | grep -E '^CARGO_' || true)
 
-start_server
+# --- a stand-in public registry: a static sparse index (python3 -m http.server) with one crate -----
+PUB="$TMP/public"
+PUB_PID=
+trap 'rc=$?; [[ -n $PUB_PID ]] && kill "$PUB_PID" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
+mkdir -p "$TMP/pubcrate/src" "$PUB/pu/bc" "$PUB/api/v1/crates/pubcrate/1.0.0"
+cat >"$TMP/pubcrate/Cargo.toml" <<'EOF'
+[package]
+name = "pubcrate"
+version = "1.0.0"
+edition = "2021"
+description = "A public crate"
+license = "MIT"
+EOF
+echo 'pub fn public() -> &'"'"'static str { "public" }' >"$TMP/pubcrate/src/lib.rs"
+(cd "$TMP/pubcrate" && CARGO_HOME="$TMP/pkg-home" CARGO_TARGET_DIR="$TMP/pkg-target" "$CARGO" package --no-verify -q) ||
+    fail "cargo package of the public crate failed"
+pubcrate=$(find "$TMP/pkg-target/package" -name pubcrate-1.0.0.crate | head -n1)
+cp "$pubcrate" "$PUB/api/v1/crates/pubcrate/1.0.0/download"
+PUB_LINE=$(printf '{"name":"pubcrate","vers":"1.0.0","deps":[],"cksum":"%s","features":{},"yanked":false,"links":null}' \
+    "$(sha256sum <"$pubcrate" | cut -d' ' -f1)")
+echo "$PUB_LINE" >"$PUB/pu/bc/pubcrate"
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$PY" -m http.server --bind 127.0.0.1 --directory "$PUB" "$PORT" >"$TMP/public.log" 2>&1 &
+PUB_PID=$!
+PUBLIC="http://127.0.0.1:$PORT/"
+for _ in $(seq 100); do
+    "$PY" -c "import urllib.request; urllib.request.urlopen('${PUBLIC}pu/bc/pubcrate')" 2>/dev/null && break
+    sleep 0.1
+done
+
+start_server --external-connection "public:crates-io=$PUBLIC"
 E=(--endpoint-url "$URL")
 aws() { "$REAL_AWS" "$@"; }
 aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null
-aws "${E[@]}" codeartifact create-repository --domain acme --repository releases >/dev/null
+# The README's typical setup: one repository holds the connection, releases uses it as an upstream.
+aws "${E[@]}" codeartifact create-repository --domain acme --repository crates-store >/dev/null
+aws "${E[@]}" codeartifact associate-external-connection --domain acme --repository crates-store \
+    --external-connection public:crates-io >/dev/null
+aws "${E[@]}" codeartifact create-repository --domain acme --repository releases \
+    --upstreams repositoryName=crates-store >/dev/null
 ENDPOINT=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository releases \
     --format cargo --query repositoryEndpoint --output text)
 [[ $ENDPOINT == "$URL/cargo/d/acme-$ACCOUNT/releases/" ]] || fail "unexpected endpoint $ENDPOINT"
@@ -53,6 +92,9 @@ cargo_home() {
 [registries.arca]
 index = "sparse+$ENDPOINT"
 credential-provider = "cargo:token-from-stdout $REAL_AWS --endpoint-url $URL codeartifact get-authorization-token --domain acme --query authorizationToken --output text"
+
+[source.crates-io]
+replace-with = "arca"
 
 [net]
 git-fetch-with-cli = false
@@ -172,11 +214,19 @@ publish = false
 
 [dependencies]
 kit_app = { version = "0.2", registry = "arca" }
+pubcrate = "1"      # a crates.io dependency: through Arca (replace-with) and public:crates-io
 EOF
-echo 'fn main() { println!("{}", kit_app::app()); }' >"$TMP/app/src/main.rs"
+echo 'fn main() { println!("{}+{}", kit_app::app(), pubcrate::public()); }' >"$TMP/app/src/main.rs"
 (cd "$TMP/app" && c generate-lockfile && c run -q) >"$TMP/app.out" 2>"$TMP/app.err" ||
     { cat "$TMP/app.err" >&2; fail "the consumer did not build"; }
-[[ $(cat "$TMP/app.out") == "app+kit-core" ]] || fail "the consumer printed '$(cat "$TMP/app.out")'"
+[[ $(cat "$TMP/app.out") == "app+kit-core+public" ]] || fail "the consumer printed '$(cat "$TMP/app.out")'"
+grep -q 'source = "registry+https://github.com/rust-lang/crates.io-index"' "$TMP/app/Cargo.lock" ||
+    { cat "$TMP/app/Cargo.lock" >&2; fail "Cargo.lock does not keep crates.io as pubcrate's source"; }
+[[ $(get pu/bc/pubcrate) == "$PUB_LINE" ]] || fail "the stand-in's index line did not pass through byte for byte"
+aws "${E[@]}" codeartifact describe-package-version --domain acme --repository releases --format cargo \
+    --package pubcrate --package-version 1.0.0 >"$TMP/pub.json"
+json_check "$TMP/pub.json" 'd["packageVersion"]["origin"]["originType"] == "EXTERNAL" and d["packageVersion"]["origin"]["domainEntryPoint"]["externalConnectionName"] == "public:crates-io"'
+say "pubcrate (a crates.io dependency) came through [source.crates-io] replace-with, releases → crates-store → public:crates-io: its line byte for byte, the .crate retained (EXTERNAL)"
 grep -q "source = \"sparse+$ENDPOINT\"" "$TMP/app/Cargo.lock" || { cat "$TMP/app/Cargo.lock" >&2; fail "Cargo.lock does not name Arca's index"; }
 # A fresh CARGO_HOME (no index cache, no downloaded crates): 401 → token again, then a locked build.
 cargo_home "$TMP/cargo-home2"
