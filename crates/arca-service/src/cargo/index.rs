@@ -100,6 +100,22 @@ pub struct IndexEntry {
     pub rust_version: Option<String>,
 }
 
+impl IndexEntry {
+    /// ListPackageVersionDependencies' list: each dependency by its real crate name, its kind as
+    /// type, its requirement.
+    pub fn dependencies(&self) -> Vec<arca_metadata::PackageDependency> {
+        self.deps
+            .iter()
+            .map(|d| arca_metadata::PackageDependency {
+                namespace: String::new(),
+                package: d.package.clone().unwrap_or(d.name.clone()),
+                dependency_type: Some(d.kind.clone()),
+                version_requirement: Some(d.req.clone()),
+            })
+            .collect()
+    }
+}
+
 /// One line of an index file.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndexLine<'a> {

@@ -5,9 +5,7 @@
 //! rust-version), so the index rendered from the stored crate is what cargo published. Then one
 //! version with one asset, `{name}-{version}.crate`, Published.
 
-use arca_metadata::{
-    PackageDependency, PackageFilter, PackageFormat, VersionDetails, VersionMetadata, VersionStatus,
-};
+use arca_metadata::{PackageFilter, PackageFormat, VersionDetails, VersionMetadata, VersionStatus};
 use serde_json::json;
 
 use super::index::{canonical_name, check_name, version_identity, IndexEntry, PublishMeta};
@@ -52,16 +50,7 @@ impl Service {
         check_against_manifest(&meta.entry(), &manifest, &repo.repo)?;
         self.cargo_check_unique(repo, &meta.name, &identity).await?;
 
-        let dependencies: Vec<PackageDependency> = meta
-            .deps
-            .iter()
-            .map(|d| PackageDependency {
-                namespace: String::new(),
-                package: d.name.clone(),
-                dependency_type: Some(d.kind.clone()),
-                version_requirement: Some(d.version_req.clone()),
-            })
-            .collect();
+        let dependencies = meta.entry().dependencies();
         check_dependency_count(dependencies.len())?;
         let metadata = metadata(
             &meta.name,

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use arca_blobstore::BlobRead;
-use arca_metadata::{PackageDependency, PackageFormat, PackageKey, VersionDetails, VersionStatus};
+use arca_metadata::{PackageFormat, PackageKey, VersionDetails, VersionStatus};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
@@ -149,17 +149,7 @@ impl Service {
                     "the source's crate {name}@{version} has no readable Cargo.toml naming it; nothing was kept"
                 ))
             })?;
-            let dependencies = manifest
-                .entry
-                .deps
-                .iter()
-                .map(|d| PackageDependency {
-                    namespace: String::new(),
-                    package: d.package.clone().unwrap_or(d.name.clone()),
-                    dependency_type: Some(d.kind.clone()),
-                    version_requirement: Some(d.req.clone()),
-                })
-                .collect();
+            let dependencies = manifest.entry.dependencies();
             Ok(NativeVersion {
                 key: key(name),
                 version: version.to_string(),

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::common::npm::Npm;
 use crate::common::*;
+use crate::upstreams::standin::asset_names;
 
 /// A client of acme/releases' cargo endpoint sending the token raw, as cargo does.
 async fn login(s: &TestServer) -> Npm<'_> {
@@ -96,18 +97,9 @@ async fn describe(
     name: &str,
     version: &str,
 ) -> aws_sdk_codeartifact::types::PackageVersionDescription {
-    let out = s
-        .client
-        .describe_package_version()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Cargo)
-        .package(name)
-        .package_version(version)
-        .send()
+    crate::upstreams::standin::describe(s, "releases", PackageFormat::Cargo, None, name, version)
         .await
-        .expect("describe");
-    out.package_version().expect("version").clone()
+        .expect("the version")
 }
 
 /// Publishes `name@version` with the publish JSON `m`; must answer `status`. The error's detail.
@@ -234,19 +226,8 @@ async fn publish_index_download_and_the_api() {
         (Some("kit"), Some("Kit"), None)
     );
     assert_eq!(pv.summary(), Some("Kit does things"));
-    let assets = s
-        .client
-        .list_package_version_assets()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Cargo)
-        .package("kit")
-        .package_version("1.0.0")
-        .send()
-        .await
-        .expect("assets");
-    let names: Vec<_> = assets.assets().iter().map(|a| a.name()).collect();
-    assert_eq!(names, vec!["Kit-1.0.0.crate"]);
+    let assets = asset_names(&s, "releases", PackageFormat::Cargo, None, "kit", "1.0.0").await;
+    assert_eq!(assets, vec!["Kit-1.0.0.crate"]);
     let deps = s
         .client
         .list_package_version_dependencies()

@@ -6,4 +6,4 @@ mod connections;
 mod maven;
 mod npm;
 mod pypi;
-mod standin;
+pub(crate) mod standin;
