@@ -4,8 +4,8 @@
 # get-authorization-token (`cargo:token-from-stdout`), in a CARGO_HOME of its own (never ~/.cargo).
 #
 #  1. cargo publishes kit-core, then kit_app, which renames kit-core (`core2`), makes it optional
-#     behind a `dep:` feature, has it (renamed alike) as a build dependency too, and declares
-#     rust-version; the
+#     behind a `dep:` feature, has it (renamed alike) as a build dependency too, depends on a
+#     crates.io crate (pubcrate, from the stand-in of 5.) and declares rust-version; the
 #     index line of kit_app is compared field by field with what was published.
 #  2. A consumer builds against them; a lockfile made through Arca, then `cargo build --locked` in a
 #     fresh CARGO_HOME (the 401 → token path again) and a second fetch that revalidates (304).
@@ -156,6 +156,7 @@ core = ["dep:core2"]
 
 [dependencies]
 core2 = { package = "kit-core", version = "0.1", registry = "arca", optional = true }
+pubcrate = "1"      # a crates.io dependency (through replace-with while cargo verifies the package)
 
 [build-dependencies]
 core2 = { package = "kit-core", version = "0.1.0", registry = "arca", default-features = false }
@@ -183,12 +184,14 @@ cksum=$(sha256sum <"$packaged" | cut -d' ' -f1)
 "$PY" - "$TMP/kit_app.index" "$cksum" <<'EOF' || fail "kit_app's index line is not what was published"
 import json, sys
 line = json.loads(open(sys.argv[1]).read())
-deps = sorted(line.pop("deps"), key=lambda d: d["kind"])
+deps = sorted(line.pop("deps"), key=lambda d: (d["kind"], d["name"]))
 assert deps == [
     {"name": "core2", "req": "^0.1.0", "features": [], "optional": False, "default_features": False,
      "target": None, "kind": "build", "registry": None, "package": "kit-core"},
     {"name": "core2", "req": "^0.1", "features": [], "optional": True, "default_features": True,
      "target": None, "kind": "normal", "registry": None, "package": "kit-core"},
+    {"name": "pubcrate", "req": "^1", "features": [], "optional": False, "default_features": True,
+     "target": None, "kind": "normal", "registry": "https://github.com/rust-lang/crates.io-index", "package": None},
 ], deps
 pubtime = line.pop("pubtime")
 assert len(pubtime) == 20 and pubtime.endswith("Z"), pubtime
@@ -202,7 +205,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(token
 [[ $code == 304 ]] || fail "revalidating the index file with its ETag answered $code, not 304"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: $(token)" "${ENDPOINT}no/ne/nonexistent")
 [[ $code == 404 ]] || fail "an unknown crate's index file answered $code, not 404"
-say "index line of kit_app matches the publish (renamed, optional, build dep, features2, rust_version, cksum); ETag → 304; unknown → 404"
+say "index line of kit_app matches the publish (renamed, optional, build dep, a crates.io dep, features2, rust_version, cksum); ETag → 304; unknown → 404"
 
 # --- 2. a consumer ---------------------------------------------------------------------------------------
 cat >"$TMP/app/Cargo.toml" <<'EOF'
@@ -274,7 +277,7 @@ aws "${E[@]}" codeartifact get-package-version-asset "${P[@]}" --package kit_app
     --asset kit_app-0.2.0.crate "$TMP/asset.crate" >/dev/null
 [[ $(sha256sum <"$TMP/asset.crate" | cut -d' ' -f1) == "$cksum" ]] || fail "GetPackageVersionAsset is not the published .crate"
 aws "${E[@]}" codeartifact list-package-version-dependencies "${P[@]}" --package kit_app --package-version 0.2.0 >"$TMP/deps.json"
-json_check "$TMP/deps.json" 'sorted((x["package"], x["dependencyType"], x["versionRequirement"]) for x in d["dependencies"]) == [("kit-core", "build", "^0.1.0"), ("kit-core", "normal", "^0.1")]'
+json_check "$TMP/deps.json" 'sorted((x["package"], x["dependencyType"], x["versionRequirement"]) for x in d["dependencies"]) == [("kit-core", "build", "^0.1.0"), ("kit-core", "normal", "^0.1"), ("pubcrate", "normal", "^1")]'
 aws "${E[@]}" codeartifact get-package-version-readme "${P[@]}" --package kit-core --package-version 0.1.0 >"$TMP/readme.json"
 json_check "$TMP/readme.json" '"The core of the Acme kit." in d["readme"]'
 say "the API trio shows both crates (cargo, no namespace, one .crate with four hashes, metadata, dependencies, readme)"
