@@ -4,7 +4,7 @@
 //! | request | answer |
 //! |---|---|
 //! | `GET config.json` | `dl`, `api`, `auth-required: true` (so cargo sends its token everywhere) |
-//! | `GET 1/{n}`, `2/{n}`, `3/{c}/{n}`, `{ab}/{cd}/{name}` | the index file (`ETag`, 304 on `If-None-Match`); 404 for an unknown crate |
+//! | `GET 1/{n}`, `2/{n}`, `3/{c}/{n}`, `{ab}/{cd}/{name}` | the index file (`ETag`, 304 on `If-None-Match`; `Warning` when a source's copy is stale); 404 for an unknown crate |
 //! | `PUT api/v1/crates/new` | `cargo publish` (the length-prefixed body, `publish.rs`) |
 //! | `GET api/v1/crates/{name}/{version}/download` | the `.crate`, streamed |
 //! | `DELETE api/v1/crates/{name}/{version}/yank`, `PUT …/unyank` | `cargo yank [--undo]` |
@@ -141,6 +141,12 @@ pub(crate) async fn serve(
             };
             if let Ok(etag) = HeaderValue::from_str(&file.etag) {
                 resp.headers_mut().insert(header::ETAG, etag);
+            }
+            if file.stale.is_some() {
+                resp.headers_mut().insert(
+                    header::WARNING,
+                    HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
+                );
             }
             Ok(resp)
         }

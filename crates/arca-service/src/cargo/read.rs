@@ -26,6 +26,9 @@ pub struct CargoIndexFile {
     pub body: String,
     /// Quoted, for `ETag` and `If-None-Match`.
     pub etag: String,
+    /// Set when part of the file comes from a stale copy of a source's index (the source failed):
+    /// why, for a `Warning` header.
+    pub stale: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +100,7 @@ impl Service {
         let order = self.search_order(&repo.repo).await?;
         // (version, line, the external connection it was ingested from).
         let mut lines: Vec<(String, String, Option<String>)> = Vec::new();
-        let mut unavailable = None;
+        let (mut unavailable, mut stale) = (None, None);
         for (i, hop) in order.iter().enumerate() {
             if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
                 break;
@@ -118,7 +121,11 @@ impl Service {
             }
             let cache = &self.upstream_caches.cargo;
             let index = match self.source_index(cache, &connection, source, &key).await {
-                SourceIndex::Fresh(index) | SourceIndex::Stale(index, _) => index,
+                SourceIndex::Fresh(index) => index,
+                SourceIndex::Stale(index, why) => {
+                    stale = Some(why);
+                    index
+                }
                 SourceIndex::Missing => continue,
                 SourceIndex::Unavailable(why) => {
                     unavailable = Some(why);
@@ -152,7 +159,11 @@ impl Service {
             "\"{}\"",
             &hex::encode(sha2::Sha256::digest(body.as_bytes()))[..32]
         );
-        Ok(CargoIndexFile { body, etag })
+        Ok(CargoIndexFile {
+            body,
+            etag,
+            stale: stale.or(unavailable),
+        })
     }
 
     /// The index lines of a package of `hop` (a repository in `repo`'s search order), in publish

@@ -31,7 +31,8 @@ async fn crates_through_the_chain() {
     standin.put_document("/se/rd/serde_kit", index.clone().into_bytes(), "text/plain");
     standin.put_file("/api/v1/crates/serde_kit/1.0.0/download", v1.clone());
     standin.put_file("/api/v1/crates/serde_kit/1.1.0/download", v2.clone());
-    let s = standin::chain(&standin.url, "public:crates-io", Duration::from_secs(300)).await;
+    // Indexes revalidated on every request.
+    let s = standin::chain(&standin.url, "public:crates-io", Duration::ZERO).await;
     let app = login_to(&s, "app").await;
     let describe = |repo: &'static str, v: &'static str| {
         standin::describe(&s, repo, PackageFormat::Cargo, None, "serde_kit", v)
@@ -71,6 +72,18 @@ async fn crates_through_the_chain() {
         .as_str()
         .unwrap()
         .contains("public:crates-io"));
+
+    // The source down: its last index copy, marked stale; what was retained still downloads.
+    standin.set_down(true);
+    let r = app.get("se/rd/serde_kit").await;
+    assert_eq!(
+        (r.status, String::from_utf8_lossy(&r.body)),
+        (200, index.clone().into())
+    );
+    assert!(r.header("warning").is_some_and(|w| w.contains("Stale")));
+    let d = app.get("api/v1/crates/serde_kit/1.0.0/download").await;
+    assert_eq!(d.status, 200);
+    standin.set_down(false);
 
     // Bytes that do not match the line's cksum are refused and not kept.
     standin.set_tamper(true);
