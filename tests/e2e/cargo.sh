@@ -13,7 +13,6 @@
 #     search, cargo owner --list.
 #  4. The API trio shows what cargo published (format cargo, no namespace, one .crate asset with its
 #     hashes, metadata from the manifest, the dependencies).
-#
 #  5. The consumer also depends on a crates.io crate, resolved with `[source.crates-io] replace-with`
 #     through Arca, an upstream repository and its `public:crates-io` connection to a stand-in sparse
 #     index (`python3 -m http.server` over a static tree): the line passes through byte for byte and
@@ -95,9 +94,6 @@ credential-provider = "cargo:token-from-stdout $REAL_AWS --endpoint-url $URL cod
 
 [source.crates-io]
 replace-with = "arca"
-
-[net]
-git-fetch-with-cli = false
 EOF
 }
 cargo_home "$TMP/cargo-home"
