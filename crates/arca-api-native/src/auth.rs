@@ -1,5 +1,6 @@
-//! The authorization token on a native request: `Authorization: Bearer <token>` (npm) or HTTP
-//! Basic with any user name and the token as password (pip, twine, Maven, curl). A request with
+//! The authorization token on a native request: `Authorization: Bearer <token>` (npm), HTTP
+//! Basic with any user name and the token as password (pip, twine, Maven, curl), or the token
+//! alone, with no scheme (cargo). A request with
 //! more than one `Authorization` header is refused: which one a proxy or a client meant is not
 //! something the server should guess.
 
@@ -40,7 +41,9 @@ pub(crate) fn authorize(
 
 fn token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, credentials) = value.split_once(' ')?;
+    let Some((scheme, credentials)) = value.split_once(' ') else {
+        return (!value.is_empty()).then(|| value.to_string());
+    };
     let credentials = credentials.trim();
     if scheme.eq_ignore_ascii_case("bearer") {
         return Some(credentials.to_string());
@@ -80,6 +83,7 @@ mod tests {
             Some("t")
         );
         assert_eq!(token(&with("Basic !!!")), None);
+        assert_eq!(token(&with("raw.tok-en")).as_deref(), Some("raw.tok-en"));
         assert_eq!(token(&with("AWS4-HMAC-SHA256 Credential=x")), None);
         assert_eq!(token(&HeaderMap::new()), None);
     }

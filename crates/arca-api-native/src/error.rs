@@ -1,12 +1,24 @@
-//! `NativeError`: every failure of a native request, turned into a status and an npm-style JSON
-//! body (`{"success": false, "error": "…"}`, which npm prints) here and only here. A 401 carries
-//! `WWW-Authenticate: Basic realm="arca"` so clients send (or prompt for) credentials; a 405 carries
+//! `NativeError`: every failure of a native request, turned into a status and a JSON body here and
+//! only here: npm-style (`{"success": false, "error": "…"}`, which npm prints) for every format but
+//! cargo, which prints `{"errors":[{"detail":"…"}]}`. A 401 carries `WWW-Authenticate: Basic
+//! realm="arca"` so clients send (or prompt for) credentials — for cargo `Cargo login_url="…"`, on
+//! which it retries with its credential provider's token (never a 403, which cargo would not
+//! retry); a 405 carries
 //! `Allow` with the methods the resource takes; a 500 never shows its detail, which is logged on the
 //! request's line.
 
 use arca_service::ServiceError;
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Response, StatusCode};
+
+/// The error shape a client understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wire {
+    /// `{"success": false, "error": …}` (npm prints it; pip, twine and mvn show the status).
+    Npm,
+    /// `{"errors":[{"detail": …}]}`; a 401 names the URL that explains how to get a token.
+    Cargo { login_url: String },
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum NativeError {
@@ -60,6 +72,10 @@ impl NativeError {
     }
 
     pub fn to_response(&self) -> Response<Body> {
+        self.to_response_as(&Wire::Npm)
+    }
+
+    pub fn to_response_as(&self, wire: &Wire) -> Response<Body> {
         let status = self.status();
         // A 502 says what the upstream did (no internals of Arca's); other 5xx say nothing.
         let message = if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
@@ -67,7 +83,10 @@ impl NativeError {
         } else {
             self.to_string()
         };
-        let body = serde_json::json!({"success": false, "error": message});
+        let body = match wire {
+            Wire::Npm => serde_json::json!({"success": false, "error": message}),
+            Wire::Cargo { .. } => serde_json::json!({"errors": [{"detail": message}]}),
+        };
         let mut resp = Response::new(Body::from(body.to_string()));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
@@ -76,9 +95,15 @@ impl NativeError {
             HeaderValue::from_static("application/json"),
         );
         if status == StatusCode::UNAUTHORIZED {
+            let challenge = match wire {
+                Wire::Npm => None,
+                Wire::Cargo { login_url } => {
+                    HeaderValue::from_str(&format!("Cargo login_url=\"{login_url}\"")).ok()
+                }
+            };
             h.insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"arca\""),
+                challenge.unwrap_or(HeaderValue::from_static("Basic realm=\"arca\"")),
             );
         }
         if let Self::MethodNotAllowed { allow, .. } = self {

@@ -2,15 +2,16 @@
 //! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
 //!
 //! This crate only translates HTTP to service calls and back: it authenticates the token
-//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`), streams bodies, and
+//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`), streams bodies, and
 //! renders the answers. Which versions are visible, what may be published and how it is stored are
-//! decided in `arca-service`. npm, PyPI and Maven are served; other formats answer 404 until their modules land beside it.
+//! decided in `arca-service`. npm, PyPI, Maven and cargo are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
 
 mod auth;
 mod body;
+mod cargo;
 mod error;
 mod maven;
 mod npm;
@@ -25,7 +26,7 @@ use axum::http::Response;
 use axum::routing::any;
 use axum::Router;
 
-pub use error::NativeError;
+pub use error::{NativeError, Wire};
 
 /// Default cap on an npm publish request (the JSON document with its base64 tarball).
 pub const DEFAULT_MAX_PUBLISH_BYTES: u64 = 1024 * 1024 * 1024;
@@ -102,7 +103,7 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
             if let Some(detail) = e.internal_detail() {
                 tracing::error!(request_id, error = %detail, "internal error");
             }
-            e.to_response()
+            e.to_response_as(&wire(&state.service, &path))
         }
     };
     // A refused upload may leave its body unread; the connection cannot be reused then.
@@ -125,6 +126,16 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
     resp
 }
 
+/// The error shape of the client a path belongs to.
+fn wire(svc: &Service, path: &str) -> Wire {
+    match Endpoint::parse(path) {
+        Ok(e) if e.format == PackageFormat::Cargo => Wire::Cargo {
+            login_url: cargo::login_url(svc, &e),
+        },
+        _ => Wire::Npm,
+    }
+}
+
 async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
     let path = req.uri().path().to_string();
     let endpoint = Endpoint::parse(&path)?;
@@ -133,6 +144,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

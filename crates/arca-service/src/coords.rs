@@ -31,6 +31,8 @@ pub fn package_key(
     let (namespace, name) = match format {
         PackageFormat::Pypi => (String::new(), pep503_normalize(name)),
         PackageFormat::Nuget => (String::new(), name.to_lowercase()),
+        // Crates are stored under their lowercased name (cargo's index paths are lowercase).
+        PackageFormat::Cargo => (String::new(), name.to_ascii_lowercase()),
         PackageFormat::Swift => (namespace.to_lowercase(), name.to_lowercase()),
         _ => (namespace.to_string(), name.to_string()),
     };

@@ -1,5 +1,5 @@
 //! Arca's service layer: every rule about domains, repositories, packages, versions and assets lives
-//! here, once, for the CodeArtifact API and every native protocol (npm, PyPI, Maven).
+//! here, once, for the CodeArtifact API and every native protocol (npm, PyPI, Maven, cargo).
 //!
 //! Architecture invariants:
 //! - No HTTP, SQL or object-store types cross this crate's API: callers pass domain values and get
@@ -12,6 +12,7 @@
 //!   so a version is either fully there or absent.
 
 pub mod arn;
+pub mod cargo;
 pub mod coords;
 mod copy;
 mod details;
@@ -123,6 +124,7 @@ pub struct Service {
     public_url: endpoints::PublicUrl,
     npm_manifests: Arc<DigestCache<Arc<serde_json::Value>>>,
     pypi_metadata: Arc<DigestCache<Option<Arc<pypi::CoreMetadata>>>>,
+    cargo_manifests: Arc<DigestCache<Option<Arc<cargo::manifest::CrateManifest>>>>,
     fetcher: upstream::fetch::Fetcher,
     upstream_caches: Arc<upstream::UpstreamCaches>,
     /// One fetch per missing upstream file, however many requests want it at once.
@@ -143,6 +145,9 @@ const NPM_MANIFEST_CACHE_BYTES: usize = 64 * 1024 * 1024;
 /// Bound of the wheel core-metadata cache, in bytes.
 const PYPI_METADATA_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Bound of the crate manifest cache (index lines are rendered from it), in estimated bytes.
+const CARGO_MANIFEST_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// How many times a compare-and-set write is retried before giving up with a 500.
 const CAS_RETRIES: usize = 16;
 
@@ -161,6 +166,7 @@ impl Service {
             public_url: endpoints::PublicUrl::new(config.public_url.clone()),
             npm_manifests: Arc::new(DigestCache::new(NPM_MANIFEST_CACHE_BYTES)),
             pypi_metadata: Arc::new(DigestCache::new(PYPI_METADATA_CACHE_BYTES)),
+            cargo_manifests: Arc::new(DigestCache::new(CARGO_MANIFEST_CACHE_BYTES)),
             fetcher: upstream::fetch::Fetcher::new(),
             upstream_caches: Arc::default(),
             flights: Arc::default(),

@@ -33,6 +33,11 @@ impl NativeRepo {
     pub fn name(&self) -> &str {
         &self.repo.name
     }
+
+    /// The account that administers the repository.
+    pub fn administrator(&self) -> &str {
+        &self.repo.administrator_account
+    }
 }
 
 /// Bytes of one native upload, hashed and waiting in staging for the publish that commits them.

@@ -170,6 +170,9 @@ impl Service {
                     .map(|p| crate::coords::pep503_normalize(&p)),
             ),
             Some(PackageFormat::Nuget) => (None, listing.package_prefix.map(|p| p.to_lowercase())),
+            Some(PackageFormat::Cargo) => {
+                (None, listing.package_prefix.map(|p| p.to_ascii_lowercase()))
+            }
             Some(PackageFormat::Swift) => (
                 listing.namespace.map(|n| n.to_lowercase()),
                 listing.package_prefix.map(|p| p.to_lowercase()),

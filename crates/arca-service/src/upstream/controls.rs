@@ -102,6 +102,16 @@ impl Service {
                 )
                 .await
             }
+            PackageFormat::Cargo => {
+                self.index_has(
+                    &self.upstream_caches.cargo,
+                    connection,
+                    source,
+                    key,
+                    version,
+                )
+                .await
+            }
             _ => Ok(false),
         }
     }

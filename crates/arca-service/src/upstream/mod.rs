@@ -8,7 +8,7 @@
 //!   revalidation, stale-if-error and a negative cache.
 //! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
 //!   which versions and files it offers and their digests). Each format implements it once
-//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`); the rules (order, retention,
+//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`); the rules (order, retention,
 //!   verification, origin controls) stay here.
 
 pub(crate) mod cache;
@@ -148,6 +148,7 @@ pub(crate) struct UpstreamCaches {
     pub npm: IndexCache<crate::npm::upstream::NpmIndex>,
     pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
+    pub cargo: IndexCache<crate::cargo::upstream::CargoIndex>,
 }
 
 fn cache_key(connection: &str, key: &PackageKey) -> String {

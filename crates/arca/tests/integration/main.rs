@@ -6,6 +6,7 @@
 mod common;
 
 mod auth;
+mod cargo;
 mod connections;
 mod copy;
 mod credentials;

@@ -1,8 +1,9 @@
 //! Upstreams and external connections: the API operations, then native reads through upstream
 //! repositories and a stand-in public registry on 127.0.0.1 (`standin.rs`), per format.
 
+mod cargo;
 mod connections;
 mod maven;
 mod npm;
 mod pypi;
-mod standin;
+pub(crate) mod standin;

@@ -1,0 +1,410 @@
+//! What cargo reads: index files (rendered from the stored crates' manifests, cached by digest,
+//! merged over the search order), `.crate` downloads (retained from upstreams) and search; and the
+//! yank state, which is the version's status (module doc).
+
+use std::sync::Arc;
+
+use arca_metadata::{
+    AssetRow, OriginType, PackageFilter, PackageFormat, PackageRow, StoreError, VersionAction,
+    VersionChange, VersionRow, VersionStatus,
+};
+use sha2::Digest;
+
+use super::index::canonical_name;
+use super::manifest::{find_manifest, parse_manifest, CrateManifest};
+use super::publish::resolve_registries;
+use super::{asset_name, key};
+use crate::native::{read_blocking, NativeRepo};
+use crate::upstream::retain::Retained;
+use crate::upstream::SourceIndex;
+use crate::versions::version_not_found;
+use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES};
+
+/// An index file: one line per version, and its entity tag.
+#[derive(Debug, Clone)]
+pub struct CargoIndexFile {
+    pub body: String,
+    /// Quoted, for `ETag` and `If-None-Match`.
+    pub etag: String,
+    /// Set when part of the file comes from a stale copy of a source's index (the source failed):
+    /// why, for a `Warning` header.
+    pub stale: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CargoSearch {
+    pub hits: Vec<CargoSearchHit>,
+    /// Every crate that matched, beyond the page too.
+    pub total: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct CargoSearchHit {
+    pub name: String,
+    pub max_version: String,
+    pub description: Option<String>,
+}
+
+/// Crates listed per store call when searching.
+const PAGE: u32 = 1000;
+
+fn crate_not_found(name: &str, repo: &NativeRepo) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Package,
+        name,
+        format!("crate `{name}` not found in repository {}.", repo.name()),
+    )
+}
+
+/// Whether cargo sees the version: Published (not yanked) and Unlisted (yanked).
+fn in_index(v: &VersionRow) -> bool {
+    matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted)
+}
+
+/// `yyyy-mm-ddThh:mm:ssZ`.
+fn pubtime(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(f).unwrap_or_default()
+}
+
+impl Service {
+    async fn cargo_package(&self, repo: &NativeRepo, name: &str) -> ServiceResult<PackageRow> {
+        self.store
+            .get_package(repo.repo.id, &key(name))
+            .await?
+            .ok_or_else(|| crate_not_found(name, repo))
+    }
+
+    /// The crate's `.crate` asset in version `v`.
+    async fn cargo_asset(&self, v: &VersionRow) -> ServiceResult<Option<AssetRow>> {
+        Ok(self
+            .store
+            .version_assets(v.id)
+            .await?
+            .into_iter()
+            .find(|a| a.name.ends_with(".crate")))
+    }
+
+    /// The index file of `name` (the name from the index path, lowercased by cargo): the union over
+    /// the repository's search order, each version from the first repository (or source) that has
+    /// it; a source's lines byte for byte (also for versions retained from it), unless the
+    /// package's `upstream` origin control is BLOCK here.
+    pub async fn cargo_index(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+    ) -> ServiceResult<CargoIndexFile> {
+        let key = key(name);
+        let order = self.search_order(&repo.repo).await?;
+        // (version, line, the external connection it was ingested from).
+        let mut lines: Vec<(String, String, Option<String>)> = Vec::new();
+        let (mut unavailable, mut stale) = (None, None);
+        for (i, hop) in order.iter().enumerate() {
+            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+                break;
+            }
+            if let Some(package) = self.store.get_package(hop.id, &key).await? {
+                for (v, line) in self.cargo_local_lines(repo, hop, &package).await? {
+                    if !lines.iter().any(|(seen, ..)| *seen == v.version) {
+                        let from = v.origin.external_connection.clone();
+                        lines.push((v.version, line, from));
+                    }
+                }
+            }
+            let Some((connection, source)) = self.source_of(hop, PackageFormat::Cargo) else {
+                continue;
+            };
+            if !self.upstream_allowed(hop, &key).await? {
+                continue;
+            }
+            let cache = &self.upstream_caches.cargo;
+            let index = match self.source_index(cache, &connection, source, &key).await {
+                SourceIndex::Fresh(index) => index,
+                SourceIndex::Stale(index, why) => {
+                    stale = Some(why);
+                    index
+                }
+                SourceIndex::Missing => continue,
+                SourceIndex::Unavailable(why) => {
+                    unavailable = Some(why);
+                    continue;
+                }
+            };
+            for l in &index.lines {
+                match lines.iter_mut().find(|(v, ..)| *v == l.vers) {
+                    // Retained from this source: its own line.
+                    Some((_, line, Some(from))) if *from == connection => line.clone_from(&l.raw),
+                    Some(_) => {}
+                    None => lines.push((l.vers.clone(), l.raw.clone(), None)),
+                }
+            }
+        }
+        if lines.is_empty() {
+            return Err(match unavailable {
+                Some(why) => ServiceError::Upstream(format!(
+                    "crate `{name}` is not in repository {} and its upstream source is unavailable ({why}); try again later.",
+                    repo.name()
+                )),
+                None => crate_not_found(name, repo),
+            });
+        }
+        let mut body = String::new();
+        for (_, line, _) in &lines {
+            body.push_str(line);
+            body.push('\n');
+        }
+        let etag = format!(
+            "\"{}\"",
+            &hex::encode(sha2::Sha256::digest(body.as_bytes()))[..32]
+        );
+        Ok(CargoIndexFile {
+            body,
+            etag,
+            stale: stale.or(unavailable),
+        })
+    }
+
+    /// The index lines of a package of `hop` (a repository in `repo`'s search order), in publish
+    /// order, with their versions.
+    async fn cargo_local_lines(
+        &self,
+        repo: &NativeRepo,
+        hop: &arca_metadata::RepositoryRow,
+        package: &PackageRow,
+    ) -> ServiceResult<Vec<(VersionRow, String)>> {
+        let mut versions: Vec<VersionRow> = self
+            .versions_with_status(package.id, None)
+            .await?
+            .into_iter()
+            .filter(in_index)
+            .collect();
+        versions.sort_by_key(|v| (v.published_ms, v.id));
+        let mut out = Vec::new();
+        for v in versions {
+            let Some(asset) = self.cargo_asset(&v).await? else {
+                continue;
+            };
+            let Some(manifest) = self.cargo_manifest(hop.domain_id, &asset, &v).await? else {
+                tracing::warn!(
+                    package.name = package.key.name,
+                    version = v.version,
+                    "stored crate has no readable Cargo.toml; left out of the index"
+                );
+                continue;
+            };
+            let external = v.origin.origin_type == OriginType::External;
+            let entry = resolve_registries(&manifest, &repo.repo, external);
+            let time = pubtime(v.published_ms);
+            let line = entry.line(&asset.sha256, v.status == VersionStatus::Unlisted, &time);
+            let json = serde_json::to_string(&line)
+                .map_err(|e| ServiceError::Internal(format!("index line: {e}")))?;
+            out.push((v, json));
+        }
+        Ok(out)
+    }
+
+    /// The manifest of a stored crate (cached by its digest).
+    async fn cargo_manifest(
+        &self,
+        domain_id: i64,
+        asset: &AssetRow,
+        v: &VersionRow,
+    ) -> ServiceResult<Option<Arc<CrateManifest>>> {
+        if let Some(m) = self.cargo_manifests.get(domain_id, &asset.sha256) {
+            return Ok(m);
+        }
+        let name = v
+            .metadata
+            .display_name
+            .clone()
+            .unwrap_or_else(|| asset.name.trim_end_matches(".crate").to_string());
+        let version = v.version.clone();
+        let read = self.open_blob(domain_id, asset).await?;
+        let manifest = read_blocking(read, "a .crate", move |r| {
+            find_manifest(r, &name, &version)
+                .and_then(|m| parse_manifest(&m).ok())
+                .map(Arc::new)
+        })
+        .await?;
+        self.cargo_manifests
+            .put(domain_id, &asset.sha256, manifest.clone());
+        Ok(manifest)
+    }
+
+    /// `GET …/api/v1/crates/{name}/{version}/download`: Published and Unlisted (yanked) versions,
+    /// retained from the upstreams first when the repository does not have the version.
+    pub async fn cargo_download(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+    ) -> ServiceResult<AssetDownload> {
+        if let Some(d) = self.cargo_local_download(repo, name, version).await? {
+            return Ok(d);
+        }
+        let missing = || version_not_found(&key(name), version);
+        let flight = format!("{}\ncargo\n{name}\n{version}", repo.repo.id);
+        self.flights
+            .clone()
+            .run(flight, async {
+                if let Some(d) = self.cargo_local_download(repo, name, version).await? {
+                    return Ok(d);
+                }
+                let ingest = |read| self.cargo_ingest(name, version, read);
+                let file = asset_name(name, version);
+                let cache = &self.upstream_caches.cargo;
+                let retained = self
+                    .retain_from_upstreams(cache, &repo.repo, &key(name), version, &file, &ingest)
+                    .await?;
+                match retained {
+                    Retained::Yes => self.cargo_local_download(repo, name, version).await?,
+                    Retained::No => None,
+                }
+                .ok_or_else(missing)
+            })
+            .await
+    }
+
+    /// The `.crate` of `version` if the repository has the version (`None` if not); one it has in a
+    /// status that cannot be downloaded is a 404.
+    async fn cargo_local_download(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+    ) -> ServiceResult<Option<AssetDownload>> {
+        let Some(package) = self.store.get_package(repo.repo.id, &key(name)).await? else {
+            return Ok(None);
+        };
+        let Some(v) = self.store.get_version(package.id, version).await? else {
+            return Ok(None);
+        };
+        let missing = || version_not_found(&package.key, version);
+        if !in_index(&v) {
+            return Err(missing());
+        }
+        let asset = self.cargo_asset(&v).await?.ok_or_else(missing)?;
+        Ok(Some(self.download(repo.repo.domain_id, v, asset).await?))
+    }
+
+    /// `cargo yank` (`yanked`: Unlisted) and `cargo yank --undo` (Published).
+    pub async fn cargo_set_yanked(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+        yanked: bool,
+    ) -> ServiceResult<()> {
+        let package = self.cargo_package(repo, name).await?;
+        let target = if yanked {
+            VersionStatus::Unlisted
+        } else {
+            VersionStatus::Published
+        };
+        for _ in 0..CAS_RETRIES {
+            let v = self
+                .store
+                .get_version(package.id, version)
+                .await?
+                .ok_or_else(|| version_not_found(&package.key, version))?;
+            if v.status == target {
+                return Ok(());
+            }
+            if !in_index(&v) {
+                return Err(ServiceError::validation(format!(
+                    "crate version `{name}@{version}` is {}; only Published and Unlisted (yanked) versions can be yanked or unyanked.",
+                    v.status
+                )));
+            }
+            let change = VersionChange {
+                version_id: v.id,
+                expect_status: v.status,
+                expect_revision: v.revision.clone(),
+                action: VersionAction::SetStatus {
+                    status: target,
+                    published_ms: v.published_ms,
+                },
+            };
+            match self.store.apply_version_changes(&[change]).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::PreconditionFailed) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Internal(
+            "yank: too many concurrent updates of the same version".into(),
+        ))
+    }
+
+    /// The crate exists here (for `cargo owner --list`).
+    pub async fn cargo_crate_exists(&self, repo: &NativeRepo, name: &str) -> ServiceResult<()> {
+        self.cargo_package(repo, name).await.map(|_| ())
+    }
+
+    /// `cargo search`: crates of the repository whose name contains `query` (ignoring case and
+    /// `-`/`_`), by name, at most `limit`, each with its highest Published version and its
+    /// description. Crates without a Published version are not found.
+    pub async fn cargo_search(
+        &self,
+        repo: &NativeRepo,
+        query: &str,
+        limit: usize,
+    ) -> ServiceResult<CargoSearch> {
+        let query = canonical_name(query.trim());
+        let mut hits = Vec::new();
+        let mut total = 0;
+        let mut filter = PackageFilter {
+            format: Some(PackageFormat::Cargo),
+            ..PackageFilter::default()
+        };
+        loop {
+            let page = self
+                .store
+                .list_packages(repo.repo.id, &filter, PAGE)
+                .await?;
+            for p in page
+                .iter()
+                .filter(|p| canonical_name(&p.key.name).contains(&query))
+            {
+                let published = self.published_versions(p.id).await?;
+                let Some(max) = published
+                    .iter()
+                    .filter_map(|v| semver::Version::parse(&v.version).ok().map(|s| (s, v)))
+                    .max_by(|a, b| a.0.cmp(&b.0))
+                    .map(|(_, v)| v)
+                else {
+                    continue;
+                };
+                total += 1;
+                if hits.len() < limit {
+                    hits.push(CargoSearchHit {
+                        name: max
+                            .metadata
+                            .display_name
+                            .clone()
+                            .unwrap_or(p.key.name.clone()),
+                        max_version: max.version.clone(),
+                        description: max.metadata.summary.clone(),
+                    });
+                }
+            }
+            if page.len() < PAGE as usize {
+                return Ok(CargoSearch { hits, total });
+            }
+            filter.after = page.last().map(|p| p.key.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_times_are_seconds_in_utc() {
+        assert_eq!(pubtime(0), "1970-01-01T00:00:00Z");
+        assert_eq!(pubtime(1_767_225_600_999), "2026-01-01T00:00:00Z");
+    }
+}
