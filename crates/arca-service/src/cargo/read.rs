@@ -16,9 +16,12 @@ use super::publish::resolve_registries;
 use super::{asset_name, key};
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::retain::Retained;
+use crate::upstream::tee::Teed;
 use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
-use crate::{AssetDownload, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES};
+use crate::{
+    AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES,
+};
 
 /// An index file: one line per version, and its entity tag.
 #[derive(Debug, Clone)]
@@ -234,37 +237,49 @@ impl Service {
     }
 
     /// `GET …/api/v1/crates/{name}/{version}/download`: Published and Unlisted (yanked) versions,
-    /// retained from the upstreams first when the repository does not have the version.
+    /// retained from the upstreams first when the repository does not have the version (a crate
+    /// fetched from a source streams to the client as it is kept).
     pub async fn cargo_download(
         &self,
         repo: &NativeRepo,
         name: &str,
         version: &str,
-    ) -> ServiceResult<AssetDownload> {
+    ) -> ServiceResult<FileDownload> {
         if let Some(d) = self.cargo_local_download(repo, name, version).await? {
-            return Ok(d);
+            return Ok(d.into());
         }
-        let missing = || version_not_found(&key(name), version);
         let flight = format!("{}\ncargo\n{name}\n{version}", repo.repo.id);
-        self.flights
-            .clone()
-            .run(flight, async {
-                if let Some(d) = self.cargo_local_download(repo, name, version).await? {
-                    return Ok(d);
-                }
-                let ingest = |read| self.cargo_ingest(name, version, read);
-                let file = asset_name(name, version);
-                let cache = &self.upstream_caches.cargo;
-                let retained = self
-                    .retain_from_upstreams(cache, &repo.repo, &key(name), version, &file, &ingest)
-                    .await?;
-                match retained {
-                    Retained::Yes => self.cargo_local_download(repo, name, version).await?,
-                    Retained::No => None,
-                }
-                .ok_or_else(missing)
+        let flight = self.flights.clone().enter(flight).await;
+        if let Some(d) = self.cargo_local_download(repo, name, version).await? {
+            return Ok(d.into());
+        }
+        let (svc, requested) = (self.clone(), repo.repo.clone());
+        let (name_owned, version_owned) = (name.to_string(), version.to_string());
+        let teed = self
+            .retain_teed(flight, |tee| async move {
+                let (name, version) = (name_owned.as_str(), version_owned.as_str());
+                let ingest = |read| svc.cargo_ingest(name, version, read);
+                let (file, cache) = (asset_name(name, version), &svc.upstream_caches.cargo);
+                svc.retain_from_upstreams(
+                    cache,
+                    &requested,
+                    &key(name),
+                    version,
+                    &file,
+                    &ingest,
+                    &tee,
+                )
+                .await
             })
-            .await
+            .await?;
+        let found = match teed {
+            Teed::Streaming(d) => return Ok(d),
+            Teed::Done(Retained::Yes) => self.cargo_local_download(repo, name, version).await?,
+            Teed::Done(Retained::No) => None,
+        };
+        found
+            .map(FileDownload::from)
+            .ok_or_else(|| version_not_found(&key(name), version))
     }
 
     /// The `.crate` of `version` if the repository has the version (`None` if not); one it has in a

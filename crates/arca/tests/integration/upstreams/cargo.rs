@@ -87,8 +87,10 @@ async fn crates_through_the_chain() {
 
     // Bytes that do not match the line's cksum are refused and not kept.
     standin.set_tamper(true);
-    let d = app.get("api/v1/crates/serde_kit/1.1.0/download").await;
-    assert_eq!(d.status, 502);
+    let d = app
+        .get_partial("api/v1/crates/serde_kit/1.1.0/download")
+        .await;
+    standin::assert_cut_off(&d, v2.len());
     assert!(describe("store", "1.1.0").await.is_none());
     standin.set_tamper(false);
     let d = app.get("api/v1/crates/serde_kit/1.1.0/download").await;
