@@ -15,6 +15,7 @@ pub(crate) mod cache;
 pub mod connections;
 pub(crate) mod controls;
 pub(crate) mod fetch;
+pub mod purge;
 pub(crate) mod retain;
 
 use std::collections::HashSet;
@@ -144,6 +145,15 @@ pub(crate) struct UpstreamCaches {
     pub npm: IndexCache<crate::npm::upstream::NpmIndex>,
     pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
+}
+
+impl UpstreamCaches {
+    /// Removes the entries whose key (`cache_key`) `select` picks, in every format's cache.
+    pub(crate) fn purge(&self, select: &dyn Fn(&str) -> bool) -> usize {
+        // Destructured so that a format added to the caches cannot be forgotten here.
+        let Self { npm, pypi, maven } = self;
+        npm.purge(select) + pypi.purge(select) + maven.purge(select)
+    }
 }
 
 fn cache_key(connection: &str, key: &PackageKey) -> String {

@@ -4,5 +4,6 @@
 mod connections;
 mod maven;
 mod npm;
+mod purge;
 mod pypi;
 mod standin;
