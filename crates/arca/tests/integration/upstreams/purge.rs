@@ -18,6 +18,13 @@ async fn purge(s: &TestServer, query: &str) -> RawResponse {
         .await
 }
 
+/// The answer of a purge that must succeed.
+async fn purged(s: &TestServer, query: &str) -> serde_json::Value {
+    let r = purge(s, query).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
 #[tokio::test]
 async fn a_purged_index_is_fetched_again_and_only_what_was_selected() {
     let standin = StandIn::start().await;
@@ -34,10 +41,8 @@ async fn a_purged_index_is_fetched_again_and_only_what_was_selected() {
     );
 
     // One package, through a repository whose upstream holds the connection.
-    let r = purge(&s, "domain=acme&repository=app&format=npm&package=left-pad").await;
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(
-        r.json(),
+        purged(&s, "domain=acme&repository=app&format=npm&package=left-pad").await,
         json!({"purged": 1, "connections": ["public:npmjs"]})
     );
     for name in ["left-pad", "right-pad"] {
@@ -50,19 +55,19 @@ async fn a_purged_index_is_fetched_again_and_only_what_was_selected() {
     );
 
     // A package no source serves, and a format no connection of the chain has: nothing to purge.
-    let r = purge(&s, "format=npm&package=no-such").await;
-    assert_eq!(r.json()["purged"], 0);
-    let r = purge(
-        &s,
-        "domain=acme&repository=app&format=pypi&package=left-pad",
-    )
-    .await;
-    assert_eq!(r.json(), json!({"purged": 0, "connections": []}));
+    assert_eq!(purged(&s, "format=npm&package=no-such").await["purged"], 0);
+    assert_eq!(
+        purged(
+            &s,
+            "domain=acme&repository=app&format=pypi&package=left-pad"
+        )
+        .await,
+        json!({"purged": 0, "connections": []})
+    );
 
     // Everything.
-    let r = purge(&s, "").await;
     assert_eq!(
-        r.json(),
+        purged(&s, "").await,
         json!({"purged": 2, "connections": ["public:npmjs"]})
     );
     assert_eq!(app.get("right-pad").await.status, 200);
@@ -78,9 +83,8 @@ async fn a_purge_forgets_that_the_source_lacked_a_package() {
     standin.add("fresh", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
     assert_eq!(app.get("fresh").await.status, 404, "remembered as missing");
     assert_eq!(standin.count("/fresh"), 1);
-    let r = purge(&s, "domain=acme&repository=store").await;
     assert_eq!(
-        r.json(),
+        purged(&s, "domain=acme&repository=store").await,
         json!({"purged": 1, "connections": ["public:npmjs"]})
     );
     assert_eq!(app.get("fresh").await.status, 200);
