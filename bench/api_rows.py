@@ -6,10 +6,9 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 import time
 
-from common import MIB, Arca, ok, publish_load, q, rss_mib, sign, stop, wrk, free_port, wait_http
+from common import MIB, Arca, nginx, ok, publish_load, q, rss_mib, sign, stop, wrk
 
 COORDS = dict(domain="bench", repository="repo", format="generic", namespace="bench", package="big")
 DESCRIBE_ROW = "DescribePackageVersion req/s, 32 connections"
@@ -37,22 +36,6 @@ def curl_parallel(url, headers, n):
     if any(p.wait() != 0 for p in procs):
         raise RuntimeError("download failed")
     return time.monotonic() - t0
-
-
-def nginx(root):
-    conf_dir = tempfile.mkdtemp(prefix="arca-bench-nginx-")
-    port = free_port()
-    conf = f"""daemon off; worker_processes 2; pid {conf_dir}/nginx.pid; error_log {conf_dir}/error.log;
-events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; tcp_nopush on; client_body_temp_path {conf_dir};
-  proxy_temp_path {conf_dir}; fastcgi_temp_path {conf_dir}; uwsgi_temp_path {conf_dir}; scgi_temp_path {conf_dir};
-  server {{ listen 127.0.0.1:{port}; root {root}; }} }}"""
-    with open(f"{conf_dir}/nginx.conf", "w") as f:
-        f.write(conf)
-    proc = subprocess.Popen(["nginx", "-c", f"{conf_dir}/nginx.conf", "-p", conf_dir],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_http(f"http://127.0.0.1:{port}", proc=proc)
-    return proc, f"http://127.0.0.1:{port}", conf_dir
 
 
 def get_rows(table, args, work, arca, idle):

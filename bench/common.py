@@ -85,6 +85,25 @@ def stop(proc, timeout=30):
             proc.wait()
 
 
+def nginx(root, port=None, server="", access_log=None):
+    """nginx serving `root` on 127.0.0.1 (`server`: more directives of its server block; `access_log`:
+    a file with one line per request, its URI). Returns (process, URL, its config directory)."""
+    conf_dir = tempfile.mkdtemp(prefix="arca-bench-nginx-")
+    port = port or free_port()
+    log = f"log_format uri '$status $request_uri'; access_log {access_log} uri;" if access_log else "access_log off;"
+    conf = f"""daemon off; worker_processes 2; pid {conf_dir}/nginx.pid; error_log {conf_dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{ {log} sendfile on; tcp_nopush on; client_body_temp_path {conf_dir};
+  proxy_temp_path {conf_dir}; fastcgi_temp_path {conf_dir}; uwsgi_temp_path {conf_dir}; scgi_temp_path {conf_dir};
+  server {{ listen 127.0.0.1:{port}; root {root}; {server} }} }}"""
+    with open(f"{conf_dir}/nginx.conf", "w") as f:
+        f.write(conf)
+    proc = subprocess.Popen(["nginx", "-c", f"{conf_dir}/nginx.conf", "-p", conf_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(f"http://127.0.0.1:{port}", proc=proc)
+    return proc, f"http://127.0.0.1:{port}", conf_dir
+
+
 class Arca:
     """One `arca serve` on a free port; `env` adds settings (PostgreSQL, S3, token secret)."""
 

@@ -80,26 +80,35 @@ def write_npmrc(path, registry, token):
         f.write(f"registry={registry}\n//{registry.split('://', 1)[1]}:_authToken={token}\n")
 
 
-def start_verdaccio(binary, work):
+def launch_verdaccio(binary, work, config):
+    """Verdaccio on a free port with storage under `work` and `config` (YAML: auth, uplinks,
+    packages); returns (process, URL) once it answers."""
     port = free_port()
     os.makedirs(f"{work}/storage")
     with open(f"{work}/config.yaml", "w") as f:
-        f.write(f"""storage: {work}/storage
-auth:
+        f.write(f"storage: {work}/storage\n{config}web: {{enable: false}}\n"
+                "log: {type: stdout, format: pretty, level: error}\n")
+    proc = subprocess.Popen([binary, "--config", f"{work}/config.yaml", "--listen", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_http(url, "/-/ping", proc=proc)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, url
+
+
+def start_verdaccio(binary, work):
+    proc, url = launch_verdaccio(binary, work, f"""auth:
   htpasswd:
     file: {work}/htpasswd
 uplinks: {{}}
 packages:
   '@*/*': {{access: $all, publish: $authenticated}}
   '**': {{access: $all, publish: $authenticated}}
-web: {{enable: false}}
-log: {{type: stdout, format: pretty, level: error}}
 """)
-    proc = subprocess.Popen([binary, "--config", f"{work}/config.yaml", "--listen", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        wait_http(url, "/-/ping", proc=proc)
         # npm adduser's request: creates the user and answers with its token.
         req = urllib.request.Request(f"{url}-/user/org.couchdb.user:bench", method="PUT",
                                      data=json.dumps({"name": "bench", "password": "bench-password-1"}).encode(),

@@ -14,6 +14,9 @@ Groups (--only, comma-separated; default all, in this order):
   npm       npm install of --packages private packages vs Verdaccio, cold and warm
   pip       pip install --target of --packages wheels vs pypiserver, cold and warm
   replicas  Describe req/s and publishes/s on PostgreSQL + S3 (moto), 1 and 2 replicas, vs SQLite
+  upstream  npm and pip install of --packages through a proxy of a stand-in registry (nginx), cold and
+            warm: Arca vs Verdaccio (uplink) / devpi-server (mirror) vs straight from the stand-in,
+            and the requests each made to the stand-in
 """
 import argparse
 import os
@@ -25,8 +28,9 @@ from api_rows import scale_rows, sqlite_rows, startup_rows
 from common import Table, load_previous
 from native_rows import npm_rows, pip_rows
 from replica_rows import replica_rows
+from upstream_rows import upstream_rows
 
-GROUPS = ["get", "api", "publish", "startup", "scale", "npm", "pip", "replicas"]
+GROUPS = ["get", "api", "publish", "startup", "scale", "npm", "pip", "replicas", "upstream"]
 
 
 def main():
@@ -61,6 +65,8 @@ def main():
               if name in groups]
     if "replicas" in groups:
         steps.append(("replicas", lambda w: replica_rows(table, args, w, previous)))
+    if "upstream" in groups:
+        steps.append(("upstream", lambda w: upstream_rows(table, args, w)))
     failed = []
     try:
         for name, step in steps:

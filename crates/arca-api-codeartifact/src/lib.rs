@@ -17,6 +17,7 @@ pub mod error;
 mod handlers;
 pub mod model;
 pub mod operation;
+pub mod operator;
 pub mod throttle;
 pub mod wire;
 
@@ -95,13 +96,15 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
 async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response<Body>, ApiError>) {
     let model = model::service_model();
     let route = model.route(req.method(), req.uri().path());
-    let op_name: &'static str = match &route {
-        Ok(op) => operation::IMPLEMENTED
+    let operator = operator::OperatorOp::route(req.method(), req.uri().path());
+    let op_name: &'static str = match (&route, operator) {
+        (_, Some(op)) => op.name(),
+        (Ok(op), None) => operation::IMPLEMENTED
             .iter()
             .find(|n| **n == op.name())
             .copied()
             .unwrap_or("NotImplemented"),
-        Err(_) => "UnknownOperation",
+        (Err(_), None) => "UnknownOperation",
     };
     let result = async {
         let (parts, body) = req.into_parts();
@@ -134,6 +137,9 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
             throttle.admit(&caller).map_err(ApiError::Throttled)?;
         }
         let caller = Caller { account: caller };
+        if let Some(op) = operator {
+            return operator::dispatch(&state.service, &caller, op, &parts.uri).await;
+        }
         let op_model = route.map_err(|_| ApiError::UnknownOperation {
             method: parts.method.to_string(),
             path: parts.uri.path().to_string(),

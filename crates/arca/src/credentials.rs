@@ -34,28 +34,56 @@ struct StoredSecrets {
     token_secret: String,
 }
 
-/// Returns the credentials, the pagination-token secret, and whether they were generated just now.
-pub fn load_or_create(config: &Config) -> anyhow::Result<(RootCredentials, Vec<u8>, bool)> {
-    let path = config.data_dir.join("credentials.toml");
-    let stored: Option<StoredSecrets> = if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Some(toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?)
-    } else {
-        None
-    };
-    let configured = match (&config.access_key_id, &config.secret_access_key) {
+/// The secrets kept in the data directory, if a server stored them there.
+fn read_stored(path: &Path) -> anyhow::Result<Option<StoredSecrets>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?,
+    ))
+}
+
+/// The credentials the configuration gives, if it gives both key and secret.
+fn configured(config: &Config, stored: Option<&StoredSecrets>) -> Option<RootCredentials> {
+    match (&config.access_key_id, &config.secret_access_key) {
         (Some(id), Some(secret)) => Some(RootCredentials {
             access_key_id: id.clone(),
             secret_access_key: secret.clone(),
             account_id: config
                 .account_id
                 .clone()
-                .or_else(|| stored.as_ref().map(|s| s.credentials.account_id.clone()))
+                .or_else(|| stored.map(|s| s.credentials.account_id.clone()))
                 .unwrap_or_else(|| "000000000000".into()),
         }),
         _ => None,
-    };
+    }
+}
+
+/// The root credentials a server with this configuration uses, for a client of it (`arca cache
+/// purge`): configured, else those kept in the data directory; never generated.
+pub fn load(config: &Config) -> anyhow::Result<RootCredentials> {
+    let path = config.data_dir.join("credentials.toml");
+    let stored = read_stored(&path)?;
+    configured(config, stored.as_ref())
+        .or(stored.map(|s| s.credentials))
+        .with_context(|| {
+            format!(
+                "no root credentials: give the server's --access-key-id and --secret-access-key \
+                 (or ARCA_ACCESS_KEY_ID and ARCA_SECRET_ACCESS_KEY), or its --data-dir ({} does \
+                 not exist)",
+                path.display()
+            )
+        })
+}
+
+/// Returns the credentials, the pagination-token secret, and whether they were generated just now.
+pub fn load_or_create(config: &Config) -> anyhow::Result<(RootCredentials, Vec<u8>, bool)> {
+    let path = config.data_dir.join("credentials.toml");
+    let stored = read_stored(&path)?;
+    let configured = configured(config, stored.as_ref());
     let mut generated = false;
     let stored = match stored {
         Some(s) => s,

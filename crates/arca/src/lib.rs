@@ -5,6 +5,7 @@
 //! `arca-blobstore` (storage). This crate only assembles them; [`run`] is what `arca serve` and the
 //! integration tests call.
 
+pub mod cache;
 pub mod config;
 pub mod credentials;
 pub mod maintenance;
@@ -124,7 +125,7 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
 
 /// `http://` and the bound address; an unspecified address (`0.0.0.0`) becomes loopback, which is
 /// right for a local server (set `public_url` when clients come from elsewhere).
-fn listen_url(mut addr: std::net::SocketAddr) -> String {
+pub(crate) fn listen_url(mut addr: std::net::SocketAddr) -> String {
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {
             std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),

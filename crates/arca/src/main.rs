@@ -45,6 +45,18 @@ enum Command {
     /// Copy a whole installation (metadata and blobs) into another, empty one: e.g. SQLite and a
     /// directory into PostgreSQL and S3, or back. The source is only read.
     Transfer(arca::transfer::TransferArgs),
+    /// The cache of upstream indexes kept by running servers.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Drop cached upstream indexes (all, or those of one repository's connections and/or one
+    /// package) in running servers, so their next read fetches them again.
+    Purge(arca::cache::PurgeArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,6 +66,13 @@ fn main() -> anyhow::Result<()> {
             // Two sides, no single configuration: text logs, level from ARCA_LOG.
             init_logging(false);
             return runtime()?.block_on(arca::transfer::transfer(args));
+        }
+        Command::Cache {
+            command: CacheCommand::Purge(args),
+        } => {
+            let config = Config::resolve(args.settings.clone())?;
+            init_logging(config.log_json);
+            return runtime()?.block_on(arca::cache::purge(args, config));
         }
         Command::Serve(args) => (args, |c| Box::pin(serve(c)) as Task),
         Command::Gc { grace, settings } => {

@@ -101,6 +101,21 @@ impl<T> IndexCache<T> {
         }
     }
 
+    /// Removes the entries whose key `select` picks; how many.
+    pub fn purge(&self, select: &dyn Fn(&str) -> bool) -> usize {
+        let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (map, total) = &mut *guard;
+        let before = map.len();
+        map.retain(|k, e| {
+            let drop = select(k);
+            if drop {
+                *total -= e.cost;
+            }
+            !drop
+        });
+        before - map.len()
+    }
+
     #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.entries.lock().unwrap().1
@@ -127,5 +142,8 @@ mod tests {
         cache.put("huge", Some(Arc::new(0)), Validators::default(), 101);
         assert!(cache.get("huge").is_none());
         assert_eq!(cache.bytes(), 90, "k7, k8 and k9");
+        assert_eq!(cache.purge(&|k| k != "k8"), 2);
+        assert!(cache.get("k8").is_some() && cache.get("k9").is_none());
+        assert_eq!(cache.bytes(), 30);
     }
 }

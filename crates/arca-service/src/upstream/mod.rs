@@ -15,6 +15,7 @@ pub(crate) mod cache;
 pub mod connections;
 pub(crate) mod controls;
 pub(crate) mod fetch;
+pub mod purge;
 pub(crate) mod retain;
 pub(crate) mod tee;
 
@@ -149,6 +150,20 @@ pub(crate) struct UpstreamCaches {
     pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
     pub cargo: IndexCache<crate::cargo::upstream::CargoIndex>,
+}
+
+impl UpstreamCaches {
+    /// Removes the entries whose key (`cache_key`) `select` picks, in every format's cache.
+    pub(crate) fn purge(&self, select: &dyn Fn(&str) -> bool) -> usize {
+        // Destructured so that a format added to the caches cannot be forgotten here.
+        let Self {
+            npm,
+            pypi,
+            maven,
+            cargo,
+        } = self;
+        npm.purge(select) + pypi.purge(select) + maven.purge(select) + cargo.purge(select)
+    }
 }
 
 fn cache_key(connection: &str, key: &PackageKey) -> String {

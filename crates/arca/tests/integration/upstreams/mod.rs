@@ -5,5 +5,6 @@ mod cargo;
 mod connections;
 mod maven;
 mod npm;
+mod purge;
 mod pypi;
 pub(crate) mod standin;
