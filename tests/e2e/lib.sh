@@ -73,6 +73,10 @@ trap 'exit 143' TERM
 # start_server [EXTRA SERVE ARGS...]: `arca serve` on 127.0.0.1:0 with data in $TMP/data.
 start_server() {
     mkdir -p "$TMP/data" "$TMP/aws-home"
+    # Created before the server starts: the background job opens them only when it is scheduled,
+    # and the loop below must not read a file that is not there yet (seen on a loaded machine).
+    : >"$TMP/server.out"
+    : >"$TMP/server.log"
     (
         cd "$TMP"
         # No fixed credentials: the scripts use the ones the server generates and prints.

@@ -22,6 +22,7 @@ REAL_HOME=$HOME
 # --- 0. the stand-in public registry: another Arca, with fixed credentials -------------------------
 PUB_KEY=AKIAPUBLICREGISTRY01 PUB_SECRET=stand-in-public-registry-secret PUB_ACCOUNT=111111111111
 mkdir -p "$TMP/pub"
+: >"$TMP/pub.out" # before the job starts: the loop below reads it at once (see start_server)
 (
     cd "$TMP/pub"
     unset ARCA_CONFIG ARCA_LISTEN ARCA_DATA_DIR ARCA_PUBLIC_URL ARCA_EXTERNAL_CONNECTIONS
