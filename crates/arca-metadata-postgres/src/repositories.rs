@@ -10,8 +10,7 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 
 use crate::sql::{
-    backend, execute, fetch_all, fetch_optional, is_foreign_key_violation, is_unique_violation,
-    reads, repository_row, writes,
+    backend, creation_failed, execute, fetch_all, fetch_optional, reads, repository_row, writes,
 };
 use crate::{tags, versions, PostgresStore};
 
@@ -129,16 +128,8 @@ impl PostgresStore {
         .bind(new.created_ms)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::AlreadyExists
-            } else if is_foreign_key_violation(&e) {
-                // The domain is gone (or is being deleted: the check waited for that to commit).
-                StoreError::NotFound
-            } else {
-                backend(e)
-            }
-        })?;
+        // NotFound: the domain is gone (or is being deleted: the check waited for that commit).
+        .map_err(creation_failed)?;
         write_upstreams(&mut tx, id, &new.upstreams).await?;
         tags::replace_all(&mut tx, &new.arn, &new.tags).await?;
         let repo = load(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -200,22 +191,8 @@ impl PostgresStore {
             .await
             .map_err(backend)?;
         versions::lock_repository_versions(&mut tx, repository_id).await?;
-        const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = $1";
-        for statement in [
-            format!(
-                "DELETE FROM assets WHERE version_id IN \
-                 (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}))"
-            ),
-            format!("DELETE FROM package_versions WHERE package_id IN ({PACKAGES})"),
-            "DELETE FROM packages WHERE repository_id = $1".to_owned(),
-            "DELETE FROM repository_upstreams WHERE repository_id = $1".to_owned(),
-            "DELETE FROM repositories WHERE id = $1".to_owned(),
-        ] {
-            sqlx::query(&statement)
-                .bind(repository_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        for statement in writes::delete_repository(repository_id) {
+            execute(&statement, &mut *tx).await.map_err(backend)?;
         }
         tags::delete_all(&mut tx, arn).await?;
         tx.commit().await.map_err(backend)

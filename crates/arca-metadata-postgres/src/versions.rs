@@ -256,10 +256,7 @@ impl PostgresStore {
                     .await
                     .map_err(|e| {
                         if is_unique_violation(&e) {
-                            StoreError::Conflict(format!(
-                                "asset {:?} appears twice in copied version {:?}",
-                                asset.name, copied.version
-                            ))
+                            writes::duplicate_copied_asset(&asset.name, &copied.version)
                         } else {
                             backend(e)
                         }

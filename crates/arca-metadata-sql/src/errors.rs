@@ -56,6 +56,16 @@ pub fn missing_as_not_found<E: DbError>(e: E) -> StoreError {
     }
 }
 
+/// The failure of an insert that creates a child row: a unique violation means it exists
+/// (`AlreadyExists`), a foreign-key violation that its parent is gone (`NotFound`).
+pub fn creation_failed<E: DbError>(e: E) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::AlreadyExists
+    } else {
+        missing_as_not_found(e)
+    }
+}
+
 /// A stored value this version of the code cannot interpret.
 #[derive(Debug, thiserror::Error)]
 #[error("unexpected value {value:?} in column {column}")]

@@ -25,8 +25,8 @@ mod stmt;
 pub mod writes;
 
 pub use errors::{
-    backend, decode_enum, is_foreign_key_violation, is_unique_violation, missing_as_not_found,
-    unique_as, CorruptValue, DbError,
+    backend, creation_failed, decode_enum, is_foreign_key_violation, is_unique_violation,
+    missing_as_not_found, unique_as, CorruptValue, DbError,
 };
 pub use ranges::{prefix_upper_bound, push_prefix_filter, sql_limit};
 pub use rows::{

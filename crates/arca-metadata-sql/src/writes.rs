@@ -287,6 +287,39 @@ pub fn put_package_origin(
     qb
 }
 
+/// The statements that delete a repository with everything in it (assets, versions, packages,
+/// upstream list, the row), in that order; the caller has checked (and locked) what it must.
+pub fn delete_repository(repository_id: i64) -> Vec<Stmt> {
+    const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = ";
+    let mut assets = Stmt::new(format_args!(
+        "DELETE FROM assets WHERE version_id IN \
+         (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}"
+    ));
+    assets.push_bind(repository_id).push("))");
+    let mut versions = Stmt::new(format_args!(
+        "DELETE FROM package_versions WHERE package_id IN ({PACKAGES}"
+    ));
+    versions.push_bind(repository_id).push(")");
+    let mut out = vec![assets, versions];
+    for sql in [
+        "DELETE FROM packages WHERE repository_id = ",
+        "DELETE FROM repository_upstreams WHERE repository_id = ",
+        "DELETE FROM repositories WHERE id = ",
+    ] {
+        let mut statement = Stmt::new(sql);
+        statement.push_bind(repository_id);
+        out.push(statement);
+    }
+    out
+}
+
+/// A copy whose version lists an asset name twice: the unique violation of its second insert.
+pub fn duplicate_copied_asset(asset: &str, version: &str) -> arca_metadata::StoreError {
+    arca_metadata::StoreError::Conflict(format!(
+        "asset {asset:?} appears twice in copied version {version:?}"
+    ))
+}
+
 /// `(id, status, revision)` of every version of a package, by id ([`version_state_row`]): what
 /// `delete_package_at` compares with the versions its caller expects.
 pub fn version_states(package_id: i64) -> Stmt {

@@ -190,6 +190,19 @@ fn parse_url(url: &str) -> StoreResult<Target> {
     })
 }
 
+/// Runs `write` in a `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.
+fn in_write_transaction<T>(
+    conn: &mut Connection,
+    write: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let value = write(&tx)?;
+    tx.commit().map_err(backend)?;
+    Ok(value)
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -296,14 +309,7 @@ impl SqliteStore {
     ) -> StoreResult<T> {
         self.inner
             .writer
-            .run(move |conn| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(backend)?;
-                let value = write(&tx)?;
-                tx.commit().map_err(backend)?;
-                Ok(value)
-            })
+            .run(move |conn| in_write_transaction(conn, write))
             .await
     }
 
@@ -321,14 +327,7 @@ impl SqliteStore {
             .run(move |conn| {
                 conn.execute_batch("PRAGMA synchronous = NORMAL")
                     .map_err(backend)?;
-                let result = (|| {
-                    let tx = conn
-                        .transaction_with_behavior(TransactionBehavior::Immediate)
-                        .map_err(backend)?;
-                    let value = write(&tx)?;
-                    tx.commit().map_err(backend)?;
-                    Ok(value)
-                })();
+                let result = in_write_transaction(conn, write);
                 conn.execute_batch("PRAGMA synchronous = FULL")
                     .map_err(backend)?;
                 result

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use rusqlite::Connection;
 
 use crate::sql::{
-    backend, execute, fetch_all, fetch_classified, fetch_optional, is_foreign_key_violation,
-    is_unique_violation, reads, repository_row, run, scalar, writes, Stmt,
+    backend, creation_failed, execute, fetch_all, fetch_classified, fetch_optional, reads,
+    repository_row, run, scalar, writes, Stmt,
 };
 use crate::{tags, SqliteStore};
 
@@ -119,17 +119,8 @@ impl RepositoryStore for SqliteStore {
                 .push_bind(new.description.as_deref())
                 .push_bind(new.created_ms);
             insert.push(") RETURNING id");
-            let classify = |e: rusqlite::Error| {
-                if is_unique_violation(&e) {
-                    StoreError::AlreadyExists
-                } else if is_foreign_key_violation(&e) {
-                    // The domain is gone.
-                    StoreError::NotFound
-                } else {
-                    backend(e)
-                }
-            };
-            let id = fetch_classified(tx, &insert, classify, |r| r.int("id"))?
+            // NotFound: the domain is gone.
+            let id = fetch_classified(tx, &insert, creation_failed, |r| r.int("id"))?
                 .ok_or(StoreError::NotFound)?;
             write_upstreams(tx, id, &new.upstreams)?;
             tags::replace_all(tx, &new.arn, &new.tags)?;
@@ -242,18 +233,8 @@ impl RepositoryStore for SqliteStore {
                     users.join(", ")
                 )));
             }
-            const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = ?";
-            for statement in [
-                format!(
-                    "DELETE FROM assets WHERE version_id IN \
-                     (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}))"
-                ),
-                format!("DELETE FROM package_versions WHERE package_id IN ({PACKAGES})"),
-                "DELETE FROM packages WHERE repository_id = ?".to_owned(),
-                "DELETE FROM repository_upstreams WHERE repository_id = ?".to_owned(),
-                "DELETE FROM repositories WHERE id = ?".to_owned(),
-            ] {
-                run(tx, &statement, [repository_id]).map_err(backend)?;
+            for statement in writes::delete_repository(repository_id) {
+                execute(tx, &statement).map_err(backend)?;
             }
             tags::delete_all(tx, &arn)
         })

@@ -139,10 +139,7 @@ fn copy_in(tx: &Connection, write: &CopyWrite) -> StoreResult<()> {
         for asset in &copied.assets {
             insert_asset(tx, version_id, domain_id, asset).map_err(|e| {
                 if is_unique_violation(&e) {
-                    StoreError::Conflict(format!(
-                        "asset {:?} appears twice in copied version {:?}",
-                        asset.name, copied.version
-                    ))
+                    writes::duplicate_copied_asset(&asset.name, &copied.version)
                 } else {
                     backend(e)
                 }
