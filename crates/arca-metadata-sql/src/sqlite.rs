@@ -28,44 +28,19 @@ impl DbError for rusqlite::Error {
     }
 }
 
-/// A row with its statement's column names (`\0`-separated, taken once per query): rusqlite's own
-/// lookup by name compares case-insensitively against every column, which made up a sixth of the
-/// CPU of a DescribePackageVersion (40 columns, bench/README.md); an exact match over the copied
-/// names costs a fraction of that.
-struct Named<'a, 'r> {
-    row: &'a Row<'r>,
-    names: &'a str,
-}
-
-impl Named<'_, '_> {
-    fn get<T: rusqlite::types::FromSql>(&self, column: &str) -> StoreResult<T> {
-        let index = self
-            .names
-            .split('\0')
-            .position(|name| name == column)
-            .ok_or_else(|| backend(rusqlite::Error::InvalidColumnName(column.to_owned())))?;
-        self.row.get(index).map_err(backend)
-    }
-}
-
-impl Columns for Named<'_, '_> {
+impl Columns for Row<'_> {
     fn text(&self, column: &str) -> StoreResult<String> {
-        self.get(column)
+        self.get(column).map_err(backend)
     }
     fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
-        self.get(column)
+        self.get(column).map_err(backend)
     }
     fn int(&self, column: &str) -> StoreResult<i64> {
-        self.get(column)
+        self.get(column).map_err(backend)
     }
     fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
-        self.get(column)
+        self.get(column).map_err(backend)
     }
-}
-
-/// The column names of a prepared statement, `\0`-separated.
-fn names(prepared: &rusqlite::Statement<'_>) -> String {
-    prepared.column_names().join("\0")
 }
 
 impl ToSql for Value {
@@ -98,11 +73,8 @@ pub fn fetch_classified<T>(
     decode: impl Fn(&dyn Columns) -> StoreResult<T>,
 ) -> StoreResult<Option<T>> {
     let row = conn.prepare_cached(stmt.sql()).and_then(|mut prepared| {
-        let names = names(&prepared);
         let mut rows = prepared.query(rusqlite::params_from_iter(stmt.binds()))?;
-        Ok(rows
-            .next()?
-            .map(|row| decode(&Named { row, names: &names })))
+        Ok(rows.next()?.map(|row| decode(row)))
     });
     row.map_err(classify)?.transpose()
 }
@@ -114,13 +86,12 @@ pub fn fetch_all<T>(
     decode: impl Fn(&dyn Columns) -> StoreResult<T>,
 ) -> StoreResult<Vec<T>> {
     let mut prepared = conn.prepare_cached(stmt.sql()).map_err(backend)?;
-    let names = names(&prepared);
     let mut rows = prepared
         .query(rusqlite::params_from_iter(stmt.binds()))
         .map_err(backend)?;
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(backend)? {
-        out.push(decode(&Named { row, names: &names })?);
+        out.push(decode(row)?);
     }
     Ok(out)
 }
