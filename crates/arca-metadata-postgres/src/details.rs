@@ -1,22 +1,13 @@
 //! [`DetailStore`]: npm dist-tags and version details (dependencies, readme, deprecation), with
 //! the helpers publish and copy use inside their transactions.
 
-use arca_metadata::{DetailStore, PackageDependency, StoreError, StoreResult, VersionDetails};
+use arca_metadata::{DetailStore, PackageDependency, StoreResult, VersionDetails};
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres};
+use sqlx::PgConnection;
 
-use crate::sql::{backend, fetch_all, fetch_optional, is_foreign_key_violation};
+use crate::sql::{backend, execute, fetch_all, fetch_optional, missing_as_not_found};
 use crate::PostgresStore;
 use arca_metadata_sql::details as sql;
-
-/// A foreign-key violation means the referenced version does not exist.
-fn missing_version(e: sqlx::Error) -> StoreError {
-    if is_foreign_key_violation(&e) {
-        StoreError::NotFound
-    } else {
-        backend(e)
-    }
-}
 
 /// Replaces the details of `version_id` (inside the caller's transaction).
 pub(crate) async fn write_details(
@@ -24,12 +15,10 @@ pub(crate) async fn write_details(
     version_id: i64,
     details: &VersionDetails,
 ) -> StoreResult<()> {
-    for mut statement in sql::replace_details::<Postgres>(version_id, details) {
-        statement
-            .build()
-            .execute(&mut *conn)
+    for statement in sql::replace_details(version_id, details) {
+        execute(&statement, &mut *conn)
             .await
-            .map_err(missing_version)?;
+            .map_err(missing_as_not_found)?;
     }
     Ok(())
 }
@@ -41,23 +30,16 @@ pub(crate) async fn write_dist_tag(
     tag: &str,
     version: &str,
 ) -> StoreResult<()> {
-    sql::upsert_dist_tag::<Postgres>(package_id, tag, version)
-        .build()
-        .execute(conn)
+    execute(&sql::upsert_dist_tag(package_id, tag, version), conn)
         .await
-        .map_err(missing_version)?;
+        .map_err(missing_as_not_found)?;
     Ok(())
 }
 
 #[async_trait]
 impl DetailStore for PostgresStore {
     async fn list_dist_tags(&self, package_id: i64) -> StoreResult<Vec<(String, String)>> {
-        fetch_all(
-            &mut sql::dist_tags::<Postgres>(package_id),
-            &self.pool,
-            sql::dist_tag_row,
-        )
-        .await
+        fetch_all(&sql::dist_tags(package_id), &self.pool, sql::dist_tag_row).await
     }
 
     async fn set_dist_tag(&self, package_id: i64, tag: &str, version: &str) -> StoreResult<()> {
@@ -72,27 +54,21 @@ impl DetailStore for PostgresStore {
     }
 
     async fn delete_dist_tag(&self, package_id: i64, tag: &str) -> StoreResult<bool> {
-        let deleted = sql::delete_dist_tag::<Postgres>(package_id, tag)
-            .build()
-            .execute(&self.pool)
+        let deleted = execute(&sql::delete_dist_tag(package_id, tag), &self.pool)
             .await
-            .map_err(backend)?
-            .rows_affected();
+            .map_err(backend)?;
         Ok(deleted > 0)
     }
 
     async fn version_details(&self, version_id: i64) -> StoreResult<VersionDetails> {
         // One snapshot, so the row and the dependencies agree.
         let mut tx = self.read_tx().await?;
-        let (deprecated, readme) = fetch_optional(
-            &mut sql::details::<Postgres>(version_id),
-            &mut *tx,
-            sql::details_row,
-        )
-        .await?
-        .unwrap_or_default();
+        let (deprecated, readme) =
+            fetch_optional(&sql::details(version_id), &mut *tx, sql::details_row)
+                .await?
+                .unwrap_or_default();
         let dependencies = fetch_all(
-            &mut sql::dependencies_page::<Postgres>(version_id, None, u32::MAX),
+            &sql::dependencies_page(version_id, None, u32::MAX),
             &mut *tx,
             sql::dependency_row,
         )
@@ -122,7 +98,7 @@ impl DetailStore for PostgresStore {
     }
 
     async fn version_readme(&self, version_id: i64) -> StoreResult<Option<String>> {
-        let readme = fetch_optional(&mut sql::readme::<Postgres>(version_id), &self.pool, |r| {
+        let readme = fetch_optional(&sql::readme(version_id), &self.pool, |r| {
             arca_metadata_sql::Columns::text_opt(r, "readme")
         })
         .await?;
@@ -136,7 +112,7 @@ impl DetailStore for PostgresStore {
         limit: u32,
     ) -> StoreResult<Vec<(i64, PackageDependency)>> {
         fetch_all(
-            &mut sql::dependencies_page::<Postgres>(version_id, after, limit),
+            &sql::dependencies_page(version_id, after, limit),
             &self.pool,
             sql::dependency_row,
         )
@@ -149,12 +125,10 @@ impl DetailStore for PostgresStore {
         }
         self.retrying(|| async {
             let mut tx = self.write_tx().await?;
-            for mut statement in sql::upsert_deprecations::<Postgres>(changes) {
-                statement
-                    .build()
-                    .execute(&mut *tx)
+            for statement in sql::upsert_deprecations(changes) {
+                execute(&statement, &mut *tx)
                     .await
-                    .map_err(missing_version)?;
+                    .map_err(missing_as_not_found)?;
             }
             tx.commit().await.map_err(backend)
         })
@@ -163,7 +137,7 @@ impl DetailStore for PostgresStore {
 
     async fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>> {
         fetch_all(
-            &mut sql::package_deprecations::<Postgres>(package_id),
+            &sql::package_deprecations(package_id),
             &self.pool,
             sql::deprecation_row,
         )

@@ -2,7 +2,6 @@
 
 use arca_metadata::{DomainRow, DomainStats, DomainStore, NewDomain, StoreError, StoreResult};
 use async_trait::async_trait;
-use sqlx::Postgres;
 
 use crate::sql::{
     backend, domain_row, fetch_all, fetch_optional, is_foreign_key_violation, reads, unique_as,
@@ -81,12 +80,7 @@ impl DomainStore for PostgresStore {
 
     #[tracing::instrument(skip_all)]
     async fn get_domain(&self, owner: &str, name: &str) -> StoreResult<Option<DomainRow>> {
-        fetch_optional(
-            &mut reads::domain::<Postgres>(owner, name),
-            &self.pool,
-            domain_row,
-        )
-        .await
+        fetch_optional(&reads::domain(owner, name), &self.pool, domain_row).await
     }
 
     #[tracing::instrument(skip_all, fields(domain_id = domain_id))]
@@ -123,7 +117,7 @@ impl DomainStore for PostgresStore {
         limit: u32,
     ) -> StoreResult<Vec<DomainRow>> {
         fetch_all(
-            &mut reads::domains_page::<Postgres>(owner, after, limit),
+            &reads::domains_page(owner, after, limit),
             &self.pool,
             domain_row,
         )
@@ -137,7 +131,7 @@ impl DomainStore for PostgresStore {
         limit: u32,
     ) -> StoreResult<Vec<DomainRow>> {
         fetch_all(
-            &mut reads::all_domains_page::<Postgres>(after, limit),
+            &reads::all_domains_page(after, limit),
             &self.pool,
             domain_row,
         )

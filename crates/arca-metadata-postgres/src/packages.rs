@@ -7,7 +7,7 @@ use arca_metadata::{
     VersionOrder, VersionPath, VersionRow,
 };
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres};
+use sqlx::PgConnection;
 
 use crate::sql::{
     asset_row, backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row,
@@ -111,7 +111,7 @@ impl PostgresStore {
         versions::lock_package_versions(&mut tx, package_id).await?;
         if let Some(expected) = expected {
             let stored = fetch_all(
-                &mut writes::version_states::<Postgres>(package_id),
+                &writes::version_states(package_id),
                 &mut *tx,
                 writes::version_state_row,
             )
@@ -144,12 +144,7 @@ impl PackageStore for PostgresStore {
         repository_id: i64,
         key: &PackageKey,
     ) -> StoreResult<Option<PackageRow>> {
-        fetch_optional(
-            &mut reads::package::<Postgres>(repository_id, key),
-            &self.pool,
-            package_row,
-        )
-        .await
+        fetch_optional(&reads::package(repository_id, key), &self.pool, package_row).await
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
@@ -159,8 +154,8 @@ impl PackageStore for PostgresStore {
         filter: &PackageFilter,
         limit: u32,
     ) -> StoreResult<Vec<PackageRow>> {
-        let mut query = reads::packages_page::<Postgres>(repository_id, filter, limit);
-        fetch_all(&mut query, &self.pool, package_row).await
+        let query = reads::packages_page(repository_id, filter, limit);
+        fetch_all(&query, &self.pool, package_row).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -173,8 +168,8 @@ impl PackageStore for PostgresStore {
         let mut tx = self.write_tx().await?;
         // Held against deletion like a publish.
         crate::repositories::lock_repository(&mut tx, repository_id, "FOR KEY SHARE").await?;
-        let mut query = writes::put_package_origin::<Postgres>(repository_id, key, origin);
-        let row = fetch_optional(&mut query, &mut *tx, package_row)
+        let query = writes::put_package_origin(repository_id, key, origin);
+        let row = fetch_optional(&query, &mut *tx, package_row)
             .await?
             .ok_or(StoreError::NotFound)?;
         tx.commit().await.map_err(backend)?;
@@ -196,7 +191,7 @@ impl PackageStore for PostgresStore {
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>> {
         fetch_optional(
-            &mut reads::version::<Postgres>(package_id, version),
+            &reads::version(package_id, version),
             &self.pool,
             version_row,
         )
@@ -205,12 +200,8 @@ impl PackageStore for PostgresStore {
 
     #[tracing::instrument(skip_all)]
     async fn lookup_version(&self, path: &VersionPath<'_>) -> StoreResult<VersionLookup> {
-        let found = fetch_optional(
-            &mut reads::version_lookup::<Postgres>(path),
-            &self.pool,
-            version_lookup_row,
-        )
-        .await?;
+        let found =
+            fetch_optional(&reads::version_lookup(path), &self.pool, version_lookup_row).await?;
         Ok(found.unwrap_or_default())
     }
 
@@ -222,23 +213,22 @@ impl PackageStore for PostgresStore {
         order: &VersionOrder,
         limit: u32,
     ) -> StoreResult<Vec<VersionRow>> {
-        let mut query = reads::versions_page::<Postgres>(package_id, filter, order, limit);
-        fetch_all(&mut query, &self.pool, version_row).await
+        let query = reads::versions_page(package_id, filter, order, limit);
+        fetch_all(&query, &self.pool, version_row).await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn latest_published_version(&self, package_id: i64) -> StoreResult<Option<String>> {
-        reads::latest_published::<Postgres>(package_id)
-            .build_query_scalar()
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)
+        fetch_optional(&reads::latest_published(package_id), &self.pool, |r| {
+            r.text("version")
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(version_id = version_id))]
     async fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>> {
         fetch_all(
-            &mut reads::assets_page::<Postgres>(version_id, None, None),
+            &reads::assets_page(version_id, None, None),
             &self.pool,
             asset_row,
         )
@@ -252,18 +242,13 @@ impl PackageStore for PostgresStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<AssetRow>> {
-        let mut query = reads::assets_page::<Postgres>(version_id, after, Some(limit));
-        fetch_all(&mut query, &self.pool, asset_row).await
+        let query = reads::assets_page(version_id, after, Some(limit));
+        fetch_all(&query, &self.pool, asset_row).await
     }
 
     #[tracing::instrument(skip_all, fields(version_id = version_id))]
     async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
-        fetch_optional(
-            &mut reads::asset::<Postgres>(version_id, name),
-            &self.pool,
-            asset_row,
-        )
-        .await
+        fetch_optional(&reads::asset(version_id, name), &self.pool, asset_row).await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
@@ -273,7 +258,7 @@ impl PackageStore for PostgresStore {
         name: &str,
     ) -> StoreResult<Vec<(i64, AssetRow)>> {
         fetch_all(
-            &mut reads::package_assets::<Postgres>(package_id, name),
+            &reads::package_assets(package_id, name),
             &self.pool,
             reads::package_asset_row,
         )

@@ -7,20 +7,18 @@ use arca_metadata::{
     StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres};
+use sqlx::PgConnection;
 
 use crate::sql::{
-    backend, fetch_all, fetch_optional, is_foreign_key_violation, is_unique_violation, reads,
-    repository_row, writes,
+    backend, creation_failed, execute, fetch_all, fetch_optional, reads, repository_row, writes,
 };
 use crate::{tags, versions, PostgresStore};
 
 async fn upstreams_of(conn: &mut PgConnection, repository_id: i64) -> StoreResult<Vec<String>> {
-    reads::upstreams::<Postgres>(repository_id)
-        .build_query_scalar()
-        .fetch_all(conn)
-        .await
-        .map_err(backend)
+    fetch_all(&reads::upstreams(repository_id), conn, |r| {
+        r.text("upstream_name")
+    })
+    .await
 }
 
 /// Fills the upstream lists of a page of repositories with one query.
@@ -66,8 +64,8 @@ pub(crate) async fn lock_repository(
 
 /// The repository with its upstreams, as seen on `conn`.
 async fn load(conn: &mut PgConnection, repository_id: i64) -> StoreResult<Option<RepositoryRow>> {
-    let mut query = reads::repository_by_id::<Postgres>(repository_id);
-    let Some(mut repo) = fetch_optional(&mut query, &mut *conn, repository_row).await? else {
+    let query = reads::repository_by_id(repository_id);
+    let Some(mut repo) = fetch_optional(&query, &mut *conn, repository_row).await? else {
         return Ok(None);
     };
     repo.upstreams = upstreams_of(conn, repository_id).await?;
@@ -109,11 +107,10 @@ async fn downstreams(
     name: &str,
     except: Option<i64>,
 ) -> StoreResult<Vec<String>> {
-    reads::downstreams::<Postgres>(domain_id, name, except)
-        .build_query_scalar()
-        .fetch_all(conn)
-        .await
-        .map_err(backend)
+    fetch_all(&reads::downstreams(domain_id, name, except), conn, |r| {
+        r.text("name")
+    })
+    .await
 }
 
 impl PostgresStore {
@@ -131,16 +128,8 @@ impl PostgresStore {
         .bind(new.created_ms)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::AlreadyExists
-            } else if is_foreign_key_violation(&e) {
-                // The domain is gone (or is being deleted: the check waited for that to commit).
-                StoreError::NotFound
-            } else {
-                backend(e)
-            }
-        })?;
+        // NotFound: the domain is gone (or is being deleted: the check waited for that commit).
+        .map_err(creation_failed)?;
         write_upstreams(&mut tx, id, &new.upstreams).await?;
         tags::replace_all(&mut tx, &new.arn, &new.tags).await?;
         let repo = load(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -202,22 +191,8 @@ impl PostgresStore {
             .await
             .map_err(backend)?;
         versions::lock_repository_versions(&mut tx, repository_id).await?;
-        const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = $1";
-        for statement in [
-            format!(
-                "DELETE FROM assets WHERE version_id IN \
-                 (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}))"
-            ),
-            format!("DELETE FROM package_versions WHERE package_id IN ({PACKAGES})"),
-            "DELETE FROM packages WHERE repository_id = $1".to_owned(),
-            "DELETE FROM repository_upstreams WHERE repository_id = $1".to_owned(),
-            "DELETE FROM repositories WHERE id = $1".to_owned(),
-        ] {
-            sqlx::query(&statement)
-                .bind(repository_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+        for statement in writes::delete_repository(repository_id) {
+            execute(&statement, &mut *tx).await.map_err(backend)?;
         }
         tags::delete_all(&mut tx, arn).await?;
         tx.commit().await.map_err(backend)
@@ -239,8 +214,8 @@ impl RepositoryStore for PostgresStore {
         name: &str,
     ) -> StoreResult<Option<RepositoryRow>> {
         let mut tx = self.read_tx().await?;
-        let mut query = reads::repository::<Postgres>(domain_id, name);
-        let Some(mut repo) = fetch_optional(&mut query, &mut *tx, repository_row).await? else {
+        let query = reads::repository(domain_id, name);
+        let Some(mut repo) = fetch_optional(&query, &mut *tx, repository_row).await? else {
             return Ok(None);
         };
         repo.upstreams = upstreams_of(&mut tx, repo.id).await?;
@@ -268,12 +243,12 @@ impl RepositoryStore for PostgresStore {
     ) -> StoreResult<RepositoryRow> {
         let mut tx = self.write_tx().await?;
         lock_repository(&mut tx, repository_id, "FOR NO KEY UPDATE").await?;
-        let changed = writes::set_external_connection::<Postgres>(repository_id, change)
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
+        let changed = execute(
+            &writes::set_external_connection(repository_id, change),
+            &mut *tx,
+        )
+        .await
+        .map_err(backend)?;
         if changed == 0 {
             return Err(StoreError::PreconditionFailed);
         }
@@ -291,8 +266,8 @@ impl RepositoryStore for PostgresStore {
         limit: u32,
     ) -> StoreResult<Vec<RepositoryRow>> {
         let mut tx = self.read_tx().await?;
-        let mut query = reads::repositories_page::<Postgres>(filter, limit);
-        let mut repos = fetch_all(&mut query, &mut *tx, repository_row).await?;
+        let query = reads::repositories_page(filter, limit);
+        let mut repos = fetch_all(&query, &mut *tx, repository_row).await?;
         fill_upstreams(&mut tx, &mut repos).await?;
         tx.commit().await.map_err(backend)?;
         Ok(repos)

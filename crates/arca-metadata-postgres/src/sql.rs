@@ -2,10 +2,11 @@
 //! `arca-metadata-sql`), and the classification of PostgreSQL's transient failures.
 
 use arca_metadata::StoreError;
+pub(crate) use arca_metadata_sql::postgres::{execute, fetch_all, fetch_one, fetch_optional};
 pub(crate) use arca_metadata_sql::{
-    asset_row, backend, domain_row, fetch_all, fetch_optional, is_foreign_key_violation,
-    is_unique_violation, package_row, reads, repository_row, unique_as, version_lookup_row,
-    version_row, writes, At, VersionFields, DOMAIN_COLUMNS,
+    asset_row, backend, creation_failed, domain_row, is_foreign_key_violation, is_unique_violation,
+    missing_as_not_found, package_row, reads, repository_row, unique_as, version_lookup_row,
+    version_row, writes, At, Columns, Stmt, VersionFields, DOMAIN_COLUMNS,
 };
 
 /// `serialization_failure`: the transaction was rolled back; running it again may succeed.

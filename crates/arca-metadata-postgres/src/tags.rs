@@ -9,9 +9,9 @@
 
 use arca_metadata::{StoreError, StoreResult, TagStore};
 use async_trait::async_trait;
-use sqlx::{PgConnection, Postgres};
+use sqlx::PgConnection;
 
-use crate::sql::{backend, reads};
+use crate::sql::{backend, fetch_all, reads};
 use crate::PostgresStore;
 
 /// First key of the tag locks (`pg_advisory_xact_lock(int, int)`), the second being the ARN's hash.
@@ -114,11 +114,7 @@ impl PostgresStore {
 impl TagStore for PostgresStore {
     #[tracing::instrument(skip_all)]
     async fn list_tags(&self, arn: &str) -> StoreResult<Vec<(String, String)>> {
-        reads::tags::<Postgres>(arn)
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)
+        fetch_all(&reads::tags(arn), &self.pool, reads::tag_row).await
     }
 
     #[tracing::instrument(skip_all)]
@@ -144,10 +140,11 @@ impl TagStore for PostgresStore {
         after: Option<(&str, &str)>,
         limit: u32,
     ) -> StoreResult<Vec<(String, String, String)>> {
-        reads::all_tags_page::<Postgres>(after, limit)
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)
+        fetch_all(
+            &reads::all_tags_page(after, limit),
+            &self.pool,
+            reads::arn_tag_row,
+        )
+        .await
     }
 }

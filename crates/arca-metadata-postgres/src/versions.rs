@@ -5,14 +5,14 @@ use arca_metadata::{
     AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionChange, VersionExpectation,
     VersionRow,
 };
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres};
 
 use crate::blobs;
 use crate::details;
 use crate::packages::{ensure_package, PackageTarget};
 use crate::sql::{
-    backend, fetch_optional, is_unique_violation, reads, unique_as, version_row, writes, At,
-    VersionFields,
+    backend, execute, fetch_one, fetch_optional, is_unique_violation, reads, unique_as,
+    version_row, writes, At, Columns, Stmt, VersionFields,
 };
 use crate::PostgresStore;
 
@@ -86,27 +86,17 @@ async fn insert_version(
     version: &str,
     fields: &VersionFields<'_>,
 ) -> StoreResult<i64> {
-    fields
-        .insert::<Postgres>(package_id, version)
-        .build_query_scalar()
-        .fetch_one(conn)
+    fetch_one(&fields.insert(package_id, version), conn)
         .await
-        .map_err(unique_as(StoreError::PreconditionFailed))
+        .map_err(unique_as(StoreError::PreconditionFailed))?
+        .int("id")
 }
 
 /// Runs a guarded update: exactly one row must match, else the expectation did not hold. Under
 /// READ COMMITTED an update that waited for a concurrent writer re-checks its guard against the
 /// row that writer committed.
-async fn run_guarded(
-    conn: &mut PgConnection,
-    mut qb: QueryBuilder<'_, Postgres>,
-) -> StoreResult<()> {
-    let touched = qb
-        .build()
-        .execute(conn)
-        .await
-        .map_err(backend)?
-        .rows_affected();
+async fn run_guarded(conn: &mut PgConnection, qb: Stmt) -> StoreResult<()> {
+    let touched = execute(&qb, conn).await.map_err(backend)?;
     if touched == 1 {
         Ok(())
     } else {
@@ -120,40 +110,27 @@ async fn insert_asset(
     domain_id: i64,
     asset: &AssetRow,
 ) -> Result<(), sqlx::Error> {
-    writes::insert_asset::<Postgres>(version_id, domain_id, asset)
-        .build()
-        .execute(conn)
-        .await?;
+    execute(&writes::insert_asset(version_id, domain_id, asset), conn).await?;
     Ok(())
 }
 
 async fn delete_assets(conn: &mut PgConnection, version_id: i64) -> StoreResult<()> {
-    writes::delete_assets::<Postgres>(version_id)
-        .build()
-        .execute(conn)
+    execute(&writes::delete_assets(version_id), conn)
         .await
         .map_err(backend)?;
     Ok(())
 }
 
 async fn load_version(conn: &mut PgConnection, version_id: i64) -> StoreResult<VersionRow> {
-    fetch_optional(
-        &mut reads::version_by_id::<Postgres>(version_id),
-        conn,
-        version_row,
-    )
-    .await?
-    .ok_or(StoreError::NotFound)
+    fetch_optional(&reads::version_by_id(version_id), conn, version_row)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Fails with `PreconditionFailed` unless version `id` has exactly this status and revision. The
 /// caller holds the row lock.
 async fn check_expected(conn: &mut PgConnection, change: &VersionChange) -> StoreResult<()> {
-    let found: Option<i64> = writes::expected_version::<Postgres>(change)
-        .build_query_scalar()
-        .fetch_optional(conn)
-        .await
-        .map_err(backend)?;
+    let found = fetch_optional(&writes::expected_version(change), conn, |r| r.int("id")).await?;
     found.map(|_| ()).ok_or(StoreError::PreconditionFailed)
 }
 
@@ -192,7 +169,7 @@ impl PostgresStore {
             Some(at) => {
                 // An existing version keeps its origin and details (and its metadata unless
                 // replaced).
-                let mut qb = writes::publish_update::<Postgres>(write);
+                let mut qb = writes::publish_update(write);
                 at.push_guard(&mut qb);
                 run_guarded(&mut tx, qb).await?;
                 if write.replace_metadata {
@@ -225,8 +202,8 @@ impl PostgresStore {
         for change in changes {
             // Any failure returns early; dropping the transaction rolls back the earlier changes.
             check_expected(&mut tx, change).await?;
-            for mut statement in writes::version_change::<Postgres>(change) {
-                statement.build().execute(&mut *tx).await.map_err(backend)?;
+            for statement in writes::version_change(change) {
+                execute(&statement, &mut *tx).await.map_err(backend)?;
             }
         }
         tx.commit().await.map_err(backend)
@@ -267,7 +244,7 @@ impl PostgresStore {
                 None => insert_version(&mut tx, package_id, &copied.version, &fields).await?,
                 Some(at) => {
                     // Overwrite: the destination version becomes the copied one entirely.
-                    let mut qb = fields.overwrite::<Postgres>();
+                    let mut qb = fields.overwrite();
                     at.push_guard(&mut qb);
                     run_guarded(&mut tx, qb).await?;
                     delete_assets(&mut tx, at.version_id).await?;
@@ -279,10 +256,7 @@ impl PostgresStore {
                     .await
                     .map_err(|e| {
                         if is_unique_violation(&e) {
-                            StoreError::Conflict(format!(
-                                "asset {:?} appears twice in copied version {:?}",
-                                asset.name, copied.version
-                            ))
+                            writes::duplicate_copied_asset(&asset.name, &copied.version)
                         } else {
                             backend(e)
                         }

@@ -2,8 +2,8 @@
 //! version details (deprecation, readme) and dependencies. The backends run them on their pools
 //! or inside their transactions.
 
+use crate::Stmt;
 use arca_metadata::{PackageDependency, StoreResult, VersionDetails};
-use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::ranges::sql_limit;
 use crate::rows::Columns;
@@ -14,32 +14,19 @@ pub const DEPENDENCY_BATCH: usize = 500;
 pub const DEPRECATION_BATCH: usize = 1000;
 
 /// `(tag, version)` of a package, by tag ([`dist_tag_row`]).
-pub fn dist_tags<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("SELECT tag, version FROM dist_tags WHERE package_id = ");
+pub fn dist_tags(package_id: i64) -> Stmt {
+    let mut qb = Stmt::new("SELECT tag, version FROM dist_tags WHERE package_id = ");
     qb.push_bind(package_id).push(" ORDER BY tag");
     qb
 }
 
-pub fn dist_tag_row(row: &impl Columns) -> StoreResult<(String, String)> {
+pub fn dist_tag_row(row: &dyn Columns) -> StoreResult<(String, String)> {
     Ok((row.text("tag")?, row.text("version")?))
 }
 
 /// Points a tag at a version; a foreign-key violation means the version does not exist.
-pub fn upsert_dist_tag<'a, DB>(
-    package_id: i64,
-    tag: &'a str,
-    version: &'a str,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("INSERT INTO dist_tags (package_id, tag, version) VALUES (");
+pub fn upsert_dist_tag(package_id: i64, tag: &str, version: &str) -> Stmt {
+    let mut qb = Stmt::new("INSERT INTO dist_tags (package_id, tag, version) VALUES (");
     qb.separated(", ")
         .push_bind(package_id)
         .push_bind(tag)
@@ -48,55 +35,33 @@ where
     qb
 }
 
-pub fn delete_dist_tag<'a, DB>(package_id: i64, tag: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("DELETE FROM dist_tags WHERE package_id = ");
+pub fn delete_dist_tag(package_id: i64, tag: &str) -> Stmt {
+    let mut qb = Stmt::new("DELETE FROM dist_tags WHERE package_id = ");
     qb.push_bind(package_id).push(" AND tag = ").push_bind(tag);
     qb
 }
 
 /// `deprecated, readme` of a version ([`details_row`]; dependencies are read separately).
-pub fn details<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb =
-        QueryBuilder::new("SELECT deprecated, readme FROM version_details WHERE version_id = ");
+pub fn details(version_id: i64) -> Stmt {
+    let mut qb = Stmt::new("SELECT deprecated, readme FROM version_details WHERE version_id = ");
     qb.push_bind(version_id);
     qb
 }
 
-pub fn details_row(row: &impl Columns) -> StoreResult<(Option<String>, Option<String>)> {
+pub fn details_row(row: &dyn Columns) -> StoreResult<(Option<String>, Option<String>)> {
     Ok((row.text_opt("deprecated")?, row.text_opt("readme")?))
 }
 
 /// The readme alone (one text column, [`Columns::text_opt`] `readme`).
-pub fn readme<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("SELECT readme FROM version_details WHERE version_id = ");
+pub fn readme(version_id: i64) -> Stmt {
+    let mut qb = Stmt::new("SELECT readme FROM version_details WHERE version_id = ");
     qb.push_bind(version_id);
     qb
 }
 
 /// Dependencies of a version by position, after `after`, at most `limit` ([`dependency_row`]).
-pub fn dependencies_page<'a, DB>(
-    version_id: i64,
-    after: Option<i64>,
-    limit: u32,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(
+pub fn dependencies_page(version_id: i64, after: Option<i64>, limit: u32) -> Stmt {
+    let mut qb = Stmt::new(
         "SELECT position, namespace, package, dependency_type, version_requirement \
          FROM version_dependencies WHERE version_id = ",
     );
@@ -109,7 +74,7 @@ where
     qb
 }
 
-pub fn dependency_row(row: &impl Columns) -> StoreResult<(i64, PackageDependency)> {
+pub fn dependency_row(row: &dyn Columns) -> StoreResult<(i64, PackageDependency)> {
     Ok((
         row.int("position")?,
         PackageDependency {
@@ -124,23 +89,16 @@ pub fn dependency_row(row: &impl Columns) -> StoreResult<(i64, PackageDependency
 /// The statements that replace a version's details: delete both kinds of rows, then insert the
 /// details row (when there is anything to keep) and the dependencies in batches of
 /// [`DEPENDENCY_BATCH`]. Run inside a transaction.
-pub fn replace_details<'a, DB>(version_id: i64, d: &'a VersionDetails) -> Vec<QueryBuilder<'a, DB>>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    Option<&'a str>: Encode<'a, DB> + Type<DB>,
-{
+pub fn replace_details(version_id: i64, d: &VersionDetails) -> Vec<Stmt> {
     let mut out = Vec::new();
     for table in ["version_details", "version_dependencies"] {
-        let mut qb = QueryBuilder::new(format!("DELETE FROM {table} WHERE version_id = "));
+        let mut qb = Stmt::new(format!("DELETE FROM {table} WHERE version_id = "));
         qb.push_bind(version_id);
         out.push(qb);
     }
     if d.readme.is_some() || d.deprecated.is_some() {
-        let mut qb = QueryBuilder::new(
-            "INSERT INTO version_details (version_id, deprecated, readme) VALUES (",
-        );
+        let mut qb =
+            Stmt::new("INSERT INTO version_details (version_id, deprecated, readme) VALUES (");
         qb.separated(", ")
             .push_bind(version_id)
             .push_bind(d.deprecated.as_deref())
@@ -150,7 +108,7 @@ where
     }
     let numbered: Vec<(i64, &PackageDependency)> = (0_i64..).zip(&d.dependencies).collect();
     for batch in numbered.chunks(DEPENDENCY_BATCH) {
-        let mut qb = QueryBuilder::new(
+        let mut qb = Stmt::new(
             "INSERT INTO version_dependencies \
              (version_id, position, namespace, package, dependency_type, version_requirement) ",
         );
@@ -171,22 +129,15 @@ where
 /// details rows as needed: one multi-row upsert per [`DEPRECATION_BATCH`] versions, by ascending
 /// version id (one lock order for concurrent writers), the last message of a repeated id winning.
 /// Run inside a transaction; a foreign-key violation means a version does not exist.
-pub fn upsert_deprecations<'a, DB>(
-    changes: &'a [(i64, Option<String>)],
-) -> Vec<QueryBuilder<'a, DB>>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    Option<&'a str>: Encode<'a, DB> + Type<DB>,
-{
-    let by_id: std::collections::BTreeMap<i64, Option<&'a str>> = changes
+pub fn upsert_deprecations(changes: &[(i64, Option<String>)]) -> Vec<Stmt> {
+    let by_id: std::collections::BTreeMap<i64, Option<&str>> = changes
         .iter()
         .map(|(id, message)| (*id, message.as_deref()))
         .collect();
-    let rows: Vec<(i64, Option<&'a str>)> = by_id.into_iter().collect();
+    let rows: Vec<(i64, Option<&str>)> = by_id.into_iter().collect();
     rows.chunks(DEPRECATION_BATCH)
         .map(|batch| {
-            let mut qb = QueryBuilder::new("INSERT INTO version_details (version_id, deprecated) ");
+            let mut qb = Stmt::new("INSERT INTO version_details (version_id, deprecated) ");
             qb.push_values(batch.iter().copied(), |mut row, (id, message)| {
                 row.push_bind(id).push_bind(message);
             });
@@ -198,12 +149,8 @@ where
 
 /// `(version, deprecated)` of a package's deprecated versions, by version
 /// ([`deprecation_row`]).
-pub fn package_deprecations<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(
+pub fn package_deprecations(package_id: i64) -> Stmt {
+    let mut qb = Stmt::new(
         "SELECT v.version, d.deprecated FROM version_details d \
          JOIN package_versions v ON v.id = d.version_id \
          WHERE d.deprecated IS NOT NULL AND v.package_id = ",
@@ -212,6 +159,6 @@ where
     qb
 }
 
-pub fn deprecation_row(row: &impl Columns) -> StoreResult<(String, String)> {
+pub fn deprecation_row(row: &dyn Columns) -> StoreResult<(String, String)> {
     Ok((row.text("version")?, row.text("deprecated")?))
 }

@@ -1,48 +1,68 @@
-//! Classification of sqlx errors into [`StoreError`]s, and decoding of stored enumerations.
+//! Classification of driver errors into [`StoreError`]s, and decoding of stored enumerations.
 
 use arca_metadata::{StoreError, StoreResult};
-use sqlx::error::ErrorKind;
 
-/// Any sqlx error as a backend failure, except text the database cannot keep: PostgreSQL refuses
-/// U+0000 in a bound parameter (`22021`, also on reads), which is the client's
-/// [`StoreError::InvalidText`] like the checks every write makes first.
-pub fn backend(e: sqlx::Error) -> StoreError {
-    if is_invalid_text(&e) {
+/// What the shared code needs to know about a driver's error (implemented for sqlx's errors with
+/// the `postgres` feature and rusqlite's with the `sqlite` feature).
+pub trait DbError: std::error::Error + Send + Sync + 'static {
+    /// A UNIQUE or PRIMARY KEY constraint failed (SQLite `SQLITE_CONSTRAINT_UNIQUE` /
+    /// `_PRIMARYKEY`, PostgreSQL `23505`).
+    fn is_unique_violation(&self) -> bool;
+    /// A FOREIGN KEY constraint failed (SQLite `SQLITE_CONSTRAINT_FOREIGNKEY`, PostgreSQL
+    /// `23503`).
+    fn is_foreign_key_violation(&self) -> bool;
+    /// Text the database cannot keep: PostgreSQL refuses U+0000 in a bound parameter (`22021`,
+    /// also on reads). SQLite keeps any text.
+    fn is_invalid_text(&self) -> bool {
+        false
+    }
+}
+
+/// Any driver error as a backend failure, except text the database cannot keep, which is the
+/// client's [`StoreError::InvalidText`] like the checks every write makes first.
+pub fn backend<E: DbError>(e: E) -> StoreError {
+    if e.is_invalid_text() {
         return StoreError::InvalidText("text");
     }
     StoreError::backend(e)
 }
 
-/// PostgreSQL `22021` (`character_not_in_repertoire`): a NUL byte in a text parameter.
-pub fn is_invalid_text(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .and_then(|d| d.code())
-        .is_some_and(|c| c == "22021")
+pub fn is_unique_violation(e: &impl DbError) -> bool {
+    e.is_unique_violation()
 }
 
-fn kind(e: &sqlx::Error) -> Option<ErrorKind> {
-    e.as_database_error().map(|d| d.kind())
-}
-
-/// A UNIQUE or PRIMARY KEY constraint failed (SQLite `SQLITE_CONSTRAINT_UNIQUE` / `_PRIMARYKEY`,
-/// PostgreSQL `23505`).
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    kind(e) == Some(ErrorKind::UniqueViolation)
-}
-
-/// A FOREIGN KEY constraint failed (SQLite `SQLITE_CONSTRAINT_FOREIGNKEY`, PostgreSQL `23503`).
-pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
-    kind(e) == Some(ErrorKind::ForeignKeyViolation)
+pub fn is_foreign_key_violation(e: &impl DbError) -> bool {
+    e.is_foreign_key_violation()
 }
 
 /// Maps a unique violation to `on_unique`, anything else to a backend error.
-pub fn unique_as(on_unique: StoreError) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub fn unique_as<E: DbError>(on_unique: StoreError) -> impl FnOnce(E) -> StoreError {
     move |e| {
-        if is_unique_violation(&e) {
+        if e.is_unique_violation() {
             on_unique
         } else {
             backend(e)
         }
+    }
+}
+
+/// A foreign-key violation as `NotFound` (the referenced row does not exist), anything else as a
+/// backend error.
+pub fn missing_as_not_found<E: DbError>(e: E) -> StoreError {
+    if e.is_foreign_key_violation() {
+        StoreError::NotFound
+    } else {
+        backend(e)
+    }
+}
+
+/// The failure of an insert that creates a child row: a unique violation means it exists
+/// (`AlreadyExists`), a foreign-key violation that its parent is gone (`NotFound`).
+pub fn creation_failed<E: DbError>(e: E) -> StoreError {
+    if e.is_unique_violation() {
+        StoreError::AlreadyExists
+    } else {
+        missing_as_not_found(e)
     }
 }
 

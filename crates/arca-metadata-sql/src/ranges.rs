@@ -1,6 +1,6 @@
 //! Keyset limits and byte-order prefix ranges.
 
-use sqlx::{Database, Encode, QueryBuilder, Type};
+use crate::Stmt;
 
 /// A page size as bound in `LIMIT ?`.
 pub fn sql_limit(limit: u32) -> i64 {
@@ -31,11 +31,7 @@ pub fn prefix_upper_bound(prefix: &str) -> Option<String> {
 /// range in byte order (index-friendly, and free of `LIKE` wildcards). No-op for an empty prefix.
 ///
 /// The column must compare in byte order (SQLite `BINARY`, PostgreSQL `COLLATE "C"`).
-pub fn push_prefix_filter<'a, DB>(qb: &mut QueryBuilder<'a, DB>, column: &str, prefix: &str)
-where
-    DB: Database,
-    String: Encode<'a, DB> + Type<DB>,
-{
+pub fn push_prefix_filter(qb: &mut Stmt, column: &str, prefix: &str) {
     if prefix.is_empty() {
         return;
     }

@@ -5,11 +5,11 @@
 
 use std::sync::LazyLock;
 
+use crate::Stmt;
 use arca_metadata::{
     PackageFilter, PackageKey, RepositoryFilter, VersionFilter, VersionOrder, VersionPath,
     VersionStatus,
 };
-use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::ranges::{push_prefix_filter, sql_limit};
 use crate::rows::{
@@ -17,23 +17,15 @@ use crate::rows::{
 };
 
 /// `SELECT <columns> FROM <from> WHERE <column> = ?`: the start of every read.
-fn select_where<'a, DB>(columns: &str, from: &str, column: &str, value: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!("SELECT {columns} FROM {from} WHERE {column} = "));
+fn select_where(columns: &str, from: &str, column: &str, value: i64) -> Stmt {
+    let mut qb = Stmt::new(format!("SELECT {columns} FROM {from} WHERE {column} = "));
     qb.push_bind(value);
     qb
 }
 
 /// The domain `name` of `owner` ([`crate::domain_row`]).
-pub fn domain<'a, DB>(owner: &'a str, name: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!(
+pub fn domain(owner: &str, name: &str) -> Stmt {
+    let mut qb = Stmt::new(format!(
         "SELECT {DOMAIN_COLUMNS} FROM domains WHERE owner = "
     ));
     qb.push_bind(owner).push(" AND name = ").push_bind(name);
@@ -42,17 +34,8 @@ where
 
 /// Domains of `owner` by name, after `after` ([`crate::domain_row`]). The (owner, name) unique
 /// index serves both the cursor and the order.
-pub fn domains_page<'a, DB>(
-    owner: &'a str,
-    after: Option<&'a str>,
-    limit: u32,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!(
+pub fn domains_page(owner: &str, after: Option<&str>, limit: u32) -> Stmt {
+    let mut qb = Stmt::new(format!(
         "SELECT {DOMAIN_COLUMNS} FROM domains WHERE owner = "
     ));
     qb.push_bind(owner);
@@ -64,13 +47,8 @@ where
 }
 
 /// The repository `name` of a domain ([`crate::repository_row`], without upstreams).
-pub fn repository<'a, DB>(domain_id: i64, name: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!("{REPOSITORY_SELECT} WHERE r.domain_id = "));
+pub fn repository(domain_id: i64, name: &str) -> Stmt {
+    let mut qb = Stmt::new(format!("{REPOSITORY_SELECT} WHERE r.domain_id = "));
     qb.push_bind(domain_id)
         .push(" AND r.name = ")
         .push_bind(name);
@@ -78,22 +56,14 @@ where
 }
 
 /// The repository `repository_id` ([`crate::repository_row`], without upstreams).
-pub fn repository_by_id<'a, DB>(repository_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!("{REPOSITORY_SELECT} WHERE r.id = "));
+pub fn repository_by_id(repository_id: i64) -> Stmt {
+    let mut qb = Stmt::new(format!("{REPOSITORY_SELECT} WHERE r.id = "));
     qb.push_bind(repository_id);
     qb
 }
 
 /// The upstream names of a repository, in priority order.
-pub fn upstreams<'a, DB>(repository_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
+pub fn upstreams(repository_id: i64) -> Stmt {
     let mut qb = select_where(
         "upstream_name",
         "repository_upstreams",
@@ -106,17 +76,8 @@ where
 
 /// Names of the repositories of `domain_id`, other than `except`, listing `name` as an upstream,
 /// by name.
-pub fn downstreams<'a, DB>(
-    domain_id: i64,
-    name: &'a str,
-    except: Option<i64>,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(
+pub fn downstreams(domain_id: i64, name: &str, except: Option<i64>) -> Stmt {
+    let mut qb = Stmt::new(
         "SELECT DISTINCT r.name FROM repository_upstreams u \
          JOIN repositories r ON r.id = u.repository_id WHERE r.domain_id = ",
     );
@@ -132,16 +93,8 @@ where
 
 /// Every domain, whoever owns it, by (owner, name), after `after` ([`crate::domain_row`]): for
 /// `arca transfer`, which copies them all. Served by the (owner, name) unique index.
-pub fn all_domains_page<'a, DB>(
-    after: Option<(&'a str, &'a str)>,
-    limit: u32,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!("SELECT {DOMAIN_COLUMNS} FROM domains"));
+pub fn all_domains_page(after: Option<(&str, &str)>, limit: u32) -> Stmt {
+    let mut qb = Stmt::new(format!("SELECT {DOMAIN_COLUMNS} FROM domains"));
     if let Some((owner, name)) = after {
         qb.push(" WHERE (owner, name) > (")
             .push_bind(owner)
@@ -156,14 +109,8 @@ where
 
 /// Repositories by (repository name, domain name) ([`crate::repository_row`], without
 /// upstreams).
-pub fn repositories_page<'a, DB>(filter: &'a RepositoryFilter, limit: u32) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(REPOSITORY_SELECT);
+pub fn repositories_page(filter: &RepositoryFilter, limit: u32) -> Stmt {
+    let mut qb = Stmt::new(REPOSITORY_SELECT);
     qb.push(" WHERE 1 = 1");
     if let Some(domain_id) = filter.domain_id {
         qb.push(" AND r.domain_id = ").push_bind(domain_id);
@@ -193,12 +140,7 @@ where
 }
 
 /// The package `key` of a repository ([`crate::package_row`]).
-pub fn package<'a, DB>(repository_id: i64, key: &'a PackageKey) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn package(repository_id: i64, key: &PackageKey) -> Stmt {
     let mut qb = select_where(PACKAGE_COLUMNS, "packages", "repository_id", repository_id);
     qb.push(" AND format = ")
         .push_bind(key.format.as_str())
@@ -210,17 +152,7 @@ where
 }
 
 /// Packages of a repository by (format text, namespace, name) ([`crate::package_row`]).
-pub fn packages_page<'a, DB>(
-    repository_id: i64,
-    filter: &'a PackageFilter,
-    limit: u32,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    String: Encode<'a, DB> + Type<DB>,
-{
+pub fn packages_page(repository_id: i64, filter: &PackageFilter, limit: u32) -> Stmt {
     let mut qb = select_where(PACKAGE_COLUMNS, "packages", "repository_id", repository_id);
     if let Some(format) = filter.format {
         qb.push(" AND format = ").push_bind(format.as_str());
@@ -255,12 +187,7 @@ where
 }
 
 /// The version `version` of a package ([`crate::version_row`]).
-pub fn version<'a, DB>(package_id: i64, version: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn version(package_id: i64, version: &str) -> Stmt {
     let mut qb = select_where(
         VERSION_COLUMNS,
         "package_versions",
@@ -274,11 +201,7 @@ where
 /// Domain, repository, package and version of `path` in one statement
 /// ([`crate::version_lookup_row`]): LEFT JOINs from the domain down, so the row also says which
 /// level is missing. Each level is a unique-index lookup.
-pub fn version_lookup<'a, DB>(path: &VersionPath<'a>) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn version_lookup(path: &VersionPath<'_>) -> Stmt {
     static SELECT: LazyLock<String> = LazyLock::new(|| {
         format!(
             "SELECT {}, r.id AS r_id, r.domain_id AS r_domain_id, d.name AS r_domain_name, \
@@ -291,7 +214,7 @@ where
             aliased("v", VERSION_COLUMNS, "v_"),
         )
     });
-    let mut qb = QueryBuilder::new(SELECT.as_str());
+    let mut qb = Stmt::new(SELECT.as_str());
     qb.push(" LEFT JOIN repositories r ON r.domain_id = d.id AND r.name = ")
         .push_bind(path.repository)
         .push(" LEFT JOIN packages p ON p.repository_id = r.id AND p.format = ")
@@ -310,26 +233,17 @@ where
 }
 
 /// The version row `version_id` ([`crate::version_row`]).
-pub fn version_by_id<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
+pub fn version_by_id(version_id: i64) -> Stmt {
     select_where(VERSION_COLUMNS, "package_versions", "id", version_id)
 }
 
 /// A page of the versions of a package in the requested order ([`crate::version_row`]).
-pub fn versions_page<'a, DB>(
+pub fn versions_page(
     package_id: i64,
-    filter: &'a VersionFilter,
-    order: &'a VersionOrder,
+    filter: &VersionFilter,
+    order: &VersionOrder,
     limit: u32,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+) -> Stmt {
     let mut qb = select_where(
         VERSION_COLUMNS,
         "package_versions",
@@ -371,12 +285,7 @@ where
 }
 
 /// The version string of the package's Published version with the latest publish time.
-pub fn latest_published<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn latest_published(package_id: i64) -> Stmt {
     let mut qb = select_where("version", "package_versions", "package_id", package_id);
     qb.push(" AND status = ")
         .push_bind(VersionStatus::Published.as_str())
@@ -386,16 +295,7 @@ where
 
 /// Assets of a version by name, after `after`, at most `limit` (all when `None`)
 /// ([`crate::asset_row`]).
-pub fn assets_page<'a, DB>(
-    version_id: i64,
-    after: Option<&'a str>,
-    limit: Option<u32>,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn assets_page(version_id: i64, after: Option<&str>, limit: Option<u32>) -> Stmt {
     let mut qb = select_where(ASSET_COLUMNS, "assets", "version_id", version_id);
     if let Some(after) = after {
         qb.push(" AND name > ").push_bind(after);
@@ -408,12 +308,7 @@ where
 }
 
 /// The asset `name` of a version ([`crate::asset_row`]).
-pub fn asset<'a, DB>(version_id: i64, name: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn asset(version_id: i64, name: &str) -> Stmt {
     let mut qb = select_where(ASSET_COLUMNS, "assets", "version_id", version_id);
     qb.push(" AND name = ").push_bind(name);
     qb
@@ -421,13 +316,8 @@ where
 
 /// `(version id, asset)` of the asset `name` of every version of a package, by version id
 /// ([`package_asset_row`]).
-pub fn package_assets<'a, DB>(package_id: i64, name: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(format!(
+pub fn package_assets(package_id: i64, name: &str) -> Stmt {
+    let mut qb = Stmt::new(format!(
         "SELECT a.version_id AS version_id, {} FROM assets a \
          JOIN package_versions v ON v.id = a.version_id WHERE v.package_id = ",
         aliased("a", ASSET_COLUMNS, "")
@@ -440,31 +330,36 @@ where
 }
 
 pub fn package_asset_row(
-    row: &impl crate::Columns,
+    row: &dyn crate::Columns,
 ) -> arca_metadata::StoreResult<(i64, arca_metadata::AssetRow)> {
     Ok((row.int("version_id")?, crate::asset_row(row)?))
 }
 
 /// `(key, value)` of the tags under an ARN, by key.
-pub fn tags<'a, DB>(arn: &'a str) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("SELECT key, value FROM tags WHERE resource_arn = ");
+pub fn tags(arn: &str) -> Stmt {
+    let mut qb = Stmt::new("SELECT key, value FROM tags WHERE resource_arn = ");
     qb.push_bind(arn).push(" ORDER BY key");
     qb
 }
 
+pub fn tag_row(row: &dyn crate::Columns) -> arca_metadata::StoreResult<(String, String)> {
+    Ok((row.text("key")?, row.text("value")?))
+}
+
+pub fn arn_tag_row(
+    row: &dyn crate::Columns,
+) -> arca_metadata::StoreResult<(String, String, String)> {
+    Ok((
+        row.text("resource_arn")?,
+        row.text("key")?,
+        row.text("value")?,
+    ))
+}
+
 /// `(arn, key, value)` of every stored tag by (ARN, key), after `after`: for `arca transfer`.
 /// Served by the primary key.
-pub fn all_tags_page<'a, DB>(after: Option<(&'a str, &'a str)>, limit: u32) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("SELECT resource_arn, key, value FROM tags");
+pub fn all_tags_page(after: Option<(&str, &str)>, limit: u32) -> Stmt {
+    let mut qb = Stmt::new("SELECT resource_arn, key, value FROM tags");
     if let Some((arn, key)) = after {
         qb.push(" WHERE (resource_arn, key) > (")
             .push_bind(arn)

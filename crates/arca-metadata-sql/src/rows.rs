@@ -1,16 +1,15 @@
-//! Column lists of the shared schema and decoding of their rows, for any sqlx backend.
+//! Column lists of the shared schema and decoding of their rows, for any driver's rows.
 
 use arca_metadata::{
     AssetRow, DomainRow, OriginRule, OriginType, PackageFormat, PackageKey, PackageRow,
     RepositoryRow, StoreResult, VersionLookup, VersionMetadata, VersionOrigin, VersionRow,
     VersionStatus,
 };
-use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use crate::errors::{backend, decode_enum};
+use crate::errors::decode_enum;
 
-/// Typed access to a row's columns by name, failing as a backend error. Implemented for the rows of
-/// every sqlx backend that decodes text as `String` and integers as `i64`.
+/// Typed access to a row's columns by name, failing as a backend error. Implemented for sqlx's
+/// `PgRow` (feature `postgres`) and rusqlite's `Row` (feature `sqlite`).
 pub trait Columns {
     fn text(&self, column: &str) -> StoreResult<String>;
     fn text_opt(&self, column: &str) -> StoreResult<Option<String>>;
@@ -18,35 +17,14 @@ pub trait Columns {
     fn int_opt(&self, column: &str) -> StoreResult<Option<i64>>;
 }
 
-impl<R> Columns for R
-where
-    R: Row,
-    for<'c> &'c str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-{
-    fn text(&self, column: &str) -> StoreResult<String> {
-        self.try_get(column).map_err(backend)
-    }
-    fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
-        self.try_get(column).map_err(backend)
-    }
-    fn int(&self, column: &str) -> StoreResult<i64> {
-        self.try_get(column).map_err(backend)
-    }
-    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
-        self.try_get(column).map_err(backend)
-    }
-}
-
 /// The columns of one table in a join whose tables share column names: `column` is read as
 /// `{prefix}{column}` (see [`aliased`]), so the single-table decoders work unchanged.
-pub struct Prefixed<'r, R> {
+pub struct Prefixed<'r, R: ?Sized> {
     pub prefix: &'static str,
     pub row: &'r R,
 }
 
-impl<R: Columns> Columns for Prefixed<'_, R> {
+impl<R: Columns + ?Sized> Columns for Prefixed<'_, R> {
     fn text(&self, column: &str) -> StoreResult<String> {
         self.row.text(&format!("{}{column}", self.prefix))
     }
@@ -73,7 +51,7 @@ pub fn aliased(table: &str, columns: &str, prefix: &str) -> String {
 
 pub const DOMAIN_COLUMNS: &str = "id, owner, name, created_ms, encryption_key";
 
-pub fn domain_row(row: &impl Columns) -> StoreResult<DomainRow> {
+pub fn domain_row(row: &dyn Columns) -> StoreResult<DomainRow> {
     Ok(DomainRow {
         id: row.int("id")?,
         owner: row.text("owner")?,
@@ -90,7 +68,7 @@ pub const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_
      FROM repositories r JOIN domains d ON d.id = r.domain_id";
 
 /// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
-pub fn repository_row(row: &impl Columns) -> StoreResult<RepositoryRow> {
+pub fn repository_row(row: &dyn Columns) -> StoreResult<RepositoryRow> {
     Ok(RepositoryRow {
         id: row.int("id")?,
         domain_id: row.int("domain_id")?,
@@ -108,7 +86,7 @@ pub fn repository_row(row: &impl Columns) -> StoreResult<RepositoryRow> {
 pub const PACKAGE_COLUMNS: &str =
     "id, repository_id, format, namespace, name, origin_publish, origin_upstream";
 
-pub fn package_row(row: &impl Columns) -> StoreResult<PackageRow> {
+pub fn package_row(row: &dyn Columns) -> StoreResult<PackageRow> {
     Ok(PackageRow {
         id: row.int("id")?,
         repository_id: row.int("repository_id")?,
@@ -138,7 +116,7 @@ pub const VERSION_COLUMNS: &str = "id, package_id, version, status, revision, pu
      origin_type, origin_repository, origin_external_connection, \
      display_name, summary, home_page, source_code_repository, licenses_json";
 
-pub fn version_row(row: &impl Columns) -> StoreResult<VersionRow> {
+pub fn version_row(row: &dyn Columns) -> StoreResult<VersionRow> {
     Ok(VersionRow {
         id: row.int("id")?,
         package_id: row.int("package_id")?,
@@ -171,7 +149,7 @@ pub fn version_row(row: &impl Columns) -> StoreResult<VersionRow> {
 
 pub const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512, requires_python";
 
-pub fn asset_row(row: &impl Columns) -> StoreResult<AssetRow> {
+pub fn asset_row(row: &dyn Columns) -> StoreResult<AssetRow> {
     Ok(AssetRow {
         name: row.text("name")?,
         size: row.int("size")?,
@@ -185,7 +163,7 @@ pub fn asset_row(row: &impl Columns) -> StoreResult<AssetRow> {
 
 /// Decodes a row of [`crate::reads::version_lookup`]: one level per table, `None` from the first
 /// absent one down (a LEFT JOIN that found nothing leaves its id NULL).
-pub fn version_lookup_row(row: &impl Columns) -> StoreResult<VersionLookup> {
+pub fn version_lookup_row(row: &dyn Columns) -> StoreResult<VersionLookup> {
     let level = |prefix: &'static str| -> StoreResult<Option<Prefixed<'_, _>>> {
         let p = Prefixed { prefix, row };
         Ok(p.int_opt("id")?.map(|_| p))

@@ -2,13 +2,13 @@
 //! version row, its insert and overwrite, the `At` guard, assets, and the status changes. The
 //! backends run them inside their transactions, after taking their locks.
 
+use crate::Stmt;
 use arca_metadata::StoreResult;
 use arca_metadata::{
     AssetRow, CopiedVersion, ExternalConnectionChange, OriginRule, PackageKey, PublishWrite,
     VersionAction, VersionChange, VersionExpectation, VersionMetadata, VersionOrigin, VersionRow,
     VersionStatus,
 };
-use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// The full content of a version row as written by a publish or a copy.
 pub struct VersionFields<'a> {
@@ -45,14 +45,8 @@ impl<'a> From<&'a PublishWrite> for VersionFields<'a> {
 
 impl<'a> VersionFields<'a> {
     /// `INSERT INTO package_versions … RETURNING id`: a new version of `package_id`.
-    pub fn insert<DB>(&self, package_id: i64, version: &'a str) -> QueryBuilder<'a, DB>
-    where
-        DB: Database,
-        i64: Encode<'a, DB> + Type<DB>,
-        &'a str: Encode<'a, DB> + Type<DB>,
-        Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    {
-        let mut qb = QueryBuilder::new(
+    pub fn insert(&self, package_id: i64, version: &str) -> Stmt {
+        let mut qb = Stmt::new(
             "INSERT INTO package_versions (package_id, version, status, revision, published_ms, \
              origin_type, origin_repository, origin_external_connection, \
              display_name, summary, home_page, source_code_repository, licenses_json) VALUES (",
@@ -78,14 +72,8 @@ impl<'a> VersionFields<'a> {
 
     /// `UPDATE package_versions SET <every field>`, for a copy that overwrites a version: the
     /// caller appends the guard ([`At::push_guard`]).
-    pub fn overwrite<DB>(&self) -> QueryBuilder<'a, DB>
-    where
-        DB: Database,
-        i64: Encode<'a, DB> + Type<DB>,
-        &'a str: Encode<'a, DB> + Type<DB>,
-        Option<&'a str>: Encode<'a, DB> + Type<DB>,
-    {
-        let mut qb = QueryBuilder::new("UPDATE package_versions SET ");
+    pub fn overwrite(&self) -> Stmt {
+        let mut qb = Stmt::new("UPDATE package_versions SET ");
         let mut set = qb.separated(", ");
         set.push("status = ")
             .push_bind_unseparated(self.status.as_str())
@@ -116,14 +104,8 @@ impl<'a> VersionFields<'a> {
 /// `UPDATE package_versions SET status, revision, published_ms` (and the metadata when the write
 /// replaces it) of a publish into an existing version; the caller appends the guard. The origin
 /// is never changed.
-pub fn publish_update<'a, DB>(write: &'a PublishWrite) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    Option<&'a str>: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("UPDATE package_versions SET ");
+pub fn publish_update(write: &PublishWrite) -> Stmt {
+    let mut qb = Stmt::new("UPDATE package_versions SET ");
     let mut set = qb.separated(", ");
     set.push("status = ")
         .push_bind_unseparated(write.status.as_str())
@@ -177,12 +159,7 @@ impl<'a> At<'a> {
     }
 
     /// Appends the compare-and-set guard to an `UPDATE package_versions SET …`.
-    pub fn push_guard<DB>(&self, qb: &mut QueryBuilder<'a, DB>)
-    where
-        DB: Database,
-        i64: Encode<'a, DB> + Type<DB>,
-        &'a str: Encode<'a, DB> + Type<DB>,
-    {
+    pub fn push_guard(&self, qb: &mut Stmt) {
         qb.push(" WHERE id = ")
             .push_bind(self.version_id)
             .push(" AND package_id = ")
@@ -198,18 +175,8 @@ impl<'a> At<'a> {
 
 /// `INSERT INTO assets …`: an asset of `version_id`, recorded with its domain. A unique violation
 /// means the version has an asset of that name.
-pub fn insert_asset<'a, DB>(
-    version_id: i64,
-    domain_id: i64,
-    asset: &'a AssetRow,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-    Option<&'a str>: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(
+pub fn insert_asset(version_id: i64, domain_id: i64, asset: &AssetRow) -> Stmt {
+    let mut qb = Stmt::new(
         "INSERT INTO assets \
          (version_id, name, domain_id, size, md5, sha1, sha256, sha512, requires_python) VALUES (",
     );
@@ -228,25 +195,16 @@ where
 }
 
 /// `DELETE FROM assets …`: every asset of `version_id`.
-pub fn delete_assets<'a, DB>(version_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("DELETE FROM assets WHERE version_id = ");
+pub fn delete_assets(version_id: i64) -> Stmt {
+    let mut qb = Stmt::new("DELETE FROM assets WHERE version_id = ");
     qb.push_bind(version_id);
     qb
 }
 
 /// `SELECT id …` of the version a change expects, if it is still at the expected status and
 /// revision.
-pub fn expected_version<'a, DB>(change: &'a VersionChange) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("SELECT id FROM package_versions WHERE id = ");
+pub fn expected_version(change: &VersionChange) -> Stmt {
+    let mut qb = Stmt::new("SELECT id FROM package_versions WHERE id = ");
     qb.push_bind(change.version_id)
         .push(" AND status = ")
         .push_bind(change.expect_status.as_str())
@@ -258,19 +216,14 @@ where
 /// The statements that apply a change to its version, in order, once its expectation was checked:
 /// `SetStatus` keeps the revision; `Dispose` removes every asset and sets `Disposed` with the new
 /// revision; `Delete` removes the assets and the row.
-pub fn version_change<'a, DB>(change: &'a VersionChange) -> Vec<QueryBuilder<'a, DB>>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
+pub fn version_change(change: &VersionChange) -> Vec<Stmt> {
     let id = change.version_id;
     match &change.action {
         VersionAction::SetStatus {
             status,
             published_ms,
         } => {
-            let mut qb = QueryBuilder::new("UPDATE package_versions SET status = ");
+            let mut qb = Stmt::new("UPDATE package_versions SET status = ");
             qb.push_bind(status.as_str())
                 .push(", published_ms = ")
                 .push_bind(*published_ms)
@@ -279,7 +232,7 @@ where
             vec![qb]
         }
         VersionAction::Dispose { revision } => {
-            let mut qb = QueryBuilder::new("UPDATE package_versions SET status = ");
+            let mut qb = Stmt::new("UPDATE package_versions SET status = ");
             qb.push_bind(VersionStatus::Disposed.as_str())
                 .push(", revision = ")
                 .push_bind(revision.as_str())
@@ -288,7 +241,7 @@ where
             vec![delete_assets(id), qb]
         }
         VersionAction::Delete => {
-            let mut qb = QueryBuilder::new("DELETE FROM package_versions WHERE id = ");
+            let mut qb = Stmt::new("DELETE FROM package_versions WHERE id = ");
             qb.push_bind(id);
             vec![delete_assets(id), qb]
         }
@@ -297,16 +250,8 @@ where
 
 /// `UPDATE repositories SET external_connection = …` guarded by the connection the repository must
 /// have now; no row changed means the guard failed (the caller has locked the repository row).
-pub fn set_external_connection<'a, DB>(
-    repository_id: i64,
-    change: &'a ExternalConnectionChange,
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    Option<&'a str>: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new("UPDATE repositories SET external_connection = ");
+pub fn set_external_connection(repository_id: i64, change: &ExternalConnectionChange) -> Stmt {
+    let mut qb = Stmt::new("UPDATE repositories SET external_connection = ");
     qb.push_bind(change.set.as_deref())
         .push(" WHERE id = ")
         .push_bind(repository_id)
@@ -317,17 +262,12 @@ where
 
 /// Creates the package with these origin controls, or sets them on the existing one, and returns
 /// its row ([`crate::PACKAGE_COLUMNS`]).
-pub fn put_package_origin<'a, DB>(
+pub fn put_package_origin(
     repository_id: i64,
-    key: &'a PackageKey,
+    key: &PackageKey,
     origin: (OriginRule, OriginRule),
-) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-    &'a str: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb = QueryBuilder::new(
+) -> Stmt {
+    let mut qb = Stmt::new(
         "INSERT INTO packages \
          (repository_id, format, namespace, name, origin_publish, origin_upstream) VALUES (",
     );
@@ -347,20 +287,48 @@ where
     qb
 }
 
+/// The statements that delete a repository with everything in it (assets, versions, packages,
+/// upstream list, the row), in that order; the caller has checked (and locked) what it must.
+pub fn delete_repository(repository_id: i64) -> Vec<Stmt> {
+    const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = ";
+    let mut assets = Stmt::new(format_args!(
+        "DELETE FROM assets WHERE version_id IN \
+         (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}"
+    ));
+    assets.push_bind(repository_id).push("))");
+    let mut versions = Stmt::new(format_args!(
+        "DELETE FROM package_versions WHERE package_id IN ({PACKAGES}"
+    ));
+    versions.push_bind(repository_id).push(")");
+    let mut out = vec![assets, versions];
+    for sql in [
+        "DELETE FROM packages WHERE repository_id = ",
+        "DELETE FROM repository_upstreams WHERE repository_id = ",
+        "DELETE FROM repositories WHERE id = ",
+    ] {
+        let mut statement = Stmt::new(sql);
+        statement.push_bind(repository_id);
+        out.push(statement);
+    }
+    out
+}
+
+/// A copy whose version lists an asset name twice: the unique violation of its second insert.
+pub fn duplicate_copied_asset(asset: &str, version: &str) -> arca_metadata::StoreError {
+    arca_metadata::StoreError::Conflict(format!(
+        "asset {asset:?} appears twice in copied version {version:?}"
+    ))
+}
+
 /// `(id, status, revision)` of every version of a package, by id ([`version_state_row`]): what
 /// `delete_package_at` compares with the versions its caller expects.
-pub fn version_states<'a, DB>(package_id: i64) -> QueryBuilder<'a, DB>
-where
-    DB: Database,
-    i64: Encode<'a, DB> + Type<DB>,
-{
-    let mut qb =
-        QueryBuilder::new("SELECT id, status, revision FROM package_versions WHERE package_id = ");
+pub fn version_states(package_id: i64) -> Stmt {
+    let mut qb = Stmt::new("SELECT id, status, revision FROM package_versions WHERE package_id = ");
     qb.push_bind(package_id).push(" ORDER BY id");
     qb
 }
 
-pub fn version_state_row(row: &impl crate::Columns) -> StoreResult<(i64, String, String)> {
+pub fn version_state_row(row: &dyn crate::Columns) -> StoreResult<(i64, String, String)> {
     Ok((row.int("id")?, row.text("status")?, row.text("revision")?))
 }
 

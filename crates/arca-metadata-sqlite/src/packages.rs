@@ -7,10 +7,10 @@ use arca_metadata::{
     VersionOrder, VersionPath, VersionRow,
 };
 use async_trait::async_trait;
-use sqlx::{Sqlite, SqliteConnection};
+use rusqlite::Connection;
 
 use crate::sql::{
-    backend, fetch_all, fetch_optional, package_row, reads, version_lookup_row, writes,
+    backend, fetch_all, fetch_optional, package_row, reads, run, scalar, version_lookup_row, writes,
 };
 use crate::SqliteStore;
 
@@ -23,101 +23,86 @@ pub(crate) struct PackageTarget {
 
 /// Returns the package `key` of the repository, creating it with `origin` (publish, upstream) if it
 /// does not exist. `NotFound` when the repository does not exist.
-pub(crate) async fn ensure_package(
-    conn: &mut SqliteConnection,
+pub(crate) fn ensure_package(
+    conn: &Connection,
     repository_id: i64,
     key: &PackageKey,
     origin: (OriginRule, OriginRule),
 ) -> StoreResult<PackageTarget> {
-    let domain_id: Option<i64> =
-        sqlx::query_scalar("SELECT domain_id FROM repositories WHERE id = ?")
-            .bind(repository_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(backend)?;
+    let domain_id: Option<i64> = scalar(
+        conn,
+        "SELECT domain_id FROM repositories WHERE id = ?",
+        [repository_id],
+    )?;
     let domain_id = domain_id.ok_or(StoreError::NotFound)?;
-    sqlx::query(
+    let identity = (
+        repository_id,
+        key.format.as_str(),
+        key.namespace.as_str(),
+        key.name.as_str(),
+    );
+    run(
+        conn,
         "INSERT INTO packages \
          (repository_id, format, namespace, name, origin_publish, origin_upstream) \
          VALUES (?, ?, ?, ?, ?, ?) \
          ON CONFLICT (repository_id, format, namespace, name) DO NOTHING",
+        (
+            identity.0,
+            identity.1,
+            identity.2,
+            identity.3,
+            origin.0.as_str(),
+            origin.1.as_str(),
+        ),
     )
-    .bind(repository_id)
-    .bind(key.format.as_str())
-    .bind(&key.namespace)
-    .bind(&key.name)
-    .bind(origin.0.as_str())
-    .bind(origin.1.as_str())
-    .execute(&mut *conn)
-    .await
     .map_err(backend)?;
-    let package_id: i64 = sqlx::query_scalar(
+    let package_id: i64 = scalar(
+        conn,
         "SELECT id FROM packages \
          WHERE repository_id = ? AND format = ? AND namespace = ? AND name = ?",
-    )
-    .bind(repository_id)
-    .bind(key.format.as_str())
-    .bind(&key.namespace)
-    .bind(&key.name)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(backend)?;
+        identity,
+    )?
+    .ok_or(StoreError::NotFound)?;
     Ok(PackageTarget {
         package_id,
         domain_id,
     })
 }
 
-impl SqliteStore {
-    /// Deletes the package, if given only while its versions are exactly `expected`.
-    async fn delete_package_if(
-        &self,
-        package_id: i64,
-        expected: Option<&[VersionRow]>,
-    ) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        if let Some(expected) = expected {
-            let stored = fetch_all(
-                &mut writes::version_states::<Sqlite>(package_id),
-                &mut *tx,
-                writes::version_state_row,
-            )
-            .await?;
-            if !writes::same_versions(&stored, expected) {
-                let exists: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM packages WHERE id = ?")
-                        .bind(package_id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                return Err(match exists {
-                    Some(_) => StoreError::PreconditionFailed,
-                    None => StoreError::NotFound,
-                });
-            }
+/// Deletes the package, if given only while its versions are exactly `expected`.
+fn delete_package_if(
+    tx: &Connection,
+    package_id: i64,
+    expected: Option<&[VersionRow]>,
+) -> StoreResult<()> {
+    if let Some(expected) = expected {
+        let stored = fetch_all(
+            tx,
+            &writes::version_states(package_id),
+            writes::version_state_row,
+        )?;
+        if !writes::same_versions(&stored, expected) {
+            let exists: Option<i64> =
+                scalar(tx, "SELECT id FROM packages WHERE id = ?", [package_id])?;
+            return Err(match exists {
+                Some(_) => StoreError::PreconditionFailed,
+                None => StoreError::NotFound,
+            });
         }
-        for statement in [
-            "DELETE FROM assets WHERE version_id IN \
-             (SELECT id FROM package_versions WHERE package_id = ?)",
-            "DELETE FROM package_versions WHERE package_id = ?",
-        ] {
-            sqlx::query(statement)
-                .bind(package_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        let deleted = sqlx::query("DELETE FROM packages WHERE id = ?")
-            .bind(package_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-        if deleted == 0 {
-            return Err(StoreError::NotFound);
-        }
-        tx.commit().await.map_err(backend)
     }
+    for statement in [
+        "DELETE FROM assets WHERE version_id IN \
+         (SELECT id FROM package_versions WHERE package_id = ?)",
+        "DELETE FROM package_versions WHERE package_id = ?",
+    ] {
+        run(tx, statement, [package_id]).map_err(backend)?;
+    }
+    let deleted = run(tx, "DELETE FROM packages WHERE id = ?", [package_id]).map_err(backend)?;
+    if deleted == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -128,12 +113,7 @@ impl PackageStore for SqliteStore {
         repository_id: i64,
         key: &PackageKey,
     ) -> StoreResult<Option<PackageRow>> {
-        fetch_optional(
-            &mut reads::package::<Sqlite>(repository_id, key),
-            &self.reader,
-            package_row,
-        )
-        .await
+        self.read(|c| fetch_optional(c, &reads::package(repository_id, key), package_row))
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
@@ -143,8 +123,8 @@ impl PackageStore for SqliteStore {
         filter: &PackageFilter,
         limit: u32,
     ) -> StoreResult<Vec<PackageRow>> {
-        let mut query = reads::packages_page::<Sqlite>(repository_id, filter, limit);
-        fetch_all(&mut query, &self.reader, package_row).await
+        let query = reads::packages_page(repository_id, filter, limit);
+        self.read(|c| fetch_all(c, &query, package_row))
     }
 
     #[tracing::instrument(skip_all)]
@@ -154,39 +134,36 @@ impl PackageStore for SqliteStore {
         key: &PackageKey,
         origin: (OriginRule, OriginRule),
     ) -> StoreResult<PackageRow> {
-        let mut tx = self.write_tx().await?;
-        crate::repositories::require_repository(&mut tx, repository_id).await?;
-        let mut query = writes::put_package_origin::<Sqlite>(repository_id, key, origin);
-        let row = fetch_optional(&mut query, &mut *tx, package_row)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(row)
+        let query = writes::put_package_origin(repository_id, key, origin);
+        self.write(move |tx| {
+            crate::repositories::require_repository(tx, repository_id)?;
+            fetch_optional(tx, &query, package_row)?.ok_or(StoreError::NotFound)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn delete_package(&self, package_id: i64) -> StoreResult<()> {
-        self.delete_package_if(package_id, None).await
+        self.write(move |tx| delete_package_if(tx, package_id, None))
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn delete_package_at(&self, package_id: i64, versions: &[VersionRow]) -> StoreResult<()> {
-        self.delete_package_if(package_id, Some(versions)).await
+        let versions = versions.to_vec();
+        self.write(move |tx| delete_package_if(tx, package_id, Some(&versions)))
+            .await
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn get_version(&self, package_id: i64, version: &str) -> StoreResult<Option<VersionRow>> {
-        self.version(package_id, version).await
+        self.version(package_id, version)
     }
 
     #[tracing::instrument(skip_all)]
     async fn lookup_version(&self, path: &VersionPath<'_>) -> StoreResult<VersionLookup> {
-        let found = fetch_optional(
-            &mut reads::version_lookup::<Sqlite>(path),
-            &self.reader,
-            version_lookup_row,
-        )
-        .await?;
+        let found =
+            self.read(|c| fetch_optional(c, &reads::version_lookup(path), version_lookup_row))?;
         Ok(found.unwrap_or_default())
     }
 
@@ -198,17 +175,17 @@ impl PackageStore for SqliteStore {
         order: &VersionOrder,
         limit: u32,
     ) -> StoreResult<Vec<VersionRow>> {
-        self.versions(package_id, filter, order, limit).await
+        self.versions(package_id, filter, order, limit)
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
     async fn latest_published_version(&self, package_id: i64) -> StoreResult<Option<String>> {
-        self.latest_published(package_id).await
+        self.latest_published(package_id)
     }
 
     #[tracing::instrument(skip_all, fields(version_id = version_id))]
     async fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>> {
-        self.assets(version_id, None, None).await
+        self.assets(version_id, None, None)
     }
 
     #[tracing::instrument(skip_all, fields(version_id = version_id))]
@@ -218,12 +195,12 @@ impl PackageStore for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<AssetRow>> {
-        self.assets(version_id, after, Some(limit)).await
+        self.assets(version_id, after, Some(limit))
     }
 
     #[tracing::instrument(skip_all, fields(version_id = version_id))]
     async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>> {
-        self.asset(version_id, name).await
+        self.asset(version_id, name)
     }
 
     #[tracing::instrument(skip_all, fields(package_id = package_id))]
@@ -232,12 +209,8 @@ impl PackageStore for SqliteStore {
         package_id: i64,
         name: &str,
     ) -> StoreResult<Vec<(i64, AssetRow)>> {
-        fetch_all(
-            &mut reads::package_assets::<Sqlite>(package_id, name),
-            &self.reader,
-            reads::package_asset_row,
-        )
-        .await
+        let query = reads::package_assets(package_id, name);
+        self.read(|c| fetch_all(c, &query, reads::package_asset_row))
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = write.repository_id))]

@@ -7,31 +7,26 @@ use arca_metadata::{
     StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use rusqlite::Connection;
 
 use crate::sql::{
-    backend, fetch_all, fetch_optional, is_foreign_key_violation, is_unique_violation, reads,
-    repository_row, writes,
+    backend, creation_failed, execute, fetch_all, fetch_classified, fetch_optional, reads,
+    repository_row, run, scalar, writes, Stmt,
 };
 use crate::{tags, SqliteStore};
 
-async fn upstreams_of(conn: &mut SqliteConnection, repository_id: i64) -> StoreResult<Vec<String>> {
-    reads::upstreams::<Sqlite>(repository_id)
-        .build_query_scalar()
-        .fetch_all(conn)
-        .await
-        .map_err(backend)
+fn upstreams_of(conn: &Connection, repository_id: i64) -> StoreResult<Vec<String>> {
+    fetch_all(conn, &reads::upstreams(repository_id), |r| {
+        r.text("upstream_name")
+    })
 }
 
 /// Fills the upstream lists of a page of repositories with one query.
-async fn fill_upstreams(
-    conn: &mut SqliteConnection,
-    repos: &mut [RepositoryRow],
-) -> StoreResult<()> {
+fn fill_upstreams(conn: &Connection, repos: &mut [RepositoryRow]) -> StoreResult<()> {
     if repos.is_empty() {
         return Ok(());
     }
-    let mut qb = QueryBuilder::<Sqlite>::new(
+    let mut qb = Stmt::new(
         "SELECT repository_id, upstream_name FROM repository_upstreams WHERE repository_id IN (",
     );
     let mut ids = qb.separated(", ");
@@ -39,7 +34,9 @@ async fn fill_upstreams(
         ids.push_bind(repo.id);
     }
     qb.push(") ORDER BY repository_id, position");
-    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(conn).await.map_err(backend)?;
+    let rows = fetch_all(conn, &qb, |r| {
+        Ok((r.int("repository_id")?, r.text("upstream_name")?))
+    })?;
     let mut by_id: HashMap<i64, Vec<String>> = HashMap::new();
     for (id, name) in rows {
         by_id.entry(id).or_default().push(name);
@@ -52,69 +49,55 @@ async fn fill_upstreams(
 
 /// Fails with `NotFound` unless the repository exists (writes are serialized by the one writer
 /// connection, so no row lock is needed).
-pub(crate) async fn require_repository(
-    conn: &mut SqliteConnection,
-    repository_id: i64,
-) -> StoreResult<()> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM repositories WHERE id = ?")
-        .bind(repository_id)
-        .fetch_optional(conn)
-        .await
-        .map_err(backend)?;
+pub(crate) fn require_repository(conn: &Connection, repository_id: i64) -> StoreResult<()> {
+    let found: Option<i64> = scalar(
+        conn,
+        "SELECT id FROM repositories WHERE id = ?",
+        [repository_id],
+    )?;
     found.map(|_| ()).ok_or(StoreError::NotFound)
 }
 
 /// The repository with its upstreams, as seen on `conn`.
-async fn load(
-    conn: &mut SqliteConnection,
-    repository_id: i64,
-) -> StoreResult<Option<RepositoryRow>> {
-    let mut query = reads::repository_by_id::<Sqlite>(repository_id);
-    let Some(mut repo) = fetch_optional(&mut query, &mut *conn, repository_row).await? else {
+fn load(conn: &Connection, repository_id: i64) -> StoreResult<Option<RepositoryRow>> {
+    let query = reads::repository_by_id(repository_id);
+    let Some(mut repo) = fetch_optional(conn, &query, repository_row)? else {
         return Ok(None);
     };
-    repo.upstreams = upstreams_of(conn, repository_id).await?;
+    repo.upstreams = upstreams_of(conn, repository_id)?;
     Ok(Some(repo))
 }
 
 /// Replaces the upstream list of a repository, keeping the given order.
-async fn write_upstreams(
-    conn: &mut SqliteConnection,
-    repository_id: i64,
-    upstreams: &[String],
-) -> StoreResult<()> {
-    sqlx::query("DELETE FROM repository_upstreams WHERE repository_id = ?")
-        .bind(repository_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
+fn write_upstreams(conn: &Connection, repository_id: i64, upstreams: &[String]) -> StoreResult<()> {
+    run(
+        conn,
+        "DELETE FROM repository_upstreams WHERE repository_id = ?",
+        [repository_id],
+    )
+    .map_err(backend)?;
     for (position, name) in (0_i64..).zip(upstreams) {
-        sqlx::query(
+        run(
+            conn,
             "INSERT INTO repository_upstreams (repository_id, position, upstream_name) \
              VALUES (?, ?, ?)",
+            (repository_id, position, name),
         )
-        .bind(repository_id)
-        .bind(position)
-        .bind(name)
-        .execute(&mut *conn)
-        .await
         .map_err(backend)?;
     }
     Ok(())
 }
 
 /// Names of the repositories of `domain_id`, other than `except`, listing `name` as an upstream.
-async fn downstreams(
-    conn: &mut SqliteConnection,
+fn downstreams(
+    conn: &Connection,
     domain_id: i64,
     name: &str,
     except: Option<i64>,
 ) -> StoreResult<Vec<String>> {
-    reads::downstreams::<Sqlite>(domain_id, name, except)
-        .build_query_scalar()
-        .fetch_all(conn)
-        .await
-        .map_err(backend)
+    fetch_all(conn, &reads::downstreams(domain_id, name, except), |r| {
+        r.text("name")
+    })
 }
 
 #[async_trait]
@@ -122,34 +105,28 @@ impl RepositoryStore for SqliteStore {
     #[tracing::instrument(skip_all)]
     async fn create_repository(&self, new: &NewRepository) -> StoreResult<RepositoryRow> {
         new.check_text()?;
-        let mut tx = self.write_tx().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO repositories \
-             (domain_id, name, administrator_account, description, created_ms) \
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(new.domain_id)
-        .bind(&new.name)
-        .bind(&new.administrator_account)
-        .bind(&new.description)
-        .bind(new.created_ms)
-        .fetch_one(&mut *tx)
+        let new = new.clone();
+        self.write(move |tx| {
+            let mut insert = Stmt::new(
+                "INSERT INTO repositories \
+                 (domain_id, name, administrator_account, description, created_ms) VALUES (",
+            );
+            insert
+                .separated(", ")
+                .push_bind(new.domain_id)
+                .push_bind(&new.name)
+                .push_bind(&new.administrator_account)
+                .push_bind(new.description.as_deref())
+                .push_bind(new.created_ms);
+            insert.push(") RETURNING id");
+            // NotFound: the domain is gone.
+            let id = fetch_classified(tx, &insert, creation_failed, |r| r.int("id"))?
+                .ok_or(StoreError::NotFound)?;
+            write_upstreams(tx, id, &new.upstreams)?;
+            tags::replace_all(tx, &new.arn, &new.tags)?;
+            load(tx, id)?.ok_or(StoreError::NotFound)
+        })
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::AlreadyExists
-            } else if is_foreign_key_violation(&e) {
-                // The domain is gone.
-                StoreError::NotFound
-            } else {
-                backend(e)
-            }
-        })?;
-        write_upstreams(&mut tx, id, &new.upstreams).await?;
-        tags::replace_all(&mut tx, &new.arn, &new.tags).await?;
-        let repo = load(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(repo)
     }
 
     #[tracing::instrument(skip_all)]
@@ -158,14 +135,14 @@ impl RepositoryStore for SqliteStore {
         domain_id: i64,
         name: &str,
     ) -> StoreResult<Option<RepositoryRow>> {
-        let mut tx = self.read_tx().await?;
-        let mut query = reads::repository::<Sqlite>(domain_id, name);
-        let Some(mut repo) = fetch_optional(&mut query, &mut *tx, repository_row).await? else {
-            return Ok(None);
-        };
-        repo.upstreams = upstreams_of(&mut tx, repo.id).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(Some(repo))
+        self.read_tx(|c| {
+            let query = reads::repository(domain_id, name);
+            let Some(mut repo) = fetch_optional(c, &query, repository_row)? else {
+                return Ok(None);
+            };
+            repo.upstreams = upstreams_of(c, repo.id)?;
+            Ok(Some(repo))
+        })
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
@@ -176,24 +153,24 @@ impl RepositoryStore for SqliteStore {
         upstreams: Option<&[String]>,
     ) -> StoreResult<RepositoryRow> {
         arca_metadata::check_repository_update(description, upstreams)?;
-        let mut tx = self.write_tx().await?;
-        require_repository(&mut tx, repository_id).await?;
-        if let Some(description) = description {
-            sqlx::query("UPDATE repositories SET description = ? WHERE id = ?")
-                .bind(description)
-                .bind(repository_id)
-                .execute(&mut *tx)
-                .await
+        let description = description.map(str::to_owned);
+        let upstreams = upstreams.map(<[String]>::to_vec);
+        self.write(move |tx| {
+            require_repository(tx, repository_id)?;
+            if let Some(description) = &description {
+                run(
+                    tx,
+                    "UPDATE repositories SET description = ? WHERE id = ?",
+                    (description, repository_id),
+                )
                 .map_err(backend)?;
-        }
-        if let Some(upstreams) = upstreams {
-            write_upstreams(&mut tx, repository_id, upstreams).await?;
-        }
-        let repo = load(&mut tx, repository_id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(repo)
+            }
+            if let Some(upstreams) = &upstreams {
+                write_upstreams(tx, repository_id, upstreams)?;
+            }
+            load(tx, repository_id)?.ok_or(StoreError::NotFound)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
@@ -202,22 +179,17 @@ impl RepositoryStore for SqliteStore {
         repository_id: i64,
         change: &ExternalConnectionChange,
     ) -> StoreResult<RepositoryRow> {
-        let mut tx = self.write_tx().await?;
-        require_repository(&mut tx, repository_id).await?;
-        let changed = writes::set_external_connection::<Sqlite>(repository_id, change)
-            .build()
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-        if changed == 0 {
-            return Err(StoreError::PreconditionFailed);
-        }
-        let repo = load(&mut tx, repository_id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(repo)
+        let change = change.clone();
+        self.write(move |tx| {
+            require_repository(tx, repository_id)?;
+            let changed = execute(tx, &writes::set_external_connection(repository_id, &change))
+                .map_err(backend)?;
+            if changed == 0 {
+                return Err(StoreError::PreconditionFailed);
+            }
+            load(tx, repository_id)?.ok_or(StoreError::NotFound)
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all)]
@@ -226,57 +198,46 @@ impl RepositoryStore for SqliteStore {
         filter: &RepositoryFilter,
         limit: u32,
     ) -> StoreResult<Vec<RepositoryRow>> {
-        let mut tx = self.read_tx().await?;
-        let mut query = reads::repositories_page::<Sqlite>(filter, limit);
-        let mut repos = fetch_all(&mut query, &mut *tx, repository_row).await?;
-        fill_upstreams(&mut tx, &mut repos).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(repos)
+        self.read_tx(|c| {
+            let query = reads::repositories_page(filter, limit);
+            let mut repos = fetch_all(c, &query, repository_row)?;
+            fill_upstreams(c, &mut repos)?;
+            Ok(repos)
+        })
     }
 
     #[tracing::instrument(skip_all, fields(domain_id = domain_id))]
     async fn downstreams_of(&self, domain_id: i64, name: &str) -> StoreResult<Vec<String>> {
-        let mut conn = self.reader.acquire().await.map_err(backend)?;
-        downstreams(&mut conn, domain_id, name, None).await
+        self.read(|c| downstreams(c, domain_id, name, None))
     }
 
     #[tracing::instrument(skip_all, fields(repository_id = repository_id))]
     async fn delete_repository(&self, repository_id: i64, arn: &str) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        let repo: Option<(i64, String)> =
-            sqlx::query_as("SELECT domain_id, name FROM repositories WHERE id = ?")
-                .bind(repository_id)
-                .fetch_optional(&mut *tx)
-                .await
+        let arn = arn.to_owned();
+        self.write(move |tx| {
+            let repo = tx
+                .prepare_cached("SELECT domain_id, name FROM repositories WHERE id = ?")
+                .and_then(|mut s| {
+                    rusqlite::OptionalExtension::optional(
+                        s.query_row([repository_id], |r| Ok((r.get(0)?, r.get(1)?))),
+                    )
+                })
                 .map_err(backend)?;
-        let Some((domain_id, name)) = repo else {
-            return Err(StoreError::NotFound);
-        };
-        let users = downstreams(&mut tx, domain_id, &name, Some(repository_id)).await?;
-        if !users.is_empty() {
-            return Err(StoreError::Conflict(format!(
-                "the repository is an upstream of: {}",
-                users.join(", ")
-            )));
-        }
-        const PACKAGES: &str = "SELECT id FROM packages WHERE repository_id = ?";
-        for statement in [
-            format!(
-                "DELETE FROM assets WHERE version_id IN \
-                 (SELECT id FROM package_versions WHERE package_id IN ({PACKAGES}))"
-            ),
-            format!("DELETE FROM package_versions WHERE package_id IN ({PACKAGES})"),
-            "DELETE FROM packages WHERE repository_id = ?".to_owned(),
-            "DELETE FROM repository_upstreams WHERE repository_id = ?".to_owned(),
-            "DELETE FROM repositories WHERE id = ?".to_owned(),
-        ] {
-            sqlx::query(&statement)
-                .bind(repository_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        tags::delete_all(&mut tx, arn).await?;
-        tx.commit().await.map_err(backend)
+            let Some((domain_id, name)): Option<(i64, String)> = repo else {
+                return Err(StoreError::NotFound);
+            };
+            let users = downstreams(tx, domain_id, &name, Some(repository_id))?;
+            if !users.is_empty() {
+                return Err(StoreError::Conflict(format!(
+                    "the repository is an upstream of: {}",
+                    users.join(", ")
+                )));
+            }
+            for statement in writes::delete_repository(repository_id) {
+                execute(tx, &statement).map_err(backend)?;
+            }
+            tags::delete_all(tx, &arn)
+        })
+        .await
     }
 }

@@ -91,3 +91,73 @@ async fn open_url_file() {
             .is_err()
     );
 }
+
+/// `(version, description, success, checksum)` of each recorded migration.
+fn migrations_of(path: &std::path::Path) -> Vec<(i64, String, bool, String)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut s = conn
+        .prepare(
+            "SELECT version, description, success, hex(checksum) FROM _sqlx_migrations \
+             ORDER BY version",
+        )
+        .unwrap();
+    let rows = s
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+/// A database written by Arca before the move to rusqlite (sqlx's migrator and driver): made by
+/// the release binary of commit e3112c8 (`arca serve`, CreateDomain `dom`, CreateRepository
+/// `repo`, one PublishPackageVersion of generic `ns/p` 1.0 with the 3-byte asset `a.txt`, then
+/// SIGTERM; its WAL checkpointed into the file by the `sqlite3` module of Python), `_sqlx_migrations`
+/// and all. It must open as it is, keep its data and its migration records,
+/// and take new writes.
+#[tokio::test]
+async fn a_database_made_by_the_sqlx_build_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/made-by-sqlx.db"
+        ),
+        &path,
+    )
+    .unwrap();
+    let before = migrations_of(&path);
+    assert_eq!(before.len(), 4, "{before:?}");
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let shared: suite::Store = std::sync::Arc::new(store.clone());
+    let domain = store
+        .get_domain(suite::OWNER, "dom")
+        .await
+        .unwrap()
+        .unwrap();
+    let repo = shared
+        .get_repository(domain.id, "repo")
+        .await
+        .unwrap()
+        .unwrap();
+    let pkg = suite::key(PackageFormat::Generic, "ns", "p");
+    let package = store.get_package(repo.id, &pkg).await.unwrap().unwrap();
+    let version = store.get_version(package.id, "1.0").await.unwrap().unwrap();
+    let assets = store.version_assets(version.id).await.unwrap();
+    assert_eq!(
+        assets
+            .iter()
+            .map(|a| (a.name.as_str(), a.size))
+            .collect::<Vec<_>>(),
+        [("a.txt", 3)]
+    );
+    // New writes work on it, and nothing was re-applied or re-recorded.
+    suite::publish(&shared, repo.id, &pkg, "2.0", 5, None).await;
+    store.close().await;
+    assert_eq!(migrations_of(&path), before);
+    // And a store made here records exactly what sqlx recorded there.
+    let fresh = dir.path().join("fresh.db");
+    SqliteStore::open(&fresh).await.unwrap().close().await;
+    let made_here = migrations_of(&fresh);
+    assert_eq!(made_here, before);
+}
