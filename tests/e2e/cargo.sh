@@ -43,8 +43,6 @@ while IFS='=' read -r name _; do unset "$name"; done < <(env | grep -E '^CARGO_'
 
 # --- a stand-in public registry: a static sparse index (python3 -m http.server) with one crate -----
 PUB="$TMP/public"
-PUB_PID=
-trap 'rc=$?; [[ -n $PUB_PID ]] && kill "$PUB_PID" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
 mkdir -p "$TMP/pubcrate/src" "$PUB/pu/bc" "$PUB/files/pu/bc/pubcrate"
 cat >"$TMP/pubcrate/Cargo.toml" <<'EOF'
 [package]
@@ -63,18 +61,12 @@ cp "$pubcrate" "$PUB/files/pu/bc/pubcrate/pubcrate-1.0.0.crate"
 PUB_LINE=$(printf '{"name":"pubcrate","vers":"1.0.0","deps":[],"cksum":"%s","features":{},"yanked":false,"links":null}' \
     "$(sha256sum <"$pubcrate" | cut -d' ' -f1)")
 echo "$PUB_LINE" >"$PUB/pu/bc/pubcrate"
-PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pick_public_port
 printf '{"dl":"http://127.0.0.1:%s/files/{lowerprefix}/{crate}/{crate}-{version}.crate","api":"http://127.0.0.1:%s"}\n' \
-    "$PORT" "$PORT" >"$PUB/config.json"
-"$PY" -m http.server --bind 127.0.0.1 --directory "$PUB" "$PORT" >"$TMP/public.log" 2>&1 &
-PUB_PID=$!
-PUBLIC="http://127.0.0.1:$PORT/"
-for _ in $(seq 100); do
-    "$PY" -c "import urllib.request; urllib.request.urlopen('${PUBLIC}pu/bc/pubcrate')" 2>/dev/null && break
-    sleep 0.1
-done
+    "$PUB_PORT" "$PUB_PORT" >"$PUB/config.json"
+start_public "$PUB" pu/bc/pubcrate
 
-start_server --external-connection "public:crates-io=$PUBLIC"
+start_server --external-connection "public:crates-io=$PUBLIC/"
 E=(--endpoint-url "$URL")
 aws() { "$REAL_AWS" "$@"; }
 aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null
