@@ -15,8 +15,9 @@
 #     hashes, metadata from the manifest, the dependencies).
 #  5. The consumer also depends on a crates.io crate, resolved with `[source.crates-io] replace-with`
 #     through Arca, an upstream repository and its `public:crates-io` connection to a stand-in sparse
-#     index (`python3 -m http.server` over a static tree): the line passes through byte for byte and
-#     the .crate is retained with origin EXTERNAL.
+#     index (`python3 -m http.server` over a static tree; its config.json `dl` points elsewhere, with
+#     markers, as crates.io's does): the line passes through byte for byte and the .crate is
+#     retained with origin EXTERNAL.
 #
 # Nothing is fetched from crates.io. Everything lives in a temporary directory.
 #
@@ -42,9 +43,7 @@ while IFS='=' read -r name _; do unset "$name"; done < <(env | grep -E '^CARGO_'
 
 # --- a stand-in public registry: a static sparse index (python3 -m http.server) with one crate -----
 PUB="$TMP/public"
-PUB_PID=
-trap 'rc=$?; [[ -n $PUB_PID ]] && kill "$PUB_PID" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
-mkdir -p "$TMP/pubcrate/src" "$PUB/pu/bc" "$PUB/api/v1/crates/pubcrate/1.0.0"
+mkdir -p "$TMP/pubcrate/src" "$PUB/pu/bc" "$PUB/files/pu/bc/pubcrate"
 cat >"$TMP/pubcrate/Cargo.toml" <<'EOF'
 [package]
 name = "pubcrate"
@@ -57,20 +56,17 @@ echo 'pub fn public() -> &'"'"'static str { "public" }' >"$TMP/pubcrate/src/lib.
 (cd "$TMP/pubcrate" && CARGO_HOME="$TMP/pkg-home" CARGO_TARGET_DIR="$TMP/pkg-target" "$CARGO" package --no-verify -q) ||
     fail "cargo package of the public crate failed"
 pubcrate=$(find "$TMP/pkg-target/package" -name pubcrate-1.0.0.crate | head -n1)
-cp "$pubcrate" "$PUB/api/v1/crates/pubcrate/1.0.0/download"
+# Files elsewhere than Arca's layout, where config.json's `dl` says (as static.crates.io for crates.io).
+cp "$pubcrate" "$PUB/files/pu/bc/pubcrate/pubcrate-1.0.0.crate"
 PUB_LINE=$(printf '{"name":"pubcrate","vers":"1.0.0","deps":[],"cksum":"%s","features":{},"yanked":false,"links":null}' \
     "$(sha256sum <"$pubcrate" | cut -d' ' -f1)")
 echo "$PUB_LINE" >"$PUB/pu/bc/pubcrate"
-PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$PY" -m http.server --bind 127.0.0.1 --directory "$PUB" "$PORT" >"$TMP/public.log" 2>&1 &
-PUB_PID=$!
-PUBLIC="http://127.0.0.1:$PORT/"
-for _ in $(seq 100); do
-    "$PY" -c "import urllib.request; urllib.request.urlopen('${PUBLIC}pu/bc/pubcrate')" 2>/dev/null && break
-    sleep 0.1
-done
+pick_public_port
+printf '{"dl":"http://127.0.0.1:%s/files/{lowerprefix}/{crate}/{crate}-{version}.crate","api":"http://127.0.0.1:%s"}\n' \
+    "$PUB_PORT" "$PUB_PORT" >"$PUB/config.json"
+start_public "$PUB" pu/bc/pubcrate
 
-start_server --external-connection "public:crates-io=$PUBLIC"
+start_server --external-connection "public:crates-io=$PUBLIC/"
 E=(--endpoint-url "$URL")
 aws() { "$REAL_AWS" "$@"; }
 aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null

@@ -47,9 +47,39 @@ stop_server() {
     fi
     SERVER_PID=
 }
+# A stand-in public registry: `python3 -m http.server` over a static tree on 127.0.0.1.
+PUB_PID=
+PUB_PORT=
+# pick_public_port: sets PUB_PORT (a free port) unless set, for trees that must name their own URL.
+pick_public_port() {
+    [[ -n $PUB_PORT ]] ||
+        PUB_PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+}
+# start_public DIR READY_PATH: serves DIR on PUB_PORT (the same port again after stop_public), sets
+# PUBLIC (http://127.0.0.1:PORT, no slash) and PUB_PID, and waits until READY_PATH answers.
+start_public() {
+    pick_public_port
+    "$PY" -m http.server --bind 127.0.0.1 --directory "$1" "$PUB_PORT" >>"$TMP/public.log" 2>&1 &
+    PUB_PID=$!
+    PUBLIC="http://127.0.0.1:$PUB_PORT"
+    local ready="import urllib.request; urllib.request.urlopen('$PUBLIC/$2')"
+    for _ in $(seq 100); do
+        "$PY" -c "$ready" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    "$PY" -c "$ready" || fail "the stand-in registry did not start"
+}
+stop_public() {
+    if [[ -n $PUB_PID ]]; then
+        kill "$PUB_PID" 2>/dev/null || true
+        wait "$PUB_PID" 2>/dev/null || true
+    fi
+    PUB_PID=
+}
 e2e_cleanup() {
     local rc=$?
     stop_server
+    stop_public
     if ((rc != 0)); then
         # The server logs to stdout (server.out); stderr (server.log) holds anything else.
         for f in "$TMP/server.out" "$TMP/server.log"; do

@@ -27,8 +27,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 TWINE=${TWINE:-$VENV/bin/twine}
 [[ -x $TWINE ]] || fail "twine not found at $TWINE (pinned in tests/e2e/requirements.txt; run scripts/test to create the venv)"
-PUB_PID=
-trap 'rc=$?; [[ -n $PUB_PID ]] && kill "$PUB_PID" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
 while IFS='=' read -r name _; do unset "$name"; done < <(env | grep -E '^(PIP_|TWINE_)' || true)
 
 # --- 1. the stand-in public registry ---------------------------------------------------------------
@@ -123,16 +121,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 EOF
 done
 
-PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$PY" -m http.server --bind 127.0.0.1 --directory "$PUB" "$PORT" >"$TMP/public.log" 2>&1 &
-PUB_PID=$!
-PUBLIC="http://127.0.0.1:$PORT"
-for _ in $(seq 100); do
-    "$PY" -c "import urllib.request; urllib.request.urlopen('$PUBLIC/simple/pub-core/')" 2>/dev/null && break
-    sleep 0.1
-done
-"$PY" -c "import urllib.request; urllib.request.urlopen('$PUBLIC/simple/pub-core/')" ||
-    fail "the stand-in registry did not start"
+start_public "$PUB" simple/pub-core/
 say "stand-in public registry at $PUBLIC (pid $PUB_PID): pub-core 1.0.0/1.1.0 (yanked)/1.2.0 (Python < 3), pub-app 2.0.0; org.pub:pub-core and pub-app 1.0"
 public_hits() { grep -c "\"GET $1 HTTP" "$TMP/public.log" || true; }
 
@@ -240,8 +229,7 @@ json_check "$TMP/versions.json" '[v["version"] for v in d["versions"]] == ["1.0.
 say "API: pub-core 1.0.0 retained in app and store (origin EXTERNAL, public:pypi), not in team; the versions pip only looked at are not retained"
 
 # --- 5. the source goes down ----------------------------------------------------------------------------
-kill "$PUB_PID" && wait "$PUB_PID" 2>/dev/null || true
-PUB_PID=
+stop_public
 sleep 1.2 # past the 1 s metadata TTL: the next page must ask the source
 "$PY" - "$INDEX_URL" <<'EOF' || fail "the page with the source down is not a stale 200 with a Warning"
 import base64, sys, urllib.parse, urllib.request
@@ -269,12 +257,7 @@ if [[ -z $MVN || ! -d $PLUGINS/org/apache/maven/plugins/maven-dependency-plugin/
     exit 0
 fi
 # The registry again (the pip part stopped it).
-"$PY" -m http.server --bind 127.0.0.1 --directory "$PUB" "$PORT" >>"$TMP/public.log" 2>&1 &
-PUB_PID=$!
-for _ in $(seq 100); do
-    "$PY" -c "import urllib.request; urllib.request.urlopen('$PUBLIC/maven2/org/pub/pub-app/maven-metadata.xml')" 2>/dev/null && break
-    sleep 0.1
-done
+start_public "$PUB" maven2/org/pub/pub-app/maven-metadata.xml
 aws "${E[@]}" codeartifact create-repository --domain acme --repository jstore >/dev/null
 aws "${E[@]}" codeartifact associate-external-connection --domain acme --repository jstore \
     --external-connection public:maven-central >/dev/null

@@ -45,11 +45,18 @@ pub fn canonical_name(name: &str) -> String {
 /// `{ab}/{cd}/{n}`, of the lowercased name.
 pub fn index_path(name: &str) -> String {
     let n = name.to_ascii_lowercase();
-    match n.len() {
-        1 => format!("1/{n}"),
-        2 => format!("2/{n}"),
-        3 => format!("3/{}/{n}", &n[..1]),
-        _ => format!("{}/{}/{n}", &n[..2], &n[2..4]),
+    format!("{}/{n}", prefix(&n))
+}
+
+/// The directories of a name's index path (cargo's `{prefix}`), in the name's case.
+/// (A source's names are not checked: cut at characters.)
+pub fn prefix(name: &str) -> String {
+    let cut = |n: usize| name.char_indices().nth(n).map_or(name.len(), |(i, _)| i);
+    match name.chars().count() {
+        1 => "1".into(),
+        2 => "2".into(),
+        3 => format!("3/{}", &name[..cut(1)]),
+        _ => format!("{}/{}", &name[..cut(2)], &name[cut(2)..cut(4)]),
     }
 }
 

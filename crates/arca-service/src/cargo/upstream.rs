@@ -2,8 +2,8 @@
 //! sparse registry), whose lines pass through byte for byte into the merged index, and `.crate`
 //! files retained from it, verified against the line's `cksum`.
 //!
-//! A source's crates are downloaded from `{index root}api/v1/crates/{crate}/{version}/download`
-//! (where Arca and the crates.io web API serve them); the source's `config.json` `dl` is not read.
+//! A source's crates are downloaded from the URL its `config.json` `dl` gives, built as cargo
+//! builds it ([`download_url`]); the `config.json` is cached per connection like an index.
 
 use std::time::Duration;
 
@@ -12,11 +12,12 @@ use arca_metadata::{PackageFormat, PackageKey, VersionDetails, VersionStatus};
 use futures::future::BoxFuture;
 use serde_json::Value;
 
-use super::index::index_path;
+use super::index::{index_path, prefix};
 use super::manifest::{find_manifest, parse_manifest};
 use super::{asset_name, key};
 use crate::native::{read_blocking, NativeVersion, OnExisting};
-use crate::upstream::{ExpectedDigest, UpstreamFile, UpstreamIndex};
+use crate::upstream::connections::ExternalSource;
+use crate::upstream::{ExpectedDigest, SourceIndex, UpstreamFile, UpstreamIndex};
 use crate::{Service, ServiceError, ServiceResult};
 
 /// One line of a source's index file.
@@ -34,8 +35,6 @@ pub(crate) struct SourceLine {
 #[derive(Debug)]
 pub struct CargoIndex {
     pub(crate) lines: Vec<SourceLine>,
-    /// The source's index root (ending with `/`).
-    root: String,
     cost: usize,
 }
 
@@ -53,7 +52,7 @@ impl UpstreamIndex for CargoIndex {
         format!("{source_url}{}", index_path(&key.name))
     }
 
-    fn parse(body: &[u8], url: &str) -> Result<Self, String> {
+    fn parse(body: &[u8], _url: &str) -> Result<Self, String> {
         let text = std::str::from_utf8(body).map_err(|_| "the index file is not UTF-8")?;
         let mut lines = Vec::new();
         for raw in text.lines().filter(|l| !l.trim().is_empty()) {
@@ -72,16 +71,8 @@ impl UpstreamIndex for CargoIndex {
                 pubtime_ms: field("pubtime").as_deref().and_then(parse_pubtime),
             });
         }
-        // The index path has 2 segments for names of 1 or 2 characters, else 3.
-        let name_len = url.rsplit('/').next().map_or(0, str::len);
-        let segments = if name_len <= 2 { 2 } else { 3 };
-        let mut root = url;
-        for _ in 0..segments {
-            root = root.rsplit_once('/').map_or("", |(r, _)| r);
-        }
         Ok(Self {
             lines,
-            root: format!("{root}/"),
             cost: body.len() * 2 + 256,
         })
     }
@@ -103,14 +94,9 @@ impl UpstreamIndex for CargoIndex {
 
     fn file(&self, version: &str, _file: &str) -> Option<UpstreamFile> {
         let line = self.lines.iter().find(|l| l.vers == version)?;
-        let enc = |s: &str| percent_encode(s);
         Some(UpstreamFile {
-            url: format!(
-                "{}api/v1/crates/{}/{}/download",
-                self.root,
-                enc(&line.name),
-                enc(&line.vers)
-            ),
+            // Set by `locate`, from the source's `config.json`.
+            url: String::new(),
             digests: line
                 .cksum
                 .as_deref()
@@ -120,6 +106,104 @@ impl UpstreamIndex for CargoIndex {
             ..Default::default()
         })
     }
+
+    fn locate<'a>(
+        &'a self,
+        svc: &'a Service,
+        connection: &'a str,
+        source: &'a ExternalSource,
+        version: &'a str,
+        file: UpstreamFile,
+    ) -> BoxFuture<'a, Result<UpstreamFile, String>> {
+        Box::pin(async move {
+            let cache = &svc.upstream_caches.cargo_config;
+            let config = match svc
+                .source_index(cache, connection, source, &key(CONFIG))
+                .await
+            {
+                SourceIndex::Fresh(c) | SourceIndex::Stale(c, _) => c,
+                SourceIndex::Missing => return Err("the source has no config.json".into()),
+                SourceIndex::Unavailable(why) => return Err(why),
+            };
+            let line = self
+                .lines
+                .iter()
+                .find(|l| l.vers == version)
+                .ok_or("the source's index does not list the version")?;
+            Ok(UpstreamFile {
+                url: download_url(&config.dl, &line.name, &line.vers, line.cksum.as_deref()),
+                ..file
+            })
+        })
+    }
+}
+
+/// The source's `config.json`, as far as Arca reads it.
+#[derive(Debug)]
+pub struct CargoConfig {
+    /// Where the source's `.crate` files are: a URL, with or without markers.
+    dl: String,
+}
+
+const CONFIG: &str = "config.json";
+
+/// `config.json` goes through the index cache (TTL, revalidation, stale-if-error) as the one
+/// "package" `config.json` of the source; it offers no versions.
+impl UpstreamIndex for CargoConfig {
+    const FORMAT: PackageFormat = PackageFormat::Cargo;
+    const DEFAULT_TTL: Duration = CargoIndex::DEFAULT_TTL;
+    const ACCEPT: &'static str = "application/json, */*";
+
+    fn index_url(source_url: &str, _key: &PackageKey) -> String {
+        format!("{source_url}{CONFIG}")
+    }
+
+    fn parse(body: &[u8], _url: &str) -> Result<Self, String> {
+        let v: Value = serde_json::from_slice(body).map_err(|e| format!("config.json: {e}"))?;
+        let dl = v.get("dl").and_then(Value::as_str);
+        let dl = dl.ok_or("config.json has no `dl`")?;
+        Ok(Self { dl: dl.to_string() })
+    }
+
+    fn cost(&self) -> usize {
+        self.dl.len() + 64
+    }
+
+    fn has_version(&self, _version: &str) -> bool {
+        false
+    }
+
+    fn published_ms(&self, _version: &str) -> Option<i64> {
+        None
+    }
+
+    fn file(&self, _version: &str, _file: &str) -> Option<UpstreamFile> {
+        None
+    }
+}
+
+/// The markers of a `dl` template (the sparse-registry docs).
+const MARKERS: [&str; 5] = [
+    "{crate}",
+    "{version}",
+    "{prefix}",
+    "{lowerprefix}",
+    "{sha256-checksum}",
+];
+
+/// The URL of a `.crate` as cargo builds it from `dl`: `{dl}/{crate}/{version}/download` when `dl`
+/// has none of the markers, else `dl` with them substituted.
+pub(crate) fn download_url(dl: &str, name: &str, version: &str, cksum: Option<&str>) -> String {
+    let version = percent_encode(version);
+    if !MARKERS.iter().any(|m| dl.contains(m)) {
+        return format!("{dl}/{name}/{version}/download");
+    }
+    let prefix = prefix(name);
+    dl.replace("{crate}", name)
+        .replace("{version}", &version)
+        .replace("{prefix}", &prefix)
+        .replace("{lowerprefix}", &prefix.to_ascii_lowercase())
+        .replace("{sha256-checksum}", cksum.unwrap_or(""))
 }
 
 /// A version in a URL path (`+` of build metadata encoded).
@@ -198,10 +282,25 @@ mod tests {
         let body = format!(r#"{{"name":"ab","vers":"0.1.0","cksum":"{cksum}"}}"#);
         let idx = CargoIndex::parse(body.as_bytes(), "http://h/idx/2/ab").unwrap();
         let f = idx.file("0.1.0", "ab-0.1.0.crate").unwrap();
-        assert_eq!(f.url, "http://h/idx/api/v1/crates/ab/0.1.0/download");
         assert_eq!(f.digests, [ExpectedDigest::Sha256(cksum)]);
-        let idx = CargoIndex::parse(body.as_bytes(), "http://h/3/a/abc").unwrap();
-        assert_eq!(idx.root, "http://h/");
         assert!(idx.file("9.9.9", "x").is_none());
+    }
+
+    #[test]
+    fn download_urls_are_built_as_cargo_builds_them() {
+        let url = |dl, name| download_url(dl, name, "1.0.0+b", Some("ff"));
+        assert_eq!(
+            url("https://static.crates.io/crates", "Serde"),
+            "https://static.crates.io/crates/Serde/1.0.0%2Bb/download"
+        );
+        let dl = "http://h/f/{prefix}/{lowerprefix}/{crate}-{version}.crate?c={sha256-checksum}";
+        assert_eq!(
+            url(dl, "Serde"),
+            "http://h/f/Se/rd/se/rd/Serde-1.0.0%2Bb.crate?c=ff"
+        );
+        assert_eq!(url("http://h/{prefix}", "abc"), "http://h/3/a");
+        assert_eq!(url("http://h/{prefix}", "ab"), "http://h/2");
+        assert_eq!(url("http://h/{prefix}", "a"), "http://h/1");
+        assert_eq!(url("http://h/{prefix}", "äbcd"), "http://h/äb/cd");
     }
 }

@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use arca_blobstore::BlobInfo;
 use arca_metadata::{PackageFormat, PackageKey, RepositoryRow};
+use futures::future::BoxFuture;
 
 use cache::{IndexCache, NEGATIVE_TTL};
 use connections::ExternalSource;
@@ -124,6 +125,19 @@ pub(crate) trait UpstreamIndex: Send + Sync + Sized + 'static {
     }
     /// The file `file` of `version`, where to fetch it and the digests it must have.
     fn file(&self, version: &str, file: &str) -> Option<UpstreamFile>;
+    /// Completes `file` of `version` from other documents of the source, fetched and cached through
+    /// the same machinery (cargo builds its URL from the source's `config.json`); the reason when
+    /// they cannot be had.
+    fn locate<'a>(
+        &'a self,
+        _svc: &'a Service,
+        _connection: &'a str,
+        _source: &'a ExternalSource,
+        _version: &'a str,
+        file: UpstreamFile,
+    ) -> BoxFuture<'a, Result<UpstreamFile, String>> {
+        Box::pin(std::future::ready(Ok(file)))
+    }
 }
 
 /// What an external source has for a package, as far as Arca can tell now.
@@ -150,6 +164,8 @@ pub(crate) struct UpstreamCaches {
     pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
     pub cargo: IndexCache<crate::cargo::upstream::CargoIndex>,
+    /// Sources' `config.json`, one per connection.
+    pub cargo_config: IndexCache<crate::cargo::upstream::CargoConfig>,
 }
 
 impl UpstreamCaches {

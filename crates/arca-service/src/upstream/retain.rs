@@ -162,7 +162,7 @@ impl Service {
                 }
                 SourceIndex::Unavailable(why) => return Err(unavailable(key, &why)),
             };
-            let Some(mut upstream_file) = index.file(version, file) else {
+            let Some(upstream_file) = index.file(version, file) else {
                 next_hop!();
             };
             if let Some(min_age) = source.min_release_age {
@@ -174,6 +174,10 @@ impl Service {
                     next_hop!();
                 }
             }
+            let mut upstream_file = index
+                .locate(self, connection, source, version, upstream_file)
+                .await
+                .map_err(|why| unavailable(key, &why))?;
             for (name, url) in std::mem::take(&mut upstream_file.checksum_files) {
                 match self
                     .fetcher

@@ -29,8 +29,20 @@ async fn crates_through_the_chain() {
         line("1.1.0", &sha256_hex(&v2), true)
     );
     standin.put_document("/se/rd/serde_kit", index.clone().into_bytes(), "text/plain");
-    standin.put_file("/api/v1/crates/serde_kit/1.0.0/download", v1.clone());
-    standin.put_file("/api/v1/crates/serde_kit/1.1.0/download", v2.clone());
+    // Files where `dl` says, with markers (as for 1.0.0) or without (as for 1.1.0).
+    let config = |dl: &str| {
+        let dl = format!("{}{dl}", standin.url);
+        let body = serde_json::json!({ "dl": dl, "api": standin.url });
+        standin.put_document(
+            "/config.json",
+            body.to_string().into_bytes(),
+            "application/json",
+        );
+    };
+    config("files/{lowerprefix}/{crate}/{version}/{sha256-checksum}.crate");
+    let v1_path = format!("/files/se/rd/serde_kit/1.0.0/{}.crate", sha256_hex(&v1));
+    standin.put_file(&v1_path, v1.clone());
+    standin.put_file("/plain/serde_kit/1.1.0/download", v2.clone());
     // Indexes revalidated on every request.
     let s = standin::chain(&standin.url, "public:crates-io", Duration::ZERO).await;
     let app = login_to(&s, "app").await;
@@ -48,6 +60,7 @@ async fn crates_through_the_chain() {
     // A download retains the crate in app and store (not team), with the source as origin.
     let d = app.get("api/v1/crates/serde_kit/1.0.0/download").await;
     assert_eq!((d.status, &d.body[..]), (200, &v1[..]));
+    assert_eq!(standin.count(".crate"), 1);
     standin::assert_external(&describe("app", "1.0.0").await.unwrap(), "public:crates-io");
     standin::assert_external(
         &describe("store", "1.0.0").await.unwrap(),
@@ -85,7 +98,9 @@ async fn crates_through_the_chain() {
     assert_eq!(d.status, 200);
     standin.set_down(false);
 
-    // Bytes that do not match the line's cksum are refused and not kept.
+    // Bytes that do not match the line's cksum are refused and not kept (from a `dl` without
+    // markers).
+    config("plain");
     standin.set_tamper(true);
     let d = app
         .get_partial("api/v1/crates/serde_kit/1.1.0/download")
@@ -95,4 +110,5 @@ async fn crates_through_the_chain() {
     standin.set_tamper(false);
     let d = app.get("api/v1/crates/serde_kit/1.1.0/download").await;
     assert_eq!((d.status, &d.body[..]), (200, &v2[..]));
+    assert_eq!(standin.count("/plain/serde_kit/1.1.0/download"), 2);
 }
