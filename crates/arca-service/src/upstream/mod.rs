@@ -177,8 +177,13 @@ impl UpstreamCaches {
             pypi,
             maven,
             cargo,
+            cargo_config,
         } = self;
-        npm.purge(select) + pypi.purge(select) + maven.purge(select) + cargo.purge(select)
+        npm.purge(select)
+            + pypi.purge(select)
+            + maven.purge(select)
+            + cargo.purge(select)
+            + cargo_config.purge(select)
     }
 }
 
