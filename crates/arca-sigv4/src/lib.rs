@@ -148,7 +148,7 @@ pub fn verify(
         canonical::canonical_request(method, uri, headers, &auth.signed_headers, payload_hash)?;
     let string_to_sign =
         canonical::string_to_sign(&amz_date, &auth.credential_scope(), &canonical_request);
-    let key = signing::signing_key(
+    let key = signing::cached_signing_key(
         secret_access_key,
         &auth.scope_date,
         &auth.region,
