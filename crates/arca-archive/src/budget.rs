@@ -52,6 +52,31 @@ impl<R: Read> Budget<R> {
         Ok(n)
     }
 
+    /// Reads into `buf` from an entry of which `pending` bytes are left (counted down); the
+    /// stream ending inside it is malformed (and sets `done`: nothing further can be read).
+    pub(crate) fn read_entry(
+        &mut self,
+        pending: &mut u64,
+        done: &mut bool,
+        buf: &mut [u8],
+    ) -> std::io::Result<usize> {
+        let want = buf
+            .len()
+            .min(usize::try_from(*pending).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.read_some(&mut buf[..want]).map_err(to_io)?;
+        if n == 0 {
+            *done = true;
+            return Err(to_io(ArchiveError::Malformed(
+                "the archive ends inside an entry",
+            )));
+        }
+        *pending -= n as u64;
+        Ok(n)
+    }
+
     /// Fills `buf`: `Ok(false)` when the stream ended before its first byte, an error when it
     /// ended inside.
     pub(crate) fn fill(

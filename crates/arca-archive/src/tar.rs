@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 
-use crate::budget::{from_io, to_io, Budget};
+use crate::budget::{from_io, Budget};
 use crate::{ArchiveError, Limits};
 
 const BLOCK: usize = 512;
@@ -215,21 +215,7 @@ impl<R: Read> TarEntry<'_, R> {
 impl<R: Read> Read for TarEntry<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let w = &mut *self.walker;
-        let want = buf
-            .len()
-            .min(usize::try_from(w.pending).unwrap_or(usize::MAX));
-        if want == 0 {
-            return Ok(0);
-        }
-        let n = w.budget.read_some(&mut buf[..want]).map_err(to_io)?;
-        if n == 0 {
-            w.done = true;
-            return Err(to_io(ArchiveError::Malformed(
-                "the archive ends inside an entry",
-            )));
-        }
-        w.pending -= n as u64;
-        Ok(n)
+        w.budget.read_entry(&mut w.pending, &mut w.done, buf)
     }
 }
 

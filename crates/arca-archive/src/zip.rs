@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 
-use crate::budget::{from_io, to_io, Budget};
+use crate::budget::{from_io, Budget};
 use crate::{ArchiveError, Limits};
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
@@ -203,21 +203,7 @@ struct Raw<'a, R> {
 impl<R: Read> Read for Raw<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let s = &mut *self.scanner;
-        let want = buf
-            .len()
-            .min(usize::try_from(s.pending).unwrap_or(usize::MAX));
-        if want == 0 {
-            return Ok(0);
-        }
-        let n = s.budget.read_some(&mut buf[..want]).map_err(to_io)?;
-        if n == 0 {
-            s.done = true;
-            return Err(to_io(ArchiveError::Malformed(
-                "the archive ends inside an entry",
-            )));
-        }
-        s.pending -= n as u64;
-        Ok(n)
+        s.budget.read_entry(&mut s.pending, &mut s.done, buf)
     }
 }
 
