@@ -15,8 +15,6 @@ use super::manifest::{find_manifest, parse_manifest, CrateManifest};
 use super::publish::resolve_registries;
 use super::{asset_name, key};
 use crate::native::{read_blocking, NativeRepo};
-use crate::upstream::retain::Retained;
-use crate::upstream::tee::Teed;
 use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
 use crate::{
@@ -249,37 +247,21 @@ impl Service {
             return Ok(d.into());
         }
         let flight = format!("{}\ncargo\n{name}\n{version}", repo.repo.id);
-        let flight = self.flights.clone().enter(flight).await;
-        if let Some(d) = self.cargo_local_download(repo, name, version).await? {
-            return Ok(d.into());
-        }
+        let local = || async {
+            let d = self.cargo_local_download(repo, name, version).await?;
+            Ok(d.map(FileDownload::from))
+        };
         let (svc, requested) = (self.clone(), repo.repo.clone());
         let (name_owned, version_owned) = (name.to_string(), version.to_string());
-        let teed = self
-            .retain_teed(flight, |tee| async move {
-                let (name, version) = (name_owned.as_str(), version_owned.as_str());
-                let ingest = |read| svc.cargo_ingest(name, version, read);
-                let (file, cache) = (asset_name(name, version), &svc.upstream_caches.cargo);
-                svc.retain_from_upstreams(
-                    cache,
-                    &requested,
-                    &key(name),
-                    version,
-                    &file,
-                    &ingest,
-                    &tee,
-                )
+        self.fetch_through(flight, local, |tee| async move {
+            let (name, version) = (name_owned.as_str(), version_owned.as_str());
+            let ingest = |read| svc.cargo_ingest(name, version, read);
+            let (file, cache) = (asset_name(name, version), &svc.upstream_caches.cargo);
+            svc.retain_from_upstreams(cache, &requested, &key(name), version, &file, &ingest, &tee)
                 .await
-            })
-            .await?;
-        let found = match teed {
-            Teed::Streaming(d) => return Ok(d),
-            Teed::Done(Retained::Yes) => self.cargo_local_download(repo, name, version).await?,
-            Teed::Done(Retained::No) => None,
-        };
-        found
-            .map(FileDownload::from)
-            .ok_or_else(|| version_not_found(&key(name), version))
+        })
+        .await?
+        .ok_or_else(|| version_not_found(&key(name), version))
     }
 
     /// The `.crate` of `version` if the repository has the version (`None` if not); one it has in a

@@ -15,8 +15,6 @@ use super::tags::visible_tags;
 use super::upstream::NpmIndex;
 use super::{NpmName, NPM_ASSET};
 use crate::native::NativeRepo;
-use crate::upstream::retain::Retained;
-use crate::upstream::tee::Teed;
 use crate::upstream::{SourceIndex, UpstreamIndex};
 use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
@@ -248,37 +246,22 @@ impl Service {
             return Ok(d.into());
         }
         let flight = format!("{}\n{name}\n{version}", repo.repo.id);
-        let flight = self.flights.clone().enter(flight).await;
-        if let Some(d) = self.npm_local_tarball(repo, &name, version).await? {
-            return Ok(d.into());
-        }
+        let local = || async {
+            let d = self.npm_local_tarball(repo, &name, version).await?;
+            Ok(d.map(FileDownload::from))
+        };
         let (svc, requested, owned) = (self.clone(), repo.repo.clone(), name.clone());
         let (version_owned, file_owned) = (version.to_string(), file.to_string());
-        let teed = self
-            .retain_teed(flight, |tee| async move {
-                let (name, version) = (&owned, version_owned.as_str());
-                let ingest = |read| svc.npm_ingest(name, version, read);
-                let cache = &svc.upstream_caches.npm;
-                svc.retain_from_upstreams(
-                    cache,
-                    &requested,
-                    &name.key(),
-                    version,
-                    &file_owned,
-                    &ingest,
-                    &tee,
-                )
+        self.fetch_through(flight, local, |tee| async move {
+            let (name, version) = (&owned, version_owned.as_str());
+            let ingest = |read| svc.npm_ingest(name, version, read);
+            let cache = &svc.upstream_caches.npm;
+            let key = name.key();
+            svc.retain_from_upstreams(cache, &requested, &key, version, &file_owned, &ingest, &tee)
                 .await
-            })
-            .await?;
-        let found = match teed {
-            Teed::Streaming(d) => return Ok(d),
-            Teed::Done(Retained::Yes) => self.npm_local_tarball(repo, &name, version).await?,
-            Teed::Done(Retained::No) => None,
-        };
-        found
-            .map(FileDownload::from)
-            .ok_or_else(|| file_not_found(repo, &name, file))
+        })
+        .await?
+        .ok_or_else(|| file_not_found(repo, &name, file))
     }
 
     /// The tarball of `version` if the repository has the version (`None` if it has not); a

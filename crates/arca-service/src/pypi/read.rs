@@ -12,8 +12,6 @@ use arca_metadata::{
 
 use super::{file_version, normalize, CoreMetadata};
 use crate::native::NativeRepo;
-use crate::upstream::retain::Retained;
-use crate::upstream::tee::Teed;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// Packages fetched per store call while listing projects.
@@ -149,31 +147,25 @@ impl Service {
             return Err(not_found());
         }
         let flight = format!("{}\n{}\n{version}\n{filename}", repo.repo.id, key.name);
-        let flight = self.flights.clone().enter(flight).await;
-        if let Some((v, asset)) = self.pypi_local_file(repo, name, version, filename).await? {
-            return Ok(self.download(repo.repo.domain_id, v, asset).await?.into());
-        }
+        let local = || async {
+            match self.pypi_local_file(repo, name, version, filename).await? {
+                Some((v, asset)) => Ok(Some(
+                    self.download(repo.repo.domain_id, v, asset).await?.into(),
+                )),
+                None => Ok(None),
+            }
+        };
         let (svc, requested, owned_key) = (self.clone(), repo.repo.clone(), key.clone());
         let (version_owned, file_owned) = (version.to_string(), filename.to_string());
-        let teed = self
-            .retain_teed(flight, |tee| async move {
-                let (key, version, file) =
-                    (&owned_key, version_owned.as_str(), file_owned.as_str());
-                let ingest = |read| svc.pypi_ingest(key, version, file, read);
-                let cache = &svc.upstream_caches.pypi;
-                svc.retain_from_upstreams(cache, &requested, key, version, file, &ingest, &tee)
-                    .await
-            })
-            .await?;
-        let found = match teed {
-            Teed::Streaming(d) => return Ok(d),
-            Teed::Done(Retained::Yes) => {
-                self.pypi_local_file(repo, name, version, filename).await?
-            }
-            Teed::Done(Retained::No) => None,
-        };
-        let (v, asset) = found.ok_or_else(not_found)?;
-        Ok(self.download(repo.repo.domain_id, v, asset).await?.into())
+        self.fetch_through(flight, local, |tee| async move {
+            let (key, version, file) = (&owned_key, version_owned.as_str(), file_owned.as_str());
+            let ingest = |read| svc.pypi_ingest(key, version, file, read);
+            let cache = &svc.upstream_caches.pypi;
+            svc.retain_from_upstreams(cache, &requested, key, version, file, &ingest, &tee)
+                .await
+        })
+        .await?
+        .ok_or_else(not_found)
     }
 
     /// The core metadata of the wheel `filename` (PEP 658: `{filename}.metadata`): the stored

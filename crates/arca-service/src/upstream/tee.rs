@@ -115,6 +115,33 @@ fn client_stream(
 }
 
 impl Service {
+    /// A file the repository did not have a moment ago: inside its flight (one fetch however many
+    /// ask at once), `local` looks again, else `retain` keeps it from along the search order and
+    /// the file streams from its source as it is kept (or, found elsewhere, comes from `local`).
+    /// `None`: nowhere to be had.
+    pub(crate) async fn fetch_through<L, LF, R, RF>(
+        &self,
+        flight: String,
+        local: L,
+        retain: R,
+    ) -> ServiceResult<Option<FileDownload>>
+    where
+        L: Fn() -> LF,
+        LF: Future<Output = ServiceResult<Option<FileDownload>>>,
+        R: FnOnce(Tee) -> RF,
+        RF: Future<Output = ServiceResult<Retained>> + Send + 'static,
+    {
+        let flight = self.flights.clone().enter(flight).await;
+        if let Some(d) = local().await? {
+            return Ok(Some(d));
+        }
+        match self.retain_teed(flight, retain).await? {
+            Teed::Streaming(d) => Ok(Some(d)),
+            Teed::Done(Retained::Yes) => local().await,
+            Teed::Done(Retained::No) => Ok(None),
+        }
+    }
+
     /// Runs `retain` (a retention of one file, given the tee to send the file to) in a task of its
     /// own that holds `flight` until it finishes. Answers as soon as the retention starts fetching
     /// the file from an external source (the file streams from there), or with what it found.
