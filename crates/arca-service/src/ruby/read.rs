@@ -1,0 +1,398 @@
+//! What `gem` and Bundler read, rendered from the stored gems' specifications (cached by digest):
+//! the compact index (`names`, `versions`, `info/NAME`), the dependency API, the full index
+//! (`specs.4.8.gz` and its `latest_`/`prerelease_` variants), `quick/Marshal.4.8` specifications
+//! and `gems/` downloads; and `gem yank` (module doc).
+
+use std::sync::Arc;
+
+use arca_metadata::{
+    AssetRow, PackageFilter, PackageFormat, PackageRow, VersionRow, VersionStatus,
+};
+use base64::Engine;
+use sha2::Digest;
+
+use super::compact::{etag, info_text, versions_text, IndexedVersion};
+use super::gemspec::{read_gem, GemSpec};
+use super::index::{
+    compare_versions, info_line, is_prerelease, platform_of_asset, quick_spec, specs_file,
+    specs_tuple, split_full_name, RUBY,
+};
+use super::index::{runtime_dependencies, RubyDependency};
+use super::key;
+use crate::native::{read_blocking, NativeRepo};
+use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
+
+/// A compact index file with its validators.
+#[derive(Debug, Clone)]
+pub struct RubyIndexFile {
+    pub body: Vec<u8>,
+    /// Quoted MD5 of the body, for `ETag`, `If-None-Match` and Bundler's checks.
+    pub etag: String,
+    /// Base64 SHA-256 of the body, for `Repr-Digest` and `Digest`.
+    pub sha256: String,
+}
+
+impl RubyIndexFile {
+    fn new(body: String) -> Self {
+        let body = body.into_bytes();
+        Self {
+            etag: etag(&body),
+            sha256: base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&body)),
+            body,
+        }
+    }
+}
+
+/// Which full index file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecsKind {
+    /// `specs.4.8`: every release version.
+    All,
+    /// `latest_specs.4.8`: the highest release version of each gem and platform.
+    Latest,
+    /// `prerelease_specs.4.8`: every prerelease version.
+    Prerelease,
+}
+
+/// One stored gem file of a version.
+struct GemFile {
+    platform: String,
+    asset: AssetRow,
+    spec: Arc<GemSpec>,
+}
+
+/// A version in an index (Published, or Unlisted: yanked) with its readable gem files.
+struct Release {
+    row: VersionRow,
+    files: Vec<GemFile>,
+}
+
+/// Gems listed per store call.
+const PAGE: u32 = 1000;
+
+fn gem_not_found(name: &str, repo: &NativeRepo) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Package,
+        name,
+        format!("gem '{name}' not found in repository {}.", repo.name()),
+    )
+}
+
+fn file_not_found(file: &str, repo: &NativeRepo) -> ServiceError {
+    ServiceError::not_found(
+        ResourceType::Asset,
+        file,
+        format!("'{file}' not found in repository {}.", repo.name()),
+    )
+}
+
+/// Whether a version is in the indexes: Published, or Unlisted (yanked).
+fn listed(v: &VersionRow) -> bool {
+    matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted)
+}
+
+impl Service {
+    /// The specification of a stored gem (cached by digest); `None` if it cannot be read.
+    async fn ruby_spec(
+        &self,
+        domain_id: i64,
+        asset: &AssetRow,
+    ) -> ServiceResult<Option<Arc<GemSpec>>> {
+        if let Some(s) = self.ruby_specs.get(domain_id, &asset.sha256) {
+            return Ok(s);
+        }
+        let read = self.open_blob(domain_id, asset).await?;
+        let spec = read_blocking(read, "a .gem", |r| read_gem(r).ok().map(Arc::new)).await?;
+        self.ruby_specs.put(domain_id, &asset.sha256, spec.clone());
+        Ok(spec)
+    }
+
+    /// The gem files of version `v`, `ruby` first, then by platform.
+    async fn ruby_files(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        v: &VersionRow,
+    ) -> ServiceResult<Vec<GemFile>> {
+        let mut files = Vec::new();
+        for asset in self.store.version_assets(v.id).await? {
+            let Some(platform) = platform_of_asset(&asset.name, name, &v.version) else {
+                continue;
+            };
+            let Some(spec) = self.ruby_spec(repo.repo.domain_id, &asset).await? else {
+                tracing::warn!(
+                    package.name = name,
+                    version = v.version,
+                    asset = asset.name,
+                    "stored gem has no readable specification; left out of the index"
+                );
+                continue;
+            };
+            files.push(GemFile {
+                platform,
+                asset,
+                spec,
+            });
+        }
+        files.sort_by(|a, b| {
+            (a.platform != RUBY, &a.platform).cmp(&(b.platform != RUBY, &b.platform))
+        });
+        Ok(files)
+    }
+
+    /// The listed versions of a gem in publish order, each with its files.
+    async fn ruby_releases(
+        &self,
+        repo: &NativeRepo,
+        package: &PackageRow,
+    ) -> ServiceResult<Vec<Release>> {
+        let mut versions: Vec<VersionRow> = self
+            .versions_with_status(package.id, None)
+            .await?
+            .into_iter()
+            .filter(listed)
+            .collect();
+        versions.sort_by_key(|v| (v.published_ms, v.id));
+        let mut out = Vec::new();
+        for row in versions {
+            let files = self.ruby_files(repo, &package.key.name, &row).await?;
+            out.push(Release { row, files });
+        }
+        Ok(out)
+    }
+
+    /// Every gem of the repository, by name.
+    async fn ruby_packages(&self, repo: &NativeRepo) -> ServiceResult<Vec<PackageRow>> {
+        let mut filter = PackageFilter {
+            format: Some(PackageFormat::Ruby),
+            ..PackageFilter::default()
+        };
+        let mut out = Vec::new();
+        loop {
+            let page = self
+                .store
+                .list_packages(repo.repo.id, &filter, PAGE)
+                .await?;
+            let done = page.len() < PAGE as usize;
+            filter.after = page.last().map(|p| p.key.clone());
+            out.extend(page);
+            if done {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn ruby_package(&self, repo: &NativeRepo, name: &str) -> ServiceResult<PackageRow> {
+        self.store
+            .get_package(repo.repo.id, &key(name))
+            .await?
+            .ok_or_else(|| gem_not_found(name, repo))
+    }
+
+    /// The compact index view of a gem's releases.
+    fn indexed(releases: &[Release]) -> Vec<((i64, i64), IndexedVersion)> {
+        releases
+            .iter()
+            .map(|r| {
+                let files = r
+                    .files
+                    .iter()
+                    .map(|f| (f.platform.clone(), info_line(&f.spec, &f.asset.sha256)))
+                    .collect();
+                let v = IndexedVersion {
+                    version: r.row.version.clone(),
+                    yanked: r.row.status == VersionStatus::Unlisted,
+                    files,
+                };
+                ((r.row.published_ms, r.row.id), v)
+            })
+            .collect()
+    }
+
+    /// `GET info/NAME`: 404 for a gem with no listed version.
+    pub async fn ruby_info(&self, repo: &NativeRepo, name: &str) -> ServiceResult<RubyIndexFile> {
+        let package = self.ruby_package(repo, name).await?;
+        let releases = self.ruby_releases(repo, &package).await?;
+        if releases.is_empty() {
+            return Err(gem_not_found(name, repo));
+        }
+        let versions: Vec<IndexedVersion> = Self::indexed(&releases)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        Ok(RubyIndexFile::new(info_text(&versions)))
+    }
+
+    /// `GET names`: every gem with a listed version.
+    pub async fn ruby_names(&self, repo: &NativeRepo) -> ServiceResult<RubyIndexFile> {
+        let mut body = String::from("---\n");
+        for p in self.ruby_packages(repo).await? {
+            if self
+                .ruby_releases(repo, &p)
+                .await?
+                .iter()
+                .any(|r| !r.files.is_empty())
+            {
+                body.push_str(&p.key.name);
+                body.push('\n');
+            }
+        }
+        Ok(RubyIndexFile::new(body))
+    }
+
+    /// `GET versions` (see `compact`).
+    pub async fn ruby_versions(&self, repo: &NativeRepo) -> ServiceResult<RubyIndexFile> {
+        let mut gems = Vec::new();
+        for p in self.ruby_packages(repo).await? {
+            let releases = self.ruby_releases(repo, &p).await?;
+            gems.push((p.key.name.clone(), Self::indexed(&releases)));
+        }
+        let created = crate::native::iso8601(repo.repo.created_ms);
+        Ok(RubyIndexFile::new(versions_text(&created, &gems)))
+    }
+
+    /// `GET api/v1/dependencies?gems=…`: every file of the Published versions of the named gems
+    /// (unknown names are left out, as the public registry does).
+    pub async fn ruby_dependencies(
+        &self,
+        repo: &NativeRepo,
+        names: &[String],
+    ) -> ServiceResult<Vec<RubyDependency>> {
+        let mut out = Vec::new();
+        for name in names {
+            let Some(package) = self.store.get_package(repo.repo.id, &key(name)).await? else {
+                continue;
+            };
+            for r in self.ruby_releases(repo, &package).await? {
+                if r.row.status != VersionStatus::Published {
+                    continue;
+                }
+                for f in r.files {
+                    out.push(RubyDependency {
+                        name: package.key.name.clone(),
+                        number: r.row.version.clone(),
+                        platform: f.platform,
+                        dependencies: runtime_dependencies(&f.spec),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET specs.4.8.gz`, `latest_specs.4.8.gz`, `prerelease_specs.4.8.gz`: the Published
+    /// versions' files, gzipped Marshal.
+    pub async fn ruby_specs(&self, repo: &NativeRepo, kind: SpecsKind) -> ServiceResult<Vec<u8>> {
+        let mut tuples = Vec::new();
+        for p in self.ruby_packages(repo).await? {
+            let mut entries: Vec<(String, String)> = Vec::new();
+            for r in self.ruby_releases(repo, &p).await? {
+                if r.row.status != VersionStatus::Published {
+                    continue;
+                }
+                let pre = is_prerelease(&r.row.version);
+                if (kind == SpecsKind::Prerelease) != pre {
+                    continue;
+                }
+                for f in r.files {
+                    entries.push((r.row.version.clone(), f.platform));
+                }
+            }
+            entries.sort_by(|a, b| compare_versions(&a.0, &b.0).then(a.1.cmp(&b.1)));
+            if kind == SpecsKind::Latest {
+                // The highest version of each platform.
+                let mut latest: Vec<(String, String)> = Vec::new();
+                for (v, platform) in entries.into_iter().rev() {
+                    if !latest.iter().any(|(_, p)| *p == platform) {
+                        latest.push((v, platform));
+                    }
+                }
+                latest.reverse();
+                entries = latest;
+            }
+            tuples.extend(
+                entries
+                    .iter()
+                    .map(|(v, platform)| specs_tuple(&p.key.name, v, platform)),
+            );
+        }
+        Ok(specs_file(tuples))
+    }
+
+    /// The listed version and gem file a `NAME-VERSION[-PLATFORM]` stem names.
+    async fn ruby_file(
+        &self,
+        repo: &NativeRepo,
+        stem: &str,
+    ) -> ServiceResult<Option<(VersionRow, AssetRow, String)>> {
+        for (name, version, platform) in split_full_name(stem) {
+            let Some(package) = self.store.get_package(repo.repo.id, &key(&name)).await? else {
+                continue;
+            };
+            let Some(v) = self.store.get_version(package.id, &version).await? else {
+                continue;
+            };
+            let file = super::index::asset_name(&name, &version, &platform);
+            if !listed(&v) {
+                continue;
+            }
+            let assets = self.store.version_assets(v.id).await?;
+            if let Some(asset) = assets.into_iter().find(|a| a.name == file) {
+                return Ok(Some((v, asset, name)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `GET quick/Marshal.4.8/{stem}.gemspec.rz`.
+    pub async fn ruby_quick_spec(&self, repo: &NativeRepo, stem: &str) -> ServiceResult<Vec<u8>> {
+        let missing = || file_not_found(&format!("{stem}.gemspec.rz"), repo);
+        let (_, asset, _) = self.ruby_file(repo, stem).await?.ok_or_else(missing)?;
+        let spec = self
+            .ruby_spec(repo.repo.domain_id, &asset)
+            .await?
+            .ok_or_else(missing)?;
+        Ok(quick_spec(&spec))
+    }
+
+    /// `GET gems/{file}`: a gem of a Published or Unlisted (yanked) version.
+    pub async fn ruby_download(
+        &self,
+        repo: &NativeRepo,
+        file: &str,
+    ) -> ServiceResult<FileDownload> {
+        let missing = || file_not_found(file, repo);
+        let stem = file.strip_suffix(".gem").ok_or_else(missing)?;
+        let (v, asset, _) = self.ruby_file(repo, stem).await?.ok_or_else(missing)?;
+        Ok(self.download(repo.repo.domain_id, v, asset).await?.into())
+    }
+
+    /// `gem yank NAME -v VERSION [--platform P]`: the version becomes Unlisted (every platform);
+    /// a platform it does not have is a 404.
+    pub async fn ruby_yank(
+        &self,
+        repo: &NativeRepo,
+        name: &str,
+        version: &str,
+        platform: Option<&str>,
+    ) -> ServiceResult<()> {
+        let package = self.ruby_package(repo, name).await?;
+        if let Some(platform) = platform.filter(|p| !p.is_empty()) {
+            let file = super::index::asset_name(name, version, platform);
+            let v = self.store.get_version(package.id, version).await?;
+            let found = match v {
+                Some(v) => self
+                    .store
+                    .version_assets(v.id)
+                    .await?
+                    .iter()
+                    .any(|a| a.name == file),
+                None => false,
+            };
+            if !found {
+                return Err(file_not_found(&file, repo));
+            }
+        }
+        self.set_yanked(&package, version, true).await
+    }
+}
