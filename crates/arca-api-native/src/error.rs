@@ -1,6 +1,6 @@
-//! `NativeError`: every failure of a native request, turned into a status and a JSON body here and
+//! `NativeError`: every failure of a native request, turned into a status and a body here and
 //! only here: npm-style (`{"success": false, "error": "…"}`, which npm prints) for every format but
-//! cargo, which prints `{"errors":[{"detail":"…"}]}`. A 401 carries `WWW-Authenticate: Basic
+//! cargo, which prints `{"errors":[{"detail":"…"}]}`, and RubyGems, whose clients print plain text. A 401 carries `WWW-Authenticate: Basic
 //! realm="arca"` so clients send (or prompt for) credentials — for cargo `Cargo login_url="…"`, on
 //! which it retries with its credential provider's token (never a 403, which cargo would not
 //! retry); a 405 carries
@@ -18,6 +18,8 @@ pub enum Wire {
     Npm,
     /// `{"errors":[{"detail": …}]}`; a 401 names the URL that explains how to get a token.
     Cargo { login_url: String },
+    /// The message as plain text (`gem` and Bundler print the body).
+    Text,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,20 +85,24 @@ impl NativeError {
         } else {
             self.to_string()
         };
-        let body = match wire {
-            Wire::Npm => serde_json::json!({"success": false, "error": message}),
-            Wire::Cargo { .. } => serde_json::json!({"errors": [{"detail": message}]}),
+        let (body, content_type) = match wire {
+            Wire::Npm => (
+                serde_json::json!({"success": false, "error": message}).to_string(),
+                "application/json",
+            ),
+            Wire::Cargo { .. } => (
+                serde_json::json!({"errors": [{"detail": message}]}).to_string(),
+                "application/json",
+            ),
+            Wire::Text => (format!("{message}\n"), "text/plain; charset=utf-8"),
         };
-        let mut resp = Response::new(Body::from(body.to_string()));
+        let mut resp = Response::new(Body::from(body));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match wire {
-                Wire::Npm => None,
+                Wire::Npm | Wire::Text => None,
                 Wire::Cargo { login_url } => {
                     HeaderValue::from_str(&format!("Cargo login_url=\"{login_url}\"")).ok()
                 }

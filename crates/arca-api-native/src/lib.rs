@@ -4,7 +4,7 @@
 //! This crate only translates HTTP to service calls and back: it authenticates the token
 //! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`), streams bodies, and
 //! renders the answers. Which versions are visible, what may be published and how it is stored are
-//! decided in `arca-service`. npm, PyPI, Maven and cargo are served; other formats answer 404 until their modules land beside it.
+//! decided in `arca-service`. npm, PyPI, Maven, cargo and RubyGems are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
@@ -16,6 +16,7 @@ mod error;
 mod maven;
 mod npm;
 mod pypi;
+mod ruby;
 
 use std::time::Instant;
 
@@ -132,6 +133,7 @@ fn wire(svc: &Service, path: &str) -> Wire {
         Ok(e) if e.format == PackageFormat::Cargo => Wire::Cargo {
             login_url: cargo::login_url(svc, &e),
         },
+        Ok(e) if e.format == PackageFormat::Ruby => Wire::Text,
         _ => Wire::Npm,
     }
 }
@@ -145,6 +147,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Ruby => ruby::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

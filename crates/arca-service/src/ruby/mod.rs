@@ -25,6 +25,7 @@ mod read;
 
 use arca_metadata::{PackageFormat, PackageKey};
 
+pub use compact::etag;
 pub use index::{asset_name, check_name, dependencies_marshal, RubyDependency};
 pub use publish::RubyPushed;
 pub use read::{RubyIndexFile, SpecsKind};
