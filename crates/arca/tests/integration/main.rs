@@ -26,6 +26,7 @@ mod paging;
 mod publish;
 mod pypi;
 mod repositories;
+mod ruby;
 mod s3;
 mod tags;
 mod throttling;
