@@ -15,6 +15,8 @@ use md5::{Digest, Md5};
 /// One version of a gem as the compact index sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexedVersion {
+    /// Its place in the repository's publish order: `(published_ms, id)`.
+    pub order: (i64, i64),
     pub version: String,
     pub yanked: bool,
     /// Its files: (platform, `info` line), `ruby` first.
@@ -44,20 +46,15 @@ fn list(v: &IndexedVersion, prefix: &str) -> String {
         .join(",")
 }
 
-/// The `versions` file. `gems` holds each gem's versions in publish order, with each version's
-/// position in the repository's publish order (`(published_ms, id)`).
-pub fn versions_text(
-    created_at: &str,
-    gems: &[(String, Vec<((i64, i64), IndexedVersion)>)],
-) -> String {
+/// The `versions` file. `gems` holds each gem's versions in publish order.
+pub fn versions_text(created_at: &str, gems: &[(String, Vec<IndexedVersion>)]) -> String {
     let mut published = Vec::new();
     let mut yanked = Vec::new();
     for (name, versions) in gems {
-        let plain: Vec<IndexedVersion> = versions.iter().map(|(_, v)| v.clone()).collect();
-        let current = hex::encode(Md5::digest(info_text(&plain).as_bytes()));
+        let current = hex::encode(Md5::digest(info_text(versions).as_bytes()));
         let mut so_far = Md5::new();
         so_far.update(b"---\n");
-        for (order, v) in versions.iter().filter(|(_, v)| !v.files.is_empty()) {
+        for v in versions.iter().filter(|v| !v.files.is_empty()) {
             if !v.yanked {
                 for (_, line) in &v.files {
                     so_far.update(line.as_bytes());
@@ -65,9 +62,9 @@ pub fn versions_text(
                 }
             }
             let digest = hex::encode(so_far.clone().finalize());
-            published.push((*order, format!("{name} {} {digest}", list(v, ""))));
+            published.push((v.order, format!("{name} {} {digest}", list(v, ""))));
             if v.yanked {
-                yanked.push((*order, format!("{name} {} {current}", list(v, "-"))));
+                yanked.push((v.order, format!("{name} {} {current}", list(v, "-"))));
             }
         }
     }
@@ -91,8 +88,9 @@ pub fn etag(body: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn v(version: &str, yanked: bool, platforms: &[&str]) -> IndexedVersion {
+    fn v(order: i64, version: &str, yanked: bool, platforms: &[&str]) -> IndexedVersion {
         IndexedVersion {
+            order: (order, order),
             version: version.into(),
             yanked,
             files: platforms
@@ -109,8 +107,8 @@ mod tests {
     #[test]
     fn info_lists_the_files_of_versions_not_yanked() {
         let vs = [
-            v("1.0", false, &["ruby", "java"]),
-            v("1.1", true, &["ruby"]),
+            v(1, "1.0", false, &["ruby", "java"]),
+            v(2, "1.1", true, &["ruby"]),
         ];
         assert_eq!(
             info_text(&vs),
@@ -120,8 +118,8 @@ mod tests {
 
     #[test]
     fn versions_grow_by_appending_and_mark_yanks() {
-        let kit1 = ((1, 1), v("1.0", false, &["ruby", "java"]));
-        let core1 = ((2, 2), v("0.1", false, &["ruby"]));
+        let kit1 = v(1, "1.0", false, &["ruby", "java"]);
+        let core1 = v(2, "0.1", false, &["ruby"]);
         let before = versions_text(
             "2026-01-01T00:00:00Z",
             &[
@@ -139,7 +137,7 @@ mod tests {
             )
         );
         // A new version is appended; what was there stays byte for byte.
-        let kit2 = ((3, 3), v("2.0", false, &["ruby"]));
+        let kit2 = v(3, "2.0", false, &["ruby"]);
         let after = versions_text(
             "2026-01-01T00:00:00Z",
             &[
@@ -150,7 +148,7 @@ mod tests {
         let kit_info2 = format!("{kit_info}2.0-ruby |checksum:00\n");
         assert_eq!(after, format!("{before}kit 2.0 {}\n", md5(&kit_info2)));
         // A yank is marked at the end with the current info's digest.
-        let kit1_yanked = ((1, 1), v("1.0", true, &["ruby", "java"]));
+        let kit1_yanked = v(1, "1.0", true, &["ruby", "java"]);
         let yanked = versions_text(
             "2026-01-01T00:00:00Z",
             &[("kit".into(), vec![kit1_yanked, kit2])],

@@ -190,7 +190,7 @@ impl Service {
     }
 
     /// The compact index view of a gem's releases.
-    fn indexed(releases: &[Release]) -> Vec<((i64, i64), IndexedVersion)> {
+    fn indexed(releases: &[Release]) -> Vec<IndexedVersion> {
         releases
             .iter()
             .map(|r| {
@@ -199,12 +199,12 @@ impl Service {
                     .iter()
                     .map(|f| (f.platform.clone(), info_line(&f.spec, &f.asset.sha256)))
                     .collect();
-                let v = IndexedVersion {
+                IndexedVersion {
+                    order: (r.row.published_ms, r.row.id),
                     version: r.row.version.clone(),
                     yanked: r.row.status == VersionStatus::Unlisted,
                     files,
-                };
-                ((r.row.published_ms, r.row.id), v)
+                }
             })
             .collect()
     }
@@ -216,11 +216,7 @@ impl Service {
         if releases.is_empty() {
             return Err(gem_not_found(name, repo));
         }
-        let versions: Vec<IndexedVersion> = Self::indexed(&releases)
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect();
-        Ok(RubyIndexFile::new(info_text(&versions)))
+        Ok(RubyIndexFile::new(info_text(&Self::indexed(&releases))))
     }
 
     /// `GET names`: every gem with a listed version.
