@@ -138,6 +138,25 @@ fn wire(svc: &Service, path: &str) -> Wire {
     }
 }
 
+/// The resource `parse` reads in the endpoint's path (else 404, naming `protocol`), and the
+/// repository as the caller sees it.
+pub(crate) async fn resolve<T>(
+    state: &NativeState,
+    caller: &arca_service::Caller,
+    endpoint: &Endpoint<'_>,
+    protocol: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<(T, arca_service::NativeRepo), NativeError> {
+    let target = parse(endpoint.rest).ok_or_else(|| {
+        NativeError::NotFound(format!("No {protocol} resource at '{}'.", endpoint.rest))
+    })?;
+    let repo = state
+        .service
+        .native_repository(caller, endpoint.domain, endpoint.owner, endpoint.repository)
+        .await?;
+    Ok((target, repo))
+}
+
 async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
     let path = req.uri().path().to_string();
     let endpoint = Endpoint::parse(&path)?;

@@ -108,12 +108,7 @@ pub(crate) async fn serve(
     req: Request,
 ) -> Result<Response<Body>, NativeError> {
     let svc = &state.service;
-    let target = target(endpoint.rest).ok_or_else(|| {
-        NativeError::NotFound(format!("No RubyGems resource at '{}'.", endpoint.rest))
-    })?;
-    let repo = svc
-        .native_repository(caller, endpoint.domain, endpoint.owner, endpoint.repository)
-        .await?;
+    let (target, repo) = crate::resolve(state, caller, endpoint, "RubyGems", target).await?;
     let allow = target.allow();
     match (req.method().clone(), target) {
         (Method::GET | Method::HEAD, Target::Root) => Ok(text(format!(

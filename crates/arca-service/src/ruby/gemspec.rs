@@ -401,21 +401,25 @@ test_files: []
         assert!(parse_spec(b"\xff").is_err());
     }
 
+    /// A plain tar of `files`.
+    fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, path, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
     /// A `.gem` (plain tar) holding `metadata.gz` with `yaml`.
     pub(crate) fn gem_bytes(yaml: &str) -> Vec<u8> {
         use std::io::Write;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(yaml.as_bytes()).unwrap();
         let gz = gz.finish().unwrap();
-        let mut b = tar::Builder::new(Vec::new());
-        for (path, data) in [("metadata.gz", &gz[..]), ("data.tar.gz", &b"x"[..])] {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            h.set_cksum();
-            b.append_data(&mut h, path, data).unwrap();
-        }
-        b.into_inner().unwrap()
+        tar_of(&[("metadata.gz", &gz), ("data.tar.gz", b"x")])
     }
 
     #[test]
@@ -423,14 +427,7 @@ test_files: []
         let s = read_gem(&gem_bytes(KIT_YAML)[..]).unwrap();
         assert_eq!(s.name, "kit");
         assert!(read_gem(&b"not a tar"[..]).is_err());
-        let no_meta = {
-            let mut b = tar::Builder::new(Vec::new());
-            let mut h = tar::Header::new_gnu();
-            h.set_size(1);
-            h.set_cksum();
-            b.append_data(&mut h, "data.tar.gz", &b"x"[..]).unwrap();
-            b.into_inner().unwrap()
-        };
+        let no_meta = tar_of(&[("data.tar.gz", b"x")]);
         assert!(read_gem(&no_meta[..]).is_err());
     }
 }

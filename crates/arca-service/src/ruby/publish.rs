@@ -81,8 +81,7 @@ impl Service {
                 on_existing: OnExisting::AddAsset,
                 details: VersionDetails {
                     dependencies,
-                    readme: None,
-                    deprecated: None,
+                    ..VersionDetails::default()
                 },
                 dist_tags: Vec::new(),
                 origin: None,
