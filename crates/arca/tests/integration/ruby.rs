@@ -472,3 +472,49 @@ async fn versions_grow_by_appending_ranges_and_yank() {
     // Pushing the yanked version's gem again is still a 409.
     assert_eq!(push(&c, v11).await.status, 409);
 }
+
+#[tokio::test]
+async fn origin_controls_bind_gem_push() {
+    use aws_sdk_codeartifact::types::{AllowPublish, AllowUpstream, PackageOriginRestrictions};
+    let s = setup().await;
+    let c = login(&s).await;
+    push_ok(&c, &gemspec("kit", "1.0.0", "ruby", &[])).await;
+    s.client
+        .put_package_origin_configuration()
+        .domain("acme")
+        .repository("gems")
+        .format(PackageFormat::Ruby)
+        .package("kit")
+        .restrictions(
+            PackageOriginRestrictions::builder()
+                .publish(AllowPublish::Block)
+                .upstream(AllowUpstream::Allow)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // A new version and a new platform of a stored one are both publishes: refused, nothing kept.
+    for yaml in [
+        gemspec("kit", "1.1.0", "ruby", &[]),
+        gemspec("kit", "1.0.0", "java", &[]),
+    ] {
+        let r = push(&c, gem(&yaml)).await;
+        assert!(
+            r.status >= 400 && r.status < 500,
+            "{}: {}",
+            r.status,
+            text(&r)
+        );
+    }
+    assert!(
+        asset_names(&s, "gems", PackageFormat::Ruby, None, "kit", "1.1.0")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        asset_names(&s, "gems", PackageFormat::Ruby, None, "kit", "1.0.0").await,
+        ["kit-1.0.0.gem"]
+    );
+}
