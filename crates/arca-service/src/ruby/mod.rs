@@ -15,6 +15,10 @@
 //!   working). Archived, Disposed and Unfinished versions are in no index and do not download.
 //! - Every index is rendered from the stored gems' own specifications (cached by digest), so it
 //!   says what the gem declares.
+//! - Through upstreams (`upstream.rs`), `info/NAME` is the union over the search order (local
+//!   versions first, a source's lines byte for byte) and `gems/` retains a missing gem (so do
+//!   `quick/` specifications, which are rendered from it); `names`, `versions`, the dependency API
+//!   and the full index list what the repository holds, retained gems included.
 
 mod compact;
 pub mod gemspec;
@@ -22,6 +26,7 @@ pub mod index;
 pub mod marshal;
 mod publish;
 mod read;
+pub(crate) mod upstream;
 
 use arca_metadata::{PackageFormat, PackageKey};
 

@@ -11,7 +11,7 @@ use arca_metadata::{
 use base64::Engine;
 use sha2::Digest;
 
-use super::compact::{etag, info_text, versions_text, IndexedVersion};
+use super::compact::{etag, versions_text, IndexedVersion};
 use super::gemspec::{read_gem, GemSpec};
 use super::index::{
     compare_versions, info_line, is_prerelease, platform_of_asset, quick_spec, specs_file,
@@ -20,6 +20,7 @@ use super::index::{
 use super::index::{runtime_dependencies, RubyDependency};
 use super::key;
 use crate::native::{read_blocking, NativeRepo};
+use crate::upstream::SourceIndex;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// A compact index file with its validators.
@@ -209,14 +210,70 @@ impl Service {
             .collect()
     }
 
-    /// `GET info/NAME`: 404 for a gem with no listed version.
+    /// `GET info/NAME`: the union over the repository's search order, each version from the
+    /// first repository (or source) that has it (yanked there: left out); a source's lines byte
+    /// for byte, unless the package's `upstream` origin control is BLOCK here. 404 when no one has
+    /// a version of the gem.
     pub async fn ruby_info(&self, repo: &NativeRepo, name: &str) -> ServiceResult<RubyIndexFile> {
-        let package = self.ruby_package(repo, name).await?;
-        let releases = self.ruby_releases(repo, &package).await?;
-        if releases.is_empty() {
-            return Err(gem_not_found(name, repo));
+        let key = key(name);
+        let order = self.search_order(&repo.repo).await?;
+        // (version, its info lines; none when yanked where it was found).
+        let mut versions: Vec<(String, Vec<String>)> = Vec::new();
+        let mut unavailable = None;
+        for (i, hop) in order.iter().enumerate() {
+            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+                break;
+            }
+            if let Some(package) = self.store.get_package(hop.id, &key).await? {
+                for v in Self::indexed(&self.ruby_releases(repo, &package).await?) {
+                    if !versions.iter().any(|(seen, _)| *seen == v.version) {
+                        let lines = match v.yanked {
+                            true => Vec::new(),
+                            false => v.files.into_iter().map(|(_, l)| l).collect(),
+                        };
+                        versions.push((v.version, lines));
+                    }
+                }
+            }
+            let Some((connection, source)) = self.source_of(hop, PackageFormat::Ruby) else {
+                continue;
+            };
+            if !self.upstream_allowed(hop, &key).await? {
+                continue;
+            }
+            let cache = &self.upstream_caches.ruby;
+            let index = match self.source_index(cache, &connection, source, &key).await {
+                SourceIndex::Fresh(index) | SourceIndex::Stale(index, _) => index,
+                SourceIndex::Missing => continue,
+                SourceIndex::Unavailable(why) => {
+                    unavailable = Some(why);
+                    continue;
+                }
+            };
+            let known: Vec<String> = versions.iter().map(|(v, _)| v.clone()).collect();
+            for l in index.lines.iter().filter(|l| !known.contains(&l.version)) {
+                match versions.iter_mut().find(|(v, _)| *v == l.version) {
+                    Some((_, lines)) => lines.push(l.raw.clone()),
+                    None => versions.push((l.version.clone(), vec![l.raw.clone()])),
+                }
+            }
         }
-        Ok(RubyIndexFile::new(info_text(&Self::indexed(&releases))))
+        let lines: Vec<String> = versions.into_iter().flat_map(|(_, l)| l).collect();
+        if lines.is_empty() {
+            return Err(match unavailable {
+                Some(why) => ServiceError::Upstream(format!(
+                    "gem '{name}' is not in repository {} and its upstream source is unavailable ({why}); try again later.",
+                    repo.name()
+                )),
+                None => gem_not_found(name, repo),
+            });
+        }
+        let mut body = String::from("---\n");
+        for l in lines {
+            body.push_str(&l);
+            body.push('\n');
+        }
+        Ok(RubyIndexFile::new(body))
     }
 
     /// `GET names`: every gem with a listed version.
@@ -340,10 +397,24 @@ impl Service {
         Ok(None)
     }
 
-    /// `GET quick/Marshal.4.8/{stem}.gemspec.rz`.
+    /// `GET quick/Marshal.4.8/{stem}.gemspec.rz`, rendered from the gem (retained from the
+    /// upstreams first when the repository does not have it).
     pub async fn ruby_quick_spec(&self, repo: &NativeRepo, stem: &str) -> ServiceResult<Vec<u8>> {
+        use futures::TryStreamExt;
         let missing = || file_not_found(&format!("{stem}.gemspec.rz"), repo);
-        let (_, asset, _) = self.ruby_file(repo, stem).await?.ok_or_else(missing)?;
+        let asset = match self.ruby_file(repo, stem).await? {
+            Some((_, asset, _)) => asset,
+            None => {
+                // Retained as a download would; the bytes are kept, not sent anywhere.
+                let d = self.ruby_download(repo, &format!("{stem}.gem")).await?;
+                d.stream
+                    .try_for_each(|_| std::future::ready(Ok(())))
+                    .await
+                    .map_err(|e| ServiceError::Upstream(format!("retaining {stem}.gem: {e}")))?;
+                let (_, asset, _) = self.ruby_file(repo, stem).await?.ok_or_else(missing)?;
+                asset
+            }
+        };
         let spec = self
             .ruby_spec(repo.repo.domain_id, &asset)
             .await?
@@ -351,7 +422,9 @@ impl Service {
         Ok(quick_spec(&spec))
     }
 
-    /// `GET gems/{file}`: a gem of a Published or Unlisted (yanked) version.
+    /// `GET gems/{file}`: a gem of a Published or Unlisted (yanked) version, retained from the
+    /// upstreams first when the repository does not have it (a gem fetched from a source streams
+    /// to the client as it is kept).
     pub async fn ruby_download(
         &self,
         repo: &NativeRepo,
@@ -359,8 +432,45 @@ impl Service {
     ) -> ServiceResult<FileDownload> {
         let missing = || file_not_found(file, repo);
         let stem = file.strip_suffix(".gem").ok_or_else(missing)?;
-        let (v, asset, _) = self.ruby_file(repo, stem).await?.ok_or_else(missing)?;
-        Ok(self.download(repo.repo.domain_id, v, asset).await?.into())
+        if let Some(d) = self.ruby_local_download(repo, stem).await? {
+            return Ok(d);
+        }
+        // The likeliest reading of the name (a source's file is asked for by its full name).
+        let (name, version, platform) = split_full_name(stem)
+            .into_iter()
+            .next()
+            .ok_or_else(missing)?;
+        let flight = format!("{}\nruby\n{file}", repo.repo.id);
+        let local = || self.ruby_local_download(repo, stem);
+        let (svc, requested, file_owned) = (self.clone(), repo.repo.clone(), file.to_string());
+        self.fetch_through(flight, local, |tee| async move {
+            let ingest = |read| svc.ruby_ingest(&name, &version, &platform, read);
+            let cache = &svc.upstream_caches.ruby;
+            let key = key(&name);
+            svc.retain_from_upstreams(
+                cache,
+                &requested,
+                &key,
+                &version,
+                &file_owned,
+                &ingest,
+                &tee,
+            )
+            .await
+        })
+        .await?
+        .ok_or_else(missing)
+    }
+
+    async fn ruby_local_download(
+        &self,
+        repo: &NativeRepo,
+        stem: &str,
+    ) -> ServiceResult<Option<FileDownload>> {
+        Ok(match self.ruby_file(repo, stem).await? {
+            Some((v, asset, _)) => Some(self.download(repo.repo.domain_id, v, asset).await?.into()),
+            None => None,
+        })
     }
 
     /// `gem yank NAME -v VERSION [--platform P]`: the version becomes Unlisted (every platform);

@@ -8,7 +8,8 @@
 //!   revalidation, stale-if-error and a negative cache.
 //! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
 //!   which versions and files it offers and their digests). Each format implements it once
-//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`); the rules (order, retention,
+//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`,
+//!   `ruby::upstream`); the rules (order, retention,
 //!   verification, origin controls) stay here.
 
 pub(crate) mod cache;
@@ -164,6 +165,7 @@ pub(crate) struct UpstreamCaches {
     pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
     pub cargo: IndexCache<crate::cargo::upstream::CargoIndex>,
+    pub ruby: IndexCache<crate::ruby::upstream::RubyIndex>,
     /// Sources' `config.json`, one per connection.
     pub cargo_config: IndexCache<crate::cargo::upstream::CargoConfig>,
 }
@@ -177,12 +179,14 @@ impl UpstreamCaches {
             pypi,
             maven,
             cargo,
+            ruby,
             cargo_config,
         } = self;
         npm.purge(select)
             + pypi.purge(select)
             + maven.purge(select)
             + cargo.purge(select)
+            + ruby.purge(select)
             + cargo_config.purge(select)
     }
 }

@@ -16,17 +16,26 @@ use crate::common::npm::Npm;
 use crate::common::*;
 use crate::upstreams::standin::asset_names;
 
-/// A client of acme/gems' RubyGems endpoint with `Authorization: Bearer <token>` (gem push's
+/// A client of acme/`repo`'s RubyGems endpoint with `Authorization: Bearer <token>` (gem push's
 /// header with the README's credentials file).
-async fn login(s: &TestServer) -> Npm<'_> {
-    let mut c = Npm::login(s, "acme", "gems").await;
+pub async fn login_to<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
+    let mut c = Npm::login(s, "acme", repo).await;
     c.base = c.base.replacen("/npm/", "/ruby/", 1);
     c
 }
 
+async fn login(s: &TestServer) -> Npm<'_> {
+    login_to(s, "gems").await
+}
+
 /// The YAML `gem build` writes for a gem (runtime and development dependencies: `(name, kind,
 /// op, version)`).
-fn gemspec(name: &str, version: &str, platform: &str, deps: &[(&str, &str, &str, &str)]) -> String {
+pub fn gemspec(
+    name: &str,
+    version: &str,
+    platform: &str,
+    deps: &[(&str, &str, &str, &str)],
+) -> String {
     let mut y = format!(
         "--- !ruby/object:Gem::Specification\nname: {name}\nversion: !ruby/object:Gem::Version\n  version: {version}\nplatform: {platform}\nauthors:\n- Acme\ndate: 2026-01-02 00:00:00.000000000 Z\ndependencies:\n"
     );
@@ -42,7 +51,7 @@ fn gemspec(name: &str, version: &str, platform: &str, deps: &[(&str, &str, &str,
 }
 
 /// A `.gem`: a plain tar with `metadata.gz` (the gzipped `yaml`) and `data.tar.gz`.
-fn gem(yaml: &str) -> Vec<u8> {
+pub fn gem(yaml: &str) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(yaml.as_bytes()).unwrap();
     let meta = gz.finish().unwrap();
@@ -56,7 +65,7 @@ fn gem(yaml: &str) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-async fn push(c: &Npm<'_>, file: Vec<u8>) -> RawResponse {
+pub async fn push(c: &Npm<'_>, file: Vec<u8>) -> RawResponse {
     let h = [("content-type", "application/octet-stream")];
     c.request(Method::POST, "api/v1/gems", &h, file).await
 }
@@ -68,7 +77,7 @@ async fn push_ok(c: &Npm<'_>, yaml: &str) -> Vec<u8> {
     file
 }
 
-fn text(r: &RawResponse) -> String {
+pub fn text(r: &RawResponse) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
