@@ -206,6 +206,44 @@ pub fn info_line(spec: &GemSpec, sha256: &str) -> String {
     line
 }
 
+/// What a compact index line says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InfoLine {
+    pub version: String,
+    /// `ruby` when the line names none.
+    pub platform: String,
+    /// Runtime dependencies: (name, requirement as `~> 1.0, >= 1.0.1`).
+    pub dependencies: Vec<(String, String)>,
+    pub checksum: Option<String>,
+}
+
+/// Reads an [`info_line`] (a source's, or Arca's own).
+pub fn parse_info_line(raw: &str) -> Option<InfoLine> {
+    let (head, rest) = raw.split_once(' ').unwrap_or((raw, ""));
+    let (version, platform) = head.split_once('-').unwrap_or((head, RUBY));
+    let (deps, requirements) = rest.split_once('|').unwrap_or((rest, ""));
+    let dependencies = deps
+        .split(',')
+        .filter_map(|d| d.split_once(':'))
+        .map(|(name, req)| {
+            (
+                name.to_string(),
+                req.split('&').collect::<Vec<_>>().join(", "),
+            )
+        })
+        .collect();
+    let checksum = requirements
+        .split(',')
+        .find_map(|r| r.strip_prefix("checksum:"))
+        .map(str::to_string);
+    (!version.is_empty()).then(|| InfoLine {
+        version: version.to_string(),
+        platform: platform.to_string(),
+        dependencies,
+        checksum,
+    })
+}
+
 /// `Gem::Version.new(v)` as Marshal writes it.
 pub fn version_value(v: &str) -> Value {
     Value::UserMarshal {
@@ -450,6 +488,27 @@ mod tests {
             ..GemSpec::default()
         };
         assert_eq!(info_line(&bare, "00"), "1.0 |checksum:00");
+    }
+
+    #[test]
+    fn info_lines_read_back() {
+        let spec = parse_spec(KIT_YAML.as_bytes()).unwrap();
+        let line = parse_info_line(&info_line(&spec, "abc")).unwrap();
+        assert_eq!(
+            line,
+            InfoLine {
+                version: "1.2.0".into(),
+                platform: "x86_64-linux".into(),
+                dependencies: runtime_dependencies(&spec),
+                checksum: Some("abc".into()),
+            }
+        );
+        let bare = parse_info_line("2.0 |checksum:00").unwrap();
+        assert_eq!(
+            (bare.platform.as_str(), bare.dependencies.len()),
+            ("ruby", 0)
+        );
+        assert!(parse_info_line("").is_none());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::index::{
     compare_versions, info_line, is_prerelease, platform_of_asset, quick_spec, specs_file,
     specs_tuple, split_full_name, RUBY,
 };
-use super::index::{runtime_dependencies, RubyDependency};
+use super::index::{parse_info_line, RubyDependency};
 use super::key;
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::SourceIndex;
@@ -251,10 +251,14 @@ impl Service {
                 }
             };
             let known: Vec<String> = versions.iter().map(|(v, _)| v.clone()).collect();
-            for l in index.lines.iter().filter(|l| !known.contains(&l.version)) {
-                match versions.iter_mut().find(|(v, _)| *v == l.version) {
+            for l in index
+                .lines
+                .iter()
+                .filter(|l| !known.contains(&l.line.version))
+            {
+                match versions.iter_mut().find(|(v, _)| *v == l.line.version) {
                     Some((_, lines)) => lines.push(l.raw.clone()),
-                    None => versions.push((l.version.clone(), vec![l.raw.clone()])),
+                    None => versions.push((l.line.version.clone(), vec![l.raw.clone()])),
                 }
             }
         }
@@ -304,8 +308,8 @@ impl Service {
         Ok(RubyIndexFile::new(versions_text(&created, &gems)))
     }
 
-    /// `GET api/v1/dependencies?gems=…`: every file of the Published versions of the named gems
-    /// (unknown names are left out, as the public registry does).
+    /// `GET api/v1/dependencies?gems=…`: every file of the named gems that `info/NAME` lists (so
+    /// through upstreams too); unknown names are left out, as the public registry does.
     pub async fn ruby_dependencies(
         &self,
         repo: &NativeRepo,
@@ -313,21 +317,19 @@ impl Service {
     ) -> ServiceResult<Vec<RubyDependency>> {
         let mut out = Vec::new();
         for name in names {
-            let Some(package) = self.store.get_package(repo.repo.id, &key(name)).await? else {
-                continue;
+            let info = match self.ruby_info(repo, name).await {
+                Ok(info) => info,
+                Err(ServiceError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
             };
-            for r in self.ruby_releases(repo, &package).await? {
-                if r.row.status != VersionStatus::Published {
-                    continue;
-                }
-                for f in r.files {
-                    out.push(RubyDependency {
-                        name: package.key.name.clone(),
-                        number: r.row.version.clone(),
-                        platform: f.platform,
-                        dependencies: runtime_dependencies(&f.spec),
-                    });
-                }
+            let text = String::from_utf8_lossy(&info.body);
+            for line in text.lines().skip(1).filter_map(parse_info_line) {
+                out.push(RubyDependency {
+                    name: name.clone(),
+                    number: line.version,
+                    platform: line.platform,
+                    dependencies: line.dependencies,
+                });
             }
         }
         Ok(out)

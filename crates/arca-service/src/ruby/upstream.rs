@@ -11,7 +11,7 @@ use arca_metadata::{PackageFormat, PackageKey, VersionDetails, VersionStatus};
 use futures::future::BoxFuture;
 
 use super::gemspec::read_gem;
-use super::index::{asset_name, full_name};
+use super::index::{asset_name, full_name, parse_info_line, InfoLine};
 use super::key;
 use crate::native::{read_blocking, NativeVersion, OnExisting};
 use crate::upstream::{ExpectedDigest, UpstreamFile, UpstreamIndex};
@@ -20,12 +20,9 @@ use crate::{Service, ServiceError, ServiceResult};
 /// One line of a source's `info/NAME`.
 #[derive(Debug)]
 pub(crate) struct SourceLine {
-    pub version: String,
-    /// `ruby` when the line names none.
-    pub platform: String,
+    pub line: InfoLine,
     /// The line as the source wrote it.
     pub raw: String,
-    checksum: Option<String>,
 }
 
 /// A source's `info/NAME` of one gem.
@@ -36,23 +33,6 @@ pub struct RubyIndex {
     name: String,
     pub(crate) lines: Vec<SourceLine>,
     cost: usize,
-}
-
-/// Reads a compact index line's `VERSION[-PLATFORM]` and `checksum:`.
-fn parse_line(raw: &str) -> Option<SourceLine> {
-    let (head, rest) = raw.split_once(' ').unwrap_or((raw, ""));
-    let (version, platform) = head.split_once('-').unwrap_or((head, super::index::RUBY));
-    let requirements = rest.split_once('|').map_or("", |(_, r)| r);
-    let checksum = requirements
-        .split(',')
-        .find_map(|r| r.strip_prefix("checksum:"))
-        .map(str::to_string);
-    (!version.is_empty()).then(|| SourceLine {
-        version: version.to_string(),
-        platform: platform.to_string(),
-        raw: raw.to_string(),
-        checksum,
-    })
 }
 
 impl UpstreamIndex for RubyIndex {
@@ -71,7 +51,11 @@ impl UpstreamIndex for RubyIndex {
         let lines = body
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .filter_map(parse_line)
+            .filter_map(|raw| {
+                let line = parse_info_line(raw)?;
+                let raw = raw.to_string();
+                Some(SourceLine { line, raw })
+            })
             .collect();
         Ok(Self {
             base: base.to_string(),
@@ -86,7 +70,7 @@ impl UpstreamIndex for RubyIndex {
     }
 
     fn has_version(&self, version: &str) -> bool {
-        self.lines.iter().any(|l| l.version == version)
+        self.lines.iter().any(|l| l.line.version == version)
     }
 
     fn published_ms(&self, _version: &str) -> Option<i64> {
@@ -94,7 +78,7 @@ impl UpstreamIndex for RubyIndex {
     }
 
     fn file(&self, version: &str, file: &str) -> Option<UpstreamFile> {
-        let line = self.lines.iter().find(|l| {
+        let line = self.lines.iter().map(|l| &l.line).find(|l| {
             l.version == version && asset_name(&self.name, version, &l.platform) == file
         })?;
         Some(UpstreamFile {

@@ -35,6 +35,15 @@ async fn gems_through_the_chain() {
     assert_eq!((r.status, text(&r)), (200, info.clone()));
     assert!(describe("app").await.is_none());
     assert_eq!(app.get("info/nothing").await.status, 404);
+    // The dependency API reads the same merged lines.
+    let r = app.get("api/v1/dependencies.json?gems=kit,nothing").await;
+    assert_eq!(
+        r.json(),
+        serde_json::json!([
+            {"name": "kit", "number": "1.0.0", "platform": "ruby", "dependencies": []},
+            {"name": "kit", "number": "1.0.0", "platform": "x86_64-linux", "dependencies": []}
+        ])
+    );
 
     // gem 3.3 reads the quick spec first: the gem is retained to render it, into app and store.
     let r = app.get("quick/Marshal.4.8/kit-1.0.0.gemspec.rz").await;
