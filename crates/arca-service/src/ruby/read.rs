@@ -3,10 +3,11 @@
 //! (`specs.4.8.gz` and its `latest_`/`prerelease_` variants), `quick/Marshal.4.8` specifications
 //! and `gems/` downloads; and `gem yank` (module doc).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arca_metadata::{
-    AssetRow, PackageFilter, PackageFormat, PackageRow, VersionRow, VersionStatus,
+    AssetRow, PackageFilter, PackageFormat, PackageRow, RepositoryRow, VersionRow, VersionStatus,
 };
 use base64::Engine;
 use sha2::Digest;
@@ -163,17 +164,14 @@ impl Service {
     }
 
     /// Every gem of the repository, by name.
-    async fn ruby_packages(&self, repo: &NativeRepo) -> ServiceResult<Vec<PackageRow>> {
+    async fn ruby_packages(&self, repo: &RepositoryRow) -> ServiceResult<Vec<PackageRow>> {
         let mut filter = PackageFilter {
             format: Some(PackageFormat::Ruby),
             ..PackageFilter::default()
         };
         let mut out = Vec::new();
         loop {
-            let page = self
-                .store
-                .list_packages(repo.repo.id, &filter, PAGE)
-                .await?;
+            let page = self.store.list_packages(repo.id, &filter, PAGE).await?;
             let done = page.len() < PAGE as usize;
             filter.after = page.last().map(|p| p.key.clone());
             out.extend(page);
@@ -283,7 +281,7 @@ impl Service {
     /// `GET names`: every gem with a listed version.
     pub async fn ruby_names(&self, repo: &NativeRepo) -> ServiceResult<RubyIndexFile> {
         let mut body = String::from("---\n");
-        for p in self.ruby_packages(repo).await? {
+        for p in self.ruby_packages(&repo.repo).await? {
             if self
                 .ruby_releases(repo, &p)
                 .await?
@@ -297,15 +295,77 @@ impl Service {
         Ok(RubyIndexFile::new(body))
     }
 
-    /// `GET versions` (see `compact`).
+    /// `GET versions` (see `compact`): the repository's own gems, then, through upstreams, one line
+    /// for each gem whose merged `info/NAME` has more (its versions from upstream repositories and
+    /// sources, and the merged file's MD5), then the lines of each source's `versions` for the gems
+    /// no repository of the search order holds, byte for byte.
     pub async fn ruby_versions(&self, repo: &NativeRepo) -> ServiceResult<RubyIndexFile> {
         let mut gems = Vec::new();
-        for p in self.ruby_packages(repo).await? {
+        for p in self.ruby_packages(&repo.repo).await? {
             let releases = self.ruby_releases(repo, &p).await?;
             gems.push((p.key.name.clone(), Self::indexed(&releases)));
         }
         let created = crate::native::iso8601(repo.repo.created_ms);
-        Ok(RubyIndexFile::new(versions_text(&created, &gems)))
+        let mut body = versions_text(&created, &gems);
+        let order = self.search_order(&repo.repo).await?;
+        let sources: Vec<_> = order
+            .iter()
+            .filter_map(|hop| self.source_of(hop, PackageFormat::Ruby))
+            .collect();
+        if order.len() == 1 && sources.is_empty() {
+            return Ok(RubyIndexFile::new(body));
+        }
+        let mut names: BTreeSet<String> = gems.iter().map(|(n, _)| n.clone()).collect();
+        for hop in order.iter().skip(1) {
+            names.extend(
+                self.ruby_packages(hop)
+                    .await?
+                    .into_iter()
+                    .map(|p| p.key.name),
+            );
+        }
+        for name in &names {
+            let own: Vec<String> = gems
+                .iter()
+                .filter(|(n, _)| n == name)
+                .flat_map(|(_, vs)| vs.iter().filter(|v| !v.yanked))
+                .flat_map(|v| v.files.iter().map(|(_, line)| line.clone()))
+                .collect();
+            let merged = match self.ruby_info(repo, name).await {
+                Ok(info) => info,
+                Err(ServiceError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let text = String::from_utf8_lossy(&merged.body).into_owned();
+            let more: Vec<String> = text
+                .lines()
+                .skip(1)
+                .filter(|l| !own.iter().any(|o| o == l))
+                .filter_map(|l| l.split(' ').next().map(str::to_string))
+                .collect();
+            if !more.is_empty() {
+                let digest = merged.etag.trim_matches('"');
+                body.push_str(&format!("{name} {} {digest}\n", more.join(",")));
+            }
+        }
+        for (connection, source) in sources {
+            let cache = &self.upstream_caches.ruby_versions;
+            let index = match self
+                .source_index(cache, &connection, source, &key("versions"))
+                .await
+            {
+                SourceIndex::Fresh(i) | SourceIndex::Stale(i, _) => i,
+                SourceIndex::Missing | SourceIndex::Unavailable(_) => continue,
+            };
+            for (name, line) in &index.lines {
+                if !names.contains(name) {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+            names.extend(index.lines.iter().map(|(n, _)| n.clone()));
+        }
+        Ok(RubyIndexFile::new(body))
     }
 
     /// `GET api/v1/dependencies?gems=…`: every file of the named gems that `info/NAME` lists (so
@@ -339,7 +399,7 @@ impl Service {
     /// versions' files, gzipped Marshal.
     pub async fn ruby_specs(&self, repo: &NativeRepo, kind: SpecsKind) -> ServiceResult<Vec<u8>> {
         let mut tuples = Vec::new();
-        for p in self.ruby_packages(repo).await? {
+        for p in self.ruby_packages(&repo.repo).await? {
             let mut entries: Vec<(String, String)> = Vec::new();
             for r in self.ruby_releases(repo, &p).await? {
                 if r.row.status != VersionStatus::Published {

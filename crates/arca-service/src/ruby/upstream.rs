@@ -98,6 +98,55 @@ impl UpstreamIndex for RubyIndex {
     }
 }
 
+/// A source's `versions` file, as far as a merged `versions` needs it: its lines (after `---`)
+/// with the gem each names, byte for byte.
+#[derive(Debug)]
+pub struct RubyVersions {
+    pub(crate) lines: Vec<(String, String)>,
+    cost: usize,
+}
+
+/// The source's `versions` goes through the index cache (TTL, revalidation, stale-if-error) as the
+/// one "package" `versions` of the source; it offers no files.
+impl UpstreamIndex for RubyVersions {
+    const FORMAT: PackageFormat = PackageFormat::Ruby;
+    const DEFAULT_TTL: Duration = RubyIndex::DEFAULT_TTL;
+    const ACCEPT: &'static str = "text/plain, */*";
+
+    fn index_url(source_url: &str, _key: &PackageKey) -> String {
+        format!("{source_url}versions")
+    }
+
+    fn parse(body: &[u8], _url: &str) -> Result<Self, String> {
+        let text = std::str::from_utf8(body).map_err(|_| "versions is not UTF-8")?;
+        let body = text.split_once("---\n").map_or(text, |(_, b)| b);
+        let lines = body
+            .lines()
+            .filter_map(|l| Some((l.split_once(' ')?.0.to_string(), l.to_string())))
+            .collect();
+        Ok(Self {
+            lines,
+            cost: body.len() * 2 + 256,
+        })
+    }
+
+    fn cost(&self) -> usize {
+        self.cost
+    }
+
+    fn has_version(&self, _version: &str) -> bool {
+        false
+    }
+
+    fn published_ms(&self, _version: &str) -> Option<i64> {
+        None
+    }
+
+    fn file(&self, _version: &str, _file: &str) -> Option<UpstreamFile> {
+        None
+    }
+}
+
 impl Service {
     /// The version a `.gem` fetched from a source becomes: its own specification must name the
     /// gem, version and platform asked for; metadata and dependencies come from it.

@@ -166,6 +166,8 @@ pub(crate) struct UpstreamCaches {
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
     pub cargo: IndexCache<crate::cargo::upstream::CargoIndex>,
     pub ruby: IndexCache<crate::ruby::upstream::RubyIndex>,
+    /// Sources' `versions`, one per connection.
+    pub ruby_versions: IndexCache<crate::ruby::upstream::RubyVersions>,
     /// Sources' `config.json`, one per connection.
     pub cargo_config: IndexCache<crate::cargo::upstream::CargoConfig>,
 }
@@ -180,6 +182,7 @@ impl UpstreamCaches {
             maven,
             cargo,
             ruby,
+            ruby_versions,
             cargo_config,
         } = self;
         npm.purge(select)
@@ -187,6 +190,7 @@ impl UpstreamCaches {
             + maven.purge(select)
             + cargo.purge(select)
             + ruby.purge(select)
+            + ruby_versions.purge(select)
             + cargo_config.purge(select)
     }
 }

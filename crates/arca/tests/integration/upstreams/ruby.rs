@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use md5::Digest;
+
 use aws_sdk_codeartifact::types::PackageFormat;
 
 use super::standin::{self, StandIn};
@@ -22,6 +24,15 @@ async fn gems_through_the_chain() {
         sha256_hex(&linux)
     );
     standin.put_document("/info/kit", info.clone().into_bytes(), "text/plain");
+    let source_versions = format!(
+        "created_at: 2026-01-01T00:00:00Z\n---\nkit 1.0.0,1.0.0-x86_64-linux {}\nother 0.1 0123\n",
+        hex::encode(md5::Md5::digest(info.as_bytes()))
+    );
+    standin.put_document(
+        "/versions",
+        source_versions.clone().into_bytes(),
+        "text/plain",
+    );
     standin.put_file("/gems/kit-1.0.0.gem", plain.clone());
     standin.put_file("/gems/kit-1.0.0-x86_64-linux.gem", linux.clone());
     // Indexes revalidated on every request.
@@ -35,6 +46,12 @@ async fn gems_through_the_chain() {
     assert_eq!((r.status, text(&r)), (200, info.clone()));
     assert!(describe("app").await.is_none());
     assert_eq!(app.get("info/nothing").await.status, 404);
+    // versions: the source's lines for the gems no repository holds, byte for byte.
+    let versions = text(&app.get("versions").await);
+    assert!(
+        versions.ends_with(source_versions.split_once("---\n").unwrap().1),
+        "{versions}"
+    );
     // The dependency API reads the same merged lines.
     let r = app.get("api/v1/dependencies.json?gems=kit,nothing").await;
     assert_eq!(
@@ -67,7 +84,12 @@ async fn gems_through_the_chain() {
     assert_eq!(standin.count("/gems/kit-1.0.0.gem"), 1);
     // Rendered from the retained gems now: the same lines.
     assert_eq!(text(&app.get("info/kit").await), info);
-    assert!(text(&app.get("versions").await).contains("\nkit 1.0.0,1.0.0-x86_64-linux "));
+    let versions = text(&app.get("versions").await);
+    assert!(
+        versions.contains("\nkit 1.0.0,1.0.0-x86_64-linux "),
+        "{versions}"
+    );
+    assert!(versions.ends_with("\nother 0.1 0123\n"), "{versions}");
 
     // A version the source has cannot be pushed downstream (dependency confusion).
     let team = login_to(&s, "team").await;
@@ -79,6 +101,14 @@ async fn gems_through_the_chain() {
     let info2 = format!("{info}2.0.0 |checksum:{}\n", "0".repeat(64));
     standin.put_document("/info/kit", info2.into_bytes(), "text/plain");
     standin.put_file("/gems/kit-2.0.0.gem", other.clone());
+    // versions names what the merged info/kit has beyond the repository's own gems.
+    let merged = app.get("info/kit").await;
+    let versions = text(&app.get("versions").await);
+    let digest = hex::encode(md5::Md5::digest(&merged.body));
+    assert!(
+        versions.contains(&format!("\nkit 2.0.0 {digest}\n")),
+        "{versions}"
+    );
     let r = app.get_partial("gems/kit-2.0.0.gem").await;
     standin::assert_cut_off(&r, other.len());
     let kept = standin::describe(&s, "app", PackageFormat::Ruby, None, "kit", "2.0.0").await;
