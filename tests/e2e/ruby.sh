@@ -35,33 +35,12 @@ command -v gem >/dev/null && command -v bundle >/dev/null ||
     fail "the RubyGems e2e test needs Debian's ruby and bundler: apt-get install ruby bundler"
 say "$(ruby --version); gem $(gem --version); $(bundle --version)"
 
-start_server
-E=(--endpoint-url "$URL")
-aws() { "$REAL_AWS" "$@"; }
-aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null
-aws "${E[@]}" codeartifact create-repository --domain acme --repository gems >/dev/null
-ENDPOINT=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository gems \
-    --format ruby --query repositoryEndpoint --output text)
-[[ $ENDPOINT == "$URL/ruby/d/acme-$ACCOUNT/gems/" ]] || fail "unexpected endpoint $ENDPOINT"
-TOKEN=$(aws "${E[@]}" codeartifact get-authorization-token --domain acme --query authorizationToken --output text)
-# The source with the token as userinfo, as the README's ~/.gemrc has it.
-SOURCE="http://aws:$TOKEN@${ENDPOINT#http://}"
-
-# Ruby's own state in the temporary directory (HOME is $TMP/aws-home since start_server).
+# Ruby's own state in the temporary directory.
 export GEM_HOME="$TMP/gem-home" GEM_PATH="$TMP/gem-home" GEM_SPEC_CACHE="$TMP/spec-cache"
 export BUNDLE_USER_HOME="$TMP/bundle-home" BUNDLE_APP_CONFIG="$TMP/bundle-config"
 export PATH="$GEM_HOME/bin:$PATH"
-mkdir -p "$HOME/.gem"
-printf -- '---\n:codeartifact_api_key: Bearer %s\n' "$TOKEN" >"$HOME/.gem/credentials"
-chmod 600 "$HOME/.gem/credentials"
-export RUBYGEMS_HOST="${ENDPOINT%/}"
 
-# requests PATH-SUFFIX STATUS: how many requests the server logged for paths ending so, with status.
-requests() {
-    sed 's/\x1b\[[0-9;]*m//g' "$TMP/server.log" | grep -c "http.path=[^ ]*$1 status=$2 " || true
-}
-
-# --- 1. build and push -------------------------------------------------------------------------------
+# --- fixtures ----------------------------------------------------------------------------------------
 # gem_fixture NAME VERSION [PLATFORM] [SPEC LINES]: builds NAME-VERSION[-PLATFORM].gem in $TMP/dist.
 gem_fixture() {
     local name=$1 version=$2 platform=${3:-ruby} extra=${4:-} dir="$TMP/src/$1-$2-${3:-ruby}"
@@ -93,6 +72,39 @@ gem_fixture kit-core 1.1.0 ruby '  s.required_ruby_version = ">= 2.7"'
 ls "$TMP/dist" | sort | tr '\n' ' ' | grep -q '^kit-app-2.0.0.gem kit-core-1.0.0-x86_64-linux.gem kit-core-1.0.0.gem kit-core-1.1.0.gem $' ||
     fail "unexpected fixtures: $(ls "$TMP/dist")"
 
+# --- a stand-in public registry: a static compact index (python3 -m http.server) with one gem -----------
+gem_fixture pubgem 1.0.0 ruby
+PUB="$TMP/public"
+mkdir -p "$PUB/info" "$PUB/gems"
+mv "$TMP/dist/pubgem-1.0.0.gem" "$PUB/gems/"
+printf -- '---\n1.0.0 |checksum:%s\n' "$(sha256sum <"$PUB/gems/pubgem-1.0.0.gem" | cut -d' ' -f1)" >"$PUB/info/pubgem"
+printf 'created_at: 2026-01-01T00:00:00Z\n---\npubgem 1.0.0 %s\n' "$(md5sum <"$PUB/info/pubgem" | cut -d' ' -f1)" >"$PUB/versions"
+start_public "$PUB" versions
+
+start_server --external-connection "public:ruby-gems-org=$PUBLIC/"
+E=(--endpoint-url "$URL")
+aws() { "$REAL_AWS" "$@"; }
+aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null
+aws "${E[@]}" codeartifact create-repository --domain acme --repository gems >/dev/null
+ENDPOINT=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository gems \
+    --format ruby --query repositoryEndpoint --output text)
+[[ $ENDPOINT == "$URL/ruby/d/acme-$ACCOUNT/gems/" ]] || fail "unexpected endpoint $ENDPOINT"
+TOKEN=$(aws "${E[@]}" codeartifact get-authorization-token --domain acme --query authorizationToken --output text)
+# The source with the token as userinfo, as the README's ~/.gemrc has it.
+SOURCE="http://aws:$TOKEN@${ENDPOINT#http://}"
+
+# The README's credentials file for gem push and gem yank (HOME is $TMP/aws-home since start_server).
+mkdir -p "$HOME/.gem"
+printf -- '---\n:codeartifact_api_key: Bearer %s\n' "$TOKEN" >"$HOME/.gem/credentials"
+chmod 600 "$HOME/.gem/credentials"
+export RUBYGEMS_HOST="${ENDPOINT%/}"
+
+# requests PATH-SUFFIX STATUS: how many requests the server logged for paths ending so, with status.
+requests() {
+    sed 's/\x1b\[[0-9;]*m//g' "$TMP/server.log" | grep -c "http.path=[^ ]*$1 status=$2 " || true
+}
+
+# --- 1. push -------------------------------------------------------------------------------------------
 push() { gem push --key codeartifact_api_key "$TMP/dist/$1" 2>&1; }
 for f in kit-core-1.0.0.gem kit-core-1.0.0-x86_64-linux.gem kit-app-2.0.0.gem; do
     out=$(push "$f") || { echo "$out" >&2; fail "gem push $f failed"; }
@@ -244,4 +256,28 @@ for pv in "kit-core 1.0.0 kit-core-1.0.0.gem kit-core-1.0.0-x86_64-linux.gem" "k
     done
 done
 say "the API trio: format ruby, no namespace, one asset per platform byte for byte, metadata, dependencies"
+
+# --- 7. through upstreams: public:ruby-gems-org to the stand-in -------------------------------------
+aws "${E[@]}" codeartifact create-repository --domain acme --repository ruby-store >/dev/null
+aws "${E[@]}" codeartifact associate-external-connection --domain acme --repository ruby-store \
+    --external-connection public:ruby-gems-org >/dev/null
+aws "${E[@]}" codeartifact create-repository --domain acme --repository app \
+    --upstreams repositoryName=ruby-store >/dev/null
+APP=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository app \
+    --format ruby --query repositoryEndpoint --output text)
+bundle config set --global "$APP" "aws:$TOKEN" >/dev/null
+mkdir -p "$TMP/app-up"
+printf 'source "%s"\ngem "pubgem"\n' "$APP" >"$TMP/app-up/Gemfile"
+bundle_in "$TMP/app-up" install
+grep -q 'pubgem (1.0.0)' "$TMP/app-up/Gemfile.lock" || { cat "$TMP/app-up/Gemfile.lock" >&2; fail "Bundler did not resolve pubgem through the upstream"; }
+cmp "$TMP/app-up/vendor/ruby/"*/cache/pubgem-1.0.0.gem "$PUB/gems/pubgem-1.0.0.gem" || fail "the installed pubgem is not the source's"
+for repo in app ruby-store; do
+    aws "${E[@]}" codeartifact describe-package-version --domain acme --repository "$repo" --format ruby \
+        --package pubgem --package-version 1.0.0 >"$TMP/pub-$repo.json"
+    json_check "$TMP/pub-$repo.json" 'd["packageVersion"]["origin"]["originType"] == "EXTERNAL" and d["packageVersion"]["origin"]["domainEntryPoint"]["externalConnectionName"] == "public:ruby-gems-org"'
+done
+gem install --clear-sources --source "http://aws:$TOKEN@${APP#http://}" pubgem >"$TMP/install-up.out" 2>&1 ||
+    { cat "$TMP/install-up.out" >&2; fail "gem install pubgem through the upstream failed"; }
+gem list pubgem | grep -q '^pubgem (1.0.0)$' || fail "pubgem not installed"
+say "through public:ruby-gems-org: bundle install (versions and info passed through) retains pubgem with origin EXTERNAL; gem install"
 say "PASS"
