@@ -16,9 +16,11 @@
 //! - Every index is rendered from the stored gems' own specifications (cached by digest), so it
 //!   says what the gem declares.
 //! - Through upstreams (`upstream.rs`), `info/NAME` is the union over the search order (local
-//!   versions first, a source's lines byte for byte) and `gems/` retains a missing gem (so do
-//!   `quick/` specifications, which are rendered from it); `names`, `versions`, the dependency API
-//!   and the full index list what the repository holds, retained gems included.
+//!   versions first, a source's lines byte for byte), the dependency API reads it, `versions` adds a
+//!   line per gem the merged `info/NAME` has more of and passes the source's lines through for gems
+//!   no repository holds, and `gems/` retains a missing gem (so do `quick/` specifications, which
+//!   are rendered from it); `names` and the full index list what the repository holds, retained
+//!   gems included.
 
 mod compact;
 pub mod gemspec;
