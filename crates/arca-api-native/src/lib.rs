@@ -2,9 +2,9 @@
 //! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
 //!
 //! This crate only translates HTTP to service calls and back: it authenticates the token
-//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`), streams bodies, and
+//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`, `swift`), streams bodies, and
 //! renders the answers. Which versions are visible, what may be published and how it is stored are
-//! decided in `arca-service`. npm, PyPI, Maven and cargo are served; other formats answer 404 until their modules land beside it.
+//! decided in `arca-service`. npm, PyPI, Maven, cargo and Swift are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
@@ -14,8 +14,10 @@ mod body;
 mod cargo;
 mod error;
 mod maven;
+mod multipart;
 mod npm;
 mod pypi;
+mod swift;
 
 use std::time::Instant;
 
@@ -132,6 +134,7 @@ fn wire(svc: &Service, path: &str) -> Wire {
         Ok(e) if e.format == PackageFormat::Cargo => Wire::Cargo {
             login_url: cargo::login_url(svc, &e),
         },
+        Ok(e) if e.format == PackageFormat::Swift => Wire::Swift,
         _ => Wire::Npm,
     }
 }
@@ -139,12 +142,17 @@ fn wire(svc: &Service, path: &str) -> Wire {
 async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
     let path = req.uri().path().to_string();
     let endpoint = Endpoint::parse(&path)?;
+    if endpoint.format == PackageFormat::Swift && req.method() == axum::http::Method::OPTIONS {
+        // What a resource allows is no secret (SE-0292 §4: OPTIONS without credentials).
+        return swift::options(&state.service, &endpoint);
+    }
     let caller = auth::authorize(&state.service, req.headers(), &endpoint)?;
     match endpoint.format {
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Swift => swift::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

@@ -33,6 +33,7 @@ mod publish;
 pub mod pypi;
 mod repositories;
 pub mod revision;
+pub mod swift;
 mod tags;
 mod tokens;
 mod transfer;

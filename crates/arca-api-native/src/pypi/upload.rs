@@ -12,11 +12,18 @@ use axum::extract::Request;
 use axum::http::{header, Response};
 use tokio::sync::mpsc;
 
-use super::multipart::{self, Chunk, Form, FormError};
+use crate::multipart::{self, Chunk, FileField, Form, FormError};
 use crate::{NativeError, NativeState};
 
 /// File chunks in flight between the form reader and the upload.
 const CHANNEL_CHUNKS: usize = 4;
+
+/// twine's file: the `content` part with a file name; every other field is text.
+const CONTENT: FileField = FileField {
+    name: "content",
+    needs_filename: true,
+    text_fields: true,
+};
 
 pub(super) async fn handle(
     state: &NativeState,
@@ -41,7 +48,7 @@ pub(super) async fn handle(
         rx.recv().await.map(|chunk| (chunk, rx))
     });
     let (form, staged) = tokio::join!(
-        multipart::read(body, &boundary, tx),
+        multipart::read(body, &boundary, CONTENT, tx),
         state.service.stage_asset(repo, file)
     );
     let form = match form {
@@ -106,11 +113,9 @@ fn upload_fields(form: &Form) -> Result<PypiUpload, NativeError> {
         author: optional("author"),
         requires_python: optional("requires_python"),
         requires_dist: form
-            .fields
-            .iter()
-            .filter(|(k, _)| k == "requires_dist")
-            .map(|(_, v)| v.clone())
+            .all("requires_dist")
             .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
             .collect(),
         description: optional("description"),
     })

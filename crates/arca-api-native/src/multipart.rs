@@ -1,7 +1,10 @@
-//! A streaming `multipart/form-data` reader for the legacy upload API. Text fields are collected
-//! (each at most [`MAX_FIELD_BYTES`], all together at most [`MAX_FIELDS_BYTES`]); the one file
-//! part, `content`, is never held whole: its bytes go through a bounded channel to the blob
-//! store's staging upload while the rest of the form is still being read.
+//! A streaming `multipart/form-data` reader for the uploads that are forms (PyPI's legacy upload
+//! API, a Swift registry publish). Fields are collected (each at most [`MAX_FIELD_BYTES`], all
+//! together at most [`MAX_FIELDS_BYTES`]); the one file part ([`FileField`]: twine's `content`,
+//! Swift's `source-archive`) is never held whole: its bytes go through a bounded channel to the
+//! blob store's staging upload while the rest of the form is still being read. A part sent with
+//! `Content-Transfer-Encoding: base64` is decoded (the file part as it streams); other transfer
+//! encodings are taken as the bytes they are (SwiftPM labels raw JSON `quoted-printable`).
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures::{Stream, StreamExt};
@@ -13,25 +16,48 @@ pub(crate) const MAX_FIELD_BYTES: usize = 1024 * 1024;
 pub(crate) const MAX_FIELDS_BYTES: usize = 4 * 1024 * 1024;
 /// Largest block of part headers.
 const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// The form field that carries the file.
-const FILE_FIELD: &str = "content";
+/// Which part carries the file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FileField {
+    pub name: &'static str,
+    /// Only a part with a `filename` is the file (twine); else the part of that name is.
+    pub needs_filename: bool,
+    /// Every other field must be UTF-8 text (else the form is invalid).
+    pub text_fields: bool,
+}
 
 pub(crate) type Chunk = Result<Bytes, std::io::Error>;
 
 #[derive(Debug, Default)]
 pub(crate) struct Form {
-    /// Text fields in order (some, like `classifiers`, repeat).
-    pub fields: Vec<(String, String)>,
-    /// The `filename` of the `content` part, if there was one.
+    /// Fields in order (some, like `classifiers`, repeat), decoded.
+    pub fields: Vec<(String, Vec<u8>)>,
+    /// Whether the file part was there.
+    pub file: bool,
+    /// The `filename` of the file part, if it had one.
     pub filename: Option<String>,
 }
 
 impl Form {
+    /// The first field `name`, if it is UTF-8 text.
     pub fn get(&self, name: &str) -> Option<&str> {
+        self.bytes(name).and_then(|v| std::str::from_utf8(v).ok())
+    }
+
+    /// The first field `name`.
+    pub fn bytes(&self, name: &str) -> Option<&[u8]> {
         self.fields
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_slice())
+    }
+
+    /// Every text field `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
     }
 }
 
@@ -116,10 +142,11 @@ fn invalid(why: &str) -> FormError {
     FormError::Invalid(why.to_string())
 }
 
-/// Reads the whole form, sending the `content` part's bytes to `file`.
+/// Reads the whole form, sending the file part's bytes to `file`.
 pub(crate) async fn read<S, E>(
     body: S,
     boundary: &str,
+    spec: FileField,
     file: mpsc::Sender<Chunk>,
 ) -> Result<Form, FormError>
 where
@@ -153,12 +180,19 @@ where
         r.buf.advance(end + 4);
         used += end;
         let (name, filename) = disposition(&headers)?;
-        if name == FILE_FIELD && filename.is_some() {
-            if form.filename.is_some() {
+        let base64 = header(&headers, "content-transfer-encoding")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("base64"));
+        if name == spec.name && (filename.is_some() || !spec.needs_filename) {
+            if form.file {
                 return Err(invalid("the form carries more than one file"));
             }
+            form.file = true;
             form.filename = filename;
-            stream_part(&mut r, delimiter.as_bytes(), &file).await?;
+            let mut decoder = base64.then(Base64Stream::default);
+            stream_part(&mut r, delimiter.as_bytes(), &file, decoder.as_mut()).await?;
+            if let Some(d) = decoder {
+                d.finish()?;
+            }
         } else {
             let at = r.find(delimiter.as_bytes(), MAX_FIELD_BYTES).await?;
             used += at;
@@ -167,8 +201,15 @@ where
                     "the upload form's fields exceed {MAX_FIELDS_BYTES} bytes"
                 )));
             }
-            let value = String::from_utf8(r.buf[..at].to_vec())
-                .map_err(|_| invalid("a form field is not UTF-8"))?;
+            let mut value = r.buf[..at].to_vec();
+            if base64 {
+                let mut d = Base64Stream::default();
+                value = d.feed(&value)?;
+                d.finish()?;
+            }
+            if spec.text_fields && std::str::from_utf8(&value).is_err() {
+                return Err(invalid("a form field is not UTF-8"));
+            }
             form.fields.push((name, value));
             r.buf.advance(at);
         }
@@ -176,21 +217,60 @@ where
     }
 }
 
-/// Sends the part's bytes up to (not including) the delimiter, keeping back what could be its start.
+/// Base64 decoded as it arrives: whitespace skipped, the characters of an incomplete quantum
+/// kept for the next chunk.
+#[derive(Default)]
+struct Base64Stream {
+    pending: Vec<u8>,
+}
+
+impl Base64Stream {
+    fn feed(&mut self, chunk: &[u8]) -> Result<Vec<u8>, FormError> {
+        use base64::Engine;
+        self.pending
+            .extend(chunk.iter().filter(|b| !b.is_ascii_whitespace()));
+        let whole = self.pending.len() / 4 * 4;
+        let out = base64::engine::general_purpose::STANDARD
+            .decode(&self.pending[..whole])
+            .map_err(|_| invalid("a base64 part is not valid base64"))?;
+        self.pending.drain(..whole);
+        Ok(out)
+    }
+
+    fn finish(self) -> Result<(), FormError> {
+        if self.pending.is_empty() {
+            Ok(())
+        } else {
+            Err(invalid("a base64 part ends inside a quantum"))
+        }
+    }
+}
+
+/// Sends the part's bytes up to (not including) the delimiter, keeping back what could be its
+/// start; through `decoder` when the part is base64.
 async fn stream_part<S, E>(
     r: &mut Reader<S>,
     delimiter: &[u8],
     file: &mpsc::Sender<Chunk>,
+    mut decoder: Option<&mut Base64Stream>,
 ) -> Result<(), FormError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
     let stopped = || FormError::Body("the upload stopped".into());
+    let mut send = |chunk: Bytes| -> Result<Option<Bytes>, FormError> {
+        match decoder.as_deref_mut() {
+            None => Ok(Some(chunk)),
+            Some(d) => d
+                .feed(&chunk)
+                .map(|v| (!v.is_empty()).then(|| Bytes::from(v))),
+        }
+    };
     loop {
         if let Some(at) = find(&r.buf, delimiter) {
             let last = r.buf.split_to(at).freeze();
-            if !last.is_empty() {
+            if let Some(last) = send(last)?.filter(|c| !c.is_empty()) {
                 file.send(Ok(last)).await.map_err(|_| stopped())?;
             }
             return Ok(());
@@ -198,7 +278,9 @@ where
         let safe = r.buf.len().saturating_sub(delimiter.len() - 1);
         if safe > 0 {
             let chunk = r.buf.split_to(safe).freeze();
-            file.send(Ok(chunk)).await.map_err(|_| stopped())?;
+            if let Some(chunk) = send(chunk)? {
+                file.send(Ok(chunk)).await.map_err(|_| stopped())?;
+            }
         }
         if !r.fill().await? {
             return Err(invalid("the file part ends without a boundary"));
@@ -206,16 +288,17 @@ where
     }
 }
 
+/// The value of a part's header `name`.
+fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    headers.split("\r\n").find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then_some(v)
+    })
+}
+
 /// `Content-Disposition: form-data; name="…"; filename="…"` of a part.
 fn disposition(headers: &str) -> Result<(String, Option<String>), FormError> {
-    let value = headers
-        .split("\r\n")
-        .find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("content-disposition")
-                .then_some(v)
-        })
+    let value = header(headers, "content-disposition")
         .ok_or_else(|| invalid("a part has no Content-Disposition"))?;
     let mut name = None;
     let mut filename = None;
@@ -242,6 +325,12 @@ fn disposition(headers: &str) -> Result<(String, Option<String>), FormError> {
 mod tests {
     use super::*;
 
+    const TWINE: FileField = FileField {
+        name: "content",
+        needs_filename: true,
+        text_fields: true,
+    };
+
     fn body(fields: &[(&str, &str)], file: &[u8], split: usize) -> Vec<Result<Bytes, String>> {
         let mut b = Vec::new();
         for (k, v) in fields {
@@ -260,7 +349,7 @@ mod tests {
 
     async fn run(chunks: Vec<Result<Bytes, String>>) -> (Result<Form, FormError>, Vec<u8>) {
         let (tx, mut rx) = mpsc::channel(1 << 16);
-        let r = read(futures::stream::iter(chunks), "XyZ", tx).await;
+        let r = read(futures::stream::iter(chunks), "XyZ", TWINE, tx).await;
         let mut out = Vec::new();
         while let Ok(Ok(c)) = rx.try_recv() {
             out.extend_from_slice(&c);
