@@ -395,4 +395,59 @@ mod tests {
         );
         assert_eq!(boundary("application/json"), None);
     }
+
+    #[tokio::test]
+    async fn file_by_name_binary_fields_and_base64_parts() {
+        const SWIFT: FileField = FileField {
+            name: "source-archive",
+            needs_filename: false,
+            text_fields: false,
+        };
+        let archive: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 256) as u8).collect();
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&archive);
+        // Line-wrapped, as MIME writers do.
+        let wrapped: Vec<u8> = encoded
+            .as_bytes()
+            .chunks(76)
+            .flat_map(|l| l.iter().copied().chain(*b"\r\n"))
+            .collect();
+        let mut b = Vec::new();
+        b.extend_from_slice(b"--XyZ\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        b.extend_from_slice(&wrapped);
+        b.extend_from_slice(b"\r\n--XyZ\r\nContent-Disposition: form-data; name=\"source-archive-signature\"\r\n\r\n\xff\x00sig\r\n--XyZ\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{\"a\":\"b=c\"}\r\n--XyZ--\r\n");
+        for split in [1, 5, 77, 65536] {
+            let chunks: Vec<Result<Bytes, String>> = b
+                .chunks(split)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            let (tx, mut rx) = mpsc::channel(1 << 16);
+            let form = read(futures::stream::iter(chunks), "XyZ", SWIFT, tx)
+                .await
+                .unwrap();
+            let mut out = Vec::new();
+            while let Ok(Ok(c)) = rx.try_recv() {
+                out.extend_from_slice(&c);
+            }
+            assert_eq!(out, archive, "split {split}");
+            assert!(form.file && form.filename.is_none());
+            assert_eq!(
+                form.bytes("source-archive-signature"),
+                Some(&b"\xff\x00sig"[..])
+            );
+            assert_eq!(form.get("metadata"), Some("{\"a\":\"b=c\"}"));
+        }
+        let mut bad = b.clone();
+        let at = bad.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        bad[at] = b'!';
+        let (tx, _rx) = mpsc::channel(1 << 16);
+        let r = read(
+            futures::stream::iter(vec![Ok::<_, String>(Bytes::from(bad))]),
+            "XyZ",
+            SWIFT,
+            tx,
+        )
+        .await;
+        assert!(matches!(r, Err(FormError::Invalid(_))));
+    }
 }

@@ -493,15 +493,20 @@ fn releases(
             (&list.releases[from..to], Some((p, last)))
         }
     };
-    let mut releases = serde_json::Map::new();
-    for r in shown {
+    // Written by hand: the releases keep their order of precedence (a JSON map would sort them).
+    let mut body = String::from("{\"releases\":{");
+    for (i, r) in shown.iter().enumerate() {
         let mut entry = json!({ "url": format!("{package_url}/{}", r.version) });
         if let Some(why) = &r.gone {
             entry["problem"] = json!({"status": 410, "title": "Gone", "detail": why});
         }
-        releases.insert(r.version.clone(), entry);
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&format!("{}:{entry}", json!(r.version)));
     }
-    let mut resp = json_response(&json!({ "releases": releases }));
+    body.push_str("}}");
+    let mut resp = respond(StatusCode::OK, "application/json", Body::from(body));
     let mut items = Vec::new();
     if let Some(latest) = &list.latest {
         items.push((
