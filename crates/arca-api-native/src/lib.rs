@@ -59,6 +59,25 @@ pub(crate) struct Endpoint<'a> {
 }
 
 impl<'a> Endpoint<'a> {
+    /// The repository the endpoint names, as `caller` sees it.
+    pub(crate) async fn repository(
+        &self,
+        svc: &Service,
+        caller: &arca_service::Caller,
+    ) -> Result<arca_service::NativeRepo, NativeError> {
+        Ok(svc
+            .native_repository(caller, self.domain, self.owner, self.repository)
+            .await?)
+    }
+
+    /// The endpoint's URL (`{public_url}/{format}/d/{domain}-{owner}/{repo}/`).
+    pub(crate) fn url(&self, svc: &Service) -> Result<String, NativeError> {
+        let base = svc.public_url()?;
+        let path =
+            arca_service::endpoint_path(self.format, self.domain, self.owner, self.repository);
+        Ok(format!("{base}{path}"))
+    }
+
     /// Parses `/{format}/d/{domain}-{owner}/{repository}/{rest}`. The owner is the 12 digits after
     /// the last `-` (domain names may contain `-`, owners never do).
     fn parse(path: &'a str) -> Result<Self, NativeError> {
@@ -144,7 +163,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
     let endpoint = Endpoint::parse(&path)?;
     if endpoint.format == PackageFormat::Swift && req.method() == axum::http::Method::OPTIONS {
         // What a resource allows is no secret (SE-0292 §4: OPTIONS without credentials).
-        return swift::options(&state.service, &endpoint);
+        return swift::options(&endpoint);
     }
     let caller = auth::authorize(&state.service, req.headers(), &endpoint)?;
     match endpoint.format {

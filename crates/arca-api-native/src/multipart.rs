@@ -6,9 +6,19 @@
 //! `Content-Transfer-Encoding: base64` is decoded (the file part as it streams); other transfer
 //! encodings are taken as the bytes they are (SwiftPM labels raw JSON `quoted-printable`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use arca_service::{NativeRepo, StagedAsset};
+use axum::body::Body;
 use bytes::{Buf, Bytes, BytesMut};
 use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
+
+use crate::{NativeError, NativeState};
+
+/// File chunks in flight between the form reader and the staging upload.
+const CHANNEL_CHUNKS: usize = 4;
 
 /// Largest text field (a long description is the biggest twine sends).
 pub(crate) const MAX_FIELD_BYTES: usize = 1024 * 1024;
@@ -67,6 +77,14 @@ pub(crate) enum FormError {
     Invalid(String),
     /// The request body failed (client gone, size cap).
     Body(String),
+}
+
+/// The boundary of a request whose `Content-Type` is `multipart/form-data`.
+pub(crate) fn request_boundary(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(boundary)
 }
 
 /// The boundary of a `multipart/form-data` content type.
@@ -140,6 +158,49 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn invalid(why: &str) -> FormError {
     FormError::Invalid(why.to_string())
+}
+
+/// Reads a request's whole form (`body`, at most `max_publish_bytes`) while its file part is
+/// staged for `repo` as it arrives; a form without the file part stages an empty file.
+pub(crate) async fn read_staged(
+    state: &NativeState,
+    repo: &NativeRepo,
+    body: Body,
+    boundary: &str,
+    spec: FileField,
+) -> Result<(Form, StagedAsset), NativeError> {
+    let max = state.max_publish_bytes;
+    let over = Arc::new(AtomicBool::new(false));
+    let body = crate::body::capped(body, max, over.clone());
+    let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
+    let file = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let (form, staged) = tokio::join!(
+        read(body, boundary, spec, tx),
+        state.service.stage_asset(repo, file)
+    );
+    let form = match form {
+        Ok(form) => form,
+        // A failed upload stops the form reader too: report the upload's reason.
+        Err(FormError::Body(_)) if staged.is_err() && !over.load(Ordering::SeqCst) => {
+            return Err(staged.err().map(NativeError::from).unwrap_or_else(|| {
+                NativeError::Internal("form upload: staging failed without an error".into())
+            }))
+        }
+        Err(_) if over.load(Ordering::SeqCst) => return Err(crate::body::too_large(max)),
+        Err(FormError::TooLarge(why)) => {
+            return Err(NativeError::TooLarge(format!(
+                "The upload is too large: {why}."
+            )))
+        }
+        Err(FormError::Invalid(why) | FormError::Body(why)) => {
+            return Err(NativeError::BadRequest(format!(
+                "The upload form is not valid: {why}."
+            )))
+        }
+    };
+    Ok((form, staged?))
 }
 
 /// Reads the whole form, sending the file part's bytes to `file`.

@@ -35,6 +35,8 @@ mod repositories;
 pub mod revision;
 pub mod swift;
 mod tags;
+#[cfg(test)]
+mod test_zip;
 mod tokens;
 mod transfer;
 mod types;

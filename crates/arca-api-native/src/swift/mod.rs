@@ -19,7 +19,7 @@
 mod publish;
 
 use arca_service::swift::{self, SwiftManifestAnswer};
-use arca_service::{Caller, PackageFormat, Service};
+use arca_service::Caller;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Response, StatusCode};
@@ -185,13 +185,6 @@ fn check_accept(headers: &HeaderMap) -> Result<(), NativeError> {
     Ok(())
 }
 
-/// The endpoint's URL (`…/{repo}/`).
-fn endpoint_url(svc: &Service, e: &Endpoint<'_>) -> Result<String, NativeError> {
-    let base = svc.public_url()?;
-    let path = arca_service::endpoint_path(PackageFormat::Swift, e.domain, e.owner, e.repository);
-    Ok(format!("{base}{path}"))
-}
-
 fn with_version(mut resp: Response<Body>) -> Response<Body> {
     resp.headers_mut()
         .insert("content-version", HeaderValue::from_static("1"));
@@ -257,7 +250,7 @@ fn query_param(req: &Request, key: &str) -> Option<String> {
 }
 
 /// `OPTIONS` on any resource of the endpoint: what it allows, and where the specification is.
-pub(crate) fn options(svc: &Service, e: &Endpoint<'_>) -> Result<Response<Body>, NativeError> {
+pub(crate) fn options(e: &Endpoint<'_>) -> Result<Response<Body>, NativeError> {
     let allow = match target(e.rest) {
         Ok(Some(t)) => t.allow(),
         _ => "GET, HEAD, PUT, POST, OPTIONS",
@@ -266,7 +259,6 @@ pub(crate) fn options(svc: &Service, e: &Endpoint<'_>) -> Result<Response<Body>,
     *resp.status_mut() = StatusCode::NO_CONTENT;
     resp.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(allow));
-    let _ = endpoint_url(svc, e)?;
     set_links(
         &mut resp,
         &[
@@ -291,10 +283,8 @@ pub(crate) async fn serve(
             endpoint.rest
         ))
     })?;
-    let repo = svc
-        .native_repository(caller, endpoint.domain, endpoint.owner, endpoint.repository)
-        .await?;
-    let base = endpoint_url(svc, endpoint)?;
+    let repo = endpoint.repository(svc, caller).await?;
+    let base = endpoint.url(svc)?;
     let allow = target.allow();
     let get = matches!(*req.method(), Method::GET | Method::HEAD);
     match (req.method().clone(), target) {

@@ -5,21 +5,14 @@
 //! which the specification allows). What the service refuses on content (the archive, the
 //! metadata, the signatures) is a 422; a release that exists is a 409.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
 use arca_service::swift::SwiftPublish;
 use arca_service::{NativeRepo, ServiceError};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Response, StatusCode};
-use tokio::sync::mpsc;
 
-use crate::multipart::{self, Chunk, FileField, FormError};
+use crate::multipart::{self, FileField};
 use crate::{NativeError, NativeState};
-
-/// Archive chunks in flight between the form reader and the upload.
-const CHANNEL_CHUNKS: usize = 4;
 
 /// The archive part (no file name needed: SwiftPM sends none); the others may be binary.
 const SOURCE_ARCHIVE: FileField = FileField {
@@ -37,16 +30,12 @@ pub(super) async fn handle(
     name: String,
     version: String,
 ) -> Result<Response<Body>, NativeError> {
-    let boundary = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(multipart::boundary)
-        .ok_or_else(|| {
-            NativeError::UnsupportedMediaType(
-                "A release is published as multipart/form-data (source-archive, metadata, signatures).".into(),
-            )
-        })?;
+    let boundary = multipart::request_boundary(req.headers()).ok_or_else(|| {
+        NativeError::UnsupportedMediaType(
+            "A release is published as multipart/form-data (source-archive, metadata, signatures)."
+                .into(),
+        )
+    })?;
     let signature_format = req
         .headers()
         .get("x-swift-package-signature-format")
@@ -56,42 +45,13 @@ pub(super) async fn handle(
             })
         })
         .transpose()?;
-    let max = state.max_publish_bytes;
-    let over = Arc::new(AtomicBool::new(false));
-    let body = crate::body::capped(req.into_body(), max, over.clone());
-    let (tx, rx) = mpsc::channel::<Chunk>(CHANNEL_CHUNKS);
-    let file = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
-    let (form, staged) = tokio::join!(
-        multipart::read(body, &boundary, SOURCE_ARCHIVE, tx),
-        state.service.stage_asset(repo, file)
-    );
-    let form = match form {
-        Ok(form) => form,
-        Err(FormError::Body(_)) if staged.is_err() && !over.load(Ordering::SeqCst) => {
-            return Err(staged.err().map(NativeError::from).unwrap_or_else(|| {
-                NativeError::Internal("swift publish: staging failed without an error".into())
-            }))
-        }
-        Err(_) if over.load(Ordering::SeqCst) => return Err(crate::body::too_large(max)),
-        Err(FormError::TooLarge(why)) => {
-            return Err(NativeError::TooLarge(format!(
-                "The publish request is too large: {why}."
-            )))
-        }
-        Err(FormError::Invalid(why) | FormError::Body(why)) => {
-            return Err(NativeError::BadRequest(format!(
-                "The publish form is not valid: {why}."
-            )))
-        }
-    };
+    let (form, staged) =
+        multipart::read_staged(state, repo, req.into_body(), &boundary, SOURCE_ARCHIVE).await?;
     if !form.file {
         return Err(NativeError::BadRequest(
             "The publish form has no source-archive part.".into(),
         ));
     }
-    let staged = staged?;
     let part = |n: &str| form.bytes(n).map(<[u8]>::to_vec);
     let publish = SwiftPublish {
         scope: scope.clone(),

@@ -173,22 +173,13 @@ pub(crate) fn scan(r: impl Read) -> Result<Vec<PackageManifest>, String> {
 mod tests {
     use super::*;
 
-    /// A stored zip of `entries` (local headers with sizes, then a central directory signature).
+    /// A zip of `entries`, the manifests deflated (as `swift package archive-source` writes them).
     fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (name, data) in entries {
-            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-            out.extend_from_slice(&[20, 0, 0, 0, 0, 0]);
-            out.extend_from_slice(&[0; 8]);
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            out.extend_from_slice(&0u16.to_le_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(data);
-        }
-        out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        out
+        let with: Vec<(&str, &[u8], bool)> = entries
+            .iter()
+            .map(|(n, d)| (*n, *d, n.ends_with(".swift")))
+            .collect();
+        crate::test_zip::zip(&with)
     }
 
     const M: &[u8] = b"// swift-tools-version:5.7\nimport PackageDescription\n";

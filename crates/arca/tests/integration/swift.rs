@@ -20,28 +20,10 @@ async fn login<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
     c
 }
 
-/// A zip of stored entries (local headers with their sizes, then a central directory record).
-fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for (name, data) in entries {
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        out.extend_from_slice(&[20, 0, 0, 0, 0, 0]);
-        out.extend_from_slice(&[0; 8]);
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-    }
-    out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-    out
-}
-
 /// `swift package archive-source`'s layout: everything under `{name}/`.
 fn archive(name: &str, salt: &str) -> Vec<u8> {
     let manifest = format!("// swift-tools-version:5.7\nimport PackageDescription\n// {salt}\n");
-    zip(&[
+    stored_zip(&[
         (&format!("{name}/Package.swift"), manifest.as_bytes()),
         (
             &format!("{name}/Package@swift-5.swift"),
@@ -174,12 +156,12 @@ async fn a_refused_publish_stores_nothing() {
     let c = login(&s, "releases").await;
     let cases: Vec<(Vec<u8>, Option<Value>, &str)> = vec![
         (
-            zip(&[("Kit/Sources/a.swift", b"x")]),
+            stored_zip(&[("Kit/Sources/a.swift", b"x")]),
             None,
             "no Package.swift",
         ),
         (
-            zip(&[("Kit/Package.swift", b"import PackageDescription\n")]),
+            stored_zip(&[("Kit/Package.swift", b"import PackageDescription\n")]),
             None,
             "tools version",
         ),
