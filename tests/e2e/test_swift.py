@@ -149,6 +149,18 @@ def test_options_need_no_credentials(reg):
         assert link(r, "service-desc"), r.headers
 
 
+def test_links_survive_odd_repository_urls(reg):
+    meta = {"repositoryURLs": ["https://exämple.com/mona/Odd", "https://github.com/mona/Odd>x",
+                               "https://github.com/mona/Odd"]}
+    published(reg, "mona", "Odd", "1.0.0", package(name="Odd"), metadata=meta)
+    r = reg.list_releases("mona", "Odd")
+    sc.check_releases(r)
+    assert link(r, "latest-version") == reg.url("mona/Odd/1.0.0")
+    assert link(r, "canonical") == "https://github.com/mona/Odd"
+    # The metadata itself keeps every URL as published.
+    assert reg.release("mona", "Odd", "1.0.0").json()["metadata"] == meta
+
+
 def test_versions_order_and_neighbours(reg):
     for v in ["1.1.0", "2.0.0", "1.0.0", "2.0.0-beta.1", "1.10.0"]:
         published(reg, "mona", "LinkedList", v)

@@ -505,7 +505,12 @@ fn releases(
             String::new(),
         ));
     }
-    for (i, url) in list.repository_urls.iter().enumerate() {
+    // Only URLs a header can carry as they are; the others would spoil the whole `Link`.
+    let linkable = |u: &&String| {
+        u.bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'<' && b != b'>')
+    };
+    for (i, url) in list.repository_urls.iter().filter(linkable).enumerate() {
         let rel = if i == 0 { "canonical" } else { "alternate" };
         items.push((url.clone(), rel, String::new()));
     }
