@@ -12,7 +12,10 @@ Environment: ARCA_BIN (server binary; default ${CARGO_TARGET_DIR:-target}/debug/
 import base64
 import hashlib
 import json
+import os
+import re
 import subprocess
+import sys
 import uuid
 from types import SimpleNamespace
 
@@ -20,7 +23,7 @@ import pytest
 
 import swift_client as sc
 from swift_client import RegistryClient, check_problem, link
-from test_boto3 import make_client, running_server
+from test_boto3 import ACCESS_KEY, REGION, SECRET_KEY, make_client, running_server
 
 METADATA = {
     "description": "One thing links to another.",
@@ -225,6 +228,32 @@ def test_identifiers_lookup(reg):
         assert doc == {"identifiers": ["mona.LinkedList"]}, (url, doc)
     check_problem(reg.identifiers("https://github.com/nobody/nothing"), 404)
     check_problem(reg.identifiers(None), 400)
+
+
+def test_what_aws_codeartifact_login_tool_swift_sets_up(server, reg, tmp_path):
+    """`aws codeartifact login --tool swift` (B §5.3) runs `swift package-registry set E [--scope S]` and
+    `swift package-registry login Elogin`, and on Linux writes `machine HOST login token password T` to
+    ~/.netrc. No swift exists here, so --dry-run prints all three; the registry and login URLs and the
+    netrc credentials must work against Arca as SwiftPM would use them."""
+    published(reg, "mona", "LinkedList", "1.0.0")
+    aws = os.path.join(os.path.dirname(sys.executable), "aws")
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+               AWS_DEFAULT_REGION=REGION, HOME=str(tmp_path))
+    out = subprocess.run([aws, "--endpoint-url", server.url, "codeartifact", "login", "--tool", "swift",
+                          "--domain", reg.domain, "--repository", reg.repository, "--namespace", "mona",
+                          "--dry-run"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    m = re.search(r"^machine (\S+) login (\S+) password (\S+)$", out.stdout, re.M)
+    assert m, out.stdout
+    host, user, token = m.groups()
+    assert (host, user) == ("127.0.0.1", "token")
+    assert f"swift package-registry set {reg.base} --scope mona" in out.stdout, out.stdout
+    assert f"swift package-registry login {reg.base}login" in out.stdout, out.stdout
+    assert not (tmp_path / ".netrc").exists()
+    # SwiftPM sends the netrc credentials as Basic: they log in and resolve.
+    swiftpm = RegistryClient(reg.base, token, user=user)
+    assert swiftpm.request("POST", reg.base + "login", {"Accept": sc.ACCEPT_JSON}).status == 200
+    assert list(sc.check_releases(swiftpm.list_releases("mona", "LinkedList"))) == ["1.0.0"]
 
 
 def test_login(reg):
