@@ -438,11 +438,14 @@ def test_release_lists_merge_over_upstreams(api, reg):
     published(reg, "mona", "LinkedList", "1.0.0", up_archive, metadata=METADATA)
     published(reg, "mona", "LinkedList", "1.1.0")
     assert list(sc.check_releases(down.list_releases("mona", "LinkedList"))) == ["1.1.0", "1.0.0"]
+    assert sc.check_json(down.identifiers(METADATA["repositoryURLs"][0])) == {"identifiers": ["mona.LinkedList"]}
     # A version an upstream has cannot be published downstream (origin controls, A5): 409.
     check_problem(down.publish("mona", "LinkedList", "1.0.0", package("1.0.0")), 409)
     # With upstream=ALLOW for the package downstream, local and upstream releases merge.
     coords = dict(domain=reg.domain, repository="downstream", format="swift", namespace="mona",
                   package="linkedlist")
+    api.put_package_origin_configuration(**coords, restrictions={"publish": "ALLOW", "upstream": "BLOCK"})
+    check_problem(down.identifiers(METADATA["repositoryURLs"][0]), 404)
     api.put_package_origin_configuration(**coords, restrictions={"publish": "ALLOW", "upstream": "ALLOW"})
     published(down, "mona", "LinkedList", "2.0.0")
     assert list(sc.check_releases(down.list_releases("mona", "LinkedList"))) == ["2.0.0", "1.1.0", "1.0.0"]

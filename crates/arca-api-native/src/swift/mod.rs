@@ -526,7 +526,6 @@ fn releases(
         items.push((page_url(last), "last", String::new()));
     }
     set_links(&mut resp, &items);
-    let _ = list.name;
     Ok(resp)
 }
 

@@ -26,8 +26,6 @@ pub struct SwiftRelease {
 
 #[derive(Debug, Clone)]
 pub struct SwiftReleaseList {
-    /// The package's name as published.
-    pub name: String,
     /// Highest precedence first.
     pub releases: Vec<SwiftRelease>,
     /// The highest precedence Published release.
@@ -255,7 +253,7 @@ impl Service {
         scope: &str,
         name: &str,
     ) -> ServiceResult<SwiftReleaseList> {
-        let (key, found) = self.swift_found(repo, scope, name).await?;
+        let (_, found) = self.swift_found(repo, scope, name).await?;
         let releases: Vec<SwiftRelease> = found
             .iter()
             .filter(|f| f.row.status != VersionStatus::Unlisted)
@@ -279,7 +277,6 @@ impl Service {
             None => Vec::new(),
         };
         Ok(SwiftReleaseList {
-            name: display(&found[0].row, &key),
             releases,
             latest: latest.map(|l| l.row.version.clone()),
             repository_urls,
@@ -418,7 +415,7 @@ impl Service {
     ) -> ServiceResult<Vec<String>> {
         let wanted = normalize_repository_url(url);
         let mut ids: Vec<String> = Vec::new();
-        for hop in self.search_order(&repo.repo).await? {
+        for (i, hop) in self.search_order(&repo.repo).await?.iter().enumerate() {
             let mut after = None;
             loop {
                 let filter = PackageFilter {
@@ -428,6 +425,10 @@ impl Service {
                 };
                 let page = self.store.list_packages(hop.id, &filter, PAGE).await?;
                 for package in &page {
+                    // As in the release list: upstream=BLOCK here hides the upstreams' releases.
+                    if i > 0 && !self.upstream_allowed(&repo.repo, &package.key).await? {
+                        continue;
+                    }
                     let mut versions: Vec<VersionRow> = self
                         .versions_with_status(package.id, None)
                         .await?
