@@ -140,6 +140,29 @@ def test_head_on_every_get(reg):
             assert head.header(h) == get.header(h), (h, head.headers, get.headers)
 
 
+def test_archive_range_requests(reg):
+    """§4.4 recommends range requests (RFC 7233)."""
+    archive = package()
+    published(reg, "mona", "LinkedList", "1.0.0", archive)
+    path = "mona/LinkedList/1.0.0.zip"
+    n = len(archive)
+    whole = reg.request("GET", path, {"Accept": sc.ACCEPT_ZIP})
+    assert whole.header("Accept-Ranges") == "bytes"
+    for spec, start, end in [("0-9", 0, 9), (f"{n - 10}-", n - 10, n - 1), ("-7", n - 7, n - 1),
+                             (f"5-{n + 100}", 5, n - 1)]:
+        r = reg.request("GET", path, {"Accept": sc.ACCEPT_ZIP, "Range": f"bytes={spec}"})
+        assert r.status == 206, (spec, r.status)
+        assert r.header("Content-Range") == f"bytes {start}-{end}/{n}", spec
+        assert int(r.header("Content-Length")) == end - start + 1
+        assert r.body == archive[start:end + 1], spec
+    r = reg.request("GET", path, {"Accept": sc.ACCEPT_ZIP, "Range": f"bytes={n}-"})
+    check_problem(r, 416)
+    assert r.header("Content-Range") == f"bytes */{n}"
+    # Several ranges: the whole archive (RFC 7233 lets a server ignore Range).
+    r = reg.request("GET", path, {"Accept": sc.ACCEPT_ZIP, "Range": "bytes=0-1,4-5"})
+    assert r.status == 200 and r.body == archive
+
+
 def test_options_need_no_credentials(reg):
     anonymous = RegistryClient(reg.base)
     for path, methods in [("mona/LinkedList", {"GET", "HEAD"}), ("mona/LinkedList/1.0.0", {"GET", "PUT"}),

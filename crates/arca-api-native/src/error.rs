@@ -39,6 +39,9 @@ pub enum NativeError {
     /// An `Accept` naming an API version the server does not serve (Swift, 415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A `Range` that starts past the end of a file of `size` bytes (416, `Content-Range: */size`).
+    #[error("The requested range is not within the {size} bytes of the file.")]
+    RangeNotSatisfiable { size: u64 },
     /// The resource exists but not for this method; `allow` lists the ones it takes (`GET, HEAD`).
     #[error("{message}")]
     MethodNotAllowed {
@@ -61,6 +64,7 @@ impl NativeError {
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Service(e) => match e {
                 ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
@@ -133,6 +137,11 @@ impl NativeError {
         }
         if let Self::MethodNotAllowed { allow, .. } = self {
             h.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Self::RangeNotSatisfiable { size } = self {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                h.insert(header::CONTENT_RANGE, v);
+            }
         }
         resp
     }

@@ -6,7 +6,7 @@
 //! | `GET {scope}/{name}[.json]` | the release list; `Link`: `latest-version`, `canonical`/`alternate` (the latest release's `repositoryURLs`); with `?page=N[&per_page=M]` one page and `first`/`prev`/`next`/`last` |
 //! | `GET {scope}/{name}/{version}[.json]` | the release: `resources` (the archive's checksum, its signature), `metadata`, `publishedAt`; `Link`: `latest-version`, `successor-version`, `predecessor-version` |
 //! | `GET {scope}/{name}/{version}/Package.swift[?swift-version=X]` | the manifest (`text/x-swift`, `Content-Disposition`), every `Package@swift-X.swift` as a `Link` alternate; 303 to `Package.swift` for a variant the release lacks |
-//! | `GET {scope}/{name}/{version}.zip` | the source archive (`Content-Length`, `Content-Disposition`, `Digest: sha-256=…`, the signature headers when signed) |
+//! | `GET {scope}/{name}/{version}.zip` | the source archive (`Content-Length`, `Content-Disposition`, `Digest: sha-256=…`, the signature headers when signed; one `Range` answered 206, `range.rs`) |
 //! | `GET identifiers?url=…` | `{"identifiers": […]}`; 400 without `url`, 404 when none |
 //! | `PUT {scope}/{name}/{version}` | publish (`publish.rs`): 201 + `Location` |
 //! | `POST login` | 200 when the token is valid (it was checked before routing) |
@@ -17,6 +17,7 @@
 //! version a 415. Errors are problem details (`crate::error`, `Wire::Swift`).
 
 mod publish;
+mod range;
 
 use arca_service::swift::{self, SwiftManifestAnswer};
 use arca_service::Caller;
@@ -395,8 +396,34 @@ pub(crate) async fn serve(
             },
         ) if get => {
             let a = svc.swift_archive(&repo, &scope, &name, &version).await?;
-            let mut resp = with_version(crate::body::download(a.download));
+            let size = a.download.size;
+            let asked = req
+                .headers()
+                .get(header::RANGE)
+                .and_then(|v| v.to_str().ok());
+            let ranged = size.map_or(range::Ranged::Whole, |n| range::parse(asked, n));
+            let (download, part) = match ranged {
+                range::Ranged::Whole => (a.download, None),
+                range::Ranged::Part { start, end } => {
+                    (range::slice(a.download, start, end), Some((start, end)))
+                }
+                range::Ranged::Unsatisfiable => {
+                    return Err(NativeError::RangeNotSatisfiable {
+                        size: size.unwrap_or_default(),
+                    })
+                }
+            };
+            let mut resp = with_version(crate::body::download(download));
+            if let (Some((start, end)), Some(n)) = (part, size) {
+                *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+                set(
+                    &mut resp,
+                    header::CONTENT_RANGE,
+                    &format!("bytes {start}-{end}/{n}"),
+                );
+            }
             let h = resp.headers_mut();
+            h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
             h.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/zip"),
