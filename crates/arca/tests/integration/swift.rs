@@ -65,6 +65,23 @@ fn detail(r: &RawResponse) -> String {
     r.json()["detail"].as_str().expect("detail").to_string()
 }
 
+/// DescribePackageVersion and the asset names of mona.`name` `version` in acme/releases.
+async fn described(
+    s: &TestServer,
+    name: &str,
+    version: &str,
+) -> (
+    aws_sdk_codeartifact::types::PackageVersionDescription,
+    Vec<String>,
+) {
+    use crate::upstreams::standin::{asset_names, describe};
+    let at = ("releases", PackageFormat::Swift, Some("mona"));
+    let d = describe(s, at.0, at.1.clone(), at.2, name, version)
+        .await
+        .expect("the release");
+    (d, asset_names(s, at.0, at.1, at.2, name, version).await)
+}
+
 async fn setup() -> TestServer {
     let s = TestServer::start().await;
     s.domain_with_repo("acme", "releases").await;
@@ -106,16 +123,7 @@ async fn a_publish_stores_the_release_and_its_files() {
         swift_packages(&s, "releases").await,
         [("mona".to_string(), "linkedlist".to_string())]
     );
-    let d = crate::upstreams::standin::describe(
-        &s,
-        "releases",
-        PackageFormat::Swift,
-        Some("mona"),
-        "linkedlist",
-        "1.0.0",
-    )
-    .await
-    .expect("the release");
+    let (d, names) = described(&s, "linkedlist", "1.0.0").await;
     assert_eq!(d.status(), Some(&PackageVersionStatus::Published));
     assert_eq!(d.display_name(), Some("LinkedList"));
     assert_eq!(d.summary(), Some("Links."));
@@ -124,15 +132,7 @@ async fn a_publish_stores_the_release_and_its_files() {
         Some("https://github.com/mona/LinkedList")
     );
     assert_revision_shape(d.revision().unwrap());
-    let names = crate::upstreams::standin::asset_names(
-        &s,
-        "releases",
-        PackageFormat::Swift,
-        Some("mona"),
-        "linkedlist",
-        "1.0.0",
-    )
-    .await;
+
     assert_eq!(
         names,
         [
