@@ -28,6 +28,7 @@ mod pypi;
 mod repositories;
 mod ruby;
 mod s3;
+mod swift;
 mod tags;
 mod throttling;
 mod timeouts;
