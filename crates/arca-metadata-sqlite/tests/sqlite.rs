@@ -3,7 +3,7 @@
 
 mod suite;
 
-use arca_metadata::{DomainStore, PackageFormat, PackageGroupStore, PackageStore};
+use arca_metadata::{DomainStore, PackageFormat, PackageStore};
 use arca_metadata_sqlite::SqliteStore;
 
 async fn sqlite_fixture() -> suite::Fixture {
