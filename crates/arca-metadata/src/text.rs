@@ -39,6 +39,16 @@ impl NewDomain {
     }
 }
 
+impl NewPackageGroup {
+    pub fn check_text(&self) -> StoreResult<()> {
+        check_text("package group pattern", &self.pattern)?;
+        check_text("package group ARN", &self.arn)?;
+        check_opt("contact info", &self.contact_info)?;
+        check_opt("description", &self.description)?;
+        check_tags(&self.tags)
+    }
+}
+
 impl NewRepository {
     pub fn check_text(&self) -> StoreResult<()> {
         check_text("repository name", &self.name)?;
@@ -182,15 +192,5 @@ mod tests {
             key.check_text(),
             Err(StoreError::InvalidText("package namespace"))
         ));
-    }
-}
-
-impl NewPackageGroup {
-    pub fn check_text(&self) -> StoreResult<()> {
-        check_text("package group pattern", &self.pattern)?;
-        check_text("package group ARN", &self.arn)?;
-        check_opt("contact info", &self.contact_info)?;
-        check_opt("description", &self.description)?;
-        check_tags(&self.tags)
     }
 }
