@@ -91,6 +91,14 @@ fn group_not_found(pattern: &str, domain: &str) -> ServiceError {
     )
 }
 
+/// A group gone meanwhile is the group's 404.
+fn group_write_error(e: StoreError, pattern: &str, domain: &str) -> ServiceError {
+    match e {
+        StoreError::NotFound => group_not_found(pattern, domain),
+        e => e.into(),
+    }
+}
+
 impl Service {
     fn group_reference(&self, domain: &DomainRow, ix: &GroupIndex, g: usize) -> GroupReference {
         let pattern = ix.groups[g].row.pattern.clone();
@@ -236,15 +244,11 @@ impl Service {
     ) -> ServiceResult<PackageGroupDescription> {
         let (domain, ix, g) = self.find_group(caller, d, pattern).await?;
         let row = &ix.groups[g].row;
-        match self
-            .store
+        self.store
             .update_package_group(row.id, contact_info, description)
             .await
-        {
-            Ok(_) => self.describe_fresh(&domain, &row.pattern).await,
-            Err(StoreError::NotFound) => Err(group_not_found(&row.pattern, &domain.name)),
-            Err(e) => Err(e.into()),
-        }
+            .map_err(|e| group_write_error(e, &row.pattern, &domain.name))?;
+        self.describe_fresh(&domain, &row.pattern).await
     }
 
     /// Deletes the group (not the root); its children take its parent. Answers the group as it
@@ -262,15 +266,11 @@ impl Service {
             ));
         }
         let described = self.describe_group(&domain, &ix, g);
-        match self
-            .store
+        self.store
             .delete_package_group(ix.groups[g].row.id, &described.arn)
             .await
-        {
-            Ok(()) => Ok(described),
-            Err(StoreError::NotFound) => Err(group_not_found(&described.pattern, &domain.name)),
-            Err(e) => Err(e.into()),
-        }
+            .map_err(|e| group_write_error(e, &described.pattern, &domain.name))?;
+        Ok(described)
     }
 
     /// UpdatePackageGroupOriginConfiguration: modes, then the allowed-repository lists.

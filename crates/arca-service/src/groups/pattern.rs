@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use arca_metadata::{PackageFormat, PackageKey};
 
-use crate::coords::pep503_normalize;
+use crate::coords::{fold_separators, namespace_rule, pep503_normalize, NamespaceRule};
 use crate::ServiceError;
 
 /// A parsed pattern. Names and namespaces are kept normalized as the format stores them (PyPI
@@ -45,25 +45,6 @@ impl fmt::Display for Pattern {
 
 fn invalid(pattern: &str, why: impl fmt::Display) -> ServiceError {
     ServiceError::validation(format!("Invalid package group pattern '{pattern}': {why}."))
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum NamespaceRule {
-    Required,
-    Optional,
-    Forbidden,
-}
-
-fn namespace_rule(format: PackageFormat) -> NamespaceRule {
-    match format {
-        PackageFormat::Maven | PackageFormat::Swift | PackageFormat::Generic => {
-            NamespaceRule::Required
-        }
-        PackageFormat::Npm => NamespaceRule::Optional,
-        PackageFormat::Pypi | PackageFormat::Nuget | PackageFormat::Ruby | PackageFormat::Cargo => {
-            NamespaceRule::Forbidden
-        }
-    }
 }
 
 /// A name (or name prefix) as the format stores it.
@@ -199,27 +180,22 @@ impl Pattern {
                 if *last == "*" {
                     return Ok(Pattern::Namespace(format, namespace));
                 }
-                if let Some(prefix) = last.strip_suffix('~') {
-                    check_component(text, "name prefix", prefix)?;
-                    if prefix.is_empty() {
-                        return Err(invalid(text, "the name prefix before '~' is empty"));
-                    }
-                    return Ok(Pattern::NamePrefix(
-                        format,
-                        namespace,
-                        normalize_name(format, prefix),
-                    ));
-                }
-                if let Some(name) = last.strip_suffix('$') {
-                    check_component(text, "package name", name)?;
+                for (suffix, what) in [('~', "name prefix"), ('$', "package name")] {
+                    let Some(name) = last.strip_suffix(suffix) else {
+                        continue;
+                    };
+                    check_component(text, what, name)?;
                     if name.is_empty() {
-                        return Err(invalid(text, "the package name before '$' is empty"));
+                        return Err(invalid(
+                            text,
+                            format_args!("the {what} before '{suffix}' is empty"),
+                        ));
                     }
-                    return Ok(Pattern::Exact(
-                        format,
-                        namespace,
-                        normalize_name(format, name),
-                    ));
+                    let name = normalize_name(format, name);
+                    return Ok(match suffix {
+                        '~' => Pattern::NamePrefix(format, namespace, name),
+                        _ => Pattern::Exact(format, namespace, name),
+                    });
                 }
                 check_component(text, "package name", last)?;
                 Err(invalid(
@@ -371,20 +347,7 @@ pub fn prefix_match(value: &str, prefix: &str) -> bool {
 /// The weak form of a name: case folded, every run of `-`, `.` and `_` one `.`. Two names with
 /// the same weak form differ only by case or separators.
 pub fn fold(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut in_run = false;
-    for c in value.chars() {
-        if matches!(c, '-' | '.' | '_') {
-            if !in_run {
-                out.push('.');
-            }
-            in_run = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_run = false;
-        }
-    }
-    out
+    fold_separators(value, '.')
 }
 
 /// A package key in weak form.
