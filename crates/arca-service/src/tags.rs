@@ -79,6 +79,23 @@ impl Service {
         }
     }
 
+    /// Removes every tag stored under these ARNs (resources that are gone).
+    pub(crate) async fn forget_tags(&self, arns: &[String]) -> ServiceResult<()> {
+        for arn in arns {
+            let keys: Vec<String> = self
+                .store
+                .list_tags(arn)
+                .await?
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            if !keys.is_empty() {
+                self.store.untag_resource(arn, &keys).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn list_tags(
         &self,
         caller: &Caller,

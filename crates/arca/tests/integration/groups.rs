@@ -633,3 +633,28 @@ async fn npm_publish_into_a_blocked_namespace_is_refused() {
     set_mode(&s, "/npm/acme/*", Type::Publish, Mode::Allow).await;
     npm.publish_ok("@acme/kit", "1.0.0", json!({})).await;
 }
+
+#[tokio::test]
+async fn a_deleted_domain_leaves_no_group_tags_behind() {
+    let s = TestServer::start().await;
+    s.create_domain(D).await;
+    let root_arn = describe(&s, "/*").await.arn().unwrap().to_string();
+    s.client
+        .tag_resource()
+        .resource_arn(&root_arn)
+        .tags(Tag::builder().key("k").value("v").build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    s.client.delete_domain().domain(D).send().await.unwrap();
+    // The same name again: its root group starts without the old tags.
+    s.create_domain(D).await;
+    let tags = s
+        .client
+        .list_tags_for_resource()
+        .resource_arn(&root_arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(tags.tags().is_empty(), "{tags:?}");
+}
