@@ -1,6 +1,7 @@
 //! `NativeError`: every failure of a native request, turned into a status and a JSON body here and
 //! only here: npm-style (`{"success": false, "error": "…"}`, which npm prints) for every format but
-//! cargo, which prints `{"errors":[{"detail":"…"}]}`. A 401 carries `WWW-Authenticate: Basic
+//! cargo, which prints `{"errors":[{"detail":"…"}]}`, and Swift, whose registry specification
+//! wants RFC 7807 problem details (`application/problem+json` with `Content-Version: 1`). A 401 carries `WWW-Authenticate: Basic
 //! realm="arca"` so clients send (or prompt for) credentials — for cargo `Cargo login_url="…"`, on
 //! which it retries with its credential provider's token (never a 403, which cargo would not
 //! retry); a 405 carries
@@ -18,6 +19,8 @@ pub enum Wire {
     Npm,
     /// `{"errors":[{"detail": …}]}`; a 401 names the URL that explains how to get a token.
     Cargo { login_url: String },
+    /// `application/problem+json` `{"detail", "status", "title"}`, with `Content-Version: 1`.
+    Swift,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,15 @@ pub enum NativeError {
     BadRequest(String),
     #[error("{0}")]
     TooLarge(String),
+    /// Well-formed but refused on its content (Swift: an invalid archive or metadata, 422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// An `Accept` naming an API version the server does not serve (Swift, 415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A `Range` that starts past the end of a file of `size` bytes (416, `Content-Range: */size`).
+    #[error("The requested range is not within the {size} bytes of the file.")]
+    RangeNotSatisfiable { size: u64 },
     /// The resource exists but not for this method; `allow` lists the ones it takes (`GET, HEAD`).
     #[error("{message}")]
     MethodNotAllowed {
@@ -50,6 +62,9 @@ impl NativeError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Service(e) => match e {
                 ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
@@ -86,17 +101,31 @@ impl NativeError {
         let body = match wire {
             Wire::Npm => serde_json::json!({"success": false, "error": message}),
             Wire::Cargo { .. } => serde_json::json!({"errors": [{"detail": message}]}),
+            Wire::Swift => serde_json::json!({
+                "detail": message,
+                "status": status.as_u16(),
+                "title": status.canonical_reason().unwrap_or(""),
+            }),
         };
         let mut resp = Response::new(Body::from(body.to_string()));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        if *wire == Wire::Swift {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            h.insert("content-version", HeaderValue::from_static("1"));
+            h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("en"));
+        } else {
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match wire {
-                Wire::Npm => None,
+                Wire::Npm | Wire::Swift => None,
                 Wire::Cargo { login_url } => {
                     HeaderValue::from_str(&format!("Cargo login_url=\"{login_url}\"")).ok()
                 }
@@ -108,6 +137,11 @@ impl NativeError {
         }
         if let Self::MethodNotAllowed { allow, .. } = self {
             h.insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        if let Self::RangeNotSatisfiable { size } = self {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                h.insert(header::CONTENT_RANGE, v);
+            }
         }
         resp
     }

@@ -2,9 +2,9 @@
 //! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
 //!
 //! This crate only translates HTTP to service calls and back: it authenticates the token
-//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`), streams bodies, and
+//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`, `swift`), streams bodies, and
 //! renders the answers. Which versions are visible, what may be published and how it is stored are
-//! decided in `arca-service`. npm, PyPI, Maven and cargo are served; other formats answer 404 until their modules land beside it.
+//! decided in `arca-service`. npm, PyPI, Maven, cargo and Swift are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
@@ -14,8 +14,10 @@ mod body;
 mod cargo;
 mod error;
 mod maven;
+mod multipart;
 mod npm;
 mod pypi;
+mod swift;
 
 use std::time::Instant;
 
@@ -57,6 +59,25 @@ pub(crate) struct Endpoint<'a> {
 }
 
 impl<'a> Endpoint<'a> {
+    /// The repository the endpoint names, as `caller` sees it.
+    pub(crate) async fn repository(
+        &self,
+        svc: &Service,
+        caller: &arca_service::Caller,
+    ) -> Result<arca_service::NativeRepo, NativeError> {
+        Ok(svc
+            .native_repository(caller, self.domain, self.owner, self.repository)
+            .await?)
+    }
+
+    /// The endpoint's URL (`{public_url}/{format}/d/{domain}-{owner}/{repo}/`).
+    pub(crate) fn url(&self, svc: &Service) -> Result<String, NativeError> {
+        let base = svc.public_url()?;
+        let path =
+            arca_service::endpoint_path(self.format, self.domain, self.owner, self.repository);
+        Ok(format!("{base}{path}"))
+    }
+
     /// Parses `/{format}/d/{domain}-{owner}/{repository}/{rest}`. The owner is the 12 digits after
     /// the last `-` (domain names may contain `-`, owners never do).
     fn parse(path: &'a str) -> Result<Self, NativeError> {
@@ -132,6 +153,7 @@ fn wire(svc: &Service, path: &str) -> Wire {
         Ok(e) if e.format == PackageFormat::Cargo => Wire::Cargo {
             login_url: cargo::login_url(svc, &e),
         },
+        Ok(e) if e.format == PackageFormat::Swift => Wire::Swift,
         _ => Wire::Npm,
     }
 }
@@ -139,12 +161,17 @@ fn wire(svc: &Service, path: &str) -> Wire {
 async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
     let path = req.uri().path().to_string();
     let endpoint = Endpoint::parse(&path)?;
+    if endpoint.format == PackageFormat::Swift && req.method() == axum::http::Method::OPTIONS {
+        // What a resource allows is no secret (SE-0292 §4: OPTIONS without credentials).
+        return swift::options(&endpoint);
+    }
     let caller = auth::authorize(&state.service, req.headers(), &endpoint)?;
     match endpoint.format {
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Swift => swift::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

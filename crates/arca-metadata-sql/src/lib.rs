@@ -31,9 +31,9 @@ pub use errors::{
 };
 pub use ranges::{prefix_upper_bound, push_prefix_filter, sql_limit};
 pub use rows::{
-    aliased, asset_row, domain_row, package_row, repository_row, version_lookup_row, version_row,
-    Columns, Prefixed, ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_SELECT,
-    VERSION_COLUMNS,
+    asset_at, asset_row, domain_row, package_row, qualified, repository_row, version_lookup_row,
+    version_row, Columns, Cursor, ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS,
+    REPOSITORY_COLUMNS, REPOSITORY_SELECT, VERSION_COLUMNS,
 };
 pub use stmt::{Separated, Stmt, Value};
 pub use writes::{At, VersionFields};

@@ -40,6 +40,21 @@ impl Columns for PgRow {
     fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
         self.try_get(column).map_err(backend)
     }
+    fn text_at(&self, index: usize) -> StoreResult<String> {
+        self.try_get(index).map_err(backend)
+    }
+    fn text_opt_at(&self, index: usize) -> StoreResult<Option<String>> {
+        self.try_get(index).map_err(backend)
+    }
+    fn int_at(&self, index: usize) -> StoreResult<i64> {
+        self.try_get(index).map_err(backend)
+    }
+    fn int_opt_at(&self, index: usize) -> StoreResult<Option<i64>> {
+        self.try_get(index).map_err(backend)
+    }
+    fn name_at(&self, index: usize) -> Option<&str> {
+        self.columns().get(index).map(sqlx::Column::name)
+    }
 }
 
 /// The sqlx query of `stmt`, whose SQL rendered with numbered placeholders is `sql`.

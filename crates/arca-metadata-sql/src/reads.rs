@@ -13,7 +13,8 @@ use arca_metadata::{
 
 use crate::ranges::{push_prefix_filter, sql_limit};
 use crate::rows::{
-    aliased, ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_SELECT, VERSION_COLUMNS,
+    qualified, ASSET_COLUMNS, DOMAIN_COLUMNS, PACKAGE_COLUMNS, REPOSITORY_COLUMNS,
+    REPOSITORY_SELECT, VERSION_COLUMNS,
 };
 
 /// `SELECT <columns> FROM <from> WHERE <column> = ?`: the start of every read.
@@ -204,14 +205,10 @@ pub fn version(package_id: i64, version: &str) -> Stmt {
 pub fn version_lookup(path: &VersionPath<'_>) -> Stmt {
     static SELECT: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT {}, r.id AS r_id, r.domain_id AS r_domain_id, d.name AS r_domain_name, \
-             d.owner AS r_domain_owner, r.name AS r_name, \
-             r.administrator_account AS r_administrator_account, r.description AS r_description, \
-             r.created_ms AS r_created_ms, r.external_connection AS r_external_connection, {}, {} \
-             FROM domains d",
-            aliased("d", DOMAIN_COLUMNS, "d_"),
-            aliased("p", PACKAGE_COLUMNS, "p_"),
-            aliased("v", VERSION_COLUMNS, "v_"),
+            "SELECT {}, {REPOSITORY_COLUMNS}, {}, {} FROM domains d",
+            qualified("d", DOMAIN_COLUMNS),
+            qualified("p", PACKAGE_COLUMNS),
+            qualified("v", VERSION_COLUMNS),
         )
     });
     let mut qb = Stmt::new(SELECT.as_str());
@@ -320,7 +317,7 @@ pub fn package_assets(package_id: i64, name: &str) -> Stmt {
     let mut qb = Stmt::new(format!(
         "SELECT a.version_id AS version_id, {} FROM assets a \
          JOIN package_versions v ON v.id = a.version_id WHERE v.package_id = ",
-        aliased("a", ASSET_COLUMNS, "")
+        qualified("a", ASSET_COLUMNS)
     ));
     qb.push_bind(package_id)
         .push(" AND a.name = ")
@@ -332,7 +329,8 @@ pub fn package_assets(package_id: i64, name: &str) -> Stmt {
 pub fn package_asset_row(
     row: &dyn crate::Columns,
 ) -> arca_metadata::StoreResult<(i64, arca_metadata::AssetRow)> {
-    Ok((row.int("version_id")?, crate::asset_row(row)?))
+    let mut c = crate::Cursor::new(row);
+    Ok((c.int("version_id")?, crate::asset_at(&mut c)?))
 }
 
 /// `(key, value)` of the tags under an ARN, by key.

@@ -8,43 +8,79 @@ use arca_metadata::{
 
 use crate::errors::decode_enum;
 
-/// Typed access to a row's columns by name, failing as a backend error. Implemented for sqlx's
-/// `PgRow` (feature `postgres`) and rusqlite's `Row` (feature `sqlite`).
+/// Typed access to a row's columns, failing as a backend error. Implemented for sqlx's `PgRow`
+/// (feature `postgres`) and rusqlite's `Row` (feature `sqlite`).
+///
+/// The shared decoders below read by position through a [`Cursor`] (a lookup by name is a
+/// case-insensitive scan of the row's column names for every column read, which cost a sixth of a
+/// Describe on SQLite); ad-hoc reads of one or two columns use the by-name methods.
 pub trait Columns {
     fn text(&self, column: &str) -> StoreResult<String>;
     fn text_opt(&self, column: &str) -> StoreResult<Option<String>>;
     fn int(&self, column: &str) -> StoreResult<i64>;
     fn int_opt(&self, column: &str) -> StoreResult<Option<i64>>;
+    fn text_at(&self, index: usize) -> StoreResult<String>;
+    fn text_opt_at(&self, index: usize) -> StoreResult<Option<String>>;
+    fn int_at(&self, index: usize) -> StoreResult<i64>;
+    fn int_opt_at(&self, index: usize) -> StoreResult<Option<i64>>;
+    /// The name of column `index` (checked against the decoders' expectations in debug builds).
+    fn name_at(&self, index: usize) -> Option<&str>;
 }
 
-/// The columns of one table in a join whose tables share column names: `column` is read as
-/// `{prefix}{column}` (see [`aliased`]), so the single-table decoders work unchanged.
-pub struct Prefixed<'r, R: ?Sized> {
-    pub prefix: &'static str,
-    pub row: &'r R,
+/// Reads a row's columns one after another, in the order of the column lists below. Each read
+/// names the column it expects: debug builds (every test) check the name against the row's, so a
+/// column list and its decoder cannot drift apart unnoticed; release builds read by position only.
+pub struct Cursor<'r> {
+    row: &'r dyn Columns,
+    next: usize,
 }
 
-impl<R: Columns + ?Sized> Columns for Prefixed<'_, R> {
-    fn text(&self, column: &str) -> StoreResult<String> {
-        self.row.text(&format!("{}{column}", self.prefix))
+impl<'r> Cursor<'r> {
+    pub fn new(row: &'r dyn Columns) -> Self {
+        Self { row, next: 0 }
     }
-    fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
-        self.row.text_opt(&format!("{}{column}", self.prefix))
+
+    fn take(&mut self, column: &str) -> usize {
+        let index = self.next;
+        debug_assert_eq!(
+            self.row.name_at(index),
+            Some(column),
+            "column {index} of the row is not the decoder's `{column}`"
+        );
+        self.next += 1;
+        index
     }
-    fn int(&self, column: &str) -> StoreResult<i64> {
-        self.row.int(&format!("{}{column}", self.prefix))
+
+    pub fn text(&mut self, column: &str) -> StoreResult<String> {
+        let i = self.take(column);
+        self.row.text_at(i)
     }
-    fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
-        self.row.int_opt(&format!("{}{column}", self.prefix))
+    pub fn text_opt(&mut self, column: &str) -> StoreResult<Option<String>> {
+        let i = self.take(column);
+        self.row.text_opt_at(i)
+    }
+    pub fn int(&mut self, column: &str) -> StoreResult<i64> {
+        let i = self.take(column);
+        self.row.int_at(i)
+    }
+    pub fn int_opt(&mut self, column: &str) -> StoreResult<Option<i64>> {
+        let i = self.take(column);
+        self.row.int_opt_at(i)
+    }
+
+    /// Whether the next column, `column`, is NULL (without moving past it).
+    fn is_null(&self, column: &str) -> StoreResult<bool> {
+        debug_assert_eq!(self.row.name_at(self.next), Some(column));
+        Ok(self.row.int_opt_at(self.next)?.is_none())
     }
 }
 
-/// `columns` (a `, `-separated list) of table alias `table`, each renamed `{prefix}{column}`.
-pub fn aliased(table: &str, columns: &str, prefix: &str) -> String {
+/// `columns` (a `, `-separated list) qualified by table alias `table`: `t.a, t.b`. Their names in
+/// the result stay `a`, `b`, so the decoders' debug checks hold in joins too.
+pub fn qualified(table: &str, columns: &str) -> String {
     columns
         .split(',')
-        .map(str::trim)
-        .map(|c| format!("{table}.{c} AS {prefix}{c}"))
+        .map(|c| format!("{table}.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -52,34 +88,54 @@ pub fn aliased(table: &str, columns: &str, prefix: &str) -> String {
 pub const DOMAIN_COLUMNS: &str = "id, owner, name, created_ms, encryption_key";
 
 pub fn domain_row(row: &dyn Columns) -> StoreResult<DomainRow> {
+    domain_at(&mut Cursor::new(row))
+}
+
+fn domain_at(c: &mut Cursor<'_>) -> StoreResult<DomainRow> {
     Ok(DomainRow {
-        id: row.int("id")?,
-        owner: row.text("owner")?,
-        name: row.text("name")?,
-        created_ms: row.int("created_ms")?,
-        encryption_key: row.text_opt("encryption_key")?,
+        id: c.int("id")?,
+        owner: c.text("owner")?,
+        name: c.text("name")?,
+        created_ms: c.int("created_ms")?,
+        encryption_key: c.text_opt("encryption_key")?,
     })
 }
 
+/// The columns of a repository joined with its domain (`r` and `d`).
+macro_rules! repository_columns {
+    () => {
+        "r.id, r.domain_id, d.name AS domain_name, d.owner AS domain_owner, r.name, \
+         r.administrator_account, r.description, r.created_ms, r.external_connection"
+    };
+}
+
 /// Columns of a repository joined with its domain (`r` and `d`), in [`repository_row`]'s terms.
-pub const REPOSITORY_SELECT: &str = "SELECT r.id, r.domain_id, d.name AS domain_name, \
-     d.owner AS domain_owner, r.name, r.administrator_account, r.description, r.created_ms, \
-     r.external_connection \
-     FROM repositories r JOIN domains d ON d.id = r.domain_id";
+pub const REPOSITORY_COLUMNS: &str = repository_columns!();
+
+/// The repositories joined with their domains, selecting [`REPOSITORY_COLUMNS`].
+pub const REPOSITORY_SELECT: &str = concat!(
+    "SELECT ",
+    repository_columns!(),
+    " FROM repositories r JOIN domains d ON d.id = r.domain_id"
+);
 
 /// Decodes a row of [`REPOSITORY_SELECT`]; upstreams are loaded separately.
 pub fn repository_row(row: &dyn Columns) -> StoreResult<RepositoryRow> {
+    repository_at(&mut Cursor::new(row))
+}
+
+fn repository_at(c: &mut Cursor<'_>) -> StoreResult<RepositoryRow> {
     Ok(RepositoryRow {
-        id: row.int("id")?,
-        domain_id: row.int("domain_id")?,
-        domain_name: row.text("domain_name")?,
-        domain_owner: row.text("domain_owner")?,
-        name: row.text("name")?,
-        administrator_account: row.text("administrator_account")?,
-        description: row.text_opt("description")?,
-        created_ms: row.int("created_ms")?,
+        id: c.int("id")?,
+        domain_id: c.int("domain_id")?,
+        domain_name: c.text("domain_name")?,
+        domain_owner: c.text("domain_owner")?,
+        name: c.text("name")?,
+        administrator_account: c.text("administrator_account")?,
+        description: c.text_opt("description")?,
+        created_ms: c.int("created_ms")?,
         upstreams: Vec::new(),
-        external_connection: row.text_opt("external_connection")?,
+        external_connection: c.text_opt("external_connection")?,
     })
 }
 
@@ -87,26 +143,26 @@ pub const PACKAGE_COLUMNS: &str =
     "id, repository_id, format, namespace, name, origin_publish, origin_upstream";
 
 pub fn package_row(row: &dyn Columns) -> StoreResult<PackageRow> {
+    package_at(&mut Cursor::new(row))
+}
+
+fn package_at(c: &mut Cursor<'_>) -> StoreResult<PackageRow> {
     Ok(PackageRow {
-        id: row.int("id")?,
-        repository_id: row.int("repository_id")?,
+        id: c.int("id")?,
+        repository_id: c.int("repository_id")?,
         key: PackageKey {
-            format: decode_enum(
-                "packages.format",
-                &row.text("format")?,
-                PackageFormat::parse,
-            )?,
-            namespace: row.text("namespace")?,
-            name: row.text("name")?,
+            format: decode_enum("packages.format", &c.text("format")?, PackageFormat::parse)?,
+            namespace: c.text("namespace")?,
+            name: c.text("name")?,
         },
         origin_publish: decode_enum(
             "packages.origin_publish",
-            &row.text("origin_publish")?,
+            &c.text("origin_publish")?,
             OriginRule::parse,
         )?,
         origin_upstream: decode_enum(
             "packages.origin_upstream",
-            &row.text("origin_upstream")?,
+            &c.text("origin_upstream")?,
             OriginRule::parse,
         )?,
     })
@@ -117,32 +173,36 @@ pub const VERSION_COLUMNS: &str = "id, package_id, version, status, revision, pu
      display_name, summary, home_page, source_code_repository, licenses_json";
 
 pub fn version_row(row: &dyn Columns) -> StoreResult<VersionRow> {
+    version_at(&mut Cursor::new(row))
+}
+
+fn version_at(c: &mut Cursor<'_>) -> StoreResult<VersionRow> {
     Ok(VersionRow {
-        id: row.int("id")?,
-        package_id: row.int("package_id")?,
-        version: row.text("version")?,
+        id: c.int("id")?,
+        package_id: c.int("package_id")?,
+        version: c.text("version")?,
         status: decode_enum(
             "package_versions.status",
-            &row.text("status")?,
+            &c.text("status")?,
             VersionStatus::parse,
         )?,
-        revision: row.text("revision")?,
-        published_ms: row.int("published_ms")?,
+        revision: c.text("revision")?,
+        published_ms: c.int("published_ms")?,
         origin: VersionOrigin {
             origin_type: decode_enum(
                 "package_versions.origin_type",
-                &row.text("origin_type")?,
+                &c.text("origin_type")?,
                 OriginType::parse,
             )?,
-            repository: row.text_opt("origin_repository")?,
-            external_connection: row.text_opt("origin_external_connection")?,
+            repository: c.text_opt("origin_repository")?,
+            external_connection: c.text_opt("origin_external_connection")?,
         },
         metadata: VersionMetadata {
-            display_name: row.text_opt("display_name")?,
-            summary: row.text_opt("summary")?,
-            home_page: row.text_opt("home_page")?,
-            source_code_repository: row.text_opt("source_code_repository")?,
-            licenses_json: row.text_opt("licenses_json")?,
+            display_name: c.text_opt("display_name")?,
+            summary: c.text_opt("summary")?,
+            home_page: c.text_opt("home_page")?,
+            source_code_repository: c.text_opt("source_code_repository")?,
+            licenses_json: c.text_opt("licenses_json")?,
         },
     })
 }
@@ -150,39 +210,136 @@ pub fn version_row(row: &dyn Columns) -> StoreResult<VersionRow> {
 pub const ASSET_COLUMNS: &str = "name, size, md5, sha1, sha256, sha512, requires_python";
 
 pub fn asset_row(row: &dyn Columns) -> StoreResult<AssetRow> {
+    asset_at(&mut Cursor::new(row))
+}
+
+/// Decodes [`ASSET_COLUMNS`] from the cursor's position on.
+pub fn asset_at(c: &mut Cursor<'_>) -> StoreResult<AssetRow> {
     Ok(AssetRow {
-        name: row.text("name")?,
-        size: row.int("size")?,
-        md5: row.text("md5")?,
-        sha1: row.text("sha1")?,
-        sha256: row.text("sha256")?,
-        sha512: row.text("sha512")?,
-        requires_python: row.text_opt("requires_python")?,
+        name: c.text("name")?,
+        size: c.int("size")?,
+        md5: c.text("md5")?,
+        sha1: c.text("sha1")?,
+        sha256: c.text("sha256")?,
+        sha512: c.text("sha512")?,
+        requires_python: c.text_opt("requires_python")?,
     })
 }
 
-/// Decodes a row of [`crate::reads::version_lookup`]: one level per table, `None` from the first
-/// absent one down (a LEFT JOIN that found nothing leaves its id NULL).
+/// Decodes a row of [`crate::reads::version_lookup`]: the columns of each level in turn
+/// ([`DOMAIN_COLUMNS`], [`REPOSITORY_COLUMNS`], [`PACKAGE_COLUMNS`], [`VERSION_COLUMNS`]), and
+/// `None` from the first absent level down (a LEFT JOIN that found nothing leaves its id NULL).
 pub fn version_lookup_row(row: &dyn Columns) -> StoreResult<VersionLookup> {
-    let level = |prefix: &'static str| -> StoreResult<Option<Prefixed<'_, _>>> {
-        let p = Prefixed { prefix, row };
-        Ok(p.int_opt("id")?.map(|_| p))
+    let mut c = Cursor::new(row);
+    let mut found = VersionLookup {
+        domain: Some(domain_at(&mut c)?),
+        ..VersionLookup::default()
     };
-    let mut found = VersionLookup::default();
-    let Some(d) = level("d_")? else {
+    if c.is_null("id")? {
         return Ok(found);
-    };
-    found.domain = Some(domain_row(&d)?);
-    let Some(r) = level("r_")? else {
+    }
+    found.repository = Some(repository_at(&mut c)?);
+    if c.is_null("id")? {
         return Ok(found);
-    };
-    found.repository = Some(repository_row(&r)?);
-    let Some(p) = level("p_")? else {
-        return Ok(found);
-    };
-    found.package = Some(package_row(&p)?);
-    if let Some(v) = level("v_")? {
-        found.version = Some(version_row(&v)?);
+    }
+    found.package = Some(package_at(&mut c)?);
+    if !c.is_null("id")? {
+        found.version = Some(version_at(&mut c)?);
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arca_metadata::StoreError;
+
+    /// A row of named values: integers, or text (`None`: NULL).
+    struct Fake(Vec<(&'static str, Option<&'static str>)>);
+
+    impl Fake {
+        fn at(&self, i: usize) -> StoreResult<Option<&'static str>> {
+            self.0
+                .get(i)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| StoreError::Backend(format!("no column {i}").into()))
+        }
+        fn index(&self, column: &str) -> usize {
+            self.0.iter().position(|(n, _)| *n == column).unwrap()
+        }
+    }
+
+    impl Columns for Fake {
+        fn text(&self, column: &str) -> StoreResult<String> {
+            self.text_at(self.index(column))
+        }
+        fn text_opt(&self, column: &str) -> StoreResult<Option<String>> {
+            self.text_opt_at(self.index(column))
+        }
+        fn int(&self, column: &str) -> StoreResult<i64> {
+            self.int_at(self.index(column))
+        }
+        fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
+            self.int_opt_at(self.index(column))
+        }
+        fn text_at(&self, i: usize) -> StoreResult<String> {
+            Ok(self.at(i)?.unwrap().to_owned())
+        }
+        fn text_opt_at(&self, i: usize) -> StoreResult<Option<String>> {
+            Ok(self.at(i)?.map(str::to_owned))
+        }
+        fn int_at(&self, i: usize) -> StoreResult<i64> {
+            Ok(self.at(i)?.unwrap().parse().unwrap())
+        }
+        fn int_opt_at(&self, i: usize) -> StoreResult<Option<i64>> {
+            Ok(self.at(i)?.map(|v| v.parse().unwrap()))
+        }
+        fn name_at(&self, i: usize) -> Option<&str> {
+            self.0.get(i).map(|(n, _)| *n)
+        }
+    }
+
+    fn domain_columns() -> Vec<(&'static str, Option<&'static str>)> {
+        vec![
+            ("id", Some("7")),
+            ("owner", Some("111122223333")),
+            ("name", Some("acme")),
+            ("created_ms", Some("5")),
+            ("encryption_key", None),
+        ]
+    }
+
+    #[test]
+    fn decodes_by_position_in_the_column_lists_order() {
+        let row = Fake(domain_columns());
+        let d = domain_row(&row).unwrap();
+        assert_eq!(
+            (d.id, d.owner.as_str(), d.name.as_str()),
+            (7, "111122223333", "acme")
+        );
+        assert_eq!((d.created_ms, d.encryption_key), (5, None));
+        let names: Vec<_> = DOMAIN_COLUMNS.split(", ").collect();
+        assert_eq!(names, row.0.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "is not the decoder's `owner`")]
+    fn a_row_whose_columns_drifted_from_the_decoder_fails_loudly_in_debug_builds() {
+        let mut columns = domain_columns();
+        columns.swap(1, 2);
+        let _ = domain_row(&Fake(columns));
+    }
+
+    #[test]
+    fn a_lookup_stops_at_the_first_absent_level() {
+        let mut columns = domain_columns();
+        for c in REPOSITORY_COLUMNS.split(", ") {
+            let name = c.rsplit(' ').next().unwrap().rsplit('.').next().unwrap();
+            columns.push((name, None));
+        }
+        let found = version_lookup_row(&Fake(columns)).unwrap();
+        assert_eq!(found.domain.map(|d| d.name), Some("acme".into()));
+        assert!(found.repository.is_none() && found.package.is_none());
+    }
 }

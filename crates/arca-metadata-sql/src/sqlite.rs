@@ -41,6 +41,21 @@ impl Columns for Row<'_> {
     fn int_opt(&self, column: &str) -> StoreResult<Option<i64>> {
         self.get(column).map_err(backend)
     }
+    fn text_at(&self, index: usize) -> StoreResult<String> {
+        self.get(index).map_err(backend)
+    }
+    fn text_opt_at(&self, index: usize) -> StoreResult<Option<String>> {
+        self.get(index).map_err(backend)
+    }
+    fn int_at(&self, index: usize) -> StoreResult<i64> {
+        self.get(index).map_err(backend)
+    }
+    fn int_opt_at(&self, index: usize) -> StoreResult<Option<i64>> {
+        self.get(index).map_err(backend)
+    }
+    fn name_at(&self, index: usize) -> Option<&str> {
+        self.as_ref().column_name(index).ok()
+    }
 }
 
 impl ToSql for Value {

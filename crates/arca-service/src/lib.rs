@@ -1,5 +1,5 @@
 //! Arca's service layer: every rule about domains, repositories, packages, versions and assets lives
-//! here, once, for the CodeArtifact API and every native protocol (npm, PyPI, Maven, cargo).
+//! here, once, for the CodeArtifact API and every native protocol (npm, PyPI, Maven, cargo, Swift).
 //!
 //! Architecture invariants:
 //! - No HTTP, SQL or object-store types cross this crate's API: callers pass domain values and get
@@ -34,7 +34,10 @@ mod publish;
 pub mod pypi;
 mod repositories;
 pub mod revision;
+pub mod swift;
 mod tags;
+#[cfg(test)]
+mod test_zip;
 mod tokens;
 mod transfer;
 mod types;

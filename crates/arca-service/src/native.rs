@@ -100,6 +100,9 @@ pub(crate) enum OnExisting {
     /// Add the asset to an Unfinished, Published or Unlisted version (Maven: one file per PUT,
     /// extra files allowed after publishing); with `pom`, the version takes `metadata` too.
     AddMavenFile { pom: bool },
+    /// Add the asset to an Unfinished version that must exist (Swift: the files of one publish
+    /// join the version its source archive created, before it is set Published).
+    JoinUnfinished,
 }
 
 enum NativeWrite {
@@ -269,6 +272,18 @@ impl Service {
             replace_metadata: false,
         };
         let Some(e) = existing else {
+            if v.on_existing == OnExisting::JoinUnfinished {
+                return Err(ServiceError::conflict(
+                    ResourceType::PackageVersion,
+                    &v.version,
+                    format!(
+                        "{} {} was removed from repository {} while it was being published.",
+                        display_name(&v.key),
+                        v.version,
+                        repo.name
+                    ),
+                ));
+            }
             return Ok(NativeWrite::Write(Box::new(write)));
         };
         let exists = |why: String| {
@@ -288,6 +303,7 @@ impl Service {
             return Err(exists("; delete it to publish it again".into()));
         }
         let (open, which) = match v.on_existing {
+            OnExisting::JoinUnfinished => (e.status == VersionStatus::Unfinished, "an Unfinished"),
             OnExisting::AddMavenFile { .. } => (
                 matches!(
                     e.status,

@@ -16,7 +16,7 @@
 
 mod publish;
 
-use arca_service::{cargo, Caller, PackageFormat, Service};
+use arca_service::{cargo, Caller, Service};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, Response, StatusCode};
@@ -75,18 +75,9 @@ fn target(rest: &str) -> Option<Target> {
     }
 }
 
-/// The endpoint's URL (`…/{repo}/`).
-fn endpoint_url(svc: &Service, e: &Endpoint<'_>) -> Result<String, NativeError> {
-    let base = svc.public_url()?;
-    let path = arca_service::endpoint_path(PackageFormat::Cargo, e.domain, e.owner, e.repository);
-    Ok(format!("{base}{path}"))
-}
-
 /// What a 401 points cargo at.
 pub(crate) fn login_url(svc: &Service, e: &Endpoint<'_>) -> String {
-    endpoint_url(svc, e)
-        .map(|u| format!("{u}me"))
-        .unwrap_or_default()
+    e.url(svc).map(|u| format!("{u}me")).unwrap_or_default()
 }
 
 pub(crate) async fn serve(
@@ -102,14 +93,12 @@ pub(crate) async fn serve(
             endpoint.rest
         ))
     })?;
-    let repo = svc
-        .native_repository(caller, endpoint.domain, endpoint.owner, endpoint.repository)
-        .await?;
+    let repo = endpoint.repository(svc, caller).await?;
     let allow = target.allow();
     let ok = || json!({"ok": true});
     match (req.method().clone(), target) {
         (Method::GET | Method::HEAD, Target::Config) => {
-            let url = endpoint_url(svc, endpoint)?;
+            let url = endpoint.url(svc)?;
             let config = json!({
                 "dl": format!("{url}api/v1/crates"),
                 "api": url.trim_end_matches('/'),

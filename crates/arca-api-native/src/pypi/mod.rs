@@ -8,7 +8,6 @@
 //! | `GET simple/{project}/{version}/{wheel}.metadata` | the wheel's METADATA (PEP 658) |
 //! | `POST` (the endpoint itself, or `legacy/`) | `twine upload` (`:action=file_upload`) |
 
-mod multipart;
 mod simple;
 mod upload;
 

@@ -116,32 +116,7 @@ fn is_metadata(name: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// A zip as Python's zipfile writes it: local headers with sizes, then a central directory.
-    fn zip(entries: &[(&str, &[u8], bool)]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for (name, data, deflate) in entries {
-            let body = if *deflate {
-                let mut e =
-                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-                std::io::Write::write_all(&mut e, data).unwrap();
-                e.finish().unwrap()
-            } else {
-                data.to_vec()
-            };
-            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-            out.extend_from_slice(&[20, 0, 0, 0]);
-            out.extend_from_slice(&(if *deflate { 8u16 } else { 0 }).to_le_bytes());
-            out.extend_from_slice(&[0; 8]); // time, date, crc (not checked here)
-            out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            out.extend_from_slice(&0u16.to_le_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(&body);
-        }
-        out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-        out
-    }
+    use crate::test_zip::zip;
 
     #[test]
     fn finds_top_level_metadata() {

@@ -275,7 +275,7 @@ impl Service {
     /// Copies a version (assets by reference, details, origin) from `from` into `to`; when `to`
     /// has the version already (same origin), the files it lacks are added to it instead. A
     /// concurrent retention is fine: the write is decided again on what is there now.
-    async fn copy_retained(
+    pub(crate) async fn copy_retained(
         &self,
         from: &RepositoryRow,
         found: &VersionRow,

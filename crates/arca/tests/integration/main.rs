@@ -28,6 +28,7 @@ mod publish;
 mod pypi;
 mod repositories;
 mod s3;
+mod swift;
 mod tags;
 mod throttling;
 mod timeouts;

@@ -460,6 +460,25 @@ pub async fn collect_asset(
 
 // ---- hashing ----------------------------------------------------------------------------------
 
+/// A zip of stored entries with their sizes in the local headers (as the streaming readers want),
+/// then a central directory record; CRCs are not written (nothing checks them).
+pub fn stored_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, data) in entries {
+        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[20, 0, 0, 0, 0, 0]); // version needed, flags, stored
+        out.extend_from_slice(&[0; 8]); // time, date, crc
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(data);
+    }
+    out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    out
+}
+
 pub fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }

@@ -70,22 +70,9 @@ fn wheel(version: &str, extra_metadata: &str) -> (Vec<u8>, Vec<u8>) {
         format!("Metadata-Version: 2.1\nName: Kit_Core\nVersion: {version}\n{extra_metadata}\n")
             .into_bytes();
     let code = format!("VERSION = {version:?}\n").into_bytes();
-    let mut out = Vec::new();
-    for (name, data) in [
-        ("kit_core/__init__.py".to_string(), &code),
-        (format!("kit_core-{version}.dist-info/METADATA"), &meta),
-    ] {
-        out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-        out.extend_from_slice(&[20, 0, 0, 0, 0, 0]); // version needed, flags, stored
-        out.extend_from_slice(&[0; 8]); // time, date, crc (not checked)
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(data);
-    }
-    out.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+    let init = "kit_core/__init__.py".to_string();
+    let metadata = format!("kit_core-{version}.dist-info/METADATA");
+    let out = crate::common::stored_zip(&[(&init, &code), (&metadata, &meta)]);
     (out, meta)
 }
 
