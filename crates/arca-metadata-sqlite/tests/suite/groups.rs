@@ -378,3 +378,34 @@ pub async fn groups_domain_packages_are_distinct_across_repositories(store: Stor
         vec![dp(&lib)]
     );
 }
+
+pub async fn groups_concurrent_creations_have_one_winner(store: Store) {
+    let d = create_domain(&store, OWNER, "d").await;
+    let before = store.package_groups_revision(d.id).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (store, new) = (store.clone(), new_group(&d, "/npm/acme/*"));
+        let own = new_group(&d, &format!("/npm/team{i}/*"));
+        tasks.push(tokio::spawn(async move {
+            let r = store.create_package_group(&new).await;
+            // Each also writes another group of its own: no write is lost.
+            store.create_package_group(&own).await.unwrap();
+            r
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::AlreadyExists) => {}
+            Err(e) => panic!("unexpected: {e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    let all = store
+        .list_package_groups(d.id, "", None, 100)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1 + 1 + 8);
+    assert!(store.package_groups_revision(d.id).await.unwrap() >= before + 9);
+}

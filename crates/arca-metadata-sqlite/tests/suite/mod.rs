@@ -161,6 +161,7 @@ macro_rules! metadata_store_suite {
             groups_create_get_list_update_delete,
             groups_origin_changes_and_allowed_repositories,
             groups_domain_packages_are_distinct_across_repositories,
+            groups_concurrent_creations_have_one_winner,
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
