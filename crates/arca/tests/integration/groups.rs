@@ -68,6 +68,10 @@ fn restriction(g: &PackageGroupDescription, t: Type) -> (Mode, Mode, Option<Stri
     )
 }
 
+fn patterns(groups: &[aws_sdk_codeartifact::types::PackageGroupSummary]) -> Vec<&str> {
+    groups.iter().map(|g| g.pattern().unwrap()).collect()
+}
+
 fn parent(g: &PackageGroupDescription) -> Option<&str> {
     g.parent().and_then(|p| p.pattern())
 }
@@ -319,12 +323,10 @@ async fn root_group_and_the_operations() {
         .send()
         .await
         .unwrap();
-    let patterns: Vec<_> = p
-        .package_groups()
-        .iter()
-        .map(|g| g.pattern().unwrap())
-        .collect();
-    assert_eq!(patterns, ["/npm/acme/*", "/npm/acme/kit~"]);
+    assert_eq!(
+        patterns(p.package_groups()),
+        ["/npm/acme/*", "/npm/acme/kit~"]
+    );
     let subs = s
         .client
         .list_sub_package_groups()
@@ -333,13 +335,8 @@ async fn root_group_and_the_operations() {
         .send()
         .await
         .unwrap();
-    let patterns: Vec<_> = subs
-        .package_groups()
-        .iter()
-        .map(|g| g.pattern().unwrap())
-        .collect();
     assert_eq!(
-        patterns,
+        patterns(subs.package_groups()),
         ["/maven/com.acme~", "/npm/*"],
         "direct children only"
     );
