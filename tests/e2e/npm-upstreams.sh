@@ -6,6 +6,8 @@
 # private `@acme/kit` (depending on left-pad) into `app` and installs it into a fresh project with an
 # empty cache: left-pad comes through app → team → npm-store → the stand-in. The AWS CLI then shows
 # the retained version in `app` and `npm-store` (origin EXTERNAL, public:npmjs) and not in `team`.
+# Then the README's two package-group commands lock @acme: npm publish of an @acme package into app
+# is refused (into releases accepted), and an @acme package of the public registry does not install.
 # With the stand-in stopped, a second fresh install still works.
 #
 # Environment: ARCA_BIN, ARCA_VENV, KEEP_TMP=1 as for walkthrough.sh; NPM (default: npm on PATH).
@@ -111,6 +113,44 @@ fi
 aws "${E[@]}" codeartifact describe-package --domain acme --repository app --format npm --package left-pad >"$TMP/pkg.json"
 json_check "$TMP/pkg.json" 'd["package"]["originConfiguration"]["restrictions"] == {"publish": "BLOCK", "upstream": "ALLOW"}'
 say "retained in app and npm-store with origin EXTERNAL public:npmjs, not in team"
+
+# --- 3b. a package group locks the @acme namespace (the README's two commands) ---------------------
+# The public registry also has an @acme package: with EXTERNAL_UPSTREAM BLOCK it must not come in.
+mkdir -p "$TMP/typo" "$TMP/other" "$TMP/app3"
+echo '{"name": "@acme/typo", "version": "1.0.0", "main": "index.js"}' >"$TMP/typo/package.json"
+echo 'module.exports = "public";' >"$TMP/typo/index.js"
+(cd "$TMP/typo" && "$NPM" publish --userconfig "$TMP/pub.npmrc" >"$TMP/pub-typo.out" 2>&1) ||
+    { cat "$TMP/pub-typo.out" >&2; fail "npm publish @acme/typo into the stand-in failed"; }
+aws "${E[@]}" codeartifact create-repository --domain acme --repository releases >/dev/null
+aws "${E[@]}" codeartifact create-package-group --domain acme --package-group '/npm/acme/*' >/dev/null
+aws "${E[@]}" codeartifact update-package-group-origin-configuration --domain acme --package-group '/npm/acme/*' \
+    --restrictions PUBLISH=ALLOW_SPECIFIC_REPOSITORIES,EXTERNAL_UPSTREAM=BLOCK \
+    --add-allowed-repositories repositoryName=releases,originRestrictionType=PUBLISH >"$TMP/lock.json"
+json_check "$TMP/lock.json" 'd["allowedRepositoryUpdates"] == {"PUBLISH": {"ADDED": ["releases"]}}
+    and d["packageGroup"]["originConfiguration"]["restrictions"]["EXTERNAL_UPSTREAM"]["effectiveMode"] == "BLOCK"'
+echo '{"name": "@acme/other", "version": "1.0.0", "main": "index.js"}' >"$TMP/other/package.json"
+echo 'module.exports = 1;' >"$TMP/other/index.js"
+if (cd "$TMP/other" && "$NPM" publish >"$TMP/publish-other.out" 2>&1); then
+    fail "npm publish of @acme/other into app succeeded although only releases may publish @acme"
+fi
+grep -q '/npm/acme/\*' "$TMP/publish-other.out" || { cat "$TMP/publish-other.out" >&2; fail "the refusal does not name the group"; }
+(cd "$TMP/other" && "$NPM" publish --registry "$URL/npm/d/acme-$ACCOUNT/releases/" \
+    "--//${URL#http://}/npm/d/acme-$ACCOUNT/releases/:_authToken=$(aws "${E[@]}" codeartifact get-authorization-token --domain acme --query authorizationToken --output text)" \
+    >"$TMP/publish-releases.out" 2>&1) || { cat "$TMP/publish-releases.out" >&2; fail "npm publish @acme/other into releases failed"; }
+say "npm publish of @acme/other: refused in app (the message names /npm/acme/*), accepted in releases"
+echo '{"name": "app3", "version": "0.0.0", "private": true}' >"$TMP/app3/package.json"
+if (cd "$TMP/app3" && "$NPM" install @acme/typo --cache "$TMP/app3/.cache" >"$TMP/app3/install.out" 2>&1); then
+    fail "npm install @acme/typo came from the public registry although EXTERNAL_UPSTREAM is BLOCK"
+fi
+grep -q "404" "$TMP/app3/install.out" || { cat "$TMP/app3/install.out" >&2; fail "npm install @acme/typo: no 404"; }
+if aws "${E[@]}" codeartifact describe-package-version --domain acme --repository npm-store --format npm \
+    --namespace acme --package typo --package-version 1.0.0 >/dev/null 2>&1; then
+    fail "@acme/typo was retained from the public registry"
+fi
+aws "${E[@]}" codeartifact get-associated-package-group --domain acme --format npm --namespace acme \
+    --package typo >"$TMP/assoc-group.json"
+json_check "$TMP/assoc-group.json" 'd["packageGroup"]["pattern"] == "/npm/acme/*" and d["associationType"] == "STRONG"'
+say "npm install @acme/typo gets nothing from the public registry (EXTERNAL_UPSTREAM BLOCK)"
 
 # --- 4. the stand-in goes away: what was kept still installs ---------------------------------------
 stop_pub

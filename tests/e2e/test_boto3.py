@@ -1012,12 +1012,218 @@ def test_success_has_request_id(client, domain):
 
 
 @pytest.mark.parametrize("call,operation", [
-    (lambda c, d: c.list_package_groups(domain=d), "ListPackageGroups"),
+    (lambda c, d: c.get_repository_permissions_policy(domain=d, repository="repo"),
+     "GetRepositoryPermissionsPolicy"),
     (lambda c, d: c.get_domain_permissions_policy(domain=d), "GetDomainPermissionsPolicy"),
-], ids=["ListPackageGroups", "GetDomainPermissionsPolicy"])
+], ids=["GetRepositoryPermissionsPolicy", "GetDomainPermissionsPolicy"])
 def test_not_implemented(client, repo, call, operation):
     r = client_error(lambda: call(client, repo.domain), "NotImplementedException", 501)
     assert operation in r["Error"]["Message"], r
+
+
+# --------------------------------------------------------------------------------------------------
+# package groups
+# --------------------------------------------------------------------------------------------------
+
+def restriction(group, kind):
+    return group["originConfiguration"]["restrictions"][kind]
+
+
+def set_restriction(client, domain, pattern, kind, mode, add=(), remove=()):
+    kw = dict(domain=domain, packageGroup=pattern, restrictions={kind: mode})
+    if add:
+        kw["addAllowedRepositories"] = [{"repositoryName": r, "originRestrictionType": kind} for r in add]
+    if remove:
+        kw["removeAllowedRepositories"] = [{"repositoryName": r, "originRestrictionType": kind}
+                                           for r in remove]
+    return client.update_package_group_origin_configuration(**kw)
+
+
+def test_package_group_create_describe_update_delete(client, repo):
+    d = repo.domain
+    root = client.describe_package_group(domain=d, packageGroup="/*")["packageGroup"]
+    assert root["pattern"] == "/*" and "parent" not in root
+    assert root["arn"] == f"arn:aws:codeartifact:{REGION}:{ACCOUNT}:package-group/{d}/%2a"
+    assert restriction(root, "PUBLISH") == {"mode": "ALLOW", "effectiveMode": "ALLOW",
+                                            "repositoriesCount": 0}
+    g = client.create_package_group(domain=d, packageGroup="/npm/acme/*", contactInfo="web@acme",
+                                    description="web scope", tags=[{"key": "team", "value": "web"}])
+    g = g["packageGroup"]
+    assert g["domainName"] == d and g["domainOwner"] == ACCOUNT
+    assert g["contactInfo"] == "web@acme" and g["description"] == "web scope"
+    assert isinstance(g["createdTime"], datetime.datetime)
+    assert g["parent"] == {"arn": root["arn"], "pattern": "/*"}
+    for kind in ("PUBLISH", "EXTERNAL_UPSTREAM", "INTERNAL_UPSTREAM"):
+        assert restriction(g, kind) == {"mode": "INHERIT", "effectiveMode": "ALLOW",
+                                        "inheritedFrom": {"arn": root["arn"], "pattern": "/*"},
+                                        "repositoriesCount": 0}
+    # The documentation's `python` names the pypi format; names are normalized.
+    py = client.create_package_group(domain=d, packageGroup="/python//Foo_Bar$")["packageGroup"]
+    assert py["pattern"] == "/pypi//foo-bar$"
+    assert client.describe_package_group(domain=d, packageGroup="/pypi//foo-bar$")["packageGroup"] == py
+
+    u = client.update_package_group(domain=d, packageGroup="/npm/acme/*", description="new")["packageGroup"]
+    assert u["description"] == "new" and u["contactInfo"] == "web@acme"
+
+    # Tags on the group's ARN.
+    arn = g["arn"]
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "team", "value": "web"}]
+    client.tag_resource(resourceArn=arn, tags=[{"key": "tier", "value": "1"}])
+    client.untag_resource(resourceArn=arn, tagKeys=["team"])
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == [{"key": "tier", "value": "1"}]
+
+    deleted = client.delete_package_group(domain=d, packageGroup="/npm/acme/*")["packageGroup"]
+    assert deleted["pattern"] == "/npm/acme/*"
+    client_error(client.describe_package_group, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/acme/*")
+    client_error(client.list_tags_for_resource, "ResourceNotFoundException", 404, resourceArn=arn)
+
+
+def test_package_group_errors(client, repo):
+    d = repo.domain
+    client.create_package_group(domain=d, packageGroup="/npm/acme/*")
+    r = client_error(client.create_package_group, "ConflictException", 409, domain=d,
+                     packageGroup="/npm/acme/*")
+    assert "/npm/acme/*" in r["Error"]["Message"]
+    for bad, why in [("npm/*", "must start with '/'"), ("/npm/a/b", "must end with '$'"),
+                     ("/npm/a*", "'*' must directly follow '/'"), ("/maven//x$", "always have a namespace"),
+                     ("/pypi/ns/x$", "have no namespace"), ("/rust/*", "unknown package format")]:
+        r = client_error(client.create_package_group, "ValidationException", 400, domain=d,
+                         packageGroup=bad)
+        assert why in r["Error"]["Message"], (bad, r)
+    # The model's own constraint (no whitespace; botocore checks the lengths itself).
+    client_error(client.create_package_group, "ValidationException", 400, domain=d, packageGroup="/npm/a b/*")
+    client_error(client.create_package_group, "ResourceNotFoundException", 404, domain=unique("nope"),
+                 packageGroup="/npm/*")
+    client_error(client.describe_package_group, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/other/*")
+    client_error(client.update_package_group, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/other/*", description="x")
+    client_error(client.delete_package_group, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/other/*")
+    client_error(client.delete_package_group, "ValidationException", 400, domain=d, packageGroup="/*")
+    client_error(client.delete_package_group, "ValidationException", 400, domain=d, packageGroup="bad")
+    client_error(client.update_package_group_origin_configuration, "ValidationException", 400, domain=d,
+                 packageGroup="/*", restrictions={"PUBLISH": "INHERIT"})
+    client_error(client.update_package_group_origin_configuration, "ValidationException", 400, domain=d,
+                 packageGroup="/npm/acme/*", restrictions={"PUBLISH": "MAYBE"})
+    client_error(client.update_package_group_origin_configuration, "ResourceNotFoundException", 404,
+                 domain=d, packageGroup="/npm/acme/*",
+                 addAllowedRepositories=[{"repositoryName": "missing", "originRestrictionType": "PUBLISH"}])
+    client_error(client.update_package_group_origin_configuration, "ResourceNotFoundException", 404,
+                 domain=d, packageGroup="/npm/none/*", restrictions={"PUBLISH": "BLOCK"})
+    client_error(client.list_package_groups, "ResourceNotFoundException", 404, domain=unique("nope"))
+    client_error(client.list_package_groups, "ValidationException", 400, domain=d, nextToken="forged")
+    client_error(client.list_sub_package_groups, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/none/*")
+    client_error(client.list_allowed_repositories_for_group, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/none/*", originRestrictionType="PUBLISH")
+    client_error(client.list_allowed_repositories_for_group, "ValidationException", 400, domain=d,
+                 packageGroup="/npm/acme/*", originRestrictionType="SOMETHING")
+    client_error(client.list_associated_packages, "ResourceNotFoundException", 404, domain=d,
+                 packageGroup="/npm/none/*")
+    client_error(client.get_associated_package_group, "ValidationException", 400, domain=d,
+                 format="maven", package="no-namespace")
+    client_error(client.get_associated_package_group, "ResourceNotFoundException", 404,
+                 domain=unique("nope"), format="npm", package="x")
+
+
+def test_package_group_listing_hierarchy_and_paging(client, repo):
+    d = repo.domain
+    for p in ["/npm/*", "/npm/acme/*", "/npm/acme/ui~", "/maven/com.acme~", "/maven/com.acme/*"]:
+        client.create_package_group(domain=d, packageGroup=p)
+    paginator = client.get_paginator("list_package_groups")
+    pages = list(paginator.paginate(domain=d, PaginationConfig={"PageSize": 2}))
+    assert len(pages) == 3
+    seen = [g["pattern"] for page in pages for g in page["packageGroups"]]
+    assert seen == ["/*", "/maven/com.acme/*", "/maven/com.acme~", "/npm/*", "/npm/acme/*", "/npm/acme/ui~"]
+    by = {g["pattern"]: g for page in pages for g in page["packageGroups"]}
+    assert by["/maven/com.acme/*"]["parent"]["pattern"] == "/maven/com.acme~"
+    assert by["/npm/acme/ui~"]["parent"]["pattern"] == "/npm/acme/*"
+    r = client.list_package_groups(domain=d, prefix="/maven")
+    assert [g["pattern"] for g in r["packageGroups"]] == ["/maven/com.acme/*", "/maven/com.acme~"]
+    subs = client.list_sub_package_groups(domain=d, packageGroup="/*")["packageGroups"]
+    assert [g["pattern"] for g in subs] == ["/maven/com.acme~", "/npm/*"]
+    subs = client.list_sub_package_groups(domain=d, packageGroup="/npm/*")["packageGroups"]
+    assert [g["pattern"] for g in subs] == ["/npm/acme/*"]
+    # Deleting a group gives its children its parent.
+    client.delete_package_group(domain=d, packageGroup="/npm/acme/*")
+    ui = client.describe_package_group(domain=d, packageGroup="/npm/acme/ui~")["packageGroup"]
+    assert ui["parent"]["pattern"] == "/npm/*"
+
+
+def test_package_group_origin_configuration_and_allowed_repositories(client, repo):
+    d = repo.domain
+    client.create_repository(domain=d, repository="other")
+    client.create_package_group(domain=d, packageGroup="/generic/ns/*")
+    r = client.update_package_group_origin_configuration(
+        domain=d, packageGroup="/generic/ns/*",
+        restrictions={"PUBLISH": "ALLOW_SPECIFIC_REPOSITORIES", "EXTERNAL_UPSTREAM": "BLOCK"},
+        addAllowedRepositories=[{"repositoryName": "repo", "originRestrictionType": "PUBLISH"},
+                                {"repositoryName": "other", "originRestrictionType": "INTERNAL_UPSTREAM"}])
+    assert r["allowedRepositoryUpdates"] == {"PUBLISH": {"ADDED": ["repo"]},
+                                             "INTERNAL_UPSTREAM": {"ADDED": ["other"]}}
+    g = r["packageGroup"]
+    assert restriction(g, "PUBLISH") == {"mode": "ALLOW_SPECIFIC_REPOSITORIES",
+                                         "effectiveMode": "ALLOW_SPECIFIC_REPOSITORIES",
+                                         "repositoriesCount": 1}
+    assert restriction(g, "EXTERNAL_UPSTREAM")["effectiveMode"] == "BLOCK"
+    assert restriction(g, "INTERNAL_UPSTREAM")["repositoriesCount"] == 1
+    listed = client.list_allowed_repositories_for_group(domain=d, packageGroup="/generic/ns/*",
+                                                        originRestrictionType="PUBLISH")
+    assert listed["allowedRepositories"] == ["repo"]
+
+    # Publishing: repo may, other may not; the refusal names the group and the restriction.
+    publish(client, repo, "1.0", "a.txt", b"a")
+    r = client_error(lambda: publish(client, repo, "1.0", "a.txt", b"a", repository="other"),
+                     "ConflictException", 409)
+    msg = r["Error"]["Message"]
+    assert "/generic/ns/*" in msg and "ALLOW_SPECIFIC_REPOSITORIES" in msg, msg
+    # Packages outside the group are not affected.
+    publish(client, repo, "1.0", "a.txt", b"a", namespace="elsewhere", repository="other")
+
+    # A child inherits, and says where from.
+    c = client.create_package_group(domain=d, packageGroup="/generic/ns/pkg$")["packageGroup"]
+    assert restriction(c, "PUBLISH")["inheritedFrom"]["pattern"] == "/generic/ns/*"
+    assert restriction(c, "PUBLISH")["effectiveMode"] == "ALLOW_SPECIFIC_REPOSITORIES"
+
+    r = set_restriction(client, d, "/generic/ns/*", "PUBLISH", "BLOCK", remove=["repo"])
+    assert r["allowedRepositoryUpdates"] == {"PUBLISH": {"REMOVED": ["repo"]}}
+    r = client_error(lambda: publish(client, repo, "2.0", "a.txt", b"a"), "ConflictException", 409)
+    assert "PUBLISH: BLOCK, inherited from /generic/ns/*" in r["Error"]["Message"]
+    # A copy is a publish.
+    client.create_repository(domain=d, repository="third")
+    out = client.copy_package_versions(domain=d, sourceRepository="repo", destinationRepository="third",
+                                       format="generic", namespace="ns", package="pkg", versions=["1.0"])
+    assert out["failedVersions"]["1.0"]["errorCode"] == "NOT_ALLOWED"
+    assert "/generic/ns/pkg$" in out["failedVersions"]["1.0"]["errorMessage"]
+
+
+def test_package_group_associations_and_weak_matches(client, repo):
+    d = repo.domain
+    client.create_package_group(domain=d, packageGroup="/generic/ns/my_kit$")
+    client.create_package_group(domain=d, packageGroup="/generic/ns/lib~")
+    def assoc(package):
+        r = client.get_associated_package_group(domain=d, format="generic", namespace="ns", package=package)
+        return r["packageGroup"]["pattern"], r["associationType"]
+    assert assoc("my_kit") == ("/generic/ns/my_kit$", "STRONG")
+    assert assoc("My-Kit") == ("/generic/ns/my_kit$", "WEAK")
+    assert assoc("lib-core") == ("/generic/ns/lib~", "STRONG")
+    assert assoc("library") == ("/*", "STRONG"), "~ matches on a word boundary only"
+    assert assoc("never-published") == ("/*", "STRONG")
+    r = client_error(lambda: publish(client, repo, "1.0", "a", b"a", package="My-Kit"), "ConflictException", 409)
+    assert "weakly" in r["Error"]["Message"]
+    for p in ["my_kit", "lib-core", "lib", "library"]:
+        publish(client, repo, "1.0", "a", b"a", package=p)
+    got = client.list_associated_packages(domain=d, packageGroup="/generic/ns/lib~")["packages"]
+    assert got == [{"format": "generic", "namespace": "ns", "package": "lib", "associationType": "STRONG"},
+                   {"format": "generic", "namespace": "ns", "package": "lib-core",
+                    "associationType": "STRONG"}]
+    # preview: what a new group would take (the more specific groups keep theirs).
+    got = client.list_associated_packages(domain=d, packageGroup="/generic/ns/*", preview=True)["packages"]
+    assert [p["package"] for p in got] == ["library"]
+    got = client.list_associated_packages(domain=d, packageGroup="/generic/ns/*", preview=True, maxResults=1)
+    assert len(got["packages"]) == 1
 
 
 # --------------------------------------------------------------------------------------------------

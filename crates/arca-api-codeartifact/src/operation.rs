@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use arca_service::{
-    DomainRef, OriginRule, OriginType, PackageFormat, PackageRef, RepoRef, VersionRef,
-    VersionStatus,
+    DomainRef, GroupMode, GroupRestriction, OriginRule, OriginType, PackageFormat, PackageRef,
+    RepoRef, VersionRef, VersionStatus,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -363,6 +363,145 @@ pub struct UntagResourceInput {
     pub tag_keys: Vec<String>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePackageGroupInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+    pub contact_info: Option<String>,
+    pub description: Option<String>,
+    pub tags: Option<Vec<WireTagInput>>,
+}
+
+/// UpdatePackageGroup (the group is named in the body).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePackageGroupInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+    pub contact_info: Option<String>,
+    pub description: Option<String>,
+}
+
+/// DescribePackageGroup, DeletePackageGroup.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PackageGroupInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAllowedRepositoryInput {
+    pub repository_name: String,
+    #[serde(deserialize_with = "de_restriction")]
+    pub origin_restriction_type: GroupRestriction,
+}
+
+fn pairs(list: Option<Vec<WireAllowedRepositoryInput>>) -> Vec<(String, GroupRestriction)> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|r| (r.repository_name, r.origin_restriction_type))
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePackageGroupOriginInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+    pub restrictions: Option<BTreeMap<String, String>>,
+    pub add_allowed_repositories: Option<Vec<WireAllowedRepositoryInput>>,
+    pub remove_allowed_repositories: Option<Vec<WireAllowedRepositoryInput>>,
+}
+
+impl UpdatePackageGroupOriginInput {
+    /// The model has checked both enums.
+    pub fn restrictions(&self) -> Result<Vec<(GroupRestriction, GroupMode)>, ApiError> {
+        self.restrictions
+            .iter()
+            .flatten()
+            .map(
+                |(t, m)| match (GroupRestriction::parse(t), GroupMode::parse(m)) {
+                    (Some(t), Some(m)) => Ok((t, m)),
+                    _ => Err(ApiError::Internal(format!("restriction {t}: {m}"))),
+                },
+            )
+            .collect()
+    }
+    pub fn add(&mut self) -> Vec<(String, GroupRestriction)> {
+        pairs(self.add_allowed_repositories.take())
+    }
+    pub fn remove(&mut self) -> Vec<(String, GroupRestriction)> {
+        pairs(self.remove_allowed_repositories.take())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPackageGroupsInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub prefix: Option<String>,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListSubPackageGroupsInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListAllowedRepositoriesInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+    #[serde(deserialize_with = "de_restriction")]
+    pub origin_restriction_type: GroupRestriction,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListAssociatedPackagesInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub package_group: String,
+    pub preview: Option<bool>,
+    pub max_results: Option<u32>,
+    pub next_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetAssociatedPackageGroupInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    #[serde(deserialize_with = "de_format")]
+    pub format: PackageFormat,
+    pub namespace: Option<String>,
+    pub package: String,
+}
+
+fn de_restriction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GroupRestriction, D::Error> {
+    let s = String::deserialize(d)?;
+    GroupRestriction::parse(&s)
+        .ok_or_else(|| serde::de::Error::custom(format!("restriction type {s}")))
+}
+
 /// A request, parsed and validated, ready to execute.
 #[derive(Debug)]
 pub enum Operation {
@@ -398,10 +537,20 @@ pub enum Operation {
     ListTagsForResource(ResourceArnInput),
     GetAuthorizationToken(GetAuthorizationTokenInput),
     GetRepositoryEndpoint(GetRepositoryEndpointInput),
+    CreatePackageGroup(CreatePackageGroupInput),
+    DescribePackageGroup(PackageGroupInput),
+    UpdatePackageGroup(UpdatePackageGroupInput),
+    DeletePackageGroup(PackageGroupInput),
+    UpdatePackageGroupOriginConfiguration(UpdatePackageGroupOriginInput),
+    ListPackageGroups(ListPackageGroupsInput),
+    ListSubPackageGroups(ListSubPackageGroupsInput),
+    ListAllowedRepositoriesForGroup(ListAllowedRepositoriesInput),
+    ListAssociatedPackages(ListAssociatedPackagesInput),
+    GetAssociatedPackageGroup(GetAssociatedPackageGroupInput),
 }
 
 /// Names of the operations Arca implements; every other model operation answers 501.
-pub const IMPLEMENTED: [&str; 32] = [
+pub const IMPLEMENTED: [&str; 42] = [
     "CreateDomain",
     "DescribeDomain",
     "ListDomains",
@@ -434,6 +583,16 @@ pub const IMPLEMENTED: [&str; 32] = [
     "ListTagsForResource",
     "GetAuthorizationToken",
     "GetRepositoryEndpoint",
+    "CreatePackageGroup",
+    "DescribePackageGroup",
+    "UpdatePackageGroup",
+    "DeletePackageGroup",
+    "UpdatePackageGroupOriginConfiguration",
+    "ListPackageGroups",
+    "ListSubPackageGroups",
+    "ListAllowedRepositoriesForGroup",
+    "ListAssociatedPackages",
+    "GetAssociatedPackageGroup",
 ];
 
 pub fn is_implemented(name: &str) -> bool {
@@ -480,6 +639,18 @@ impl Operation {
             "ListTagsForResource" => Self::ListTagsForResource(input(v)?),
             "GetAuthorizationToken" => Self::GetAuthorizationToken(input(v)?),
             "GetRepositoryEndpoint" => Self::GetRepositoryEndpoint(input(v)?),
+            "CreatePackageGroup" => Self::CreatePackageGroup(input(v)?),
+            "DescribePackageGroup" => Self::DescribePackageGroup(input(v)?),
+            "UpdatePackageGroup" => Self::UpdatePackageGroup(input(v)?),
+            "DeletePackageGroup" => Self::DeletePackageGroup(input(v)?),
+            "UpdatePackageGroupOriginConfiguration" => {
+                Self::UpdatePackageGroupOriginConfiguration(input(v)?)
+            }
+            "ListPackageGroups" => Self::ListPackageGroups(input(v)?),
+            "ListSubPackageGroups" => Self::ListSubPackageGroups(input(v)?),
+            "ListAllowedRepositoriesForGroup" => Self::ListAllowedRepositoriesForGroup(input(v)?),
+            "ListAssociatedPackages" => Self::ListAssociatedPackages(input(v)?),
+            "GetAssociatedPackageGroup" => Self::GetAssociatedPackageGroup(input(v)?),
             other => return Err(ApiError::NotImplemented(other.to_string())),
         })
     }

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use arca_metadata::{AssetRow, PackageDependency};
 use arca_service::{
-    AuthorizationToken, BatchOutcome, DomainDescription, PackageDescription, RepositoryDescription,
-    VersionDescription, VersionSummary,
+    AllowedRepositoryUpdate, AssociatedPackage, AuthorizationToken, BatchOutcome,
+    DomainDescription, GroupReference, GroupRestriction, PackageDescription,
+    PackageGroupDescription, RepositoryDescription, VersionDescription, VersionSummary,
 };
 use serde::Serialize;
 
@@ -396,4 +397,127 @@ impl From<&AuthorizationToken> for WireAuthorizationToken {
 #[serde(rename_all = "camelCase")]
 pub struct WireRepositoryEndpoint {
     pub repository_endpoint: String,
+}
+
+/// `PackageGroupReference`.
+#[derive(Serialize)]
+pub struct WireGroupReference {
+    pub arn: String,
+    pub pattern: String,
+}
+
+impl From<&GroupReference> for WireGroupReference {
+    fn from(r: &GroupReference) -> Self {
+        Self {
+            arn: r.arn.clone(),
+            pattern: r.pattern.clone(),
+        }
+    }
+}
+
+/// `PackageGroupOriginRestriction`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireGroupRestriction {
+    pub mode: &'static str,
+    pub effective_mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inherited_from: Option<WireGroupReference>,
+    pub repositories_count: i64,
+}
+
+#[derive(Serialize)]
+pub struct WireGroupOriginConfiguration {
+    pub restrictions: BTreeMap<&'static str, WireGroupRestriction>,
+}
+
+/// `PackageGroupDescription`, and `PackageGroupSummary` (the same members).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WirePackageGroup {
+    pub arn: String,
+    pub pattern: String,
+    pub domain_name: String,
+    pub domain_owner: String,
+    pub created_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact_info: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub origin_configuration: WireGroupOriginConfiguration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<WireGroupReference>,
+}
+
+impl From<&PackageGroupDescription> for WirePackageGroup {
+    fn from(g: &PackageGroupDescription) -> Self {
+        Self {
+            arn: g.arn.clone(),
+            pattern: g.pattern.clone(),
+            domain_name: g.domain_name.clone(),
+            domain_owner: g.domain_owner.clone(),
+            created_time: secs(g.created_ms),
+            contact_info: g.contact_info.clone(),
+            description: g.description.clone(),
+            origin_configuration: WireGroupOriginConfiguration {
+                restrictions: g
+                    .restrictions
+                    .iter()
+                    .map(|(t, r)| {
+                        (
+                            t.as_str(),
+                            WireGroupRestriction {
+                                mode: r.mode.as_str(),
+                                effective_mode: r.effective_mode.as_str(),
+                                inherited_from: r.inherited_from.as_ref().map(Into::into),
+                                repositories_count: r.repositories_count,
+                            },
+                        )
+                    })
+                    .collect(),
+            },
+            parent: g.parent.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// `AssociatedPackage`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAssociatedPackage {
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub package: String,
+    pub association_type: &'static str,
+}
+
+impl From<&AssociatedPackage> for WireAssociatedPackage {
+    fn from(p: &AssociatedPackage) -> Self {
+        Self {
+            format: p.format.as_str(),
+            namespace: p.namespace.clone(),
+            package: p.package.clone(),
+            association_type: p.association_type.as_str(),
+        }
+    }
+}
+
+/// `allowedRepositoryUpdates`: type → {ADDED|REMOVED → names}, lists that are empty left out.
+pub fn allowed_repository_updates(
+    updates: &BTreeMap<GroupRestriction, AllowedRepositoryUpdate>,
+) -> BTreeMap<&'static str, BTreeMap<&'static str, Vec<String>>> {
+    updates
+        .iter()
+        .map(|(t, u)| {
+            let mut lists = BTreeMap::new();
+            if !u.added.is_empty() {
+                lists.insert("ADDED", u.added.clone());
+            }
+            if !u.removed.is_empty() {
+                lists.insert("REMOVED", u.removed.clone());
+            }
+            (t.as_str(), lists)
+        })
+        .collect()
 }

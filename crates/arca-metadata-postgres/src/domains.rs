@@ -4,8 +4,8 @@ use arca_metadata::{DomainRow, DomainStats, DomainStore, NewDomain, StoreError, 
 use async_trait::async_trait;
 
 use crate::sql::{
-    backend, domain_row, fetch_all, fetch_optional, is_foreign_key_violation, reads, unique_as,
-    DOMAIN_COLUMNS,
+    backend, domain_row, execute, fetch_all, fetch_optional, is_foreign_key_violation, reads,
+    unique_as, DOMAIN_COLUMNS,
 };
 use crate::{tags, PostgresStore};
 
@@ -24,6 +24,12 @@ impl PostgresStore {
         .await
         .map_err(unique_as(StoreError::AlreadyExists))?;
         let domain = domain_row(&row)?;
+        execute(
+            &arca_metadata_sql::groups::insert_root(domain.id, domain.created_ms),
+            &mut *tx,
+        )
+        .await
+        .map_err(backend)?;
         tags::replace_all(&mut tx, &new.arn, &new.tags).await?;
         tx.commit().await.map_err(backend)?;
         Ok(domain)

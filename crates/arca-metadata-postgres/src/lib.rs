@@ -53,6 +53,7 @@
 mod blobs;
 mod details;
 mod domains;
+mod groups;
 mod packages;
 mod repositories;
 mod sql;

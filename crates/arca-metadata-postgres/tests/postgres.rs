@@ -593,6 +593,8 @@ async fn key_text_columns_compare_bytewise() {
         ("dist_tags", "version"),
         ("domains", "name"),
         ("domains", "owner"),
+        ("package_group_repositories", "restriction"),
+        ("package_groups", "pattern"),
         ("package_versions", "version"),
         ("packages", "format"),
         ("packages", "name"),

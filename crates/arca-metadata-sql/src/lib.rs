@@ -14,6 +14,7 @@
 
 pub mod details;
 mod errors;
+pub mod groups;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod ranges;

@@ -300,7 +300,18 @@ pub fn delete_repository(repository_id: i64) -> Vec<Stmt> {
         "DELETE FROM package_versions WHERE package_id IN ({PACKAGES}"
     ));
     versions.push_bind(repository_id).push(")");
-    let mut out = vec![assets, versions];
+    // The repository's entries in package-group allowed lists go with it (ON DELETE CASCADE):
+    // that changes its domain's groups, so their revision moves.
+    let mut groups = Stmt::new(
+        "UPDATE domains SET package_groups_revision = package_groups_revision + 1 \
+         WHERE id = (SELECT domain_id FROM repositories WHERE id = ",
+    );
+    groups
+        .push_bind(repository_id)
+        .push(") AND EXISTS (SELECT 1 FROM package_group_repositories WHERE repository_id = ")
+        .push_bind(repository_id)
+        .push(")");
+    let mut out = vec![assets, versions, groups];
     for sql in [
         "DELETE FROM packages WHERE repository_id = ",
         "DELETE FROM repository_upstreams WHERE repository_id = ",

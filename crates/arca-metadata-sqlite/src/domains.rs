@@ -3,8 +3,11 @@
 use arca_metadata::{DomainRow, DomainStats, DomainStore, NewDomain, StoreError, StoreResult};
 use async_trait::async_trait;
 
+use arca_metadata_sql::groups;
+
 use crate::sql::{
-    backend, domain_row, fetch_all, fetch_classified, fetch_optional, reads, run, scalar, unique_as,
+    backend, domain_row, execute, fetch_all, fetch_classified, fetch_optional, reads, run, scalar,
+    unique_as,
 };
 use crate::sql::{Stmt, DOMAIN_COLUMNS};
 use crate::{tags, SqliteStore};
@@ -34,6 +37,7 @@ impl DomainStore for SqliteStore {
                 domain_row,
             )?
             .ok_or(StoreError::NotFound)?;
+            execute(tx, &groups::insert_root(domain.id, domain.created_ms)).map_err(backend)?;
             tags::replace_all(tx, &new.arn, &new.tags)?;
             Ok(domain)
         })

@@ -65,6 +65,7 @@
 mod blobs;
 mod details;
 mod domains;
+mod groups;
 mod migrate;
 mod packages;
 mod repositories;

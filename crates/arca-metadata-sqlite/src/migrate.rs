@@ -44,6 +44,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "external connections",
         sql: include_str!("../migrations/0004_external_connections.sql"),
     },
+    Migration {
+        version: 5,
+        description: "package groups",
+        sql: include_str!("../migrations/0005_package_groups.sql"),
+    },
 ];
 
 /// The table exactly as sqlx 0.8 creates it on SQLite.

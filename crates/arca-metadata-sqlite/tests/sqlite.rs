@@ -151,13 +151,23 @@ async fn a_database_made_by_the_sqlx_build_opens() {
             .collect::<Vec<_>>(),
         [("a.txt", 3)]
     );
-    // New writes work on it, and nothing was re-applied or re-recorded.
+    // The later migrations gave the existing domain its root package group (0005).
+    let root = shared
+        .get_package_group(domain.id, arca_metadata::ROOT_GROUP_PATTERN)
+        .await
+        .unwrap()
+        .expect("the migration adds the root group of existing domains");
+    assert_eq!(root.created_ms, domain.created_ms);
+    assert_eq!(root.modes, [arca_metadata::GroupMode::Allow; 3]);
+    // New writes work on it; what sqlx recorded is kept, the later migrations recorded after it.
     suite::publish(&shared, repo.id, &pkg, "2.0", 5, None).await;
     store.close().await;
-    assert_eq!(migrations_of(&path), before);
-    // And a store made here records exactly what sqlx recorded there.
+    let after = migrations_of(&path);
+    assert_eq!(after[..before.len()], before[..]);
+    assert_eq!(after.len(), 5, "{after:?}");
+    // And a store made here records exactly the same.
     let fresh = dir.path().join("fresh.db");
     SqliteStore::open(&fresh).await.unwrap().close().await;
     let made_here = migrations_of(&fresh);
-    assert_eq!(made_here, before);
+    assert_eq!(made_here, after);
 }

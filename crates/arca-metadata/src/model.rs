@@ -464,3 +464,124 @@ pub struct VersionDetails {
     /// `npm deprecate`'s message; `None` when not deprecated.
     pub deprecated: Option<String>,
 }
+
+/// A package group's origin restriction type (`upstreams-formats-permissions.md` §A8.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupRestriction {
+    Publish,
+    ExternalUpstream,
+    InternalUpstream,
+}
+
+impl GroupRestriction {
+    /// In the order of [`PackageGroupRow::modes`].
+    pub const ALL: [GroupRestriction; 3] = [
+        Self::Publish,
+        Self::ExternalUpstream,
+        Self::InternalUpstream,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Publish => "PUBLISH",
+            Self::ExternalUpstream => "EXTERNAL_UPSTREAM",
+            Self::InternalUpstream => "INTERNAL_UPSTREAM",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+    /// Position in [`PackageGroupRow::modes`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A package group's mode for one restriction type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupMode {
+    Allow,
+    Block,
+    AllowSpecificRepositories,
+    Inherit,
+}
+
+impl GroupMode {
+    pub const ALL: [GroupMode; 4] = [
+        Self::Allow,
+        Self::Block,
+        Self::AllowSpecificRepositories,
+        Self::Inherit,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Allow => "ALLOW",
+            Self::Block => "BLOCK",
+            Self::AllowSpecificRepositories => "ALLOW_SPECIFIC_REPOSITORIES",
+            Self::Inherit => "INHERIT",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// The pattern of the root group every domain has.
+pub const ROOT_GROUP_PATTERN: &str = "/*";
+
+/// A package group as stored. `pattern` is canonical (the service parses and renders it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageGroupRow {
+    pub id: i64,
+    pub domain_id: i64,
+    pub pattern: String,
+    pub created_ms: Millis,
+    pub contact_info: Option<String>,
+    pub description: Option<String>,
+    /// By [`GroupRestriction::index`].
+    pub modes: [GroupMode; 3],
+}
+
+impl PackageGroupRow {
+    pub fn mode(&self, restriction: GroupRestriction) -> GroupMode {
+        self.modes[restriction.index()]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPackageGroup {
+    pub domain_id: i64,
+    pub pattern: String,
+    pub created_ms: Millis,
+    pub contact_info: Option<String>,
+    pub description: Option<String>,
+    pub modes: [GroupMode; 3],
+    /// The group's ARN, under which `tags` are stored.
+    pub arn: String,
+    pub tags: Vec<(String, String)>,
+}
+
+/// What `update_package_group_origin` changes: modes (`None`: unchanged) and allowed repositories
+/// (by repository id) added to or removed from a restriction type's list.
+#[derive(Debug, Clone, Default)]
+pub struct PackageGroupOriginChange {
+    pub modes: [Option<GroupMode>; 3],
+    pub add: Vec<(GroupRestriction, i64)>,
+    pub remove: Vec<(GroupRestriction, i64)>,
+}
+
+/// One entry of a group's allowed-repository lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedRepository {
+    pub group_id: i64,
+    pub restriction: GroupRestriction,
+    pub repository_id: i64,
+    pub repository_name: String,
+}
+
+/// A package coordinate of the domain (in any of its repositories), for ListAssociatedPackages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainPackage {
+    pub format: PackageFormat,
+    pub namespace: String,
+    pub name: String,
+}

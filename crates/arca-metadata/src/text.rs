@@ -4,8 +4,8 @@
 //! method of a backend checks its input with these functions first.
 
 use crate::{
-    AssetRow, CopyWrite, NewDomain, NewRepository, PackageDependency, PackageKey, PublishWrite,
-    StoreError, StoreResult, VersionDetails, VersionMetadata, VersionOrigin,
+    AssetRow, CopyWrite, NewDomain, NewPackageGroup, NewRepository, PackageDependency, PackageKey,
+    PublishWrite, StoreError, StoreResult, VersionDetails, VersionMetadata, VersionOrigin,
 };
 
 /// Refuses `value` when it holds U+0000.
@@ -35,6 +35,16 @@ impl NewDomain {
         check_text("domain name", &self.name)?;
         check_text("domain ARN", &self.arn)?;
         check_opt("encryption key", &self.encryption_key)?;
+        check_tags(&self.tags)
+    }
+}
+
+impl NewPackageGroup {
+    pub fn check_text(&self) -> StoreResult<()> {
+        check_text("package group pattern", &self.pattern)?;
+        check_text("package group ARN", &self.arn)?;
+        check_opt("contact info", &self.contact_info)?;
+        check_opt("description", &self.description)?;
         check_tags(&self.tags)
     }
 }

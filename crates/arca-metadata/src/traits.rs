@@ -11,16 +11,18 @@
 use async_trait::async_trait;
 
 use crate::{
-    AssetRow, BlobLease, BlobRef, CopyWrite, DomainRow, DomainStats, ExternalConnectionChange,
-    Millis, NewDomain, NewRepository, OriginRule, PackageDependency, PackageFilter, PackageKey,
-    PackageRow, PublishWrite, ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult,
-    VersionChange, VersionDetails, VersionFilter, VersionLookup, VersionOrder, VersionPath,
-    VersionRow,
+    AllowedRepository, AssetRow, BlobLease, BlobRef, CopyWrite, DomainPackage, DomainRow,
+    DomainStats, ExternalConnectionChange, GroupRestriction, Millis, NewDomain, NewPackageGroup,
+    NewRepository, OriginRule, PackageDependency, PackageFilter, PackageFormat,
+    PackageGroupOriginChange, PackageGroupRow, PackageKey, PackageRow, PublishWrite,
+    ReferencedBlob, RepositoryFilter, RepositoryRow, StoreResult, VersionChange, VersionDetails,
+    VersionFilter, VersionLookup, VersionOrder, VersionPath, VersionRow,
 };
 
 #[async_trait]
 pub trait DomainStore: Send + Sync {
-    /// Fails with `AlreadyExists` when `(owner, name)` is taken.
+    /// Fails with `AlreadyExists` when `(owner, name)` is taken. Creates the domain's root package
+    /// group (`/*`, every restriction ALLOW) in the same transaction.
     async fn create_domain(&self, new: &NewDomain) -> StoreResult<DomainRow>;
     async fn get_domain(&self, owner: &str, name: &str) -> StoreResult<Option<DomainRow>>;
     async fn domain_stats(&self, domain_id: i64) -> StoreResult<DomainStats>;
@@ -260,12 +262,95 @@ pub trait DetailStore: Send + Sync {
     async fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
 }
 
+/// Package groups of a domain (`upstreams-formats-permissions.md` §A8) and their allowed-repository
+/// lists. Every write bumps the domain's package-group revision in its transaction, so a reader
+/// (on any replica) that cached the groups knows from [`package_groups_revision`] whether they
+/// changed. Groups go with their domain; allowed-repository entries go with their repository.
+///
+/// [`package_groups_revision`]: PackageGroupStore::package_groups_revision
+#[async_trait]
+pub trait PackageGroupStore: Send + Sync {
+    /// Changes with every group write of the domain; `NotFound` when the domain is gone.
+    async fn package_groups_revision(&self, domain_id: i64) -> StoreResult<i64>;
+    /// Fails with `AlreadyExists` when the pattern is taken in the domain, `NotFound` when the
+    /// domain is gone. Replaces the tags stored under `new.arn`.
+    async fn create_package_group(&self, new: &NewPackageGroup) -> StoreResult<PackageGroupRow>;
+    async fn get_package_group(
+        &self,
+        domain_id: i64,
+        pattern: &str,
+    ) -> StoreResult<Option<PackageGroupRow>>;
+    /// Groups of the domain whose pattern starts with `prefix`, by pattern (byte order), after
+    /// `after`, at most `limit`.
+    async fn list_package_groups(
+        &self,
+        domain_id: i64,
+        prefix: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<PackageGroupRow>>;
+    /// Sets contact info and description (`None`: unchanged). `NotFound` when the group is gone.
+    async fn update_package_group(
+        &self,
+        group_id: i64,
+        contact_info: Option<&str>,
+        description: Option<&str>,
+    ) -> StoreResult<PackageGroupRow>;
+    /// Applies the change in one transaction: modes, then removals, then additions (adding an
+    /// entry that exists or removing one that does not changes nothing). `NotFound` when the group
+    /// or one of the added repositories is gone (changing nothing).
+    async fn update_package_group_origin(
+        &self,
+        group_id: i64,
+        change: &PackageGroupOriginChange,
+    ) -> StoreResult<PackageGroupRow>;
+    /// Removes the group, its allowed-repository lists and the tags under `arn`. `NotFound` when
+    /// it is gone.
+    async fn delete_package_group(&self, group_id: i64, arn: &str) -> StoreResult<()>;
+    /// Names of the repositories in the group's list for `restriction`, by name (byte order),
+    /// after `after`, at most `limit`.
+    async fn list_allowed_repositories(
+        &self,
+        group_id: i64,
+        restriction: GroupRestriction,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<String>>;
+    /// Every allowed-repository entry of every group of the domain (by group, type, name).
+    async fn domain_allowed_repositories(
+        &self,
+        domain_id: i64,
+    ) -> StoreResult<Vec<AllowedRepository>>;
+    /// Distinct package coordinates in any repository of the domain, optionally of one format, by
+    /// (format, namespace, name) in byte order, after `after`, at most `limit`.
+    async fn list_domain_packages(
+        &self,
+        domain_id: i64,
+        format: Option<PackageFormat>,
+        after: Option<&DomainPackage>,
+        limit: u32,
+    ) -> StoreResult<Vec<DomainPackage>>;
+}
+
 /// Everything a metadata backend provides.
 pub trait MetadataStore:
-    DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore + DetailStore
+    DomainStore
+    + RepositoryStore
+    + PackageStore
+    + TagStore
+    + BlobRefStore
+    + DetailStore
+    + PackageGroupStore
 {
 }
-impl<T: DomainStore + RepositoryStore + PackageStore + TagStore + BlobRefStore + DetailStore>
-    MetadataStore for T
+impl<
+        T: DomainStore
+            + RepositoryStore
+            + PackageStore
+            + TagStore
+            + BlobRefStore
+            + DetailStore
+            + PackageGroupStore,
+    > MetadataStore for T
 {
 }

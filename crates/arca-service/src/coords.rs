@@ -87,14 +87,15 @@ pub fn check_namespace_filter(
     }
 }
 
+/// Whether a format's packages have a namespace.
 #[derive(Debug, PartialEq, Eq)]
-enum NamespaceRule {
+pub(crate) enum NamespaceRule {
     Required,
     Optional,
     Forbidden,
 }
 
-fn namespace_rule(format: PackageFormat) -> NamespaceRule {
+pub(crate) fn namespace_rule(format: PackageFormat) -> NamespaceRule {
     match format {
         PackageFormat::Maven | PackageFormat::Swift | PackageFormat::Generic => {
             NamespaceRule::Required
@@ -108,12 +109,17 @@ fn namespace_rule(format: PackageFormat) -> NamespaceRule {
 
 /// PEP 503: lowercase, and every run of `-`, `_` or `.` becomes one `-`.
 pub fn pep503_normalize(name: &str) -> String {
+    fold_separators(name, '-')
+}
+
+/// `name` lowercased, every run of `-`, `_` or `.` replaced by one `separator`.
+pub fn fold_separators(name: &str, separator: char) -> String {
     let mut out = String::with_capacity(name.len());
     let mut in_run = false;
     for c in name.chars() {
         if matches!(c, '-' | '_' | '.') {
             if !in_run {
-                out.push('-');
+                out.push(separator);
             }
             in_run = true;
         } else {

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use arca_metadata::{
-    CopiedVersion, CopyWrite, OriginRule, StoreError, VersionExpectation, VersionStatus,
+    CopiedVersion, CopyWrite, GroupRestriction, OriginRule, StoreError, VersionExpectation,
+    VersionStatus,
 };
 
 use crate::coords::package_key;
@@ -82,21 +83,31 @@ impl Service {
         };
         let (names, revisions) = selected_names(req.source.format, &sel)?;
 
+        // The package group's PUBLISH restriction (§A8.3): a copy is a publish too.
+        let group_refusal = self
+            .group_refusal(&dest_repo, &key, GroupRestriction::Publish)
+            .await?;
         'retry: for _ in 0..CAS_RETRIES {
             let dest_pkg = self.store.get_package(dest_repo.id, &key).await?;
             // Origin controls (§A5): a copy is a publish into the destination.
-            if dest_pkg
-                .as_ref()
-                .is_some_and(|p| p.origin_publish == OriginRule::Block)
-            {
+            let refusal = match &group_refusal {
+                Some(why) => Some(why.clone()),
+                None => dest_pkg
+                    .as_ref()
+                    .is_some_and(|p| p.origin_publish == OriginRule::Block)
+                    .then(|| {
+                        format!(
+                            "publishing into repository {} is blocked by the package's origin \
+                             configuration (publish: BLOCK)",
+                            dest_repo.name
+                        )
+                    }),
+            };
+            if let Some(refusal) = refusal {
                 let failed = names
                     .iter()
                     .map(|n| {
-                        let why = format!(
-                            "Version {n} cannot be copied: publishing into repository {} is \
-                             blocked by the package's origin configuration (publish: BLOCK)",
-                            dest_repo.name
-                        );
+                        let why = format!("Version {n} cannot be copied: {refusal}");
                         (n.clone(), failure(VersionErrorCode::NotAllowed, why))
                     })
                     .collect();

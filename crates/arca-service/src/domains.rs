@@ -148,8 +148,17 @@ impl Service {
     ) -> ServiceResult<DomainDescription> {
         let row = self.resolve_domain(caller, d).await?;
         let mut desc = self.describe_with_stats(&row).await?;
+        // The groups go with the domain; their tags, stored by ARN, are removed after it.
+        let group_arns: Vec<String> = self
+            .group_index(&row)
+            .await?
+            .groups
+            .iter()
+            .map(|g| self.group_arn(&row, &g.row.pattern))
+            .collect();
         match self.store.delete_domain(row.id, &desc.arn).await {
             Ok(()) => {
+                self.forget_tags(&group_arns).await?;
                 desc.status = "Deleted";
                 Ok(desc)
             }

@@ -10,6 +10,7 @@ pub enum ResourceType {
     Package,
     PackageVersion,
     Asset,
+    PackageGroup,
 }
 
 impl ResourceType {
@@ -20,6 +21,7 @@ impl ResourceType {
             Self::Package => "package",
             Self::PackageVersion => "package-version",
             Self::Asset => "asset",
+            Self::PackageGroup => "package-group",
         }
     }
 }

@@ -22,6 +22,7 @@ mod endpoints;
 mod error;
 mod fields;
 mod gc;
+pub mod groups;
 mod lease;
 mod lifecycle;
 pub mod maven;
@@ -49,7 +50,9 @@ use std::sync::Arc;
 use arca_blobstore::BlobStore;
 use arca_metadata::MetadataStore;
 
-pub use arca_metadata::{OriginRule, OriginType, PackageFormat, VersionStatus};
+pub use arca_metadata::{
+    GroupMode, GroupRestriction, OriginRule, OriginType, PackageFormat, VersionStatus,
+};
 pub use copy::CopyRequest;
 pub use details::{DependencyList, VersionReadme, MAX_README_BYTES};
 use digest_cache::DigestCache;
@@ -59,6 +62,10 @@ pub use fields::{
     check_asset_name, MAX_ASSET_NAME_CHARS, MAX_DISPLAY_NAME_CHARS, MAX_FIELD_CHARS, MAX_LICENSES,
 };
 pub use gc::{CheckReport, GcReport};
+pub use groups::{
+    AllowedRepositoryUpdate, AssociatedPackage, AssociationType, GroupReference,
+    PackageGroupDescription, RestrictionDescription,
+};
 pub use lifecycle::VersionSelection;
 pub use native::{NativeRepo, StagedAsset};
 pub use packages::{PackageListing, VersionListing};
@@ -134,6 +141,8 @@ pub struct Service {
     upstream_caches: Arc<upstream::UpstreamCaches>,
     /// One fetch per missing upstream file, however many requests want it at once.
     flights: Arc<upstream::SingleFlight>,
+    /// Each domain's package groups, indexed (checked against the store's revision on each use).
+    group_cache: Arc<groups::GroupCache>,
     config: Arc<ServiceConfig>,
 }
 
@@ -179,6 +188,7 @@ impl Service {
             fetcher: upstream::fetch::Fetcher::new(),
             upstream_caches: Arc::default(),
             flights: Arc::default(),
+            group_cache: Arc::default(),
             config: Arc::new(config),
         }
     }

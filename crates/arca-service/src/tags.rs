@@ -1,8 +1,9 @@
-//! TagResource, UntagResource, ListTagsForResource on domain and repository ARNs.
+//! TagResource, UntagResource, ListTagsForResource on domain, repository and package-group ARNs.
 
 use arca_metadata::StoreError;
 
 use crate::arn::{self, ArnResource};
+use crate::groups::pattern::Pattern;
 use crate::{Caller, DomainRef, RepoRef, ResourceType, Service, ServiceError, ServiceResult};
 
 impl Service {
@@ -58,8 +59,41 @@ impl Service {
                     .map_err(|_| not_found())?;
                 Ok(self.repo_arn(&repo))
             }
+            ArnResource::PackageGroup { domain, pattern } => {
+                let domain = self
+                    .resolve_domain(
+                        caller,
+                        &DomainRef {
+                            name: domain,
+                            owner,
+                        },
+                    )
+                    .await
+                    .map_err(|_| not_found())?;
+                let pattern = Pattern::parse(&pattern).map_err(|_| not_found())?;
+                let ix = self.group_index(&domain).await?;
+                let g = ix.get(&pattern).ok_or_else(not_found)?;
+                Ok(self.group_arn(&domain, &ix.groups[g].row.pattern))
+            }
             ArnResource::Other => Err(not_found()),
         }
+    }
+
+    /// Removes every tag stored under these ARNs (resources that are gone).
+    pub(crate) async fn forget_tags(&self, arns: &[String]) -> ServiceResult<()> {
+        for arn in arns {
+            let keys: Vec<String> = self
+                .store
+                .list_tags(arn)
+                .await?
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            if !keys.is_empty() {
+                self.store.untag_resource(arn, &keys).await?;
+            }
+        }
+        Ok(())
     }
 
     pub async fn list_tags(

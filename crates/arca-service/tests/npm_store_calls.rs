@@ -110,6 +110,19 @@ counting!(DetailStore {
     fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
 });
 
+counting!(PackageGroupStore {
+    fn package_groups_revision(&self, domain_id: i64) -> StoreResult<i64>;
+    fn create_package_group(&self, new: &NewPackageGroup) -> StoreResult<PackageGroupRow>;
+    fn get_package_group(&self, domain_id: i64, pattern: &str) -> StoreResult<Option<PackageGroupRow>>;
+    fn list_package_groups(&self, domain_id: i64, prefix: &str, after: Option<&str>, limit: u32) -> StoreResult<Vec<PackageGroupRow>>;
+    fn update_package_group(&self, group_id: i64, contact_info: Option<&str>, description: Option<&str>) -> StoreResult<PackageGroupRow>;
+    fn update_package_group_origin(&self, group_id: i64, change: &PackageGroupOriginChange) -> StoreResult<PackageGroupRow>;
+    fn delete_package_group(&self, group_id: i64, arn: &str) -> StoreResult<()>;
+    fn list_allowed_repositories(&self, group_id: i64, restriction: GroupRestriction, after: Option<&str>, limit: u32) -> StoreResult<Vec<String>>;
+    fn domain_allowed_repositories(&self, domain_id: i64) -> StoreResult<Vec<AllowedRepository>>;
+    fn list_domain_packages(&self, domain_id: i64, format: Option<PackageFormat>, after: Option<&DomainPackage>, limit: u32) -> StoreResult<Vec<DomainPackage>>;
+});
+
 const OWNER: &str = "111122223333";
 
 struct Fixture {

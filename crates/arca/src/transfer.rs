@@ -172,13 +172,15 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
 fn summary(r: &TransferReport, secs: f64) -> String {
     let mib = r.bytes as f64 / (1024.0 * 1024.0);
     format!(
-        "transferred {} domains, {} repositories, {} packages, {} versions, {} assets, {} tags; \
+        "transferred {} domains, {} repositories, {} packages, {} versions, {} assets, {} package \
+         groups, {} tags; \
          {} blobs, {} bytes ({mib:.1} MiB) in {secs:.1} s ({:.1} MiB/s)",
         r.domains,
         r.repositories,
         r.packages,
         r.versions,
         r.assets,
+        r.package_groups,
         r.tags,
         r.blobs,
         r.bytes,

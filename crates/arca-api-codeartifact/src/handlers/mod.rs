@@ -5,6 +5,7 @@ mod asset;
 mod domain;
 mod login;
 mod package;
+mod package_group;
 mod package_version;
 mod repository;
 mod tags;
@@ -104,5 +105,27 @@ pub async fn dispatch(
         ListTagsForResource(i) => tags::handle_list_tags_for_resource(svc, caller, i).await,
         GetAuthorizationToken(i) => login::handle_get_authorization_token(svc, caller, i).await,
         GetRepositoryEndpoint(i) => login::handle_get_repository_endpoint(svc, caller, i).await,
+        CreatePackageGroup(i) => package_group::handle_create_package_group(svc, caller, i).await,
+        DescribePackageGroup(i) => {
+            package_group::handle_describe_package_group(svc, caller, i).await
+        }
+        UpdatePackageGroup(i) => package_group::handle_update_package_group(svc, caller, i).await,
+        DeletePackageGroup(i) => package_group::handle_delete_package_group(svc, caller, i).await,
+        UpdatePackageGroupOriginConfiguration(i) => {
+            package_group::handle_update_package_group_origin_configuration(svc, caller, i).await
+        }
+        ListPackageGroups(i) => package_group::handle_list_package_groups(svc, caller, i).await,
+        ListSubPackageGroups(i) => {
+            package_group::handle_list_sub_package_groups(svc, caller, i).await
+        }
+        ListAllowedRepositoriesForGroup(i) => {
+            package_group::handle_list_allowed_repositories_for_group(svc, caller, i).await
+        }
+        ListAssociatedPackages(i) => {
+            package_group::handle_list_associated_packages(svc, caller, i).await
+        }
+        GetAssociatedPackageGroup(i) => {
+            package_group::handle_get_associated_package_group(svc, caller, i).await
+        }
     }
 }

@@ -24,6 +24,7 @@ mod blobs;
 mod concurrent;
 mod details;
 mod domains;
+mod groups;
 mod packages;
 mod refusals;
 mod repositories;
@@ -44,6 +45,7 @@ pub use blobs::*;
 pub use concurrent::*;
 pub use details::*;
 pub use domains::*;
+pub use groups::*;
 pub use packages::*;
 pub use refusals::*;
 pub use repositories::*;
@@ -154,6 +156,12 @@ macro_rules! metadata_store_suite {
             deprecations_in_bulk_are_all_or_nothing,
             copy_carries_details_and_dist_tags,
             requires_python_is_kept_per_asset,
+            // package groups
+            groups_root_comes_with_the_domain,
+            groups_create_get_list_update_delete,
+            groups_origin_changes_and_allowed_repositories,
+            groups_domain_packages_are_distinct_across_repositories,
+            groups_concurrent_creations_have_one_winner,
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,

@@ -13,6 +13,7 @@ use super::index::canonical_name;
 use super::manifest::{find_manifest, parse_manifest, CrateManifest};
 use super::publish::resolve_registries;
 use super::{asset_name, key};
+use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
@@ -92,7 +93,11 @@ impl Service {
         let mut lines: Vec<(String, String, Option<String>)> = Vec::new();
         let (mut unavailable, mut stale) = (None, None);
         for (i, hop) in order.iter().enumerate() {
-            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+            if i == 1
+                && !self
+                    .upstream_allowed(&repo.repo, &key, Via::Upstream)
+                    .await?
+            {
                 break;
             }
             if let Some(package) = self.store.get_package(hop.id, &key).await? {
@@ -106,7 +111,10 @@ impl Service {
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Cargo) else {
                 continue;
             };
-            if !self.upstream_allowed(hop, &key).await? {
+            if !self
+                .upstream_allowed(hop, &key, Via::ExternalConnection)
+                .await?
+            {
                 continue;
             }
             let cache = &self.upstream_caches.cargo;

@@ -20,6 +20,7 @@ use futures::StreamExt;
 use super::metadata::parse_last_updated;
 use super::publish::key;
 use super::{file_name, is_snapshot, parse_metadata, parse_pom, Coords, MAX_XML_BYTES};
+use crate::groups::Via;
 use crate::native::{NativeRepo, NativeVersion, OnExisting};
 use crate::upstream::{SourceIndex, UpstreamFile, UpstreamIndex};
 use crate::{ResourceType, Service, ServiceError, ServiceResult};
@@ -118,7 +119,11 @@ impl Service {
         let mut merged = MergedVersions::default();
         let mut unavailable = None;
         for (i, hop) in order.iter().enumerate() {
-            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+            if i == 1
+                && !self
+                    .upstream_allowed(&repo.repo, &key, Via::Upstream)
+                    .await?
+            {
                 break;
             }
             if let Some(package) = self.store.get_package(hop.id, &key).await? {
@@ -132,7 +137,10 @@ impl Service {
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Maven) else {
                 continue;
             };
-            if !self.upstream_allowed(hop, &key).await? {
+            if !self
+                .upstream_allowed(hop, &key, Via::ExternalConnection)
+                .await?
+            {
                 continue;
             }
             let cache = &self.upstream_caches.maven;

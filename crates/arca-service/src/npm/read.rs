@@ -14,6 +14,7 @@ use super::state::NpmState;
 use super::tags::visible_tags;
 use super::upstream::NpmIndex;
 use super::{NpmName, NPM_ASSET};
+use crate::groups::Via;
 use crate::native::NativeRepo;
 use crate::upstream::{SourceIndex, UpstreamIndex};
 use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
@@ -110,7 +111,11 @@ impl Service {
         // The package has Published versions here (listed even if none of them is readable).
         let mut listed_here = false;
         for (i, hop) in order.iter().enumerate() {
-            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+            if i == 1
+                && !self
+                    .upstream_allowed(&repo.repo, &key, Via::Upstream)
+                    .await?
+            {
                 break;
             }
             let here = NativeRepo { repo: hop.clone() };
@@ -129,7 +134,10 @@ impl Service {
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Npm) else {
                 continue;
             };
-            if !self.upstream_allowed(hop, &key).await? {
+            if !self
+                .upstream_allowed(hop, &key, Via::ExternalConnection)
+                .await?
+            {
                 continue;
             }
             let cache = &self.upstream_caches.npm;

@@ -21,6 +21,7 @@ use super::metadata::MAX_METADATA_BYTES;
 use super::read::{key, project_not_found};
 use super::upstream::PypiIndex;
 use super::{CoreMetadata, PypiFile, PypiProject};
+use crate::groups::Via;
 use crate::native::NativeRepo;
 use crate::upstream::fetch::FetchError;
 use crate::upstream::retain::downloadable;
@@ -114,7 +115,11 @@ impl Service {
         let order = self.search_order(&repo.repo).await?;
         let mut merge = Merge::default();
         for (i, hop) in order.iter().enumerate() {
-            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+            if i == 1
+                && !self
+                    .upstream_allowed(&repo.repo, &key, Via::Upstream)
+                    .await?
+            {
                 break;
             }
             if let Some(package) = self.store.get_package(hop.id, &key).await? {
@@ -133,7 +138,10 @@ impl Service {
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Pypi) else {
                 continue;
             };
-            if !self.upstream_allowed(hop, &key).await? {
+            if !self
+                .upstream_allowed(hop, &key, Via::ExternalConnection)
+                .await?
+            {
                 continue;
             }
             let cache = &self.upstream_caches.pypi;
@@ -177,11 +185,14 @@ impl Service {
         version: &str,
         filename: &str,
     ) -> ServiceResult<Option<Arc<CoreMetadata>>> {
-        if !self.upstream_allowed(&repo.repo, key).await? {
-            return Ok(None);
-        }
+        let from_upstreams = self
+            .upstream_allowed(&repo.repo, key, Via::Upstream)
+            .await?;
         let order = self.search_order(&repo.repo).await?;
         for (i, hop) in order.iter().enumerate() {
+            if i > 0 && !from_upstreams {
+                return Ok(None);
+            }
             if i > 0 {
                 if let Some(v) = self.version_in(hop, key, version).await? {
                     if !downloadable(v.status) {
@@ -195,7 +206,10 @@ impl Service {
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Pypi) else {
                 continue;
             };
-            if i > 0 && !self.upstream_allowed(hop, key).await? {
+            if !self
+                .upstream_allowed(hop, key, Via::ExternalConnection)
+                .await?
+            {
                 continue;
             }
             let cache = &self.upstream_caches.pypi;

@@ -20,6 +20,7 @@ use super::index::{
 };
 use super::index::{parse_info_line, RubyDependency};
 use super::key;
+use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::SourceIndex;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
@@ -219,7 +220,11 @@ impl Service {
         let mut versions: Vec<(String, Vec<String>)> = Vec::new();
         let mut unavailable = None;
         for (i, hop) in order.iter().enumerate() {
-            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+            if i == 1
+                && !self
+                    .upstream_allowed(&repo.repo, &key, Via::Upstream)
+                    .await?
+            {
                 break;
             }
             if let Some(package) = self.store.get_package(hop.id, &key).await? {
@@ -236,7 +241,10 @@ impl Service {
             let Some((connection, source)) = self.source_of(hop, PackageFormat::Ruby) else {
                 continue;
             };
-            if !self.upstream_allowed(hop, &key).await? {
+            if !self
+                .upstream_allowed(hop, &key, Via::ExternalConnection)
+                .await?
+            {
                 continue;
             }
             let cache = &self.upstream_caches.ruby;

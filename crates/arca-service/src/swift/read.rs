@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::archive::{manifest_swift_version, parse_tools_version, MAX_MANIFEST_BYTES};
 use super::metadata::{normalize_repository_url, ReleaseMetadata, MAX_METADATA_BYTES};
 use super::{archive_name, key, signature_format_of, MANIFEST, METADATA_ASSET};
+use crate::groups::Via;
 use crate::native::NativeRepo;
 use crate::versions::version_not_found;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
@@ -139,7 +140,11 @@ impl Service {
         let order = self.search_order(&repo.repo).await?;
         let mut found: Vec<Found> = Vec::new();
         for (i, hop) in order.iter().enumerate() {
-            if i == 1 && !self.upstream_allowed(&repo.repo, key).await? {
+            if i == 1
+                && !self
+                    .upstream_allowed(&repo.repo, key, Via::Upstream)
+                    .await?
+            {
                 break;
             }
             let Some(package) = self.store.get_package(hop.id, key).await? else {
@@ -426,7 +431,11 @@ impl Service {
                 let page = self.store.list_packages(hop.id, &filter, PAGE).await?;
                 for package in &page {
                     // As in the release list: upstream=BLOCK here hides the upstreams' releases.
-                    if i > 0 && !self.upstream_allowed(&repo.repo, &package.key).await? {
+                    if i > 0
+                        && !self
+                            .upstream_allowed(&repo.repo, &package.key, Via::Upstream)
+                            .await?
+                    {
                         continue;
                     }
                     let mut versions: Vec<VersionRow> = self

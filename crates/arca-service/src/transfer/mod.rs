@@ -3,10 +3,12 @@
 //!
 //! Order: domains (owner, name, created time, encryption key), then each domain's repositories in
 //! an order that creates every upstream before its downstreams, then their packages, versions and
-//! assets ([`packages`]), and the tags last, verbatim under their stored ARNs (creating a resource
+//! assets ([`packages`]), then the domain's package groups with their allowed-repository lists
+//! ([`groups`]), and the tags last, verbatim under their stored ARNs (creating a resource
 //! replaces the tags under its ARN). Ids are the destination's own; nothing outside the stores
 //! exposes them. The source is only read.
 
+mod groups;
 mod packages;
 
 use std::collections::{HashMap, HashSet};
@@ -34,6 +36,8 @@ pub struct TransferReport {
     pub bytes: u64,
     /// Tags (key/value pairs), over all resources.
     pub tags: u64,
+    /// Package groups (the root groups included), with their allowed-repository lists.
+    pub package_groups: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -156,7 +160,8 @@ impl Service {
                 .update_repository(id, None, Some(&upstreams))
                 .await?;
         }
-        Ok(())
+        // Package groups name repositories in their allowed lists: after all of them.
+        self.transfer_groups(dst, domain, &created, report).await
     }
 
     /// Every repository of a domain, with its upstreams.

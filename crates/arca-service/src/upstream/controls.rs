@@ -1,10 +1,13 @@
 //! Package origin controls on the publish path (`upstreams-formats-permissions.md` §A5): a package
-//! whose `publish` control is BLOCK takes no publish, and a version that a reachable upstream
+//! whose `publish` control is BLOCK, or whose package group's effective PUBLISH restriction refuses
+//! the repository (§A8.3), takes no publish, and a version that a reachable upstream
 //! repository or external source already has cannot be published (the dependency-confusion guard)
 //! unless the package's `upstream` control is BLOCK here. The external check uses the cached index
 //! when the source is down and fails closed when nothing is cached.
 
-use arca_metadata::{OriginRule, PackageFormat, PackageKey, PackageRow, RepositoryRow};
+use arca_metadata::{
+    GroupRestriction, OriginRule, PackageFormat, PackageKey, PackageRow, RepositoryRow,
+};
 
 use super::cache::IndexCache;
 use super::connections::ExternalSource;
@@ -36,6 +39,18 @@ impl Service {
                      configuration (publish: BLOCK).",
                     repo.name
                 ),
+            ));
+        }
+        // The package's group (§A8.3): together with the package's own control, the more
+        // restrictive one wins.
+        if let Some(why) = self
+            .group_refusal(repo, key, GroupRestriction::Publish)
+            .await?
+        {
+            return Err(ServiceError::conflict(
+                ResourceType::Package,
+                &key.name,
+                why,
             ));
         }
         if !look_upstream || package.is_some_and(|p| p.origin_upstream == OriginRule::Block) {

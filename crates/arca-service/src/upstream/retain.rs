@@ -22,6 +22,7 @@ use super::fetch::FetchError;
 use super::tee::Tee;
 use super::{verify, ExpectedDigest, SourceIndex, UpstreamIndex, NO_DIGEST};
 use crate::coords::display_name;
+use crate::groups::Via;
 use crate::native::NativeVersion;
 use crate::{now_ms, revision, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES};
 use arca_blobstore::BlobRead;
@@ -66,16 +67,27 @@ fn unavailable(key: &PackageKey, why: &str) -> ServiceError {
 }
 
 impl Service {
-    /// Whether the package's `upstream` origin control in `repo` lets versions in.
+    /// Whether versions of `key` may enter `repo` `via` its external connection or its upstream
+    /// repositories: the package's `upstream` origin control in `repo` (§A5) and its package
+    /// group's EXTERNAL_UPSTREAM or INTERNAL_UPSTREAM restriction (§A8.3) must both allow it.
     pub(crate) async fn upstream_allowed(
         &self,
         repo: &RepositoryRow,
         key: &PackageKey,
+        via: Via,
     ) -> ServiceResult<bool> {
-        Ok(match self.store.get_package(repo.id, key).await? {
-            Some(p) => p.origin_upstream == OriginRule::Allow,
-            None => true,
-        })
+        if let Some(p) = self.store.get_package(repo.id, key).await? {
+            if p.origin_upstream != OriginRule::Allow {
+                return Ok(false);
+            }
+        }
+        match self.group_refusal(repo, key, via.restriction()).await? {
+            None => Ok(true),
+            Some(why) => {
+                tracing::debug!(repository = repo.name, reason = why, "upstream refused");
+                Ok(false)
+            }
+        }
     }
 
     /// Looks for the file `file` of `version` of `key` along the search order of `requested`
@@ -103,15 +115,17 @@ impl Service {
         ingest: Ingest<'_>,
         tee: &Tee,
     ) -> ServiceResult<Retained> {
-        if !self.upstream_allowed(requested, key).await? {
-            return Ok(Retained::No);
-        }
+        // Retention from the upstream repositories (and through them from their connections).
+        let from_upstreams = self.upstream_allowed(requested, key, Via::Upstream).await?;
         let local = self.version_in(requested, key, version).await?;
         if local.as_ref().is_some_and(|l| !downloadable(l.status)) {
             return Ok(Retained::No);
         }
         let order = self.search_order(requested).await?;
         for (i, hop) in order.iter().enumerate() {
+            if i > 0 && !from_upstreams {
+                return Ok(Retained::No);
+            }
             let found = match i {
                 0 => local.clone(),
                 _ => self.version_in(hop, key, version).await?,
@@ -152,7 +166,10 @@ impl Service {
                 // Published (or copied) here: the source cannot add files to it.
                 return Ok(Retained::No);
             }
-            if i > 0 && !self.upstream_allowed(hop, key).await? {
+            if !self
+                .upstream_allowed(hop, key, Via::ExternalConnection)
+                .await?
+            {
                 next_hop!();
             }
             let index = match self.source_index(cache, connection, source, key).await {

@@ -13,6 +13,7 @@ mod credentials;
 mod details;
 mod domains;
 mod gc;
+mod groups;
 mod hardening;
 mod large_asset;
 mod lifecycle;

@@ -552,3 +552,43 @@ async fn requires_python_dependencies_and_readme_from_the_form() {
     assert_eq!(r.status, 400, "{}", text(&r));
     assert!(text(&r).contains("requires_dist"), "{}", text(&r));
 }
+
+/// A package group refuses twine uploads, its pattern's name normalized as PyPI names are
+/// (`/python//Kit_Core$` is `/pypi//kit-core$`).
+#[tokio::test]
+async fn a_package_group_refuses_uploads() {
+    use aws_sdk_codeartifact::types::{
+        PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
+    };
+    let s = setup().await;
+    let g = s
+        .client
+        .create_package_group()
+        .domain("acme")
+        .package_group("/python//Kit_Core$")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        g.package_group().unwrap().pattern(),
+        Some("/pypi//kit-core$")
+    );
+    s.client
+        .update_package_group_origin_configuration()
+        .domain("acme")
+        .package_group("/pypi//kit-core$")
+        .restrictions(Type::Publish, Mode::Block)
+        .send()
+        .await
+        .unwrap();
+    let c = login(&s).await;
+    let file = pseudo_random(3000, 9);
+    let r = upload(
+        &c,
+        form("Kit.Core", "1.0.0", "kit_core-1.0.0.tar.gz", &file, &[]),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{}", text(&r));
+    assert!(text(&r).contains("/pypi//kit-core$"), "{}", text(&r));
+    upload_ok(&c, "kit-app", "1.0.0", "kit_app-1.0.0.tar.gz", 10).await;
+}

@@ -285,11 +285,10 @@ async fn not_implemented_operations() {
                 .await),
         ),
         (
-            "CreatePackageGroup",
+            "DeleteDomainPermissionsPolicy",
             err(c
-                .create_package_group()
+                .delete_domain_permissions_policy()
                 .domain("dom")
-                .package_group("/npm/*")
                 .send()
                 .await),
         ),
@@ -303,8 +302,13 @@ async fn not_implemented_operations() {
                 .await),
         ),
         (
-            "ListPackageGroups",
-            err(c.list_package_groups().domain("dom").send().await),
+            "DeleteRepositoryPermissionsPolicy",
+            err(c
+                .delete_repository_permissions_policy()
+                .domain("dom")
+                .repository("repo")
+                .send()
+                .await),
         ),
     ];
     for (op, e) in results {
@@ -318,12 +322,14 @@ async fn not_implemented_operations() {
     }
 
     // On the wire.
-    let r = s.raw("POST", "/v1/package-groups?domain=dom", b"").await;
+    let r = s
+        .raw("GET", "/v1/domain/permissions/policy?domain=dom", b"")
+        .await;
     let j = r.assert_error(501, "NotImplementedException");
     assert!(
         j["message"]
             .as_str()
-            .is_some_and(|m| m.contains("ListPackageGroups")),
+            .is_some_and(|m| m.contains("GetDomainPermissionsPolicy")),
         "{j}"
     );
 }

@@ -3,6 +3,7 @@
 
 mod cargo;
 mod connections;
+mod groups;
 mod maven;
 mod npm;
 mod purge;

@@ -161,7 +161,8 @@ async fn transfer_to_postgres_and_s3_and_back() {
     assert!(ok, "transfer failed:\n{out}{err}");
     eprintln!("to PostgreSQL + S3: {out}");
     assert!(
-        out.contains("transferred 3 domains, 6 repositories, 7 packages, 13 versions"),
+        out.contains("transferred 3 domains, 6 repositories, 7 packages, 13 versions")
+            && out.contains("assets, 6 package groups,"),
         "{out}"
     );
     let mut env = common_env();

@@ -299,6 +299,55 @@ pub(super) async fn populate(s: &Server) {
             String::from_utf8_lossy(&r.body)
         );
     }
+    // Package groups: the root updated, a hierarchy, an allowed-repository list, tags.
+    use aws_sdk_codeartifact::types::{
+        PackageGroupAllowedRepository as Allowed, PackageGroupOriginRestrictionMode as Mode,
+        PackageGroupOriginRestrictionType as Type,
+    };
+    c.update_package_group()
+        .domain("alpha")
+        .package_group("/*")
+        .contact_info("ops@acme")
+        .send()
+        .await
+        .unwrap();
+    c.update_package_group_origin_configuration()
+        .domain("alpha")
+        .package_group("/*")
+        .restrictions(Type::ExternalUpstream, Mode::Block)
+        .send()
+        .await
+        .unwrap();
+    for pattern in ["/npm/*", "/npm/acme/*", "/generic/ns/lib~"] {
+        c.create_package_group()
+            .domain("alpha")
+            .package_group(pattern)
+            .description(format!("group {pattern}"))
+            .tags(tag("g", pattern))
+            .send()
+            .await
+            .unwrap();
+    }
+    c.update_package_group_origin_configuration()
+        .domain("alpha")
+        .package_group("/npm/acme/*")
+        .restrictions(Type::Publish, Mode::AllowSpecificRepositories)
+        .add_allowed_repositories(
+            Allowed::builder()
+                .repository_name("a-top")
+                .origin_restriction_type(Type::Publish)
+                .build(),
+        )
+        .add_allowed_repositories(
+            Allowed::builder()
+                .repository_name("z-base")
+                .origin_restriction_type(Type::InternalUpstream)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
     let tb = token(a, "beta").await;
     let m = manifest("solo", "0.1.0", json!({}));
     let r = native(

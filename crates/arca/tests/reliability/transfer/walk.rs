@@ -218,6 +218,7 @@ pub(super) async fn walk(addr: SocketAddr) -> Snapshot {
             Value::Null,
         )
         .await;
+        walk_groups(&mut w, &domain).await;
         let token = token(addr, &domain).await;
         let repos = w
             .list(
@@ -232,6 +233,35 @@ pub(super) async fn walk(addr: SocketAddr) -> Snapshot {
         }
     }
     w.seen
+}
+
+/// Every package group (description, tags, allowed repositories of each restriction type).
+async fn walk_groups(w: &mut Walk, domain: &str) {
+    let dq = format!("domain={}", q(domain));
+    let groups = w
+        .list("POST", &format!("/v1/package-groups?{dq}"), "packageGroups")
+        .await;
+    for g in groups {
+        let pattern = g["pattern"].as_str().unwrap().to_string();
+        let arn = g["arn"].as_str().unwrap().to_string();
+        w.record(
+            "POST",
+            &format!("/v1/tags?resourceArn={}", q(&arn)),
+            Value::Null,
+        )
+        .await;
+        for t in ["PUBLISH", "EXTERNAL_UPSTREAM", "INTERNAL_UPSTREAM"] {
+            w.list(
+                "GET",
+                &format!(
+                    "/v1/package-group-allowed-repositories?{dq}&package-group={}&originRestrictionType={t}",
+                    q(&pattern)
+                ),
+                "allowedRepositories",
+            )
+            .await;
+        }
+    }
 }
 
 async fn walk_repository(w: &mut Walk, domain: &str, repo: &str, token: &str) {
