@@ -527,3 +527,32 @@ async fn origin_controls_bind_gem_push() {
         ["kit-1.0.0.gem"]
     );
 }
+
+/// A package group's PUBLISH restriction refuses gem push through the shared publish path.
+#[tokio::test]
+async fn a_package_group_refuses_pushes() {
+    use aws_sdk_codeartifact::types::{
+        PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
+    };
+    let s = setup().await;
+    s.client
+        .create_package_group()
+        .domain("acme")
+        .package_group("/ruby//kit-core$")
+        .send()
+        .await
+        .unwrap();
+    s.client
+        .update_package_group_origin_configuration()
+        .domain("acme")
+        .package_group("/ruby//kit-core$")
+        .restrictions(Type::Publish, Mode::Block)
+        .send()
+        .await
+        .unwrap();
+    let c = login(&s).await;
+    let r = push(&c, gem(&gemspec("kit-core", "1.0.0", "ruby", &[]))).await;
+    assert_eq!(r.status, 409, "{}", text(&r));
+    assert!(text(&r).contains("/ruby//kit-core$"), "{}", text(&r));
+    push_ok(&c, &gemspec("kit-app", "1.0.0", "ruby", &[])).await;
+}
