@@ -22,6 +22,7 @@ use super::index::{parse_info_line, RubyDependency};
 use super::key;
 use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
+use crate::upstream::retain::downloadable;
 use crate::upstream::SourceIndex;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
@@ -89,11 +90,6 @@ fn file_not_found(file: &str, repo: &NativeRepo) -> ServiceError {
     )
 }
 
-/// Whether a version is in the indexes: Published, or Unlisted (yanked).
-fn listed(v: &VersionRow) -> bool {
-    matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted)
-}
-
 impl Service {
     /// The specification of a stored gem (cached by digest); `None` if it cannot be read.
     async fn ruby_spec(
@@ -153,7 +149,7 @@ impl Service {
             .versions_with_status(package.id, None)
             .await?
             .into_iter()
-            .filter(listed)
+            .filter(|v| downloadable(v.status))
             .collect();
         versions.sort_by_key(|v| (v.published_ms, v.id));
         let mut out = Vec::new();
@@ -238,15 +234,11 @@ impl Service {
                     }
                 }
             }
-            let Some((connection, source)) = self.source_of(hop, PackageFormat::Ruby) else {
+            let Some((connection, source)) =
+                self.open_source(hop, PackageFormat::Ruby, &key).await?
+            else {
                 continue;
             };
-            if !self
-                .upstream_allowed(hop, &key, Via::ExternalConnection)
-                .await?
-            {
-                continue;
-            }
             let cache = &self.upstream_caches.ruby;
             let index = match self.source_index(cache, &connection, source, &key).await {
                 SourceIndex::Fresh(index) | SourceIndex::Stale(index, _) => index,
@@ -456,7 +448,7 @@ impl Service {
                 continue;
             };
             let file = super::index::asset_name(&name, &version, &platform);
-            if !listed(&v) {
+            if !downloadable(v.status) {
                 continue;
             }
             let assets = self.store.version_assets(v.id).await?;

@@ -214,6 +214,21 @@ impl Service {
         Some((name.to_string(), self.external_source(name)?))
     }
 
+    /// The external source of `hop` for `format` through which versions of `key` may come in (its
+    /// connection configured, and the package's `upstream` control and group allowing it there).
+    pub(crate) async fn open_source(
+        &self,
+        hop: &RepositoryRow,
+        format: PackageFormat,
+        key: &PackageKey,
+    ) -> ServiceResult<Option<(String, &ExternalSource)>> {
+        let Some(found) = self.source_of(hop, format) else {
+            return Ok(None);
+        };
+        let via = crate::groups::Via::ExternalConnection;
+        Ok(self.upstream_allowed(hop, key, via).await?.then_some(found))
+    }
+
     /// The source's index of `key`: from the cache while fresh, else fetched (revalidated when a
     /// copy is cached); the cached copy when the source fails.
     pub(crate) async fn source_index<T: UpstreamIndex>(
