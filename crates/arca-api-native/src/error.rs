@@ -1,7 +1,8 @@
-//! `NativeError`: every failure of a native request, turned into a status and a JSON body here and
+//! `NativeError`: every failure of a native request, turned into a status and a body here and
 //! only here: npm-style (`{"success": false, "error": "…"}`, which npm prints) for every format but
-//! cargo, which prints `{"errors":[{"detail":"…"}]}`, and Swift, whose registry specification
-//! wants RFC 7807 problem details (`application/problem+json` with `Content-Version: 1`). A 401 carries `WWW-Authenticate: Basic
+//! cargo, which prints `{"errors":[{"detail":"…"}]}`, RubyGems, whose clients print plain text, and
+//! Swift, whose registry specification wants RFC 7807 problem details (`application/problem+json`
+//! with `Content-Version: 1`). A 401 carries `WWW-Authenticate: Basic
 //! realm="arca"` so clients send (or prompt for) credentials — for cargo `Cargo login_url="…"`, on
 //! which it retries with its credential provider's token (never a 403, which cargo would not
 //! retry); a 405 carries
@@ -19,6 +20,8 @@ pub enum Wire {
     Npm,
     /// `{"errors":[{"detail": …}]}`; a 401 names the URL that explains how to get a token.
     Cargo { login_url: String },
+    /// The message as plain text (`gem` and Bundler print the body).
+    Text,
     /// `application/problem+json` `{"detail", "status", "title"}`, with `Content-Version: 1`.
     Swift,
 }
@@ -98,34 +101,37 @@ impl NativeError {
         } else {
             self.to_string()
         };
-        let body = match wire {
-            Wire::Npm => serde_json::json!({"success": false, "error": message}),
-            Wire::Cargo { .. } => serde_json::json!({"errors": [{"detail": message}]}),
-            Wire::Swift => serde_json::json!({
-                "detail": message,
-                "status": status.as_u16(),
-                "title": status.canonical_reason().unwrap_or(""),
-            }),
+        let (body, content_type) = match wire {
+            Wire::Npm => (
+                serde_json::json!({"success": false, "error": message}).to_string(),
+                "application/json",
+            ),
+            Wire::Cargo { .. } => (
+                serde_json::json!({"errors": [{"detail": message}]}).to_string(),
+                "application/json",
+            ),
+            Wire::Text => (format!("{message}\n"), "text/plain; charset=utf-8"),
+            Wire::Swift => (
+                serde_json::json!({
+                    "detail": message,
+                    "status": status.as_u16(),
+                    "title": status.canonical_reason().unwrap_or(""),
+                })
+                .to_string(),
+                "application/problem+json",
+            ),
         };
-        let mut resp = Response::new(Body::from(body.to_string()));
+        let mut resp = Response::new(Body::from(body));
         *resp.status_mut() = status;
         let h = resp.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
         if *wire == Wire::Swift {
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            );
             h.insert("content-version", HeaderValue::from_static("1"));
             h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("en"));
-        } else {
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
         }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match wire {
-                Wire::Npm | Wire::Swift => None,
+                Wire::Npm | Wire::Text | Wire::Swift => None,
                 Wire::Cargo { login_url } => {
                     HeaderValue::from_str(&format!("Cargo login_url=\"{login_url}\"")).ok()
                 }

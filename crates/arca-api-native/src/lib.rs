@@ -4,7 +4,7 @@
 //! This crate only translates HTTP to service calls and back: it authenticates the token
 //! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`, `swift`), streams bodies, and
 //! renders the answers. Which versions are visible, what may be published and how it is stored are
-//! decided in `arca-service`. npm, PyPI, Maven, cargo and Swift are served; other formats answer 404 until their modules land beside it.
+//! decided in `arca-service`. npm, PyPI, Maven, cargo, RubyGems and Swift are served; other formats answer 404 until their modules land beside it.
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
@@ -17,6 +17,7 @@ mod maven;
 mod multipart;
 mod npm;
 mod pypi;
+mod ruby;
 mod swift;
 
 use std::time::Instant;
@@ -153,9 +154,29 @@ fn wire(svc: &Service, path: &str) -> Wire {
         Ok(e) if e.format == PackageFormat::Cargo => Wire::Cargo {
             login_url: cargo::login_url(svc, &e),
         },
+        Ok(e) if e.format == PackageFormat::Ruby => Wire::Text,
         Ok(e) if e.format == PackageFormat::Swift => Wire::Swift,
         _ => Wire::Npm,
     }
+}
+
+/// The resource `parse` reads in the endpoint's path (else 404, naming `protocol`), and the
+/// repository as the caller sees it.
+pub(crate) async fn resolve<T>(
+    state: &NativeState,
+    caller: &arca_service::Caller,
+    endpoint: &Endpoint<'_>,
+    protocol: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<(T, arca_service::NativeRepo), NativeError> {
+    let target = parse(endpoint.rest).ok_or_else(|| {
+        NativeError::NotFound(format!("No {protocol} resource at '{}'.", endpoint.rest))
+    })?;
+    let repo = state
+        .service
+        .native_repository(caller, endpoint.domain, endpoint.owner, endpoint.repository)
+        .await?;
+    Ok((target, repo))
 }
 
 async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
@@ -171,6 +192,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Ruby => ruby::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Swift => swift::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."

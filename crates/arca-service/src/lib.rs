@@ -34,6 +34,7 @@ mod publish;
 pub mod pypi;
 mod repositories;
 pub mod revision;
+pub mod ruby;
 pub mod swift;
 mod tags;
 #[cfg(test)]
@@ -135,6 +136,7 @@ pub struct Service {
     npm_manifests: Arc<DigestCache<Arc<serde_json::Value>>>,
     pypi_metadata: Arc<DigestCache<Option<Arc<pypi::CoreMetadata>>>>,
     cargo_manifests: Arc<DigestCache<Option<Arc<cargo::manifest::CrateManifest>>>>,
+    ruby_specs: Arc<DigestCache<Option<Arc<ruby::gemspec::GemSpec>>>>,
     fetcher: upstream::fetch::Fetcher,
     upstream_caches: Arc<upstream::UpstreamCaches>,
     /// One fetch per missing upstream file, however many requests want it at once.
@@ -160,6 +162,9 @@ const PYPI_METADATA_CACHE_BYTES: usize = 16 * 1024 * 1024;
 /// Bound of the crate manifest cache (index lines are rendered from it), in estimated bytes.
 const CARGO_MANIFEST_CACHE_BYTES: usize = 32 * 1024 * 1024;
 
+/// Bound of the gem specification cache (RubyGems indexes are rendered from it), in estimated bytes.
+const RUBY_SPEC_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// How many times a compare-and-set write is retried before giving up with a 500.
 const CAS_RETRIES: usize = 16;
 
@@ -179,6 +184,7 @@ impl Service {
             npm_manifests: Arc::new(DigestCache::new(NPM_MANIFEST_CACHE_BYTES)),
             pypi_metadata: Arc::new(DigestCache::new(PYPI_METADATA_CACHE_BYTES)),
             cargo_manifests: Arc::new(DigestCache::new(CARGO_MANIFEST_CACHE_BYTES)),
+            ruby_specs: Arc::new(DigestCache::new(RUBY_SPEC_CACHE_BYTES)),
             fetcher: upstream::fetch::Fetcher::new(),
             upstream_caches: Arc::default(),
             flights: Arc::default(),

@@ -7,9 +7,9 @@
 
 use arca_blobstore::{BlobError, BlobInfo, BlobRead, BoxError, Sha256Digest, StagedBlob};
 use arca_metadata::{
-    AssetRow, OriginRule, OriginType, PackageKey, PublishWrite, RepositoryRow, StoreError,
-    VersionDetails, VersionExpectation, VersionFilter, VersionMetadata, VersionOrder,
-    VersionOrigin, VersionRow, VersionStatus,
+    AssetRow, OriginRule, OriginType, PackageKey, PackageRow, PublishWrite, RepositoryRow,
+    StoreError, VersionAction, VersionChange, VersionDetails, VersionExpectation, VersionFilter,
+    VersionMetadata, VersionOrder, VersionOrigin, VersionRow, VersionStatus,
 };
 use bytes::Bytes;
 use futures::Stream;
@@ -18,6 +18,7 @@ use crate::coords::display_name;
 use crate::fields::{bound_details, bound_metadata, check_asset_name};
 use crate::lease::blob_domain;
 use crate::repositories::repo_not_found;
+use crate::versions::version_not_found;
 use crate::{
     now_ms, revision, AssetDownload, Caller, DomainRef, RepoRef, ResourceType, Service,
     ServiceError, ServiceResult, TokenError, CAS_RETRIES,
@@ -356,6 +357,55 @@ impl Service {
         Ok(NativeWrite::Write(Box::new(write)))
     }
 
+    /// A native yank (`yanked`: the version becomes Unlisted) or its undo (Published again): only
+    /// Published and Unlisted versions move; the write is a compare-and-set on the version as read.
+    pub(crate) async fn set_yanked(
+        &self,
+        package: &PackageRow,
+        version: &str,
+        yanked: bool,
+    ) -> ServiceResult<()> {
+        let target = if yanked {
+            VersionStatus::Unlisted
+        } else {
+            VersionStatus::Published
+        };
+        for _ in 0..CAS_RETRIES {
+            let v = self
+                .store
+                .get_version(package.id, version)
+                .await?
+                .ok_or_else(|| version_not_found(&package.key, version))?;
+            if v.status == target {
+                return Ok(());
+            }
+            if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
+                return Err(ServiceError::validation(format!(
+                    "{} {version} is {}; only Published and Unlisted (yanked) versions can be yanked or unyanked.",
+                    display_name(&package.key),
+                    v.status
+                )));
+            }
+            let change = VersionChange {
+                version_id: v.id,
+                expect_status: v.status,
+                expect_revision: v.revision.clone(),
+                action: VersionAction::SetStatus {
+                    status: target,
+                    published_ms: v.published_ms,
+                },
+            };
+            match self.store.apply_version_changes(&[change]).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::PreconditionFailed) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Internal(
+            "yank: too many concurrent updates of the same version".into(),
+        ))
+    }
+
     /// Every Published version of a package, by version string.
     pub(crate) async fn published_versions(
         &self,
@@ -438,6 +488,14 @@ pub(crate) fn publish_write_error(e: StoreError, repo: &RepositoryRow) -> Servic
     }
 }
 
+/// `yyyy-mm-ddThh:mm:ssZ` (index files' times).
+pub(crate) fn iso8601(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.format(f).unwrap_or_default()
+}
+
 /// Runs `parse` on a stored file's bytes as a blocking reader (archive formats read synchronously).
 pub(crate) async fn read_blocking<T, F>(read: BlobRead, what: &str, parse: F) -> ServiceResult<T>
 where
@@ -452,4 +510,13 @@ where
     tokio::task::spawn_blocking(move || parse(Box::new(reader)))
         .await
         .map_err(|e| ServiceError::Internal(format!("reading {what}: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn index_times_are_seconds_in_utc() {
+        assert_eq!(super::iso8601(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::iso8601(1_767_225_600_999), "2026-01-01T00:00:00Z");
+    }
 }

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use arca_metadata::{
-    AssetRow, OriginType, PackageFilter, PackageFormat, PackageRow, StoreError, VersionAction,
-    VersionChange, VersionRow, VersionStatus,
+    AssetRow, OriginType, PackageFilter, PackageFormat, PackageRow, VersionRow, VersionStatus,
 };
 use sha2::Digest;
 
@@ -18,9 +17,7 @@ use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
-use crate::{
-    AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES,
-};
+use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// An index file: one line per version, and its entity tag.
 #[derive(Debug, Clone)]
@@ -61,14 +58,6 @@ fn crate_not_found(name: &str, repo: &NativeRepo) -> ServiceError {
 /// Whether cargo sees the version: Published (not yanked) and Unlisted (yanked).
 fn in_index(v: &VersionRow) -> bool {
     matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted)
-}
-
-/// `yyyy-mm-ddThh:mm:ssZ`.
-fn pubtime(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    t.format(f).unwrap_or_default()
 }
 
 impl Service {
@@ -205,7 +194,7 @@ impl Service {
             };
             let external = v.origin.origin_type == OriginType::External;
             let entry = resolve_registries(&manifest, &repo.repo, external);
-            let time = pubtime(v.published_ms);
+            let time = crate::native::iso8601(v.published_ms);
             let line = entry.line(&asset.sha256, v.status == VersionStatus::Unlisted, &time);
             let json = serde_json::to_string(&line)
                 .map_err(|e| ServiceError::Internal(format!("index line: {e}")))?;
@@ -303,44 +292,7 @@ impl Service {
         yanked: bool,
     ) -> ServiceResult<()> {
         let package = self.cargo_package(repo, name).await?;
-        let target = if yanked {
-            VersionStatus::Unlisted
-        } else {
-            VersionStatus::Published
-        };
-        for _ in 0..CAS_RETRIES {
-            let v = self
-                .store
-                .get_version(package.id, version)
-                .await?
-                .ok_or_else(|| version_not_found(&package.key, version))?;
-            if v.status == target {
-                return Ok(());
-            }
-            if !in_index(&v) {
-                return Err(ServiceError::validation(format!(
-                    "crate version `{name}@{version}` is {}; only Published and Unlisted (yanked) versions can be yanked or unyanked.",
-                    v.status
-                )));
-            }
-            let change = VersionChange {
-                version_id: v.id,
-                expect_status: v.status,
-                expect_revision: v.revision.clone(),
-                action: VersionAction::SetStatus {
-                    status: target,
-                    published_ms: v.published_ms,
-                },
-            };
-            match self.store.apply_version_changes(&[change]).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::PreconditionFailed) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ServiceError::Internal(
-            "yank: too many concurrent updates of the same version".into(),
-        ))
+        self.set_yanked(&package, version, yanked).await
     }
 
     /// The crate exists here (for `cargo owner --list`).
@@ -400,16 +352,5 @@ impl Service {
             }
             filter.after = page.last().map(|p| p.key.clone());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn publish_times_are_seconds_in_utc() {
-        assert_eq!(pubtime(0), "1970-01-01T00:00:00Z");
-        assert_eq!(pubtime(1_767_225_600_999), "2026-01-01T00:00:00Z");
     }
 }

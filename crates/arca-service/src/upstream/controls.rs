@@ -127,6 +127,11 @@ impl Service {
                 )
                 .await
             }
+            PackageFormat::Ruby => {
+                let cache = &self.upstream_caches.ruby;
+                self.index_has(cache, connection, source, key, version)
+                    .await
+            }
             _ => Ok(false),
         }
     }

@@ -8,7 +8,8 @@
 //!   revalidation, stale-if-error and a negative cache.
 //! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
 //!   which versions and files it offers and their digests). Each format implements it once
-//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`); the rules (order, retention,
+//!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`,
+//!   `ruby::upstream`); the rules (order, retention,
 //!   verification, origin controls) stay here.
 
 pub(crate) mod cache;
@@ -164,6 +165,9 @@ pub(crate) struct UpstreamCaches {
     pub pypi: IndexCache<crate::pypi::upstream::PypiIndex>,
     pub maven: IndexCache<crate::maven::upstream::MavenIndex>,
     pub cargo: IndexCache<crate::cargo::upstream::CargoIndex>,
+    pub ruby: IndexCache<crate::ruby::upstream::RubyIndex>,
+    /// Sources' `versions`, one per connection.
+    pub ruby_versions: IndexCache<crate::ruby::upstream::RubyVersions>,
     /// Sources' `config.json`, one per connection.
     pub cargo_config: IndexCache<crate::cargo::upstream::CargoConfig>,
 }
@@ -177,12 +181,16 @@ impl UpstreamCaches {
             pypi,
             maven,
             cargo,
+            ruby,
+            ruby_versions,
             cargo_config,
         } = self;
         npm.purge(select)
             + pypi.purge(select)
             + maven.purge(select)
             + cargo.purge(select)
+            + ruby.purge(select)
+            + ruby_versions.purge(select)
             + cargo_config.purge(select)
     }
 }
@@ -204,6 +212,21 @@ impl Service {
             return None;
         }
         Some((name.to_string(), self.external_source(name)?))
+    }
+
+    /// The external source of `hop` for `format` through which versions of `key` may come in (its
+    /// connection configured, and the package's `upstream` control and group allowing it there).
+    pub(crate) async fn open_source(
+        &self,
+        hop: &RepositoryRow,
+        format: PackageFormat,
+        key: &PackageKey,
+    ) -> ServiceResult<Option<(String, &ExternalSource)>> {
+        let Some(found) = self.source_of(hop, format) else {
+            return Ok(None);
+        };
+        let via = crate::groups::Via::ExternalConnection;
+        Ok(self.upstream_allowed(hop, key, via).await?.then_some(found))
     }
 
     /// The source's index of `key`: from the cache while fresh, else fetched (revalidated when a

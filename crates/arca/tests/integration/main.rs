@@ -27,6 +27,7 @@ mod paging;
 mod publish;
 mod pypi;
 mod repositories;
+mod ruby;
 mod s3;
 mod swift;
 mod tags;

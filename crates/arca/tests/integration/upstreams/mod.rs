@@ -8,4 +8,5 @@ mod maven;
 mod npm;
 mod purge;
 mod pypi;
+mod ruby;
 pub(crate) mod standin;
