@@ -1,0 +1,156 @@
+//! NuGet v3 below `/nuget/d/{domain}-{owner}/{repo}/` (the source URL is `{endpoint}v3/index.json`):
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET v3/index.json` | the service index: PackagePublish, PackageBaseAddress |
+//! | `PUT v2/package` | `nuget push` (multipart, `publish.rs`): 201, 409 on an existing version, 400 on an invalid package |
+//! | `GET v3/package/{id}/index.json` | the flat container's version list (normalized, lowercased, ascending) |
+//! | `GET v3/package/{id}/{version}/{id}.{version}.nupkg` | the package, streamed |
+//! | `GET v3/package/{id}/{version}/{id}.nuspec` | the manifest from inside the package |
+//!
+//! Authentication is NuGet's challenge flow: a request without credentials gets 401 with
+//! `WWW-Authenticate: Basic` (`crate::error`), on which NuGet retries with the source's
+//! credentials; the token comes as a Basic password, a Bearer token or `X-NuGet-ApiKey`
+//! (`crate::auth`).
+
+mod publish;
+
+use arca_service::{nuget, Caller};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, Response};
+use percent_encoding::percent_decode_str;
+use serde_json::json;
+
+use crate::body::json_response;
+use crate::{Endpoint, NativeError, NativeState};
+
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    ServiceIndex,
+    Publish,
+    FlatIndex { id: String },
+    Nupkg { id: String, version: String },
+    Nuspec { id: String, version: String },
+}
+
+impl Target {
+    fn allow(&self) -> &'static str {
+        match self {
+            Self::Publish => "PUT",
+            _ => "GET, HEAD",
+        }
+    }
+}
+
+fn target(rest: &str) -> Option<Target> {
+    let path = percent_decode_str(rest).decode_utf8().ok()?;
+    let owned = |s: &str| s.to_string();
+    match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["v3", "index.json"] => Some(Target::ServiceIndex),
+        ["v2", "package"] | ["v2", "package", ""] => Some(Target::Publish),
+        ["v3", "package", id, "index.json"] => Some(Target::FlatIndex { id: owned(id) }),
+        ["v3", "package", id, version, file] => {
+            let (lower_id, lower_version) = (id.to_lowercase(), version.to_lowercase());
+            let file = file.to_lowercase();
+            let (id, version) = (owned(id), owned(version));
+            if file == format!("{lower_id}.{lower_version}.nupkg") {
+                Some(Target::Nupkg { id, version })
+            } else if file == nuget::nuspec_name(&lower_id) {
+                Some(Target::Nuspec { id, version })
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The service index: every resource a client may pick, by `@type`.
+fn service_index(url: &str) -> serde_json::Value {
+    let publish = format!("{url}v2/package");
+    let flat = format!("{url}v3/package/");
+    let resources = vec![
+        json!({"@id": publish, "@type": "PackagePublish/2.0.0", "comment": "nuget push, delete and relist"}),
+        json!({"@id": flat, "@type": "PackageBaseAddress/3.0.0", "comment": "the flat container: versions, .nupkg and .nuspec"}),
+    ];
+    json!({"version": "3.0.0", "resources": resources})
+}
+
+pub(crate) async fn serve(
+    state: &NativeState,
+    caller: &Caller,
+    endpoint: &Endpoint<'_>,
+    req: Request,
+) -> Result<Response<Body>, NativeError> {
+    let svc = &state.service;
+    let target = target(endpoint.rest).ok_or_else(|| {
+        NativeError::NotFound(format!("No NuGet resource at '{}'.", endpoint.rest))
+    })?;
+    let repo = endpoint.repository(svc, caller).await?;
+    let allow = target.allow();
+    match (req.method().clone(), target) {
+        (Method::GET | Method::HEAD, Target::ServiceIndex) => {
+            Ok(json_response(&service_index(&endpoint.url(svc)?)))
+        }
+        (Method::PUT, Target::Publish) => publish::handle(state, &repo, req).await,
+        (Method::GET | Method::HEAD, Target::FlatIndex { id }) => {
+            let versions = svc.nuget_flat_versions(&repo, &id).await?;
+            Ok(json_response(&json!({ "versions": versions })))
+        }
+        (Method::GET | Method::HEAD, Target::Nupkg { id, version }) => {
+            let d = svc.nuget_download(&repo, &id, &version).await?;
+            Ok(crate::body::download(d))
+        }
+        (Method::GET | Method::HEAD, Target::Nuspec { id, version }) => {
+            let bytes = svc.nuget_nuspec(&repo, &id, &version).await?;
+            let mut resp = Response::new(Body::from(bytes));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xml"),
+            );
+            Ok(resp)
+        }
+        (m, _) => Err(NativeError::MethodNotAllowed {
+            allow,
+            message: format!("{m} is not supported on this NuGet resource; use {allow}."),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nuget_paths() {
+        let t = target;
+        assert_eq!(t("v3/index.json"), Some(Target::ServiceIndex));
+        assert_eq!(t("v2/package"), Some(Target::Publish));
+        assert_eq!(t("v2/package/"), Some(Target::Publish));
+        assert_eq!(
+            t("v3/package/kit.core/index.json"),
+            Some(Target::FlatIndex {
+                id: "kit.core".into()
+            })
+        );
+        assert_eq!(
+            t("v3/package/kit.core/1.0.0-beta/kit.core.1.0.0-beta.nupkg"),
+            Some(Target::Nupkg {
+                id: "kit.core".into(),
+                version: "1.0.0-beta".into()
+            })
+        );
+        assert_eq!(
+            t("v3/package/Kit.Core/1.0.0/kit.core.nuspec"),
+            Some(Target::Nuspec {
+                id: "Kit.Core".into(),
+                version: "1.0.0".into()
+            })
+        );
+        assert_eq!(t("v3/package/kit.core/1.0.0/other.1.0.0.nupkg"), None);
+        assert_eq!(t("v3/package/kit.core/1.0.0/other.nuspec"), None);
+        assert_eq!(t("v3"), None);
+        assert_eq!(t(""), None);
+    }
+}
