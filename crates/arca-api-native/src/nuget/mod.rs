@@ -2,8 +2,9 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `GET v3/index.json` | the service index: PackagePublish, PackageBaseAddress |
+//! | `GET v3/index.json` | the service index: PackagePublish, PackageBaseAddress, every RegistrationsBaseUrl variant |
 //! | `PUT v2/package` | `nuget push` (multipart, `publish.rs`): 201, 409 on an existing version, 400 on an invalid package |
+//! | `GET v3/registration/{id}/index.json`, `…/page/{lower}/{upper}.json`, `…/{version}.json` | registrations (`registration.rs`) |
 //! | `GET v3/package/{id}/index.json` | the flat container's version list (normalized, lowercased, ascending) |
 //! | `GET v3/package/{id}/{version}/{id}.{version}.nupkg` | the package, streamed |
 //! | `GET v3/package/{id}/{version}/{id}.nuspec` | the manifest from inside the package |
@@ -14,6 +15,7 @@
 //! (`crate::auth`).
 
 mod publish;
+mod registration;
 
 use arca_service::{nuget, Caller};
 use axum::body::Body;
@@ -29,9 +31,29 @@ use crate::{Endpoint, NativeError, NativeState};
 enum Target {
     ServiceIndex,
     Publish,
-    FlatIndex { id: String },
-    Nupkg { id: String, version: String },
-    Nuspec { id: String, version: String },
+    FlatIndex {
+        id: String,
+    },
+    Nupkg {
+        id: String,
+        version: String,
+    },
+    Nuspec {
+        id: String,
+        version: String,
+    },
+    RegIndex {
+        id: String,
+    },
+    RegPage {
+        id: String,
+        lower: String,
+        upper: String,
+    },
+    RegLeaf {
+        id: String,
+        version: String,
+    },
 }
 
 impl Target {
@@ -50,6 +72,16 @@ fn target(rest: &str) -> Option<Target> {
         ["v3", "index.json"] => Some(Target::ServiceIndex),
         ["v2", "package"] | ["v2", "package", ""] => Some(Target::Publish),
         ["v3", "package", id, "index.json"] => Some(Target::FlatIndex { id: owned(id) }),
+        ["v3", "registration", id, "index.json"] => Some(Target::RegIndex { id: owned(id) }),
+        ["v3", "registration", id, "page", lower, upper] => Some(Target::RegPage {
+            id: owned(id),
+            lower: owned(lower),
+            upper: owned(upper.strip_suffix(".json")?),
+        }),
+        ["v3", "registration", id, leaf] => Some(Target::RegLeaf {
+            id: owned(id),
+            version: owned(leaf.strip_suffix(".json")?),
+        }),
         ["v3", "package", id, version, file] => {
             let (lower_id, lower_version) = (id.to_lowercase(), version.to_lowercase());
             let file = file.to_lowercase();
@@ -66,14 +98,28 @@ fn target(rest: &str) -> Option<Target> {
     }
 }
 
+/// Every `RegistrationsBaseUrl` variant; all are served at one base (§B3.1).
+const REGISTRATION_TYPES: [&str; 6] = [
+    "RegistrationsBaseUrl",
+    "RegistrationsBaseUrl/3.0.0-beta",
+    "RegistrationsBaseUrl/3.0.0-rc",
+    "RegistrationsBaseUrl/3.4.0",
+    "RegistrationsBaseUrl/3.6.0",
+    "RegistrationsBaseUrl/Versioned",
+];
+
 /// The service index: every resource a client may pick, by `@type`.
 fn service_index(url: &str) -> serde_json::Value {
     let publish = format!("{url}v2/package");
     let flat = format!("{url}v3/package/");
-    let resources = vec![
+    let registration = format!("{url}v3/registration/");
+    let mut resources = vec![
         json!({"@id": publish, "@type": "PackagePublish/2.0.0", "comment": "nuget push, delete and relist"}),
         json!({"@id": flat, "@type": "PackageBaseAddress/3.0.0", "comment": "the flat container: versions, .nupkg and .nuspec"}),
     ];
+    for t in REGISTRATION_TYPES {
+        resources.push(json!({"@id": registration, "@type": t, "comment": "registrations, SemVer 2.0 versions included"}));
+    }
     json!({"version": "3.0.0", "resources": resources})
 }
 
@@ -98,6 +144,32 @@ pub(crate) async fn serve(
             let versions = svc.nuget_flat_versions(&repo, &id).await?;
             Ok(json_response(&json!({ "versions": versions })))
         }
+        (Method::GET | Method::HEAD, Target::RegIndex { id }) => {
+            let reg = svc.nuget_registration(&repo, &id).await?;
+            let url = endpoint.url(svc)?;
+            Ok(json_response(&registration::index(&reg, &urls(&url, &id))))
+        }
+        (Method::GET | Method::HEAD, Target::RegPage { id, lower, upper }) => {
+            let reg = svc.nuget_registration(&repo, &id).await?;
+            let url = endpoint.url(svc)?;
+            registration::page_of(&reg, &urls(&url, &id), &lower, &upper)
+                .map(|p| json_response(&p))
+                .ok_or_else(|| {
+                    NativeError::NotFound(format!(
+                        "No registration page {lower}..{upper} of '{id}'."
+                    ))
+                })
+        }
+        (Method::GET | Method::HEAD, Target::RegLeaf { id, version }) => {
+            let reg = svc.nuget_registration(&repo, &id).await?;
+            let url = endpoint.url(svc)?;
+            let version = nuget::normalize_version(&version).unwrap_or(version);
+            registration::leaf(&reg, &urls(&url, &id), &version)
+                .map(|p| json_response(&p))
+                .ok_or_else(|| {
+                    NativeError::NotFound(format!("'{id}' has no version {version} here."))
+                })
+        }
         (Method::GET | Method::HEAD, Target::Nupkg { id, version }) => {
             let d = svc.nuget_download(&repo, &id, &version).await?;
             Ok(crate::body::download(d))
@@ -115,6 +187,13 @@ pub(crate) async fn serve(
             allow,
             message: format!("{m} is not supported on this NuGet resource; use {allow}."),
         }),
+    }
+}
+
+fn urls<'a>(url: &'a str, id: &str) -> registration::Urls<'a> {
+    registration::Urls {
+        url,
+        lower_id: id.to_lowercase(),
     }
 }
 

@@ -17,12 +17,14 @@
 mod nuspec;
 mod publish;
 mod read;
+mod registration;
 pub mod version;
 
 use arca_metadata::{PackageFormat, PackageKey};
 
 pub use nuspec::{Nuspec, NuspecDependency, NuspecGroup};
 pub use publish::NugetPushed;
+pub use registration::{NugetLeaf, NugetRegistration};
 pub use version::{compare_versions, is_semver2, normalize_version};
 
 /// The one asset of a version: `{lower_id}.{normalized_version}.nupkg`.

@@ -363,3 +363,153 @@ async fn existing_versions_conflict_and_invalid_packages_store_nothing() {
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow"), Some("GET, HEAD"));
 }
+
+#[tokio::test]
+async fn registrations_inline_and_paged() {
+    let s = setup().await;
+    let c = login(&s, "releases").await;
+    let endpoint = format!("http://{}{}", s.addr, c.base);
+    let reg = format!("{endpoint}v3/registration/");
+    let index = c.get("v3/index.json").await.json();
+    for t in [
+        "RegistrationsBaseUrl",
+        "RegistrationsBaseUrl/3.0.0-beta",
+        "RegistrationsBaseUrl/3.0.0-rc",
+        "RegistrationsBaseUrl/3.4.0",
+        "RegistrationsBaseUrl/3.6.0",
+        "RegistrationsBaseUrl/Versioned",
+    ] {
+        assert!(
+            index["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["@type"] == t && r["@id"] == reg.as_str()),
+            "{t}"
+        );
+    }
+    assert_eq!(c.get("v3/registration/kit/index.json").await.status, 404);
+
+    // A few versions: one page, inlined, with leaves and their catalog entries.
+    let deps = r#"<group targetFramework="net8.0"><dependency id="Kit.Core" version="1.0.0" /></group><group targetFramework="net45"><dependency id="Other" /></group>"#;
+    push_ok(&c, "Kit", "1.0.0", deps).await;
+    push_ok(&c, "Kit", "1.0.0-rc.1", "").await;
+    let r = c.get("v3/registration/Kit/index.json").await;
+    assert_eq!(r.status, 200);
+    let doc = r.json();
+    assert_eq!(doc["count"], 1);
+    let page = &doc["items"][0];
+    assert_eq!(
+        (
+            page["count"].clone(),
+            page["lower"].clone(),
+            page["upper"].clone()
+        ),
+        (json!(2), json!("1.0.0-rc.1"), json!("1.0.0"))
+    );
+    let leaf = &page["items"][1];
+    assert_eq!(leaf["@id"], format!("{reg}kit/1.0.0.json"));
+    assert_eq!(
+        leaf["packageContent"],
+        format!("{endpoint}v3/package/kit/1.0.0/kit.1.0.0.nupkg")
+    );
+    let entry = &leaf["catalogEntry"];
+    assert_eq!(
+        (
+            entry["id"].clone(),
+            entry["version"].clone(),
+            entry["listed"].clone()
+        ),
+        (json!("Kit"), json!("1.0.0"), json!(true))
+    );
+    assert_eq!(entry["licenseExpression"], "MIT");
+    assert_eq!(entry["projectUrl"], "https://acme.test/Kit");
+    let groups = entry["dependencyGroups"].as_array().unwrap();
+    let net8 = groups
+        .iter()
+        .find(|g| g["targetFramework"] == "net8.0")
+        .unwrap();
+    assert_eq!(net8["dependencies"][0]["id"], "kit.core");
+    assert_eq!(net8["dependencies"][0]["range"], "1.0.0");
+    assert_eq!(
+        net8["dependencies"][0]["registration"],
+        format!("{reg}kit.core/index.json")
+    );
+    let net45 = groups
+        .iter()
+        .find(|g| g["targetFramework"] == "net45")
+        .unwrap();
+    assert_eq!(net45["dependencies"][0]["range"], "(, )");
+    // The inline page and the leaf can be fetched by their @id.
+    let page_path = page["@id"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&endpoint)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        c.get(&page_path).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let r = c.get("v3/registration/kit/1.0.0.json").await;
+    assert_eq!(r.status, 200);
+    let l = r.json();
+    assert_eq!(
+        (l["listed"].clone(), l["registration"].clone()),
+        (json!(true), json!(format!("{reg}kit/index.json")))
+    );
+    assert_eq!(c.get("v3/registration/kit/9.0.0.json").await.status, 404);
+
+    // Beyond 128 versions: pages of 64 without items, each fetched by its @id.
+    for i in 0..130 {
+        let v = format!("2.0.{i}");
+        let r = push(&c, &nupkg("Many", &nuspec("Many", &v, ""))).await;
+        assert_eq!(r.status, 201);
+    }
+    let doc = c.get("v3/registration/many/index.json").await.json();
+    assert_eq!(doc["count"], 3);
+    let pages = doc["items"].as_array().unwrap();
+    let counts: Vec<u64> = pages.iter().map(|p| p["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [64, 64, 2]);
+    assert!(pages.iter().all(|p| p.get("items").is_none()));
+    assert_eq!(
+        (pages[0]["lower"].clone(), pages[0]["upper"].clone()),
+        (json!("2.0.0"), json!("2.0.63"))
+    );
+    assert_eq!(
+        (pages[2]["lower"].clone(), pages[2]["upper"].clone()),
+        (json!("2.0.128"), json!("2.0.129"))
+    );
+    let mut all = Vec::new();
+    for p in pages {
+        let path = p["@id"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&endpoint)
+            .unwrap()
+            .to_string();
+        let r = c.get(&path).await;
+        assert_eq!(r.status, 200, "{path}");
+        let page = r.json();
+        assert_eq!(page["parent"], format!("{reg}many/index.json"));
+        for item in page["items"].as_array().unwrap() {
+            all.push(
+                item["catalogEntry"]["version"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+    }
+    let expected: Vec<String> = (0..130).map(|i| format!("2.0.{i}")).collect();
+    assert_eq!(all, expected, "every version once, in NuGet's order");
+    assert_eq!(
+        c.get("v3/registration/many/page/2.0.0/2.0.5.json")
+            .await
+            .status,
+        404
+    );
+}
