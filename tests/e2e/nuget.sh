@@ -13,7 +13,8 @@
 #     resolves Kit.Core through Arca; the prerelease and the SemVer 2.0 version install too.
 #  5. The flat container's index.json and .nuspec, and a source added by hand with
 #     `nuget sources add -Username -Password` instead of the login.
-#  6. The API trio shows every pushed package.
+#  6. `nuget delete` unlists (status Unlisted, `listed: false`), and the version still installs.
+#  7. The API trio shows every pushed package.
 #
 # Nothing is fetched from nuget.org. Everything lives in a temporary directory.
 #
@@ -156,7 +157,26 @@ nuget install Kit.App -Version 2.0.0 -Source byhand -OutputDirectory "$TMP/out-b
 [[ -d $TMP/out-byhand/Kit.Core.1.0.0 ]] || fail "the source added by hand did not resolve Kit.Core"
 say "flat container (index.json, .nuspec, .nupkg) and a source added with -Username/-Password"
 
-# --- 6. the API trio -----------------------------------------------------------------------------------
+# --- 6. nuget delete unlists (still restorable); relist is the API's Published again ----------------------
+nuget delete Kit.Pre 1.0.0-beta -Source byhand -NonInteractive >"$TMP/delete.out" 2>&1 ||
+    { cat "$TMP/delete.out" >&2; fail "nuget delete Kit.Pre 1.0.0-beta"; }
+get v3/registration/kit.pre/index.json "$TMP/reg-pre.json"
+json_check "$TMP/reg-pre.json" 'd["items"][0]["items"][0]["catalogEntry"]["listed"] is False'
+get v3/package/kit.pre/index.json "$TMP/flat-pre.json"
+json_check "$TMP/flat-pre.json" 'd == {"versions": ["1.0.0-beta"]}'
+aws "${E[@]}" codeartifact describe-package-version --domain acme --repository releases --format nuget \
+    --package kit.pre --package-version 1.0.0-beta >"$TMP/describe-pre.json"
+json_check "$TMP/describe-pre.json" 'd["packageVersion"]["status"] == "Unlisted"'
+rm -rf "$NUGET_PACKAGES" "$NUGET_HTTP_CACHE_PATH"
+mkdir -p "$TMP/out-unlisted"
+nuget install Kit.Pre -Version 1.0.0-beta -Prerelease -Source byhand -OutputDirectory "$TMP/out-unlisted" \
+    -NonInteractive >"$TMP/out-unlisted.out" 2>&1 || { cat "$TMP/out-unlisted.out" >&2; fail "installing an unlisted version"; }
+[[ -d $TMP/out-unlisted/Kit.Pre.1.0.0-beta ]] || fail "the unlisted Kit.Pre 1.0.0-beta did not install"
+aws "${E[@]}" codeartifact update-package-versions-status --domain acme --repository releases --format nuget \
+    --package kit.pre --versions 1.0.0-beta --target-status Published >/dev/null
+say "nuget delete: Kit.Pre 1.0.0-beta Unlisted (listed: false), still installs with -Version; Published again"
+
+# --- 7. the API trio -----------------------------------------------------------------------------------
 aws "${E[@]}" codeartifact list-packages --domain acme --repository releases --format nuget >"$TMP/packages.json"
 json_check "$TMP/packages.json" 'sorted(p["package"] for p in d["packages"]) == ["kit.app", "kit.core", "kit.pre", "kit.sem"] and all(p["format"] == "nuget" and "namespace" not in p for p in d["packages"])'
 for p in kit.app:2.0.0 kit.core:1.0.0 kit.pre:1.0.0-beta kit.sem:1.0.0-rc.1; do

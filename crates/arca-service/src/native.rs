@@ -392,6 +392,53 @@ impl Service {
         }
     }
 
+    /// Sets a Published version Unlisted (`unlisted`) or an Unlisted one Published again — a cargo
+    /// yank, a NuGet delete (unlist) or relist; the same status again is a no-op. Other statuses are
+    /// refused with `refusal(status)` (400).
+    pub(crate) async fn set_unlisted(
+        &self,
+        package: &arca_metadata::PackageRow,
+        version: &str,
+        unlisted: bool,
+        refusal: impl Fn(VersionStatus) -> String,
+    ) -> ServiceResult<()> {
+        let target = if unlisted {
+            VersionStatus::Unlisted
+        } else {
+            VersionStatus::Published
+        };
+        for _ in 0..CAS_RETRIES {
+            let v = self
+                .store
+                .get_version(package.id, version)
+                .await?
+                .ok_or_else(|| crate::versions::version_not_found(&package.key, version))?;
+            if v.status == target {
+                return Ok(());
+            }
+            if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
+                return Err(ServiceError::validation(refusal(v.status)));
+            }
+            let change = arca_metadata::VersionChange {
+                version_id: v.id,
+                expect_status: v.status,
+                expect_revision: v.revision.clone(),
+                action: arca_metadata::VersionAction::SetStatus {
+                    status: target,
+                    published_ms: v.published_ms,
+                },
+            };
+            match self.store.apply_version_changes(&[change]).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::PreconditionFailed) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Internal(
+            "unlist: too many concurrent updates of the same version".into(),
+        ))
+    }
+
     /// A stored asset of version `v`, ready to stream.
     pub(crate) async fn download(
         &self,

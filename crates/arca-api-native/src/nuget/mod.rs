@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `GET v3/index.json` | the service index: PackagePublish, PackageBaseAddress, every RegistrationsBaseUrl variant |
 //! | `PUT v2/package` | `nuget push` (multipart, `publish.rs`): 201, 409 on an existing version, 400 on an invalid package |
+//! | `DELETE v2/package/{id}/{version}`, `POST …` | `nuget delete` (unlists: the version becomes Unlisted; 204) and relist (Published; 200) |
 //! | `GET v3/registration/{id}/index.json`, `…/page/{lower}/{upper}.json`, `…/{version}.json` | registrations (`registration.rs`) |
 //! | `GET v3/package/{id}/index.json` | the flat container's version list (normalized, lowercased, ascending) |
 //! | `GET v3/package/{id}/{version}/{id}.{version}.nupkg` | the package, streamed |
@@ -20,7 +21,7 @@ mod registration;
 use arca_service::{nuget, Caller};
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, Response};
+use axum::http::{header, HeaderValue, Method, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
@@ -31,6 +32,10 @@ use crate::{Endpoint, NativeError, NativeState};
 enum Target {
     ServiceIndex,
     Publish,
+    Listing {
+        id: String,
+        version: String,
+    },
     FlatIndex {
         id: String,
     },
@@ -60,6 +65,7 @@ impl Target {
     fn allow(&self) -> &'static str {
         match self {
             Self::Publish => "PUT",
+            Self::Listing { .. } => "DELETE, POST",
             _ => "GET, HEAD",
         }
     }
@@ -71,6 +77,10 @@ fn target(rest: &str) -> Option<Target> {
     match path.split('/').collect::<Vec<_>>().as_slice() {
         ["v3", "index.json"] => Some(Target::ServiceIndex),
         ["v2", "package"] | ["v2", "package", ""] => Some(Target::Publish),
+        ["v2", "package", id, version] => Some(Target::Listing {
+            id: owned(id),
+            version: owned(version),
+        }),
         ["v3", "package", id, "index.json"] => Some(Target::FlatIndex { id: owned(id) }),
         ["v3", "registration", id, "index.json"] => Some(Target::RegIndex { id: owned(id) }),
         ["v3", "registration", id, "page", lower, upper] => Some(Target::RegPage {
@@ -140,6 +150,14 @@ pub(crate) async fn serve(
             Ok(json_response(&service_index(&endpoint.url(svc)?)))
         }
         (Method::PUT, Target::Publish) => publish::handle(state, &repo, req).await,
+        (Method::DELETE, Target::Listing { id, version }) => {
+            svc.nuget_set_unlisted(&repo, &id, &version, true).await?;
+            Ok(status_only(StatusCode::NO_CONTENT))
+        }
+        (Method::POST, Target::Listing { id, version }) => {
+            svc.nuget_set_unlisted(&repo, &id, &version, false).await?;
+            Ok(status_only(StatusCode::OK))
+        }
         (Method::GET | Method::HEAD, Target::FlatIndex { id }) => {
             let versions = svc.nuget_flat_versions(&repo, &id).await?;
             Ok(json_response(&json!({ "versions": versions })))
@@ -188,6 +206,12 @@ pub(crate) async fn serve(
             message: format!("{m} is not supported on this NuGet resource; use {allow}."),
         }),
     }
+}
+
+fn status_only(status: StatusCode) -> Response<Body> {
+    let mut resp = Response::new(Body::empty());
+    *resp.status_mut() = status;
+    resp
 }
 
 fn urls<'a>(url: &'a str, id: &str) -> registration::Urls<'a> {

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use arca_metadata::{
-    AssetRow, OriginType, PackageFilter, PackageFormat, PackageRow, StoreError, VersionAction,
-    VersionChange, VersionRow, VersionStatus,
+    AssetRow, OriginType, PackageFilter, PackageFormat, PackageRow, VersionRow, VersionStatus,
 };
 use sha2::Digest;
 
@@ -17,9 +16,7 @@ use super::{asset_name, key};
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
-use crate::{
-    AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult, CAS_RETRIES,
-};
+use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// An index file: one line per version, and its entity tag.
 #[derive(Debug, Clone)]
@@ -295,44 +292,12 @@ impl Service {
         yanked: bool,
     ) -> ServiceResult<()> {
         let package = self.cargo_package(repo, name).await?;
-        let target = if yanked {
-            VersionStatus::Unlisted
-        } else {
-            VersionStatus::Published
-        };
-        for _ in 0..CAS_RETRIES {
-            let v = self
-                .store
-                .get_version(package.id, version)
-                .await?
-                .ok_or_else(|| version_not_found(&package.key, version))?;
-            if v.status == target {
-                return Ok(());
-            }
-            if !in_index(&v) {
-                return Err(ServiceError::validation(format!(
-                    "crate version `{name}@{version}` is {}; only Published and Unlisted (yanked) versions can be yanked or unyanked.",
-                    v.status
-                )));
-            }
-            let change = VersionChange {
-                version_id: v.id,
-                expect_status: v.status,
-                expect_revision: v.revision.clone(),
-                action: VersionAction::SetStatus {
-                    status: target,
-                    published_ms: v.published_ms,
-                },
-            };
-            match self.store.apply_version_changes(&[change]).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::PreconditionFailed) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ServiceError::Internal(
-            "yank: too many concurrent updates of the same version".into(),
-        ))
+        self.set_unlisted(&package, version, yanked, |status| {
+            format!(
+                "crate version `{name}@{version}` is {status}; only Published and Unlisted (yanked) versions can be yanked or unyanked."
+            )
+        })
+        .await
     }
 
     /// The crate exists here (for `cargo owner --list`).

@@ -127,4 +127,23 @@ impl Service {
             .await?
             .map_err(|why| ServiceError::Internal(format!("stored .nupkg {}: {why}", asset.name)))
     }
+
+    /// `nuget delete` (`unlisted`: the version becomes Unlisted, the gallery's convention) and
+    /// relist (Published again).
+    pub async fn nuget_set_unlisted(
+        &self,
+        repo: &NativeRepo,
+        id: &str,
+        version: &str,
+        unlisted: bool,
+    ) -> ServiceResult<()> {
+        let package = self.nuget_package(repo, id).await?;
+        let normal = normalize_version(version).map_err(|_| version_missing(id, version, repo))?;
+        self.set_unlisted(&package, &normal, unlisted, |status| {
+            format!(
+                "NuGet package '{id}' {normal} is {status}; only Published and Unlisted versions can be deleted (unlisted) or relisted."
+            )
+        })
+        .await
+    }
 }

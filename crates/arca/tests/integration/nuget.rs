@@ -513,3 +513,93 @@ async fn registrations_inline_and_paged() {
         404
     );
 }
+
+#[tokio::test]
+async fn delete_unlists_and_post_relists() {
+    let s = setup().await;
+    let c = login(&s, "releases").await;
+    push_ok(&c, "Kit", "1.0.0", "").await;
+    push_ok(&c, "Kit", "1.1.0", "").await;
+    let status = |v: &'static str| {
+        let s = &s;
+        async move {
+            describe(s, "releases", PackageFormat::Nuget, None, "kit", v)
+                .await
+                .expect("describe")
+                .status()
+                .cloned()
+        }
+    };
+    let listed = |doc: &Value, i: usize| doc["items"][0]["items"][i]["catalogEntry"].clone();
+
+    // `nuget delete Kit 1.0.0` (the version as the user typed it): Unlisted, still restorable.
+    let r = c
+        .request(Method::DELETE, "v2/package/Kit/1.0", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(status("1.0.0").await, Some(PackageVersionStatus::Unlisted));
+    assert_eq!(
+        c.get("v3/package/kit/index.json").await.json(),
+        json!({"versions": ["1.0.0", "1.1.0"]})
+    );
+    assert_eq!(
+        c.get("v3/package/kit/1.0.0/kit.1.0.0.nupkg").await.status,
+        200
+    );
+    let doc = c.get("v3/registration/kit/index.json").await.json();
+    assert_eq!(listed(&doc, 0)["listed"], false);
+    assert_eq!(listed(&doc, 0)["published"], "1900-01-01T00:00:00+00:00");
+    assert_eq!(listed(&doc, 1)["listed"], true);
+    assert_eq!(
+        c.get("v3/registration/kit/1.0.0.json").await.json()["listed"],
+        false
+    );
+    // Again: still 204, nothing changes.
+    let r = c
+        .request(Method::DELETE, "v2/package/kit/1.0.0", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 204);
+
+    // Relist.
+    let r = c
+        .request(Method::POST, "v2/package/kit/1.0.0", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(status("1.0.0").await, Some(PackageVersionStatus::Published));
+    let doc = c.get("v3/registration/kit/index.json").await.json();
+    assert_eq!(listed(&doc, 0)["listed"], true);
+
+    // Unknown package or version: 404. An Archived version can be neither deleted nor relisted.
+    for path in [
+        "v2/package/nope/1.0.0",
+        "v2/package/kit/9.0.0",
+        "v2/package/kit/x",
+    ] {
+        let r = c.request(Method::DELETE, path, &[], Vec::new()).await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+    s.client
+        .update_package_versions_status()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Nuget)
+        .package("kit")
+        .versions("1.1.0")
+        .target_status(PackageVersionStatus::Archived)
+        .send()
+        .await
+        .expect("archive");
+    for m in [Method::DELETE, Method::POST] {
+        let r = c.request(m, "v2/package/kit/1.1.0", &[], Vec::new()).await;
+        assert_eq!(r.status, 400);
+    }
+    assert_eq!(
+        c.get("v3/package/kit/index.json").await.json(),
+        json!({"versions": ["1.0.0"]})
+    );
+    let r = c
+        .request(Method::PUT, "v2/package/kit/1.0.0", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("DELETE, POST"));
+}
