@@ -11,8 +11,8 @@
 #     sends each; a second push of Kit.Core is refused (409).
 #  4. `nuget install Kit.App -Version 2.0.0` into an empty folder, in a fresh package cache,
 #     resolves Kit.Core through Arca; the prerelease and the SemVer 2.0 version install too.
-#  5. The flat container's index.json and .nuspec, and a source added by hand with
-#     `nuget sources add -Username -Password` instead of the login.
+#  5. The flat container's index.json and .nuspec, a source added by hand with
+#     `nuget sources add -Username -Password` instead of the login, and `nuget search`.
 #  6. `nuget delete` unlists (status Unlisted, `listed: false`), and the version still installs.
 #  7. The API trio shows every pushed package.
 #
@@ -156,6 +156,15 @@ nuget install Kit.App -Version 2.0.0 -Source byhand -OutputDirectory "$TMP/out-b
     >"$TMP/out-byhand.out" 2>&1 || { cat "$TMP/out-byhand.out" >&2; fail "nuget install through a source added by hand"; }
 [[ -d $TMP/out-byhand/Kit.Core.1.0.0 ]] || fail "the source added by hand did not resolve Kit.Core"
 say "flat container (index.json, .nuspec, .nupkg) and a source added with -Username/-Password"
+
+# nuget search: listed stable versions by default, prereleases with -PreRelease.
+nuget search Kit -Source byhand -NonInteractive >"$TMP/search.out" 2>&1 || { cat "$TMP/search.out" >&2; fail "nuget search"; }
+grep -q '^> Kit.App | 2.0.0' "$TMP/search.out" && grep -q '^> Kit.Core | 1.0.0' "$TMP/search.out" &&
+    ! grep -q 'Kit.Pre' "$TMP/search.out" || { cat "$TMP/search.out" >&2; fail "nuget search Kit: unexpected hits"; }
+nuget search Kit.Pre -PreRelease -Source byhand -NonInteractive >"$TMP/search-pre.out" 2>&1 ||
+    { cat "$TMP/search-pre.out" >&2; fail "nuget search -PreRelease"; }
+grep -q '^> Kit.Pre | 1.0.0-beta' "$TMP/search-pre.out" || { cat "$TMP/search-pre.out" >&2; fail "nuget search -PreRelease found no Kit.Pre"; }
+say "nuget search: stable hits, and the prerelease with -PreRelease"
 
 # --- 6. nuget delete unlists (still restorable); relist is the API's Published again ----------------------
 nuget delete Kit.Pre 1.0.0-beta -Source byhand -NonInteractive >"$TMP/delete.out" 2>&1 ||

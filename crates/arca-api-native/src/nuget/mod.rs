@@ -5,6 +5,7 @@
 //! | `GET v3/index.json` | the service index: PackagePublish, PackageBaseAddress, every RegistrationsBaseUrl variant |
 //! | `PUT v2/package` | `nuget push` (multipart, `publish.rs`): 201, 409 on an existing version, 400 on an invalid package |
 //! | `DELETE v2/package/{id}/{version}`, `POST …` | `nuget delete` (unlists: the version becomes Unlisted; 204) and relist (Published; 200) |
+//! | `GET v3/search?q=&skip=&take=&prerelease=&semVerLevel=`, `GET v3/autocomplete?…[&id=]` | search and autocomplete |
 //! | `GET v3/registration/{id}/index.json`, `…/page/{lower}/{upper}.json`, `…/{version}.json` | registrations (`registration.rs`) |
 //! | `GET v3/package/{id}/index.json` | the flat container's version list (normalized, lowercased, ascending) |
 //! | `GET v3/package/{id}/{version}/{id}.{version}.nupkg` | the package, streamed |
@@ -31,6 +32,8 @@ use crate::{Endpoint, NativeError, NativeState};
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
     ServiceIndex,
+    Search,
+    Autocomplete,
     Publish,
     Listing {
         id: String,
@@ -76,6 +79,8 @@ fn target(rest: &str) -> Option<Target> {
     let owned = |s: &str| s.to_string();
     match path.split('/').collect::<Vec<_>>().as_slice() {
         ["v3", "index.json"] => Some(Target::ServiceIndex),
+        ["v3", "search"] => Some(Target::Search),
+        ["v3", "autocomplete"] => Some(Target::Autocomplete),
         ["v2", "package"] | ["v2", "package", ""] => Some(Target::Publish),
         ["v2", "package", id, version] => Some(Target::Listing {
             id: owned(id),
@@ -118,6 +123,78 @@ const REGISTRATION_TYPES: [&str; 6] = [
     "RegistrationsBaseUrl/Versioned",
 ];
 
+const SEARCH_TYPES: [&str; 4] = [
+    "SearchQueryService",
+    "SearchQueryService/3.0.0-beta",
+    "SearchQueryService/3.0.0-rc",
+    "SearchQueryService/3.5.0",
+];
+const AUTOCOMPLETE_TYPES: [&str; 3] = [
+    "SearchAutocompleteService",
+    "SearchAutocompleteService/3.0.0-beta",
+    "SearchAutocompleteService/3.0.0-rc",
+];
+/// Results of a search when the client does not say (`take`), and at most.
+const TAKE_DEFAULT: usize = 20;
+const TAKE_MAX: usize = 1000;
+
+/// The query parameter `k`, decoded (`+` is a space).
+fn param(query: &str, k: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (key, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (key == k).then(|| {
+            percent_decode_str(&v.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
+/// `q`, `skip`, `take`, `prerelease` and `semVerLevel` of a search or autocomplete; a malformed
+/// number or boolean is a 400.
+fn search_query(query: &str) -> Result<(nuget::NugetQuery, usize, usize), NativeError> {
+    let number = |k: &str, default: usize| -> Result<usize, NativeError> {
+        param(query, k)
+            .filter(|v| !v.is_empty())
+            .map_or(Ok(default), |v| {
+                v.parse().map_err(|_| {
+                    NativeError::BadRequest(format!(
+                        "'{k}' must be a non-negative integer, not '{v}'."
+                    ))
+                })
+            })
+    };
+    let prerelease = match param(query, "prerelease")
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(v) => {
+            return Err(NativeError::BadRequest(format!(
+                "'prerelease' must be true or false, not '{v}'."
+            )))
+        }
+    };
+    let semver2 = param(query, "semVerLevel").is_some_and(|v| {
+        v.split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|m| m >= 2)
+    });
+    let q = nuget::NugetQuery {
+        q: param(query, "q").unwrap_or_default(),
+        prerelease,
+        semver2,
+    };
+    Ok((
+        q,
+        number("skip", 0)?,
+        number("take", TAKE_DEFAULT)?.min(TAKE_MAX),
+    ))
+}
+
 /// The service index: every resource a client may pick, by `@type`.
 fn service_index(url: &str) -> serde_json::Value {
     let publish = format!("{url}v2/package");
@@ -129,6 +206,14 @@ fn service_index(url: &str) -> serde_json::Value {
     ];
     for t in REGISTRATION_TYPES {
         resources.push(json!({"@id": registration, "@type": t, "comment": "registrations, SemVer 2.0 versions included"}));
+    }
+    for t in SEARCH_TYPES {
+        resources.push(json!({"@id": format!("{url}v3/search"), "@type": t, "comment": "search"}));
+    }
+    for t in AUTOCOMPLETE_TYPES {
+        resources.push(
+            json!({"@id": format!("{url}v3/autocomplete"), "@type": t, "comment": "autocomplete"}),
+        );
     }
     json!({"version": "3.0.0", "resources": resources})
 }
@@ -161,6 +246,45 @@ pub(crate) async fn serve(
         (Method::GET | Method::HEAD, Target::FlatIndex { id }) => {
             let versions = svc.nuget_flat_versions(&repo, &id).await?;
             Ok(json_response(&json!({ "versions": versions })))
+        }
+        (Method::GET | Method::HEAD, Target::Search) => {
+            let (query, skip, take) = search_query(req.uri().query().unwrap_or(""))?;
+            let hits = svc.nuget_search(&repo, &query).await?;
+            let url = endpoint.url(svc)?;
+            let data: Vec<_> = hits
+                .iter()
+                .skip(skip)
+                .take(take)
+                .map(|h| search_hit(&url, h))
+                .collect();
+            Ok(json_response(
+                &json!({"totalHits": hits.len(), "data": data}),
+            ))
+        }
+        (Method::GET | Method::HEAD, Target::Autocomplete) => {
+            let query = req.uri().query().unwrap_or("");
+            let (mut q, skip, take) = search_query(query)?;
+            // `id=`: the versions of one package; else package ids.
+            let data: Vec<String> = match param(query, "id") {
+                Some(id) => {
+                    q.q = id.to_lowercase();
+                    let hits = svc.nuget_search(&repo, &q).await?;
+                    hits.into_iter()
+                        .find(|h| h.id.eq_ignore_ascii_case(&id))
+                        .map(|h| h.versions)
+                        .unwrap_or_default()
+                }
+                None => svc
+                    .nuget_search(&repo, &q)
+                    .await?
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect(),
+            };
+            let page: Vec<_> = data.iter().skip(skip).take(take).collect();
+            Ok(json_response(
+                &json!({"totalHits": data.len(), "data": page}),
+            ))
         }
         (Method::GET | Method::HEAD, Target::RegIndex { id }) => {
             let reg = svc.nuget_registration(&repo, &id).await?;
@@ -206,6 +330,32 @@ pub(crate) async fn serve(
             message: format!("{m} is not supported on this NuGet resource; use {allow}."),
         }),
     }
+}
+
+/// A search result as the search resource shapes it (downloads are not counted: 0).
+fn search_hit(url: &str, h: &nuget::NugetSearchHit) -> serde_json::Value {
+    let u = urls(url, &h.id);
+    let versions: Vec<_> = h
+        .versions
+        .iter()
+        .map(|v| json!({"version": v, "downloads": 0, "@id": u.leaf(v)}))
+        .collect();
+    let mut hit = json!({
+        "@id": u.index(),
+        "@type": "Package",
+        "registration": u.index(),
+        "id": h.id,
+        "version": h.versions.last(),
+        "versions": versions,
+        "description": h.description.clone().unwrap_or_default(),
+        "totalDownloads": 0,
+        "verified": false,
+        "packageTypes": [{"name": "Dependency"}],
+    });
+    if let Some(p) = &h.project_url {
+        hit["projectUrl"] = json!(p);
+    }
+    hit
 }
 
 fn status_only(status: StatusCode) -> Response<Body> {

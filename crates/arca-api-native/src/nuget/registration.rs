@@ -21,13 +21,13 @@ impl Urls<'_> {
     fn base(&self) -> String {
         format!("{}v3/registration/", self.url)
     }
-    fn index(&self) -> String {
+    pub(super) fn index(&self) -> String {
         format!("{}{}/index.json", self.base(), self.lower_id)
     }
     fn page(&self, lower: &str, upper: &str) -> String {
         format!("{}{}/page/{lower}/{upper}.json", self.base(), self.lower_id)
     }
-    fn leaf(&self, version: &str) -> String {
+    pub(super) fn leaf(&self, version: &str) -> String {
         format!("{}{}/{version}.json", self.base(), self.lower_id)
     }
     fn content(&self, version: &str) -> String {

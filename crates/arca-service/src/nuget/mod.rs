@@ -18,6 +18,7 @@ mod nuspec;
 mod publish;
 mod read;
 mod registration;
+mod search;
 pub mod version;
 
 use arca_metadata::{PackageFormat, PackageKey};
@@ -25,6 +26,7 @@ use arca_metadata::{PackageFormat, PackageKey};
 pub use nuspec::{Nuspec, NuspecDependency, NuspecGroup};
 pub use publish::NugetPushed;
 pub use registration::{NugetLeaf, NugetRegistration};
+pub use search::{NugetQuery, NugetSearchHit};
 pub use version::{compare_versions, is_semver2, normalize_version};
 
 /// The one asset of a version: `{lower_id}.{normalized_version}.nupkg`.

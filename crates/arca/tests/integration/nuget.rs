@@ -603,3 +603,94 @@ async fn delete_unlists_and_post_relists() {
     assert_eq!(r.status, 405);
     assert_eq!(r.header("allow"), Some("DELETE, POST"));
 }
+
+#[tokio::test]
+async fn search_and_autocomplete() {
+    let s = setup().await;
+    let c = login(&s, "releases").await;
+    let endpoint = format!("http://{}{}", s.addr, c.base);
+    let index = c.get("v3/index.json").await.json();
+    let has = |t: &str, path: &str| {
+        index["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["@type"] == t && r["@id"] == format!("{endpoint}{path}"))
+    };
+    assert!(has("SearchQueryService/3.5.0", "v3/search"));
+    assert!(has("SearchQueryService", "v3/search"));
+    assert!(has("SearchAutocompleteService", "v3/autocomplete"));
+
+    push_ok(&c, "Kit.Core", "1.0.0", "").await;
+    push_ok(&c, "Kit.Core", "1.1.0-beta", "").await;
+    push_ok(&c, "Kit.App", "2.0.0", "").await;
+    push_ok(&c, "Kit.Sem", "1.0.0-rc.1", "").await;
+    push_ok(&c, "Other", "1.0.0", "").await;
+    push_ok(&c, "Kit.Gone", "1.0.0", "").await;
+    let r = c
+        .request(Method::DELETE, "v2/package/kit.gone/1.0.0", &[], Vec::new())
+        .await;
+    assert_eq!(r.status, 204);
+
+    let ids = |doc: &Value| -> Vec<String> {
+        doc["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Stable releases only by default; unlisted versions are not found.
+    let doc = c.get("v3/search?q=KIT").await.json();
+    assert_eq!(ids(&doc), ["Kit.App", "Kit.Core"]);
+    assert_eq!(doc["totalHits"], 2);
+    let core = &doc["data"][1];
+    assert_eq!(core["version"], "1.0.0");
+    assert_eq!(
+        core["versions"],
+        json!([{"version": "1.0.0", "downloads": 0, "@id": format!("{endpoint}v3/registration/kit.core/1.0.0.json")}])
+    );
+    assert_eq!(
+        core["registration"],
+        format!("{endpoint}v3/registration/kit.core/index.json")
+    );
+    assert_eq!(core["description"], "Kit.Core does things");
+    // Prereleases; SemVer 2.0 versions only with semVerLevel=2.0.0.
+    let doc = c.get("v3/search?q=kit&prerelease=true").await.json();
+    assert_eq!(ids(&doc), ["Kit.App", "Kit.Core"]);
+    assert_eq!(doc["data"][1]["version"], "1.1.0-beta");
+    let doc = c
+        .get("v3/search?q=kit&prerelease=true&semVerLevel=2.0.0")
+        .await
+        .json();
+    assert_eq!(ids(&doc), ["Kit.App", "Kit.Core", "Kit.Sem"]);
+    // skip and take page the hits; totalHits counts them all.
+    let doc = c.get("v3/search?q=&skip=1&take=1").await.json();
+    assert_eq!(
+        (ids(&doc), doc["totalHits"].clone()),
+        (vec!["Kit.Core".to_string()], json!(3))
+    );
+    for bad in [
+        "v3/search?take=x",
+        "v3/search?skip=-1",
+        "v3/search?prerelease=maybe",
+    ] {
+        assert_eq!(c.get(bad).await.status, 400, "{bad}");
+    }
+
+    let doc = c.get("v3/autocomplete?q=kit&prerelease=true").await.json();
+    assert_eq!(
+        doc,
+        json!({"totalHits": 2, "data": ["Kit.App", "Kit.Core"]})
+    );
+    let doc = c
+        .get("v3/autocomplete?id=kit.core&prerelease=true")
+        .await
+        .json();
+    assert_eq!(
+        doc,
+        json!({"totalHits": 2, "data": ["1.0.0", "1.1.0-beta"]})
+    );
+    let doc = c.get("v3/autocomplete?id=nothing").await.json();
+    assert_eq!(doc, json!({"totalHits": 0, "data": []}));
+}
