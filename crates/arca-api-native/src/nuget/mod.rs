@@ -289,13 +289,16 @@ pub(crate) async fn serve(
         (Method::GET | Method::HEAD, Target::RegIndex { id }) => {
             let reg = svc.nuget_registration(&repo, &id).await?;
             let url = endpoint.url(svc)?;
-            Ok(json_response(&registration::index(&reg, &urls(&url, &id))))
+            Ok(registration::respond(
+                &registration::index(&reg, &urls(&url, &id)),
+                req.headers(),
+            ))
         }
         (Method::GET | Method::HEAD, Target::RegPage { id, lower, upper }) => {
             let reg = svc.nuget_registration(&repo, &id).await?;
             let url = endpoint.url(svc)?;
             registration::page_of(&reg, &urls(&url, &id), &lower, &upper)
-                .map(|p| json_response(&p))
+                .map(|p| registration::respond(&p, req.headers()))
                 .ok_or_else(|| {
                     NativeError::NotFound(format!(
                         "No registration page {lower}..{upper} of '{id}'."
@@ -307,7 +310,7 @@ pub(crate) async fn serve(
             let url = endpoint.url(svc)?;
             let version = nuget::normalize_version(&version).unwrap_or(version);
             registration::leaf(&reg, &urls(&url, &id), &version)
-                .map(|p| json_response(&p))
+                .map(|p| registration::respond(&p, req.headers()))
                 .ok_or_else(|| {
                     NativeError::NotFound(format!("'{id}' has no version {version} here."))
                 })

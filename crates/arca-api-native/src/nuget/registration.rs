@@ -1,9 +1,14 @@
 //! Registrations (`RegistrationsBaseUrl`, every variant at one base, SemVer 2.0 versions included):
 //! the index of a package with its pages inlined up to [`INLINE_MAX`] versions, else pages of
 //! [`PAGE_SIZE`] that the client fetches by their `@id`; a page; a leaf. Unlisted versions have
-//! `listed: false` and `published` 1900-01-01, as the public gallery answers.
+//! `listed: false` and `published` 1900-01-01, as the public gallery answers. Documents are gzipped
+//! when `Accept-Encoding` asks for gzip (`RegistrationsBaseUrl/3.4.0` and later expect it).
+
+use std::io::Write;
 
 use arca_service::nuget::{NugetLeaf, NugetRegistration};
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, Response};
 use serde_json::{json, Value};
 
 /// Most versions whose pages are inlined in the index.
@@ -167,4 +172,66 @@ pub(super) fn leaf(reg: &NugetRegistration, u: &Urls<'_>, version: &str) -> Opti
         "published": published(l),
         "registration": u.index(),
     }))
+}
+
+/// Whether `Accept-Encoding` accepts gzip (listed without `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// A registration document, gzipped when the client accepts it.
+pub(super) fn respond(doc: &Value, headers: &HeaderMap) -> Response<Body> {
+    let body = doc.to_string().into_bytes();
+    let gzipped = accepts_gzip(headers)
+        .then(|| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(&body).ok()?;
+            e.finish().ok()
+        })
+        .flatten();
+    let zipped = gzipped.is_some();
+    let mut resp = Response::new(Body::from(gzipped.unwrap_or(body)));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if zipped {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_only_when_accepted() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, v.parse().unwrap());
+            h
+        };
+        assert!(accepts_gzip(&with("gzip, deflate")));
+        assert!(accepts_gzip(&with("deflate, GZIP;q=0.5")));
+        assert!(!accepts_gzip(&with("gzip;q=0")));
+        assert!(!accepts_gzip(&with("deflate, br")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

@@ -462,6 +462,26 @@ async fn registrations_inline_and_paged() {
         (json!(true), json!(format!("{reg}kit/index.json")))
     );
     assert_eq!(c.get("v3/registration/kit/9.0.0.json").await.status, 404);
+    // Gzip only when asked (RegistrationsBaseUrl/3.4.0 and later).
+    assert_eq!(
+        c.get("v3/registration/kit/index.json")
+            .await
+            .header("content-encoding"),
+        None
+    );
+    let r = c
+        .request(
+            Method::GET,
+            "v3/registration/kit/index.json",
+            &[("accept-encoding", "gzip, deflate")],
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    let mut plain = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&r.body[..]), &mut plain)
+        .unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&plain).unwrap(), doc);
 
     // Beyond 128 versions: pages of 64 without items, each fetched by its @id.
     for i in 0..130 {
