@@ -1,7 +1,7 @@
 //! What NuGet restores from: the flat container's version list, `.nupkg` and `.nuspec`
 //! (Published and Unlisted versions; module doc).
 
-use arca_metadata::{AssetRow, PackageRow, VersionRow, VersionStatus};
+use arca_metadata::{AssetRow, PackageRow, RepositoryRow, VersionRow, VersionStatus};
 
 use super::nuspec::find_nuspec;
 use super::version::compare_versions;
@@ -36,6 +36,13 @@ fn version_missing(id: &str, version: &str, repo: &NativeRepo) -> ServiceError {
     )
 }
 
+/// A version found along a repository's search order, and the repository that has it.
+#[derive(Debug, Clone)]
+pub(super) struct Found {
+    pub row: VersionRow,
+    pub hop: RepositoryRow,
+}
+
 impl Service {
     pub(super) async fn nuget_package(
         &self,
@@ -48,19 +55,38 @@ impl Service {
             .ok_or_else(|| package_not_found(id, repo))
     }
 
-    /// The restorable versions of a package, in NuGet's version order.
-    pub(super) async fn nuget_versions_of(
+    /// The restorable versions of `id` along the repository's search order (the first repository
+    /// with a version wins it; the upstreams only unless the package's `upstream` origin control
+    /// is BLOCK here), in NuGet's version order; 404 when there is none.
+    pub(super) async fn nuget_merged(
         &self,
-        package: &PackageRow,
-    ) -> ServiceResult<Vec<VersionRow>> {
-        let mut versions: Vec<VersionRow> = self
-            .versions_with_status(package.id, None)
-            .await?
-            .into_iter()
-            .filter(restorable)
-            .collect();
-        versions.sort_by(|a, b| compare_versions(&a.version, &b.version));
-        Ok(versions)
+        repo: &NativeRepo,
+        id: &str,
+    ) -> ServiceResult<Vec<Found>> {
+        let key = key(id);
+        let order = self.search_order(&repo.repo).await?;
+        let mut found: Vec<Found> = Vec::new();
+        for (i, hop) in order.iter().enumerate() {
+            if i == 1 && !self.upstream_allowed(&repo.repo, &key).await? {
+                break;
+            }
+            let Some(package) = self.store.get_package(hop.id, &key).await? else {
+                continue;
+            };
+            for row in self.versions_with_status(package.id, None).await? {
+                if restorable(&row) && !found.iter().any(|f| f.row.version == row.version) {
+                    found.push(Found {
+                        row,
+                        hop: hop.clone(),
+                    });
+                }
+            }
+        }
+        if found.is_empty() {
+            return Err(package_not_found(id, repo));
+        }
+        found.sort_by(|a, b| compare_versions(&a.row.version, &b.row.version));
+        Ok(found)
     }
 
     /// The flat container's `index.json`: every restorable version, normalized and ascending.
@@ -69,15 +95,12 @@ impl Service {
         repo: &NativeRepo,
         id: &str,
     ) -> ServiceResult<Vec<String>> {
-        let package = self.nuget_package(repo, id).await?;
-        let versions = self.nuget_versions_of(&package).await?;
-        if versions.is_empty() {
-            return Err(package_not_found(id, repo));
-        }
-        Ok(versions.into_iter().map(|v| v.version).collect())
+        let found = self.nuget_merged(repo, id).await?;
+        Ok(found.into_iter().map(|f| f.row.version).collect())
     }
 
-    /// A restorable version and its `.nupkg` asset.
+    /// A restorable version and its `.nupkg` asset; a version only an upstream repository has is
+    /// retained in the requested one first (copied by reference).
     async fn nuget_version_asset(
         &self,
         repo: &NativeRepo,
@@ -86,21 +109,24 @@ impl Service {
     ) -> ServiceResult<(VersionRow, AssetRow)> {
         let missing = || version_missing(id, version, repo);
         let normal = normalize_version(version).map_err(|_| missing())?;
-        let package = self.nuget_package(repo, id).await?;
-        let v = self
-            .store
-            .get_version(package.id, &normal)
+        let f = self
+            .nuget_merged(repo, id)
             .await?
-            .filter(restorable)
+            .into_iter()
+            .find(|f| f.row.version == normal)
             .ok_or_else(missing)?;
+        if f.hop.id != repo.repo.id {
+            self.copy_retained(&f.hop, &f.row, &repo.repo, &key(id))
+                .await?;
+        }
         let asset = self
             .store
-            .version_assets(v.id)
+            .version_assets(f.row.id)
             .await?
             .into_iter()
             .find(|a| a.name.ends_with(".nupkg"))
             .ok_or_else(missing)?;
-        Ok((v, asset))
+        Ok((f.row, asset))
     }
 
     /// `GET {base}{id}/{version}/{id}.{version}.nupkg`.

@@ -1,4 +1,5 @@
-//! What a registration (`RegistrationsBaseUrl`) says about a package: each restorable version,
+//! What a registration (`RegistrationsBaseUrl`) says about a package: each restorable version along
+//! the search order,
 //! listed or not, with the catalog fields Arca keeps (the `.nuspec`'s description, project URL,
 //! license, and its dependency groups as ListPackageVersionDependencies stores them). Paging and
 //! URLs are the wire's.
@@ -40,17 +41,13 @@ impl Service {
         repo: &NativeRepo,
         id: &str,
     ) -> ServiceResult<NugetRegistration> {
-        let package = self.nuget_package(repo, id).await?;
-        let versions = self.nuget_versions_of(&package).await?;
-        if versions.is_empty() {
-            return Err(super::read::package_not_found(id, repo));
-        }
-        let display = versions
+        let found = self.nuget_merged(repo, id).await?;
+        let display = found
             .iter()
-            .find_map(|v| v.metadata.display_name.clone())
-            .unwrap_or(package.key.name.clone());
-        let mut leaves = Vec::with_capacity(versions.len());
-        for v in versions {
+            .find_map(|f| f.row.metadata.display_name.clone())
+            .unwrap_or(id.to_lowercase());
+        let mut leaves = Vec::with_capacity(found.len());
+        for v in found.into_iter().map(|f| f.row) {
             let details = self.store.version_details(v.id).await?;
             let mut groups: BTreeMap<Option<String>, Vec<NuspecDependency>> = BTreeMap::new();
             for d in details.dependencies {
