@@ -1,6 +1,6 @@
 //! The authorization token on a native request: `Authorization: Bearer <token>` (npm), HTTP
 //! Basic with any user name and the token as password (pip, twine, Maven, curl), or the token
-//! alone, with no scheme (cargo). A request with
+//! alone, with no scheme (cargo); for NuGet also `X-NuGet-ApiKey`. A request with
 //! more than one `Authorization` header is refused: which one a proxy or a client meant is not
 //! something the server should guess.
 
@@ -26,7 +26,9 @@ pub(crate) fn authorize(
             "The request has more than one Authorization header; send exactly one.".into(),
         ));
     }
-    let token = token(headers).ok_or_else(|| {
+    let token = token(headers)
+        .or_else(|| nuget_api_key(headers, endpoint))
+        .ok_or_else(|| {
         NativeError::Unauthorized(
             "Authentication required: run 'aws codeartifact login' or send the token from GetAuthorizationToken.".into(),
         )
@@ -37,6 +39,16 @@ pub(crate) fn authorize(
                 "The authorization token was refused: {e}. Get a new one with GetAuthorizationToken."
             ))
         })
+}
+
+/// NuGet's `X-NuGet-ApiKey` carrying a token, used when no `Authorization` header is sent (the
+/// API key is ignored when one is: NuGet sends the source's credentials there).
+fn nuget_api_key(headers: &HeaderMap, endpoint: &Endpoint<'_>) -> Option<String> {
+    if endpoint.format != arca_service::PackageFormat::Nuget {
+        return None;
+    }
+    let key = headers.get("x-nuget-apikey")?.to_str().ok()?.trim();
+    (!key.is_empty()).then(|| key.to_string())
 }
 
 fn token(headers: &HeaderMap) -> Option<String> {

@@ -47,3 +47,13 @@ pub(crate) fn download(d: FileDownload) -> Response<Body> {
     }
     resp
 }
+
+/// A JSON document (`application/json`).
+pub(crate) fn json_response(v: &serde_json::Value) -> Response<Body> {
+    let mut resp = Response::new(Body::from(v.to_string()));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}

@@ -2,9 +2,11 @@
 //! GetRepositoryEndpoint hands out (the path form AWS uses for VPC endpoints).
 //!
 //! This crate only translates HTTP to service calls and back: it authenticates the token
-//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`, `swift`), streams bodies, and
+//! (`auth`), parses each protocol's URLs and documents (`npm`, `pypi`, `maven`, `cargo`, `ruby`,
+//! `swift`, `nuget`), streams bodies, and
 //! renders the answers. Which versions are visible, what may be published and how it is stored are
-//! decided in `arca-service`. npm, PyPI, Maven, cargo, RubyGems and Swift are served; other formats answer 404 until their modules land beside it.
+//! decided in `arca-service`. npm, PyPI, Maven, cargo, RubyGems, Swift and NuGet are served; the
+//! generic format has no native endpoint (404).
 //!
 //! Invariants: every request logs one line (format, method, path, status, duration); a 5xx body is
 //! generic and its detail is logged on that line; request bodies stream with bounded memory.
@@ -16,6 +18,7 @@ mod error;
 mod maven;
 mod multipart;
 mod npm;
+mod nuget;
 mod pypi;
 mod ruby;
 mod swift;
@@ -194,6 +197,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
         PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Ruby => ruby::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Swift => swift::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Nuget => nuget::serve(state, &caller, &endpoint, req).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

@@ -132,7 +132,11 @@ pub fn fold_separators(name: &str, separator: char) -> String {
 
 /// NuGet version normalization: drop build metadata, leading zeros of numeric parts and a zero fourth
 /// part; lowercase the rest (`1.01.1` → `1.1.1`, `1.0.0.0` → `1.0.0`, `1.0.7+r3456` → `1.0.7`).
+/// A valid NuGet version gets NuGet's full normalization (`1.0` → `1.0.0`, see `nuget::version`).
 pub fn nuget_normalize_version(version: &str) -> String {
+    if let Ok(normal) = crate::nuget::normalize_version(version) {
+        return normal;
+    }
     let no_build = version.split('+').next().unwrap_or(version);
     let (release, pre) = match no_build.split_once('-') {
         Some((r, p)) => (r, Some(p)),

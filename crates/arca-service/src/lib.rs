@@ -28,6 +28,7 @@ mod lifecycle;
 pub mod maven;
 mod native;
 pub mod npm;
+pub mod nuget;
 mod packages;
 mod paging;
 mod publish;

@@ -357,55 +357,6 @@ impl Service {
         Ok(NativeWrite::Write(Box::new(write)))
     }
 
-    /// A native yank (`yanked`: the version becomes Unlisted) or its undo (Published again): only
-    /// Published and Unlisted versions move; the write is a compare-and-set on the version as read.
-    pub(crate) async fn set_yanked(
-        &self,
-        package: &PackageRow,
-        version: &str,
-        yanked: bool,
-    ) -> ServiceResult<()> {
-        let target = if yanked {
-            VersionStatus::Unlisted
-        } else {
-            VersionStatus::Published
-        };
-        for _ in 0..CAS_RETRIES {
-            let v = self
-                .store
-                .get_version(package.id, version)
-                .await?
-                .ok_or_else(|| version_not_found(&package.key, version))?;
-            if v.status == target {
-                return Ok(());
-            }
-            if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
-                return Err(ServiceError::validation(format!(
-                    "{} {version} is {}; only Published and Unlisted (yanked) versions can be yanked or unyanked.",
-                    display_name(&package.key),
-                    v.status
-                )));
-            }
-            let change = VersionChange {
-                version_id: v.id,
-                expect_status: v.status,
-                expect_revision: v.revision.clone(),
-                action: VersionAction::SetStatus {
-                    status: target,
-                    published_ms: v.published_ms,
-                },
-            };
-            match self.store.apply_version_changes(&[change]).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::PreconditionFailed) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(ServiceError::Internal(
-            "yank: too many concurrent updates of the same version".into(),
-        ))
-    }
-
     /// Every Published version of a package, by version string.
     pub(crate) async fn published_versions(
         &self,
@@ -440,6 +391,53 @@ impl Service {
                 return Ok(rows);
             }
         }
+    }
+
+    /// Sets a Published version Unlisted (`unlisted`) or an Unlisted one Published again — a cargo
+    /// or gem yank (cargo's unyank too), a NuGet delete (unlist) or relist; the same status again is a no-op. Other statuses are
+    /// refused with `refusal(status)` (400).
+    pub(crate) async fn set_unlisted(
+        &self,
+        package: &PackageRow,
+        version: &str,
+        unlisted: bool,
+        refusal: impl Fn(VersionStatus) -> String,
+    ) -> ServiceResult<()> {
+        let target = if unlisted {
+            VersionStatus::Unlisted
+        } else {
+            VersionStatus::Published
+        };
+        for _ in 0..CAS_RETRIES {
+            let v = self
+                .store
+                .get_version(package.id, version)
+                .await?
+                .ok_or_else(|| version_not_found(&package.key, version))?;
+            if v.status == target {
+                return Ok(());
+            }
+            if !matches!(v.status, VersionStatus::Published | VersionStatus::Unlisted) {
+                return Err(ServiceError::validation(refusal(v.status)));
+            }
+            let change = VersionChange {
+                version_id: v.id,
+                expect_status: v.status,
+                expect_revision: v.revision.clone(),
+                action: VersionAction::SetStatus {
+                    status: target,
+                    published_ms: v.published_ms,
+                },
+            };
+            match self.store.apply_version_changes(&[change]).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::PreconditionFailed) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Internal(
+            "unlist: too many concurrent updates of the same version".into(),
+        ))
     }
 
     /// A stored asset of version `v`, ready to stream.

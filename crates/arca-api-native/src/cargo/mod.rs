@@ -23,6 +23,7 @@ use axum::http::{header, HeaderValue, Method, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde_json::json;
 
+use crate::body::json_response;
 use crate::{Endpoint, NativeError, NativeState};
 
 /// Results of a search when cargo does not say (`per_page`), and at most.
@@ -195,15 +196,6 @@ pub(crate) async fn serve(
             message: format!("{m} is not supported on this cargo registry resource; use {allow}."),
         }),
     }
-}
-
-fn json_response(v: &serde_json::Value) -> Response<Body> {
-    let mut resp = Response::new(Body::from(v.to_string()));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    resp
 }
 
 #[cfg(test)]

@@ -292,7 +292,12 @@ impl Service {
         yanked: bool,
     ) -> ServiceResult<()> {
         let package = self.cargo_package(repo, name).await?;
-        self.set_yanked(&package, version, yanked).await
+        self.set_unlisted(&package, version, yanked, |status| {
+            format!(
+                "crate version `{name}@{version}` is {status}; only Published and Unlisted (yanked) versions can be yanked or unyanked."
+            )
+        })
+        .await
     }
 
     /// The crate exists here (for `cargo owner --list`).

@@ -561,6 +561,12 @@ impl Service {
                 return Err(file_not_found(&file, repo));
             }
         }
-        self.set_yanked(&package, version, true).await
+        self.set_unlisted(&package, version, true, |status| {
+            format!(
+                "gem {} {version} is {status}; only Published versions can be yanked.",
+                package.key.name
+            )
+        })
+        .await
     }
 }

@@ -21,6 +21,7 @@ mod maven;
 mod npm;
 mod npm_revisions;
 mod npm_tarballs;
+mod nuget;
 mod package_versions;
 mod packages;
 mod paging;
