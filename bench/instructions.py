@@ -48,6 +48,17 @@ def phase(pid, out, send, n):
     raise RuntimeError("callgrind wrote no dump")
 
 
+def under_callgrind(binary, work):
+    """A script in `work` that runs `binary` under callgrind, and the prefix of its dumps."""
+    out = f"{work}/callgrind.out"
+    wrapper = f"{work}/arca-under-callgrind"
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={out} '
+                f'"{os.path.abspath(binary)}" "$@"\n')
+    os.chmod(wrapper, 0o755)
+    return wrapper, out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--arca", required=True)
@@ -55,12 +66,7 @@ def main():
     p.add_argument("--publishes", type=int, default=100)
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="arca-instr-")
-    out = f"{work}/callgrind.out"
-    wrapper = f"{work}/arca-under-callgrind"
-    with open(wrapper, "w") as f:
-        f.write(f'#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={out} '
-                f'"{os.path.abspath(args.arca)}" "$@"\n')
-    os.chmod(wrapper, 0o755)
+    wrapper, out = under_callgrind(args.arca, work)
     arca = Arca(wrapper, f"{work}/data")
     pid = arca.proc.pid  # the wrapper execs valgrind
     try:
