@@ -9,7 +9,7 @@
 
 use arca_metadata::{GroupMode, GroupRestriction, PackageKey, RepositoryRow};
 
-use super::index::AssociationType;
+use super::index::{AssociationType, GroupIndex};
 use crate::coords::display_name;
 use crate::{Service, ServiceResult};
 
@@ -51,47 +51,57 @@ impl Service {
         let ix = self
             .group_index_of(repo.domain_id, &repo.domain_owner, &repo.domain_name)
             .await?;
-        let Some((g, association)) = ix.associate(key) else {
-            return Ok(None);
-        };
-        let pattern = &ix.groups[g].row.pattern;
-        let what = format!(
-            "{} {} into repository {}",
-            action(restriction),
-            display_name(key),
-            repo.name
-        );
-        if association == AssociationType::Weak {
-            return Ok(Some(format!(
-                "{what} is blocked by package group {pattern}: the package matches it only \
+        Ok(refusal(&ix, repo, key, restriction))
+    }
+}
+
+/// [`Service::group_refusal`] against an index already in hand: for a caller that checks many
+/// packages of one domain at once (a merged listing of a source's every package), which would
+/// otherwise read the group revision once per package.
+pub(crate) fn refusal(
+    ix: &GroupIndex,
+    repo: &RepositoryRow,
+    key: &PackageKey,
+    restriction: GroupRestriction,
+) -> Option<String> {
+    let (g, association) = ix.associate(key)?;
+    let pattern = &ix.groups[g].row.pattern;
+    let what = format!(
+        "{} {} into repository {}",
+        action(restriction),
+        display_name(key),
+        repo.name
+    );
+    if association == AssociationType::Weak {
+        return Some(format!(
+            "{what} is blocked by package group {pattern}: the package matches it only \
                  weakly (it differs from the pattern only by case or by '-', '.' or '_'), and a \
                  weak match blocks every origin ({} blocked).",
-                restriction.as_str()
-            )));
-        }
-        let e = ix.effective(g, restriction);
-        let source = match e.from == g {
-            true => String::new(),
-            false => format!(", inherited from {}", ix.groups[e.from].row.pattern),
-        };
-        let t = restriction.as_str();
-        Ok(match e.mode {
-            GroupMode::Allow | GroupMode::Inherit => None,
-            GroupMode::Block => Some(format!(
-                "{what} is blocked by package group {pattern} ({t}: BLOCK{source})."
-            )),
-            GroupMode::AllowSpecificRepositories => {
-                if ix.is_allowed(e.from, restriction, repo.id) {
-                    None
-                } else {
-                    Some(format!(
-                        "{what} is blocked by package group {pattern} ({t}: \
+            restriction.as_str()
+        ));
+    }
+    let e = ix.effective(g, restriction);
+    let source = match e.from == g {
+        true => String::new(),
+        false => format!(", inherited from {}", ix.groups[e.from].row.pattern),
+    };
+    let t = restriction.as_str();
+    match e.mode {
+        GroupMode::Allow | GroupMode::Inherit => None,
+        GroupMode::Block => Some(format!(
+            "{what} is blocked by package group {pattern} ({t}: BLOCK{source})."
+        )),
+        GroupMode::AllowSpecificRepositories => {
+            if ix.is_allowed(e.from, restriction, repo.id) {
+                None
+            } else {
+                Some(format!(
+                    "{what} is blocked by package group {pattern} ({t}: \
                          ALLOW_SPECIFIC_REPOSITORIES{source}), and repository {} is not in its \
                          allowed repositories for {t}.",
-                        repo.name
-                    ))
-                }
+                    repo.name
+                ))
             }
-        })
+        }
     }
 }

@@ -18,6 +18,7 @@ use arca_metadata::{
     DomainRow, GroupMode, GroupRestriction, NewPackageGroup, StoreError, ROOT_GROUP_PATTERN,
 };
 
+pub(crate) use enforce::refusal;
 pub use enforce::Via;
 pub use index::AssociationType;
 use index::GroupIndex;

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arca_metadata::{
-    AssetRow, PackageFilter, PackageFormat, PackageRow, RepositoryRow, VersionRow, VersionStatus,
+    AssetRow, GroupRestriction, PackageFilter, PackageFormat, PackageRow, RepositoryRow,
+    VersionRow, VersionStatus,
 };
 use base64::Engine;
 use sha2::Digest;
@@ -20,7 +21,7 @@ use super::index::{
 };
 use super::index::{parse_info_line, RubyDependency};
 use super::key;
-use crate::groups::Via;
+use crate::groups::{refusal, Via};
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::retain::downloadable;
 use crate::upstream::SourceIndex;
@@ -310,7 +311,11 @@ impl Service {
         let order = self.search_order(&repo.repo).await?;
         let sources: Vec<_> = order
             .iter()
-            .filter_map(|hop| self.source_of(hop, PackageFormat::Ruby))
+            .enumerate()
+            .filter_map(|(i, hop)| {
+                let (connection, source) = self.source_of(hop, PackageFormat::Ruby)?;
+                Some((i, hop, connection, source))
+            })
             .collect();
         if order.len() == 1 && sources.is_empty() {
             return Ok(RubyIndexFile::new(body));
@@ -348,7 +353,17 @@ impl Service {
                 body.push_str(&format!("{name} {} {digest}\n", more.join(",")));
             }
         }
-        for (connection, source) in sources {
+        // The source's gems that no repository holds: their package groups must let them in
+        // (checked against one index for the whole listing; none of them has an origin
+        // configuration, which belongs to a package some repository holds).
+        let groups = self
+            .group_index_of(
+                repo.repo.domain_id,
+                &repo.repo.domain_owner,
+                &repo.repo.domain_name,
+            )
+            .await?;
+        for (i, hop, connection, source) in sources {
             let cache = &self.upstream_caches.ruby_versions;
             let index = match self
                 .source_index(cache, &connection, source, &key("versions"))
@@ -358,7 +373,15 @@ impl Service {
                 SourceIndex::Missing | SourceIndex::Unavailable(_) => continue,
             };
             for (name, line) in &index.lines {
-                if !names.contains(name) {
+                if names.contains(name) {
+                    continue;
+                }
+                let k = key(name);
+                let refused = (i > 0
+                    && refusal(&groups, &repo.repo, &k, GroupRestriction::InternalUpstream)
+                        .is_some())
+                    || refusal(&groups, hop, &k, GroupRestriction::ExternalUpstream).is_some();
+                if !refused {
                     body.push_str(line);
                     body.push('\n');
                 }

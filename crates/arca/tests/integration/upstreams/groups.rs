@@ -15,7 +15,7 @@ use super::standin::{self, StandIn};
 use crate::common::npm::*;
 use crate::common::*;
 
-async fn group(s: &TestServer, pattern: &str, t: Type, mode: Mode, allowed: &[&str]) {
+pub(super) async fn group(s: &TestServer, pattern: &str, t: Type, mode: Mode, allowed: &[&str]) {
     let _ = s
         .client
         .create_package_group()

@@ -1,14 +1,19 @@
 //! RubyGems through a chain `app → team → store`, where `store` holds the external connection
 //! `public:ruby-gems-org` to a stand-in compact index server: the merged `info/NAME` (the source's
 //! lines byte for byte), retention of gems (by download, and by a quick spec) with their origin,
-//! verification against `checksum:`, the dependency-confusion 409.
+//! verification against `checksum:`, the dependency-confusion 409, package groups on the source's
+//! `versions` lines.
 
 use std::time::Duration;
 
 use md5::Digest;
 
-use aws_sdk_codeartifact::types::PackageFormat;
+use aws_sdk_codeartifact::types::{
+    PackageFormat, PackageGroupOriginRestrictionMode as Mode,
+    PackageGroupOriginRestrictionType as Type,
+};
 
+use super::groups::group;
 use super::standin::{self, StandIn};
 use crate::common::*;
 use crate::ruby::{gem, gemspec, login_to, push, text};
@@ -113,4 +118,42 @@ async fn gems_through_the_chain() {
     standin::assert_cut_off(&r, other.len());
     let kept = standin::describe(&s, "app", PackageFormat::Ruby, None, "kit", "2.0.0").await;
     assert!(kept.is_none());
+
+    // A gem whose package group keeps it from the external connection leaves the source's
+    // `versions` lines too (and its `info`), for every repository of the chain.
+    group(
+        &s,
+        "/ruby//other$",
+        Type::ExternalUpstream,
+        Mode::Block,
+        &[],
+    )
+    .await;
+    for repo in ["app", "store"] {
+        let versions = text(&login_to(&s, repo).await.get("versions").await);
+        assert!(!versions.contains("\nother "), "{repo}: {versions}");
+        assert!(versions.contains("\nkit "), "{repo}: {versions}");
+    }
+    assert_eq!(app.get("info/other").await.status, 404);
+    // INTERNAL_UPSTREAM BLOCK keeps it out of the downstream repositories only.
+    group(
+        &s,
+        "/ruby//other$",
+        Type::ExternalUpstream,
+        Mode::Allow,
+        &[],
+    )
+    .await;
+    group(
+        &s,
+        "/ruby//other$",
+        Type::InternalUpstream,
+        Mode::Block,
+        &[],
+    )
+    .await;
+    let store = text(&login_to(&s, "store").await.get("versions").await);
+    assert!(store.ends_with("\nother 0.1 0123\n"), "{store}");
+    let versions = text(&app.get("versions").await);
+    assert!(!versions.contains("\nother "), "{versions}");
 }
