@@ -279,19 +279,27 @@ impl Service {
         Ok(RubyIndexFile::new(body))
     }
 
-    /// `GET names`: every gem with a listed version.
+    /// `GET names`: every gem with a listed version in the merged `versions` (the repository's
+    /// own gems and, through upstreams, those of its upstream repositories and sources that their
+    /// package groups let in), sorted.
     pub async fn ruby_names(&self, repo: &NativeRepo) -> ServiceResult<RubyIndexFile> {
-        let mut body = String::from("---\n");
-        for p in self.ruby_packages(&repo.repo).await? {
-            if self
-                .ruby_releases(repo, &p)
-                .await?
-                .iter()
-                .any(|r| !r.files.is_empty())
-            {
-                body.push_str(&p.key.name);
-                body.push('\n');
+        let versions = self.ruby_versions(repo).await?;
+        let text = String::from_utf8_lossy(&versions.body);
+        let lines = text.split_once("---\n").map_or("", |(_, lines)| lines);
+        let mut names = BTreeSet::new();
+        for line in lines.lines() {
+            let mut fields = line.split(' ');
+            if let (Some(name), Some(listed)) = (fields.next(), fields.next()) {
+                // A yank line lists its versions with a leading `-`.
+                if listed.split(',').any(|v| !v.starts_with('-')) {
+                    names.insert(name);
+                }
             }
+        }
+        let mut body = String::from("---\n");
+        for name in names {
+            body.push_str(name);
+            body.push('\n');
         }
         Ok(RubyIndexFile::new(body))
     }

@@ -121,6 +121,7 @@ async fn gems_through_the_chain() {
 
     // A gem whose package group keeps it from the external connection leaves the source's
     // `versions` lines too (and its `info`), for every repository of the chain.
+    assert_eq!(text(&app.get("names").await), "---\nkit\nother\n");
     group(
         &s,
         "/ruby//other$",
@@ -130,9 +131,11 @@ async fn gems_through_the_chain() {
     )
     .await;
     for repo in ["app", "store"] {
-        let versions = text(&login_to(&s, repo).await.get("versions").await);
+        let r = login_to(&s, repo).await;
+        let versions = text(&r.get("versions").await);
         assert!(!versions.contains("\nother "), "{repo}: {versions}");
         assert!(versions.contains("\nkit "), "{repo}: {versions}");
+        assert_eq!(text(&r.get("names").await), "---\nkit\n", "{repo}");
     }
     assert_eq!(app.get("info/other").await.status, 404);
     // INTERNAL_UPSTREAM BLOCK keeps it out of the downstream repositories only.
