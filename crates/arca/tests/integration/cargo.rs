@@ -372,3 +372,44 @@ async fn search_and_owners() {
     assert!(detail(&r).contains("owners"));
     assert_eq!(c.get("api/v1/crates/nope/owners").await.status, 404);
 }
+
+/// A package group's PUBLISH restriction over cargo's own wire: the refusal is a cargo error whose
+/// detail names the group; a crate outside the group publishes.
+#[tokio::test]
+async fn a_package_group_refuses_cargo_publish() {
+    use aws_sdk_codeartifact::types::{
+        PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
+    };
+    let s = setup().await;
+    s.client
+        .create_package_group()
+        .domain("acme")
+        .package_group("/cargo//kit~")
+        .send()
+        .await
+        .unwrap();
+    s.client
+        .update_package_group_origin_configuration()
+        .domain("acme")
+        .package_group("/cargo//kit~")
+        .restrictions(Type::Publish, Mode::Block)
+        .send()
+        .await
+        .unwrap();
+    let c = login(&s).await;
+    let file = crate_file("kit-core", "1.0.0", &manifest("kit-core", "1.0.0", ""));
+    let r = publish(&c, body(&meta("kit-core", "1.0.0"), &file)).await;
+    assert_ne!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(detail(&r).contains("/cargo//kit~"), "{}", detail(&r));
+    let stored = crate::upstreams::standin::describe(
+        &s,
+        "releases",
+        PackageFormat::Cargo,
+        None,
+        "kit-core",
+        "1.0.0",
+    )
+    .await;
+    assert!(stored.is_none(), "a refused publish stores nothing");
+    publish_ok(&c, "kitchen", "1.0.0").await;
+}

@@ -521,3 +521,43 @@ impl TestServer {
             .expect("dispose");
     }
 }
+
+/// A package group's PUBLISH restriction over Maven's own wire: the first file of a new version is
+/// refused with a message naming the group, and nothing is stored.
+#[tokio::test]
+async fn a_package_group_refuses_maven_deploys() {
+    use aws_sdk_codeartifact::types::{
+        PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
+    };
+    let s = setup().await;
+    s.client
+        .create_package_group()
+        .domain("acme")
+        .package_group("/maven/com.acme~")
+        .send()
+        .await
+        .unwrap();
+    s.client
+        .update_package_group_origin_configuration()
+        .domain("acme")
+        .package_group("/maven/com.acme~")
+        .restrictions(Type::Publish, Mode::Block)
+        .send()
+        .await
+        .unwrap();
+    let c = login(&s).await;
+    let jar = pseudo_random(5000, 3);
+    let r = put(&c, &format!("{DIR}/1.0/app-1.0.jar"), &jar).await;
+    assert_ne!(r.status, 201, "{}", text(&r));
+    assert!(text(&r).contains("/maven/com.acme~"), "{}", text(&r));
+    let stored = crate::upstreams::standin::describe(
+        &s,
+        "releases",
+        PackageFormat::Maven,
+        Some("com.acme"),
+        "app",
+        "1.0",
+    )
+    .await;
+    assert!(stored.is_none(), "a refused deploy stores nothing");
+}
