@@ -381,21 +381,7 @@ async fn a_package_group_refuses_cargo_publish() {
         PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
     };
     let s = setup().await;
-    s.client
-        .create_package_group()
-        .domain("acme")
-        .package_group("/cargo//kit~")
-        .send()
-        .await
-        .unwrap();
-    s.client
-        .update_package_group_origin_configuration()
-        .domain("acme")
-        .package_group("/cargo//kit~")
-        .restrictions(Type::Publish, Mode::Block)
-        .send()
-        .await
-        .unwrap();
+    package_group(&s, "/cargo//kit~", Type::Publish, Mode::Block, &[]).await;
     let c = login(&s).await;
     let file = crate_file("kit-core", "1.0.0", &manifest("kit-core", "1.0.0", ""));
     let r = publish(&c, body(&meta("kit-core", "1.0.0"), &file)).await;

@@ -530,21 +530,7 @@ async fn a_package_group_refuses_maven_deploys() {
         PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
     };
     let s = setup().await;
-    s.client
-        .create_package_group()
-        .domain("acme")
-        .package_group("/maven/com.acme~")
-        .send()
-        .await
-        .unwrap();
-    s.client
-        .update_package_group_origin_configuration()
-        .domain("acme")
-        .package_group("/maven/com.acme~")
-        .restrictions(Type::Publish, Mode::Block)
-        .send()
-        .await
-        .unwrap();
+    package_group(&s, "/maven/com.acme~", Type::Publish, Mode::Block, &[]).await;
     let c = login(&s).await;
     let jar = pseudo_random(5000, 3);
     let r = put(&c, &format!("{DIR}/1.0/app-1.0.jar"), &jar).await;

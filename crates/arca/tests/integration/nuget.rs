@@ -14,7 +14,7 @@ use crate::upstreams::standin::{asset_names, describe};
 
 /// A client of acme/`repo`'s NuGet endpoint with the token as a Basic password (user `aws`), as
 /// `aws codeartifact login --tool nuget` configures NuGet.
-async fn login<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
+pub async fn login<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
     let mut c = Npm::login(s, "acme", repo).await;
     let token = c.authorization.take().expect("token");
     let token = token.trim_start_matches("Bearer ");
@@ -24,7 +24,7 @@ async fn login<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
     c
 }
 
-fn nuspec(id: &str, version: &str, dependencies: &str) -> String {
+pub fn nuspec(id: &str, version: &str, dependencies: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
@@ -42,7 +42,7 @@ fn nuspec(id: &str, version: &str, dependencies: &str) -> String {
 }
 
 /// A `.nupkg` as `nuget pack` lays it out: the `.nuspec` at the top, then the content.
-fn nupkg(id: &str, nuspec: &str) -> Vec<u8> {
+pub fn nupkg(id: &str, nuspec: &str) -> Vec<u8> {
     stored_zip(&[
         ("_rels/.rels", b"<Relationships/>"),
         (&format!("{id}.nuspec"), nuspec.as_bytes()),
@@ -52,7 +52,7 @@ fn nupkg(id: &str, nuspec: &str) -> Vec<u8> {
 }
 
 /// `nuget push`'s body: one file part named `package`.
-async fn push(c: &Npm<'_>, package: &[u8]) -> RawResponse {
+pub async fn push(c: &Npm<'_>, package: &[u8]) -> RawResponse {
     let mut b = Vec::new();
     b.extend_from_slice(b"--8d2b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: form-data; name=package; filename=package.nupkg; filename*=utf-8''package.nupkg\r\n\r\n");
     b.extend_from_slice(package);
@@ -64,14 +64,14 @@ async fn push(c: &Npm<'_>, package: &[u8]) -> RawResponse {
     c.request(Method::PUT, "v2/package", &headers, b).await
 }
 
-async fn push_ok(c: &Npm<'_>, id: &str, version: &str, dependencies: &str) -> Vec<u8> {
+pub async fn push_ok(c: &Npm<'_>, id: &str, version: &str, dependencies: &str) -> Vec<u8> {
     let file = nupkg(id, &nuspec(id, version, dependencies));
     let r = push(c, &file).await;
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
     file
 }
 
-async fn setup() -> TestServer {
+pub async fn setup() -> TestServer {
     let s = TestServer::start().await;
     s.domain_with_repo("acme", "releases").await;
     s
@@ -713,94 +713,4 @@ async fn search_and_autocomplete() {
     );
     let doc = c.get("v3/autocomplete?id=nothing").await.json();
     assert_eq!(doc, json!({"totalHits": 0, "data": []}));
-}
-
-#[tokio::test]
-async fn upstream_repositories_merge_and_retain() {
-    use aws_sdk_codeartifact::types::{
-        AllowPublish, AllowUpstream, PackageOriginRestrictions, UpstreamRepository,
-    };
-    let s = setup().await;
-    s.create_repo("acme", "team").await;
-    s.client
-        .create_repository()
-        .domain("acme")
-        .repository("app")
-        .upstreams(
-            UpstreamRepository::builder()
-                .repository_name("team")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("create app");
-    let team = login(&s, "team").await;
-    let app = login(&s, "app").await;
-    let core = push_ok(&team, "Kit.Core", "1.0.0", "").await;
-    push_ok(&team, "Kit.Core", "2.0.0", "").await;
-    assert_eq!(app.get("v3/package/nothing/index.json").await.status, 404);
-
-    // The version list and the registration are merged over app → team.
-    assert_eq!(
-        app.get("v3/package/kit.core/index.json").await.json(),
-        json!({"versions": ["1.0.0", "2.0.0"]})
-    );
-    let doc = app.get("v3/registration/kit.core/index.json").await.json();
-    assert_eq!(doc["items"][0]["count"], 2);
-    // A version app has only through team: downloaded from app, then retained in app.
-    let in_app = |v: &'static str| {
-        let s = &s;
-        async move {
-            describe(s, "app", PackageFormat::Nuget, None, "kit.core", v)
-                .await
-                .is_some()
-        }
-    };
-    assert!(!in_app("1.0.0").await);
-    let r = app
-        .get("v3/package/kit.core/1.0.0/kit.core.1.0.0.nupkg")
-        .await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.body, core);
-    assert!(in_app("1.0.0").await);
-    // Origin controls on the shared publish path: a package retained from an upstream is not
-    // published to here (publish BLOCK), and a version an upstream has cannot be published here.
-    let r = push(&app, &nupkg("Kit.Core", &nuspec("Kit.Core", "3.0.0", ""))).await;
-    assert_eq!(r.status, 409, "{}", String::from_utf8_lossy(&r.body));
-    push_ok(&team, "Other", "1.0.0", "").await;
-    let r = push(&app, &nupkg("Other", &nuspec("Other", "1.0.0", ""))).await;
-    assert_eq!(r.status, 409, "{}", String::from_utf8_lossy(&r.body));
-    push_ok(&team, "Kit.Core", "4.0.0", "").await;
-    assert_eq!(
-        app.get("v3/package/kit.core/index.json").await.json(),
-        json!({"versions": ["1.0.0", "2.0.0", "4.0.0"]})
-    );
-    // upstream=BLOCK on app's package: only app's own versions.
-    s.client
-        .put_package_origin_configuration()
-        .domain("acme")
-        .repository("app")
-        .format(PackageFormat::Nuget)
-        .package("kit.core")
-        .restrictions(
-            PackageOriginRestrictions::builder()
-                .publish(AllowPublish::Allow)
-                .upstream(AllowUpstream::Block)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("put-package-origin-configuration");
-    assert_eq!(
-        app.get("v3/package/kit.core/index.json").await.json(),
-        json!({"versions": ["1.0.0"]})
-    );
-    assert_eq!(
-        app.get("v3/package/kit.core/4.0.0/kit.core.4.0.0.nupkg")
-            .await
-            .status,
-        404
-    );
 }

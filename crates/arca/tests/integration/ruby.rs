@@ -535,21 +535,7 @@ async fn a_package_group_refuses_pushes() {
         PackageGroupOriginRestrictionMode as Mode, PackageGroupOriginRestrictionType as Type,
     };
     let s = setup().await;
-    s.client
-        .create_package_group()
-        .domain("acme")
-        .package_group("/ruby//kit-core$")
-        .send()
-        .await
-        .unwrap();
-    s.client
-        .update_package_group_origin_configuration()
-        .domain("acme")
-        .package_group("/ruby//kit-core$")
-        .restrictions(Type::Publish, Mode::Block)
-        .send()
-        .await
-        .unwrap();
+    package_group(&s, "/ruby//kit-core$", Type::Publish, Mode::Block, &[]).await;
     let c = login(&s).await;
     let r = push(&c, gem(&gemspec("kit-core", "1.0.0", "ruby", &[]))).await;
     assert_eq!(r.status, 409, "{}", text(&r));

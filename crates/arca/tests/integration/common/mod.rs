@@ -23,7 +23,8 @@ use aws_sdk_codeartifact::operation::publish_package_version::{
 };
 use aws_sdk_codeartifact::primitives::ByteStream;
 use aws_sdk_codeartifact::types::{
-    AssetSummary, HashAlgorithm, PackageFormat, PackageVersionStatus,
+    AssetSummary, HashAlgorithm, PackageFormat, PackageGroupAllowedRepository,
+    PackageGroupOriginRestrictionMode, PackageGroupOriginRestrictionType, PackageVersionStatus,
 };
 use aws_sdk_codeartifact::Client;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
@@ -535,6 +536,41 @@ pub fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     }
     out.truncate(len);
     out
+}
+
+/// Creates package group `pattern` in domain `acme` if it is not there, and sets its restriction `t`
+/// to `mode`, adding `allowed` to that restriction's allowed repositories.
+pub async fn package_group(
+    s: &TestServer,
+    pattern: &str,
+    t: PackageGroupOriginRestrictionType,
+    mode: PackageGroupOriginRestrictionMode,
+    allowed: &[&str],
+) {
+    let _ = s
+        .client
+        .create_package_group()
+        .domain("acme")
+        .package_group(pattern)
+        .send()
+        .await;
+    let mut req = s
+        .client
+        .update_package_group_origin_configuration()
+        .domain("acme")
+        .package_group(pattern)
+        .restrictions(t.clone(), mode);
+    for repo in allowed {
+        req = req.add_allowed_repositories(
+            PackageGroupAllowedRepository::builder()
+                .repository_name(*repo)
+                .origin_restriction_type(t.clone())
+                .build(),
+        );
+    }
+    req.send()
+        .await
+        .unwrap_or_else(|e| panic!("{pattern}: {}", show(&e)));
 }
 
 pub mod npm;

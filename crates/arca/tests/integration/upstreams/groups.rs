@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use aws_sdk_codeartifact::types::{
-    PackageFormat, PackageGroupAllowedRepository, PackageGroupOriginRestrictionMode as Mode,
+    PackageFormat, PackageGroupOriginRestrictionMode as Mode,
     PackageGroupOriginRestrictionType as Type,
 };
 use serde_json::json;
@@ -14,33 +14,6 @@ use serde_json::json;
 use super::standin::{self, StandIn};
 use crate::common::npm::*;
 use crate::common::*;
-
-pub(super) async fn group(s: &TestServer, pattern: &str, t: Type, mode: Mode, allowed: &[&str]) {
-    let _ = s
-        .client
-        .create_package_group()
-        .domain("acme")
-        .package_group(pattern)
-        .send()
-        .await;
-    let mut req = s
-        .client
-        .update_package_group_origin_configuration()
-        .domain("acme")
-        .package_group(pattern)
-        .restrictions(t.clone(), mode);
-    for repo in allowed {
-        req = req.add_allowed_repositories(
-            PackageGroupAllowedRepository::builder()
-                .repository_name(*repo)
-                .origin_restriction_type(t.clone())
-                .build(),
-        );
-    }
-    req.send()
-        .await
-        .unwrap_or_else(|e| panic!("{pattern}: {}", show(&e)));
-}
 
 async fn retained(s: &TestServer, repo: &str, package: &str, version: &str) -> bool {
     standin::describe(s, repo, PackageFormat::Npm, None, package, version)
@@ -54,7 +27,7 @@ async fn external_upstream_block_gets_nothing_from_the_public_registry() {
     let v1 = standin.add("left-pad", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
     standin.add("right-pad", "1.0.0", json!({}), "2020-01-01T00:00:00.000Z");
     let s = standin::chain(&standin.url, "public:npmjs", Duration::from_secs(300)).await;
-    group(
+    package_group(
         &s,
         "/npm//left-pad$",
         Type::ExternalUpstream,
@@ -77,7 +50,7 @@ async fn external_upstream_block_gets_nothing_from_the_public_registry() {
     assert!(retained(&s, "app", "right-pad", "1.0.0").await);
 
     // Allowed for the one repository holding the connection: changes apply at once.
-    group(
+    package_group(
         &s,
         "/npm//left-pad$",
         Type::ExternalUpstream,
@@ -97,7 +70,7 @@ async fn internal_upstream_block_keeps_upstream_versions_out() {
     let s = standin::chain(&standin.url, "public:npmjs", Duration::from_secs(300)).await;
     let team = Npm::login(&s, "acme", "team").await;
     team.publish_ok("@acme/kit", "1.0.0", json!({})).await;
-    group(&s, "/npm/acme/*", Type::InternalUpstream, Mode::Block, &[]).await;
+    package_group(&s, "/npm/acme/*", Type::InternalUpstream, Mode::Block, &[]).await;
     let app = Npm::login(&s, "acme", "app").await;
 
     assert_eq!(app.get("@acme%2fkit").await.status, 404, "not even listed");
@@ -107,7 +80,7 @@ async fn internal_upstream_block_keeps_upstream_versions_out() {
     assert_eq!(team.get("@acme/kit/-/kit-1.0.0.tgz").await.status, 200);
 
     // Only app may retain it: then app gets it.
-    group(
+    package_group(
         &s,
         "/npm/acme/*",
         Type::InternalUpstream,

@@ -6,6 +6,7 @@ mod connections;
 mod groups;
 mod maven;
 mod npm;
+mod nuget;
 mod purge;
 mod pypi;
 mod ruby;

@@ -13,7 +13,6 @@ use aws_sdk_codeartifact::types::{
     PackageGroupOriginRestrictionType as Type,
 };
 
-use super::groups::group;
 use super::standin::{self, StandIn};
 use crate::common::*;
 use crate::ruby::{gem, gemspec, login_to, push, text};
@@ -122,7 +121,7 @@ async fn gems_through_the_chain() {
     // A gem whose package group keeps it from the external connection leaves the source's
     // `versions` lines too (and its `info`), for every repository of the chain.
     assert_eq!(text(&app.get("names").await), "---\nkit\nother\n");
-    group(
+    package_group(
         &s,
         "/ruby//other$",
         Type::ExternalUpstream,
@@ -139,7 +138,7 @@ async fn gems_through_the_chain() {
     }
     assert_eq!(app.get("info/other").await.status, 404);
     // INTERNAL_UPSTREAM BLOCK keeps it out of the downstream repositories only.
-    group(
+    package_group(
         &s,
         "/ruby//other$",
         Type::ExternalUpstream,
@@ -147,7 +146,7 @@ async fn gems_through_the_chain() {
         &[],
     )
     .await;
-    group(
+    package_group(
         &s,
         "/ruby//other$",
         Type::InternalUpstream,
