@@ -31,6 +31,7 @@ pub mod npm;
 pub mod nuget;
 mod packages;
 mod paging;
+pub mod policy;
 mod publish;
 pub mod pypi;
 mod repositories;
