@@ -50,6 +50,7 @@
 //! `self.retrying(|| self.<write>_once(…))`, each `*_once` one `write_tx()` transaction that locks
 //! what it depends on, in the order above, and a line in the table above.
 
+mod access;
 mod blobs;
 mod details;
 mod domains;

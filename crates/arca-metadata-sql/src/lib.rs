@@ -12,6 +12,7 @@
 //! integers, enumerations as their `as_str()` text. Transactions and locking stay in each
 //! backend, where they differ.
 
+pub mod access;
 pub mod details;
 mod errors;
 pub mod groups;

@@ -62,6 +62,7 @@
 //! - packages are ordered by the stored text of their format (`PackageFormat::as_str`), then
 //!   namespace and name, all byte-wise.
 
+mod access;
 mod blobs;
 mod details;
 mod domains;

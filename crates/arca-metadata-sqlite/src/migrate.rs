@@ -49,6 +49,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "package groups",
         sql: include_str!("../migrations/0005_package_groups.sql"),
     },
+    Migration {
+        version: 6,
+        description: "principals policies",
+        sql: include_str!("../migrations/0006_principals_policies.sql"),
+    },
 ];
 
 /// The table exactly as sqlx 0.8 creates it on SQLite.

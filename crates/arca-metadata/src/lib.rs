@@ -11,11 +11,13 @@
 //! - Lists are keyset-paginated on the documented orderings (byte order of names); callers ask for
 //!   `limit + 1` rows to learn whether another page exists.
 
+mod access;
 mod error;
 mod model;
 mod text;
 mod traits;
 
+pub use access::{AccessStore, PrincipalRow, ResourcePolicyRow};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use text::{check_repository_update, check_tags, check_text};

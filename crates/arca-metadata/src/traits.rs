@@ -341,6 +341,7 @@ pub trait MetadataStore:
     + BlobRefStore
     + DetailStore
     + PackageGroupStore
+    + crate::AccessStore
 {
 }
 impl<
@@ -350,7 +351,8 @@ impl<
             + TagStore
             + BlobRefStore
             + DetailStore
-            + PackageGroupStore,
+            + PackageGroupStore
+            + crate::AccessStore,
     > MetadataStore for T
 {
 }

@@ -110,6 +110,18 @@ counting!(DetailStore {
     fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
 });
 
+counting!(AccessStore {
+    fn create_principal(&self, principal: &PrincipalRow) -> StoreResult<()>;
+    fn principal_by_access_key(&self, access_key_id: &str) -> StoreResult<Option<PrincipalRow>>;
+    fn principal_by_arn(&self, arn: &str) -> StoreResult<Option<PrincipalRow>>;
+    fn list_principals(&self) -> StoreResult<Vec<PrincipalRow>>;
+    fn update_principal(&self, principal: &PrincipalRow) -> StoreResult<()>;
+    fn delete_principal(&self, arn: &str) -> StoreResult<()>;
+    fn get_resource_policy(&self, resource_arn: &str) -> StoreResult<Option<ResourcePolicyRow>>;
+    fn put_resource_policy(&self, policy: &ResourcePolicyRow, expected_revision: Option<&str>) -> StoreResult<()>;
+    fn delete_resource_policy(&self, resource_arn: &str, expected_revision: Option<&str>) -> StoreResult<Option<ResourcePolicyRow>>;
+});
+
 counting!(PackageGroupStore {
     fn package_groups_revision(&self, domain_id: i64) -> StoreResult<i64>;
     fn create_package_group(&self, new: &NewPackageGroup) -> StoreResult<PackageGroupRow>;

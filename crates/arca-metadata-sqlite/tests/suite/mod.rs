@@ -20,6 +20,7 @@
 //! submodules plus its name in the list of [`metadata_store_suite!`]; forgetting the latter is a
 //! dead-code warning (an error under `-D warnings`).
 
+mod access;
 mod blobs;
 mod concurrent;
 mod details;
@@ -41,6 +42,7 @@ use arca_metadata::{
     VersionOrigin, VersionRow, VersionStatus,
 };
 
+pub use access::*;
 pub use blobs::*;
 pub use concurrent::*;
 pub use details::*;
@@ -162,6 +164,10 @@ macro_rules! metadata_store_suite {
             groups_origin_changes_and_allowed_repositories,
             groups_domain_packages_are_distinct_across_repositories,
             groups_concurrent_creations_have_one_winner,
+            // principals and permission policies
+            principals_create_find_rotate_delete,
+            resource_policies_lock_on_their_revision,
+            resource_policies_go_with_their_resource,
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
