@@ -84,8 +84,21 @@ impl Authenticator {
         }
     }
 
-    /// Returns the caller's account id.
-    pub fn authenticate(&self, parts: &Parts, payload: Payload<'_>) -> Result<String, ApiError> {
+    /// The access key id the request names, when it names one that is not a configured key
+    /// (a principal's, for the caller to look up and pass to [`Self::authenticate`]).
+    pub fn other_key_id(&self, parts: &Parts) -> Option<String> {
+        let auth = authorization_from_headers(&parts.headers).ok()?;
+        (!self.keys.contains_key(&auth.access_key_id)).then_some(auth.access_key_id)
+    }
+
+    /// Verifies the request against the configured keys, or `principal` (a key looked up by
+    /// [`Self::other_key_id`]); returns the caller's account id.
+    pub fn authenticate(
+        &self,
+        parts: &Parts,
+        payload: Payload<'_>,
+        principal: Option<&AccessKey>,
+    ) -> Result<String, ApiError> {
         let invalid = |m: String| ApiError::Auth(AuthFailure::InvalidSignature, m);
         unambiguous_credentials(parts).map_err(invalid)?;
         let auth = authorization_from_headers(&parts.headers).map_err(|e| match e {
@@ -95,7 +108,11 @@ impl Authenticator {
             ),
             e => invalid(e.to_string()),
         })?;
-        let Some(key) = self.keys.get(&auth.access_key_id) else {
+        let key = self
+            .keys
+            .get(&auth.access_key_id)
+            .or_else(|| principal.filter(|p| p.access_key_id == auth.access_key_id));
+        let Some(key) = key else {
             return Err(ApiError::Auth(
                 AuthFailure::UnrecognizedClient,
                 "The security token included in the request is invalid.".into(),

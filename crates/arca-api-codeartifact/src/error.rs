@@ -93,6 +93,7 @@ impl ApiError {
                 ServiceError::NotFound { .. } => "ResourceNotFoundException",
                 ServiceError::Conflict { .. } => "ConflictException",
                 ServiceError::QuotaExceeded { .. } => "ServiceQuotaExceededException",
+                ServiceError::AccessDenied(_) => "AccessDeniedException",
                 // API reads never consult upstreams; should a rule ever surface this, it is ours.
                 ServiceError::Internal(_) | ServiceError::Upstream(_) => "InternalServerException",
             },
@@ -159,7 +160,9 @@ impl ApiError {
             | Self::Service(ServiceError::Upstream(_)) => {
                 json!({"message": "An internal error occurred. It has been logged.", "__type": code})
             }
-            Self::Auth(_, m) => json!({"message": m, "__type": code}),
+            Self::Auth(_, m) | Self::Service(ServiceError::AccessDenied(m)) => {
+                json!({"message": m, "__type": code})
+            }
             Self::NotImplemented(_) | Self::Throttled(_) => {
                 json!({"message": self.to_string(), "__type": code})
             }

@@ -18,6 +18,7 @@ mod handlers;
 pub mod model;
 pub mod operation;
 pub mod operator;
+mod permission;
 pub mod throttle;
 pub mod wire;
 
@@ -108,12 +109,27 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
     };
     let result = async {
         let (parts, body) = req.into_parts();
+        // A key that is not the root's may be a principal's: one store read resolves it.
+        let principal = match state.auth.other_key_id(&parts) {
+            Some(id) => state
+                .service
+                .principal_by_access_key(&id)
+                .await?
+                .map(|p| (id, p)),
+            None => None,
+        };
+        let key = principal.as_ref().map(|(id, p)| AccessKey {
+            access_key_id: id.clone(),
+            secret_access_key: p.secret_access_key.clone(),
+            account_id: p.caller.account.clone(),
+        });
         let streaming = matches!(&route, Ok(op) if op.has_streaming_input());
-        let (caller, bytes, body) = if streaming {
-            match state
-                .auth
-                .authenticate(&parts, Payload::Streamed { body_hash: None })
-            {
+        let (account, bytes, body) = if streaming {
+            match state.auth.authenticate(
+                &parts,
+                Payload::Streamed { body_hash: None },
+                key.as_ref(),
+            ) {
                 Ok(account) => (account, bytes::Bytes::new(), body),
                 Err(e) if small_body(&parts) => {
                     // Signed over the real body hash? Read it (it is small) and try that too.
@@ -122,7 +138,10 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
                     let payload = Payload::Streamed {
                         body_hash: Some(&hash),
                     };
-                    let account = state.auth.authenticate(&parts, payload).map_err(|_| e)?;
+                    let account = state
+                        .auth
+                        .authenticate(&parts, payload, key.as_ref())
+                        .map_err(|_| e)?;
                     (account, bytes::Bytes::new(), Body::from(bytes))
                 }
                 Err(e) => return Err(e),
@@ -130,14 +149,28 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
         } else {
             let bytes = read_body(body).await?;
             let hash = hex::encode(Sha256::digest(&bytes));
-            let account = state.auth.authenticate(&parts, Payload::Hashed(&hash))?;
+            let account = state
+                .auth
+                .authenticate(&parts, Payload::Hashed(&hash), key.as_ref())?;
             (account, bytes, Body::empty())
         };
         if let Some(throttle) = &state.throttle {
-            throttle.admit(&caller).map_err(ApiError::Throttled)?;
+            throttle.admit(&account).map_err(ApiError::Throttled)?;
         }
-        let caller = Caller { account: caller };
+        let caller = match principal {
+            Some((_, p)) => p.caller,
+            None => Caller::root(account),
+        };
         if let Some(op) = operator {
+            // Operator requests are the root's alone.
+            if !caller.is_root() {
+                return Err(ApiError::Service(arca_service::ServiceError::AccessDenied(
+                    format!(
+                        "User: {} is not authorized to perform operator requests",
+                        caller.arn()
+                    ),
+                )));
+            }
             return operator::dispatch(&state.service, &caller, op, &parts.uri).await;
         }
         let op_model = route.map_err(|_| ApiError::UnknownOperation {
@@ -151,6 +184,13 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
             .bind(parts.uri.query(), &parts.headers, &bytes)
             .map_err(ApiError::Bind)?;
         let op = Operation::from_members(op_model.name(), members)?;
+        // Authorized before it acts; the caller it acts as may reach another account's domain.
+        let mut acting = None;
+        for (action, target) in op.permissions(op_model.name()) {
+            let allowed = state.service.authorize(&caller, action, &target).await?;
+            acting.get_or_insert(allowed);
+        }
+        let caller = acting.unwrap_or(caller);
         let content_length = parts
             .headers
             .get(axum::http::header::CONTENT_LENGTH)

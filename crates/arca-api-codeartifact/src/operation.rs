@@ -502,6 +502,27 @@ fn de_restriction<'de, D: serde::Deserializer<'de>>(d: D) -> Result<GroupRestric
         .ok_or_else(|| serde::de::Error::custom(format!("restriction type {s}")))
 }
 
+/// Put{Domain,Repository}PermissionsPolicy (the repository is absent for the domain's).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutPolicyInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub repository: Option<String>,
+    pub policy_revision: Option<String>,
+    pub policy_document: String,
+}
+
+/// Get and Delete of {Domain,Repository}PermissionsPolicy.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyInput {
+    #[serde(flatten)]
+    pub domain: DomainInput,
+    pub repository: Option<String>,
+    pub policy_revision: Option<String>,
+}
+
 /// A request, parsed and validated, ready to execute.
 #[derive(Debug)]
 pub enum Operation {
@@ -547,10 +568,16 @@ pub enum Operation {
     ListAllowedRepositoriesForGroup(ListAllowedRepositoriesInput),
     ListAssociatedPackages(ListAssociatedPackagesInput),
     GetAssociatedPackageGroup(GetAssociatedPackageGroupInput),
+    PutDomainPermissionsPolicy(PutPolicyInput),
+    GetDomainPermissionsPolicy(PolicyInput),
+    DeleteDomainPermissionsPolicy(PolicyInput),
+    PutRepositoryPermissionsPolicy(PutPolicyInput),
+    GetRepositoryPermissionsPolicy(PolicyInput),
+    DeleteRepositoryPermissionsPolicy(PolicyInput),
 }
 
 /// Names of the operations Arca implements; every other model operation answers 501.
-pub const IMPLEMENTED: [&str; 42] = [
+pub const IMPLEMENTED: [&str; 48] = [
     "CreateDomain",
     "DescribeDomain",
     "ListDomains",
@@ -593,6 +620,12 @@ pub const IMPLEMENTED: [&str; 42] = [
     "ListAllowedRepositoriesForGroup",
     "ListAssociatedPackages",
     "GetAssociatedPackageGroup",
+    "PutDomainPermissionsPolicy",
+    "GetDomainPermissionsPolicy",
+    "DeleteDomainPermissionsPolicy",
+    "PutRepositoryPermissionsPolicy",
+    "GetRepositoryPermissionsPolicy",
+    "DeleteRepositoryPermissionsPolicy",
 ];
 
 pub fn is_implemented(name: &str) -> bool {
@@ -651,6 +684,14 @@ impl Operation {
             "ListAllowedRepositoriesForGroup" => Self::ListAllowedRepositoriesForGroup(input(v)?),
             "ListAssociatedPackages" => Self::ListAssociatedPackages(input(v)?),
             "GetAssociatedPackageGroup" => Self::GetAssociatedPackageGroup(input(v)?),
+            "PutDomainPermissionsPolicy" => Self::PutDomainPermissionsPolicy(input(v)?),
+            "GetDomainPermissionsPolicy" => Self::GetDomainPermissionsPolicy(input(v)?),
+            "DeleteDomainPermissionsPolicy" => Self::DeleteDomainPermissionsPolicy(input(v)?),
+            "PutRepositoryPermissionsPolicy" => Self::PutRepositoryPermissionsPolicy(input(v)?),
+            "GetRepositoryPermissionsPolicy" => Self::GetRepositoryPermissionsPolicy(input(v)?),
+            "DeleteRepositoryPermissionsPolicy" => {
+                Self::DeleteRepositoryPermissionsPolicy(input(v)?)
+            }
             other => return Err(ApiError::NotImplemented(other.to_string())),
         })
     }

@@ -521,3 +521,29 @@ pub fn allowed_repository_updates(
         })
         .collect()
 }
+
+/// `ResourcePolicy`, inside the `{"policy": …}` answer of the six policy operations.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireResourcePolicy {
+    pub resource_arn: String,
+    pub revision: String,
+    pub document: String,
+}
+
+#[derive(Serialize)]
+pub struct WirePolicyOutput {
+    pub policy: WireResourcePolicy,
+}
+
+impl From<arca_service::ResourcePolicy> for WirePolicyOutput {
+    fn from(p: arca_service::ResourcePolicy) -> Self {
+        Self {
+            policy: WireResourcePolicy {
+                resource_arn: p.resource_arn,
+                revision: p.revision,
+                document: p.document,
+            },
+        }
+    }
+}

@@ -11,7 +11,7 @@ use base64::Engine;
 use crate::{Endpoint, NativeError};
 
 /// The caller the request's token grants, for the domain its URL names.
-pub(crate) fn authorize(
+pub(crate) async fn authorize(
     svc: &Service,
     headers: &HeaderMap,
     endpoint: &Endpoint<'_>,
@@ -34,6 +34,7 @@ pub(crate) fn authorize(
         )
     })?;
     svc.authorize_native(&token, endpoint.domain, endpoint.owner)
+        .await?
         .map_err(|e| {
             NativeError::Unauthorized(format!(
                 "The authorization token was refused: {e}. Get a new one with GetAuthorizationToken."

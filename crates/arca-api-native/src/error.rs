@@ -73,6 +73,7 @@ impl NativeError {
                 ServiceError::Validation(_) => StatusCode::BAD_REQUEST,
                 ServiceError::NotFound { .. } => StatusCode::NOT_FOUND,
                 ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+                ServiceError::AccessDenied(_) => StatusCode::FORBIDDEN,
                 ServiceError::QuotaExceeded { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
                 ServiceError::Upstream(_) => StatusCode::BAD_GATEWAY,

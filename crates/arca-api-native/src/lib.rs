@@ -189,7 +189,7 @@ async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, Nati
         // What a resource allows is no secret (SE-0292 §4: OPTIONS without credentials).
         return swift::options(&endpoint);
     }
-    let caller = auth::authorize(&state.service, req.headers(), &endpoint)?;
+    let caller = auth::authorize(&state.service, req.headers(), &endpoint).await?;
     match endpoint.format {
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,

@@ -33,7 +33,7 @@ impl Service {
         crate::coords::check_text("domain owner", owner)?;
         crate::coords::check_text("domain name", &d.name)?;
         let not_found = || domain_not_found(&d.name, owner);
-        if owner != caller.account {
+        if owner != caller.account && !caller.cross_account {
             return Err(not_found());
         }
         self.store

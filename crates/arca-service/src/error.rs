@@ -51,6 +51,10 @@ pub enum ServiceError {
         resource_id: String,
         message: String,
     },
+    /// No policy allows the caller to do this (AccessDeniedException, 403). The message names the
+    /// caller, the action and the resource, as AWS's does.
+    #[error("{0}")]
+    AccessDenied(String),
     /// An upstream source failed or sent something Arca refused (not Arca's fault, nor the
     /// client's): native endpoints answer 502 with the message.
     #[error("{0}")]

@@ -11,6 +11,7 @@
 //! - A publish stores bytes first (verified, content-addressed, per domain) and commits metadata last,
 //!   so a version is either fully there or absent.
 
+mod access;
 pub mod arn;
 pub mod cargo;
 pub mod coords;
@@ -52,6 +53,9 @@ use std::sync::Arc;
 use arca_blobstore::BlobStore;
 use arca_metadata::MetadataStore;
 
+pub use access::{
+    PolicyTarget, PrincipalInfo, PrincipalKey, PrincipalSpec, ResourcePolicy, Target,
+};
 pub use arca_metadata::{
     GroupMode, GroupRestriction, OriginRule, OriginType, PackageFormat, VersionStatus,
 };
@@ -116,15 +120,73 @@ pub struct ServiceConfig {
     /// The source of each external connection name the operator configured.
     pub external_connections:
         std::collections::BTreeMap<String, upstream::connections::ExternalSource>,
+    /// The `[[principals]]` of the configuration (the store holds the others).
+    pub principals: Vec<PrincipalSpec>,
 }
 
 /// Default of [`ServiceConfig::blob_grace`].
 pub const DEFAULT_BLOB_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-/// The authenticated principal of a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The authenticated principal of a request: an account's root, or one of its users.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub account: String,
+    /// `None` for the account's root.
+    user: Option<Arc<access::User>>,
+    /// Set by [`Service::authorize`] when a policy let the caller act on another account's
+    /// resource; only then does an operation resolve another account's domain.
+    cross_account: bool,
+}
+
+impl PartialEq for Caller {
+    fn eq(&self, other: &Self) -> bool {
+        self.account == other.account && self.arn() == other.arn()
+    }
+}
+
+impl Caller {
+    /// The root of `account`: allowed everything in its own account.
+    pub fn root(account: impl Into<String>) -> Self {
+        Self {
+            account: account.into(),
+            user: None,
+            cross_account: false,
+        }
+    }
+
+    pub(crate) fn user(user: Arc<access::User>) -> Self {
+        Self {
+            account: user.identity.account.clone(),
+            user: Some(user),
+            cross_account: false,
+        }
+    }
+
+    fn for_other_account(&self) -> Self {
+        Self {
+            cross_account: true,
+            ..self.clone()
+        }
+    }
+
+    /// `arn:aws:iam::{account}:root` or the user's ARN.
+    pub fn arn(&self) -> String {
+        match &self.user {
+            Some(u) => u.identity.arn.clone(),
+            None => format!("arn:aws:iam::{}:root", self.account),
+        }
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.user.is_none()
+    }
+
+    pub(crate) fn identity(&self) -> policy::Identity {
+        match &self.user {
+            Some(u) => u.identity.clone(),
+            None => policy::Identity::root(&self.account),
+        }
+    }
 }
 
 /// The service: cheap to clone, shared by every request.
@@ -134,6 +196,10 @@ pub struct Service {
     blobs: BlobStore,
     pager: Pager,
     token_key: tokens::TokenKey,
+    /// Seals principals' secrets at rest.
+    sealer: access::SecretSealer,
+    /// Parsed resource policies, by ARN and revision.
+    policy_cache: Arc<access::PolicyCache>,
     public_url: endpoints::PublicUrl,
     npm_manifests: Arc<DigestCache<Arc<serde_json::Value>>>,
     pypi_metadata: Arc<DigestCache<Option<Arc<pypi::CoreMetadata>>>>,
@@ -181,6 +247,8 @@ impl Service {
             store,
             blobs,
             token_key: tokens::TokenKey::derive(pager.secret()),
+            sealer: access::SecretSealer::derive(pager.secret()),
+            policy_cache: Arc::default(),
             pager,
             public_url: endpoints::PublicUrl::new(config.public_url.clone()),
             npm_manifests: Arc::new(DigestCache::new(NPM_MANIFEST_CACHE_BYTES)),

@@ -20,14 +20,16 @@ use crate::lease::blob_domain;
 use crate::repositories::repo_not_found;
 use crate::versions::version_not_found;
 use crate::{
-    now_ms, revision, AssetDownload, Caller, DomainRef, RepoRef, ResourceType, Service,
-    ServiceError, ServiceResult, TokenError, CAS_RETRIES,
+    now_ms, revision, AssetDownload, Caller, DomainRef, PackageRef, RepoRef, ResourceType, Service,
+    ServiceError, ServiceResult, Target, TokenError, CAS_RETRIES,
 };
 
 /// A repository a native request may act on, resolved once per request.
 #[derive(Debug, Clone)]
 pub struct NativeRepo {
     pub(crate) repo: RepositoryRow,
+    /// Who sends the request (users' writes are checked per package).
+    pub(crate) caller: Caller,
 }
 
 impl NativeRepo {
@@ -115,17 +117,24 @@ enum NativeWrite {
 impl Service {
     /// Checks a native request's token against the domain its URL names; a token of another
     /// domain is refused like a forged one.
-    pub fn authorize_native(
+    pub async fn authorize_native(
         &self,
         token: &str,
         domain: &str,
         owner: &str,
-    ) -> Result<Caller, TokenError> {
-        let grant = self.verify_authorization_token(token)?;
+    ) -> ServiceResult<Result<Caller, TokenError>> {
+        let grant = match self.verify_authorization_token(token) {
+            Ok(g) => g,
+            Err(e) => return Ok(Err(e)),
+        };
         if grant.domain != domain || grant.domain_owner != owner {
-            return Err(TokenError::OtherDomain);
+            return Ok(Err(TokenError::OtherDomain));
         }
-        Ok(grant.caller())
+        // A user's token is evaluated as the user is now: removed, it stops working at once.
+        match &grant.user {
+            None => Ok(Ok(grant.caller())),
+            Some(arn) => Ok(self.user_by_arn(arn).await?.ok_or(TokenError::Invalid)),
+        }
     }
 
     /// The repository a native request names, as the authorized caller sees it.
@@ -143,8 +152,54 @@ impl Service {
             },
             repository: repository.to_string(),
         };
-        let (_, repo) = self.resolve_repo(caller, &r).await?;
-        Ok(NativeRepo { repo })
+        // Every native request reads the repository (§C4): a user needs ReadFromRepository.
+        let caller = self
+            .authorize(
+                caller,
+                "codeartifact:ReadFromRepository",
+                &Target::Repository(r.clone()),
+            )
+            .await?;
+        let (_, repo) = self.resolve_repo(&caller, &r).await?;
+        Ok(NativeRepo { repo, caller })
+    }
+
+    /// A native write of `key` in `repo` by the request's caller: `action` (§C4) on the package.
+    pub(crate) async fn authorize_native_write(
+        &self,
+        repo: &NativeRepo,
+        key: &PackageKey,
+        action: &str,
+    ) -> ServiceResult<()> {
+        if repo.caller.is_root() && repo.caller.account == repo.repo.domain_owner {
+            return Ok(());
+        }
+        let target = Target::Package(PackageRef {
+            repo: RepoRef {
+                domain: DomainRef {
+                    name: repo.repo.domain_name.clone(),
+                    owner: Some(repo.repo.domain_owner.clone()),
+                },
+                repository: repo.repo.name.clone(),
+            },
+            format: key.format,
+            namespace: (!key.namespace.is_empty()).then(|| key.namespace.clone()),
+            package: key.name.clone(),
+        });
+        self.authorize(&repo.caller, action, &target).await?;
+        Ok(())
+    }
+
+    /// A native publish: `PublishPackageVersion` on the package (§C4), then [`Self::publish_native`].
+    pub(crate) async fn publish_as(
+        &self,
+        repo: &NativeRepo,
+        v: NativeVersion,
+        staged: StagedAsset,
+    ) -> ServiceResult<VersionRow> {
+        self.authorize_native_write(repo, &v.key, "codeartifact:PublishPackageVersion")
+            .await?;
+        self.publish_native(&repo.repo, v, staged).await
     }
 
     /// Streams an upload into staging for the repository's domain (at most the asset size limit).

@@ -35,13 +35,13 @@ pub struct TokenGrant {
     pub account: String,
     pub domain_owner: String,
     pub domain: String,
+    /// The user the token was issued to; `None` for the account's root.
+    pub user: Option<String>,
 }
 
 impl TokenGrant {
     pub fn caller(&self) -> Caller {
-        Caller {
-            account: self.account.clone(),
-        }
+        Caller::root(self.account.clone())
     }
 }
 
@@ -64,6 +64,9 @@ struct Claims {
     /// Domain owner and name.
     o: String,
     d: String,
+    /// The user's ARN (absent for the root, so root tokens are as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    u: Option<String>,
     /// Issued and expiry, epoch seconds.
     iat: i64,
     exp: i64,
@@ -114,6 +117,7 @@ impl TokenKey {
             account: c.a,
             domain_owner: c.o,
             domain: c.d,
+            user: c.u,
         })
     }
 }
@@ -152,6 +156,7 @@ impl Service {
             a: caller.account.clone(),
             o: row.owner,
             d: row.name,
+            u: (!caller.is_root()).then(|| caller.arn()),
             iat,
             exp,
         });
@@ -178,6 +183,7 @@ mod tests {
             a: "111122223333".into(),
             o: "111122223333".into(),
             d: "acme".into(),
+            u: None,
             iat: 0,
             exp,
         }

@@ -169,6 +169,7 @@ async fn fixture(versions: usize) -> Fixture {
             blob_grace: arca_service::DEFAULT_BLOB_GRACE,
             public_url: Some("http://arca.test".into()),
             external_connections: Default::default(),
+            principals: Vec::new(),
         },
     );
     let domain = store
@@ -227,9 +228,7 @@ async fn fixture(versions: usize) -> Fixture {
         })
         .await
         .unwrap();
-    let caller = Caller {
-        account: OWNER.into(),
-    };
+    let caller = Caller::root(OWNER);
     let repo = service
         .native_repository(&caller, "acme", OWNER, "releases")
         .await

@@ -152,6 +152,8 @@ struct FileConfig {
     max_publish_bytes: Option<u64>,
     #[serde(default)]
     external_connections: BTreeMap<String, ExternalConnectionFile>,
+    #[serde(default)]
+    principals: Vec<crate::principals::PrincipalFile>,
 }
 
 /// Where blobs are stored.
@@ -187,6 +189,8 @@ pub struct Config {
     pub max_publish_bytes: u64,
     /// The source of each external connection name the operator configured.
     pub external_connections: BTreeMap<String, ExternalSource>,
+    /// `[[principals]]`: users besides the root (secrets redacted from `Debug`).
+    pub principals: Vec<arca_service::PrincipalSpec>,
 }
 
 impl std::fmt::Debug for Config {
@@ -218,6 +222,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("max_publish_bytes", &self.max_publish_bytes)
             .field("external_connections", &self.external_connections)
+            .field("principals", &self.principals)
             .finish()
     }
 }
@@ -284,6 +289,7 @@ impl Config {
             external_connections(file.external_connections, &args.external_connections)?;
         let config = Config {
             external_connections,
+            principals: crate::principals::resolve(file.principals)?,
             listen: args
                 .listen
                 .or(file.listen)

@@ -113,7 +113,7 @@ pub fn load_or_create(config: &Config) -> anyhow::Result<(RootCredentials, Vec<u
     Ok((creds, secret, generated))
 }
 
-fn random_text(n: usize) -> String {
+pub(crate) fn random_text(n: usize) -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)
         .take(n)
@@ -121,7 +121,7 @@ fn random_text(n: usize) -> String {
         .collect()
 }
 
-fn random_upper(n: usize) -> String {
+pub(crate) fn random_upper(n: usize) -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut rng = rand::thread_rng();
     (0..n)

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod config;
 pub mod credentials;
 pub mod maintenance;
+pub mod principals;
 pub mod server;
 pub mod store;
 pub mod transfer;
@@ -63,6 +64,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
     if removed > 0 {
         tracing::info!(removed, "removed temporaries left by an interrupted run");
     }
+    service
+        .check_configured_principals()
+        .context("checking [[principals]]")?;
     let auth = Authenticator::new(
         [AccessKey {
             access_key_id: credentials.access_key_id.clone(),
@@ -119,6 +123,7 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
             blob_grace: config.gc_grace,
             public_url: config.public_url.clone(),
             external_connections: config.external_connections.clone(),
+            principals: config.principals.clone(),
         },
     ))
 }

@@ -45,6 +45,11 @@ enum Command {
     /// Copy a whole installation (metadata and blobs) into another, empty one: e.g. SQLite and a
     /// directory into PostgreSQL and S3, or back. The source is only read.
     Transfer(arca::transfer::TransferArgs),
+    /// Users besides the root, with access keys and identity policies (kept in the metadata store).
+    Principal {
+        #[command(subcommand)]
+        command: arca::principals::PrincipalCommand,
+    },
     /// The cache of upstream indexes kept by running servers.
     Cache {
         #[command(subcommand)]
@@ -73,6 +78,11 @@ fn main() -> anyhow::Result<()> {
             let config = Config::resolve(args.settings.clone())?;
             init_logging(config.log_json);
             return runtime()?.block_on(arca::cache::purge(args, config));
+        }
+        Command::Principal { command } => {
+            let config = Config::resolve(command.settings().clone())?;
+            init_logging(config.log_json);
+            return runtime()?.block_on(arca::principals::run(command, config));
         }
         Command::Serve(args) => (args, |c| Box::pin(serve(c)) as Task),
         Command::Gc { grace, settings } => {

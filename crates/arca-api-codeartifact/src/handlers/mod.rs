@@ -7,6 +7,7 @@ mod login;
 mod package;
 mod package_group;
 mod package_version;
+mod policy;
 mod repository;
 mod tags;
 
@@ -126,6 +127,15 @@ pub async fn dispatch(
         }
         GetAssociatedPackageGroup(i) => {
             package_group::handle_get_associated_package_group(svc, caller, i).await
+        }
+        PutDomainPermissionsPolicy(i) | PutRepositoryPermissionsPolicy(i) => {
+            policy::handle_put_policy(svc, caller, i).await
+        }
+        GetDomainPermissionsPolicy(i) | GetRepositoryPermissionsPolicy(i) => {
+            policy::handle_get_policy(svc, caller, i).await
+        }
+        DeleteDomainPermissionsPolicy(i) | DeleteRepositoryPermissionsPolicy(i) => {
+            policy::handle_delete_policy(svc, caller, i).await
         }
     }
 }

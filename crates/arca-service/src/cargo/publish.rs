@@ -60,8 +60,8 @@ impl Service {
             &meta.license,
         );
         let row = self
-            .publish_native(
-                &repo.repo,
+            .publish_as(
+                repo,
                 NativeVersion {
                     key: key(&meta.name),
                     version: meta.vers.clone(),

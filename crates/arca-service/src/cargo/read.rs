@@ -292,6 +292,8 @@ impl Service {
         yanked: bool,
     ) -> ServiceResult<()> {
         let package = self.cargo_package(repo, name).await?;
+        self.authorize_native_write(repo, &package.key, "codeartifact:PutPackageMetadata")
+            .await?;
         self.set_unlisted(&package, version, yanked, |status| {
             format!(
                 "crate version `{name}@{version}` is {status}; only Published and Unlisted (yanked) versions can be yanked or unyanked."

@@ -210,8 +210,8 @@ impl Service {
             )
         };
         let row = self
-            .publish_native(
-                &repo.repo,
+            .publish_as(
+                repo,
                 NativeVersion {
                     key: key(coords),
                     version: name.version,

@@ -95,8 +95,8 @@ impl Service {
         }
         let sha256 = tarball.info().sha256.to_hex();
         let row = self
-            .publish_native(
-                &repo.repo,
+            .publish_as(
+                repo,
                 NativeVersion {
                     key: name.key(),
                     version: version.clone(),

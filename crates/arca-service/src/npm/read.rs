@@ -118,7 +118,10 @@ impl Service {
             {
                 break;
             }
-            let here = NativeRepo { repo: hop.clone() };
+            let here = NativeRepo {
+                repo: hop.clone(),
+                caller: repo.caller.clone(),
+            };
             match self.npm_state(&here, &name).await {
                 Ok(state) => {
                     if i == 0 {

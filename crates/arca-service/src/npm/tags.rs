@@ -119,6 +119,8 @@ impl Service {
         version: &str,
     ) -> ServiceResult<BTreeMap<String, String>> {
         let name = NpmName::parse(name)?;
+        self.authorize_native_write(repo, &name.key(), "codeartifact:PutPackageMetadata")
+            .await?;
         check_tag(tag)?;
         let package = self.npm_package(repo, &name).await?;
         let key = name.key();
@@ -156,6 +158,8 @@ impl Service {
         tag: &str,
     ) -> ServiceResult<BTreeMap<String, String>> {
         let name = NpmName::parse(name)?;
+        self.authorize_native_write(repo, &name.key(), "codeartifact:PutPackageMetadata")
+            .await?;
         let package = self.npm_package(repo, &name).await?;
         if !self.store.delete_dist_tag(package.id, tag).await? {
             return Err(ServiceError::not_found(
@@ -181,6 +185,8 @@ impl Service {
         messages: &BTreeMap<String, Option<String>>,
     ) -> ServiceResult<usize> {
         let name = NpmName::parse(name)?;
+        self.authorize_native_write(repo, &name.key(), "codeartifact:PutPackageMetadata")
+            .await?;
         for (v, m) in messages {
             if m.as_deref()
                 .is_some_and(|m| m.chars().count() > MAX_DEPRECATION_CHARS)

@@ -35,6 +35,8 @@ impl Service {
         remaining: &BTreeSet<String>,
     ) -> ServiceResult<Vec<String>> {
         let name = NpmName::parse(name)?;
+        self.authorize_native_write(repo, &name.key(), "codeartifact:DeletePackageVersions")
+            .await?;
         let state = self.npm_state(repo, &name).await?;
         state.check_rev(&name, rev)?;
         let gone: Vec<&VersionRow> = state
@@ -57,6 +59,8 @@ impl Service {
         rev: Option<&str>,
     ) -> ServiceResult<()> {
         let name = NpmName::parse(name)?;
+        self.authorize_native_write(repo, &name.key(), "codeartifact:DeletePackageVersions")
+            .await?;
         let Some(version) = file_version(&name, file) else {
             return Ok(());
         };
@@ -86,6 +90,8 @@ impl Service {
         rev: Option<&str>,
     ) -> ServiceResult<()> {
         let name = NpmName::parse(name)?;
+        self.authorize_native_write(repo, &name.key(), "codeartifact:DeletePackageVersions")
+            .await?;
         let state = self.npm_state(repo, &name).await?;
         state.check_rev(&name, rev)?;
         match self

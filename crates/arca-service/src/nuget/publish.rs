@@ -39,8 +39,8 @@ impl Service {
         let dependencies = dependencies(&nuspec);
         check_dependency_count(dependencies.len())?;
         let row = self
-            .publish_native(
-                &repo.repo,
+            .publish_as(
+                repo,
                 NativeVersion {
                     key: key(&nuspec.id),
                     version: version.clone(),

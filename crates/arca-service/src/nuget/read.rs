@@ -170,6 +170,8 @@ impl Service {
     ) -> ServiceResult<()> {
         let package = self.nuget_package(repo, id).await?;
         let normal = normalize_version(version).map_err(|_| version_missing(id, version, repo))?;
+        self.authorize_native_write(repo, &package.key, "codeartifact:PutPackageMetadata")
+            .await?;
         self.set_unlisted(&package, &normal, unlisted, |status| {
             format!(
                 "NuGet package '{id}' {normal} is {status}; only Published and Unlisted versions can be deleted (unlisted) or relisted."

@@ -304,6 +304,10 @@ fn in_cidr(ip: IpAddr, (net, bits): (IpAddr, u8)) -> bool {
 }
 
 impl Condition {
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     /// Whether the condition holds for the request's context.
     pub(crate) fn holds(&self, ctx: &Context) -> bool {
         let values = ctx.get(&self.key);

@@ -69,6 +69,13 @@ const STATEMENT_FIELDS: [&str; 9] = [
 ];
 
 impl Policy {
+    /// The condition keys the policy tests (lowercase).
+    pub fn condition_keys(&self) -> impl Iterator<Item = &str> {
+        self.statements
+            .iter()
+            .flat_map(|s| s.conditions.iter().map(|c| c.key()))
+    }
+
     /// Parses and validates a policy document of the given kind.
     pub fn parse(text: &str, kind: PolicyKind) -> Result<Policy, PolicyError> {
         let doc: Value = serde_json::from_str(text)

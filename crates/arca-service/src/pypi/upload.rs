@@ -61,8 +61,8 @@ impl Service {
             name: normalize(&up.name),
         };
         let row = self
-            .publish_native(
-                &repo.repo,
+            .publish_as(
+                repo,
                 NativeVersion {
                     key: key.clone(),
                     version: up.version.clone(),

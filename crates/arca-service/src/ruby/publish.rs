@@ -69,8 +69,8 @@ impl Service {
             version: spec.version.clone(),
             platform: spec.platform.clone(),
         };
-        self.publish_native(
-            &repo.repo,
+        self.publish_as(
+            repo,
             NativeVersion {
                 key,
                 version: spec.version.clone(),

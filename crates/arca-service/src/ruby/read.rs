@@ -592,6 +592,8 @@ impl Service {
                 return Err(file_not_found(&file, repo));
             }
         }
+        self.authorize_native_write(repo, &package.key, "codeartifact:PutPackageMetadata")
+            .await?;
         self.set_unlisted(&package, version, true, |status| {
             format!(
                 "gem {} {version} is {status}; only Published versions can be yanked.",

@@ -148,15 +148,11 @@ impl Service {
         };
         let archive_asset = archive_name(&key.name, &p.version);
         let mut row = self
-            .publish_native(
-                &repo.repo,
-                version(archive_asset, OnExisting::Conflict),
-                archive,
-            )
+            .publish_as(repo, version(archive_asset, OnExisting::Conflict), archive)
             .await?;
         for (name, file) in staged {
             let joined = self
-                .publish_native(&repo.repo, version(name, OnExisting::JoinUnfinished), file)
+                .publish_as(repo, version(name, OnExisting::JoinUnfinished), file)
                 .await;
             row = match joined {
                 Ok(row) => row,

@@ -25,6 +25,7 @@ mod nuget;
 mod package_versions;
 mod packages;
 mod paging;
+mod permissions;
 mod publish;
 mod pypi;
 mod repositories;

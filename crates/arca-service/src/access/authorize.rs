@@ -1,0 +1,224 @@
+//! The one place that decides whether a caller may act (§C2–C3). Every API operation asks before
+//! it acts ([`Service::authorize`], with the action and the resource the operation names); native
+//! requests ask with the action of §C4. The root of an account acting in its own account is
+//! decided without reading anything; everyone else costs one point read of the resource policy
+//! that applies (parsed once per revision, cached).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::arn::{self, ArnResource};
+use crate::domains::domain_not_found;
+use crate::policy::{evaluate, AccessRequest, Context, Decision, Policy, PolicyKind};
+use crate::{Caller, DomainRef, PackageRef, RepoRef, Service, ServiceError, ServiceResult};
+
+/// What an operation acts on.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// No resource type (`Resource: "*"`): ListDomains, CreateDomain, ListRepositories.
+    Any,
+    Domain(DomainRef),
+    Repository(RepoRef),
+    Package(PackageRef),
+    /// A package group of a domain, by pattern.
+    PackageGroup(DomainRef, String),
+    /// A resource named by its ARN (the tag operations).
+    Arn(String),
+}
+
+/// Parsed resource policies by ARN, each with the revision it was parsed at.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyCache {
+    by_arn: Mutex<HashMap<String, (String, Arc<Policy>)>>,
+}
+
+/// The resource's ARN, its account (`None` for `*`) and the ARN whose policy applies.
+struct Resolved {
+    resource: String,
+    account: Option<String>,
+    policy_arn: Option<String>,
+}
+
+const PUT_POLICY_ACTIONS: [&str; 2] = [
+    "codeartifact:PutDomainPermissionsPolicy",
+    "codeartifact:PutRepositoryPermissionsPolicy",
+];
+
+impl Service {
+    fn resolve_target(&self, caller: &Caller, target: &Target) -> Resolved {
+        let region = &self.config.region;
+        let owner = |d: &DomainRef| d.owner.clone().unwrap_or_else(|| caller.account.clone());
+        match target {
+            Target::Any => Resolved {
+                resource: "*".into(),
+                account: None,
+                policy_arn: None,
+            },
+            Target::Domain(d) => {
+                let o = owner(d);
+                let a = arn::domain(region, &o, &d.name);
+                Resolved {
+                    resource: a.clone(),
+                    account: Some(o),
+                    policy_arn: Some(a),
+                }
+            }
+            Target::Repository(r) => {
+                let o = owner(&r.domain);
+                let a = arn::repository(region, &o, &r.domain.name, &r.repository);
+                Resolved {
+                    resource: a.clone(),
+                    account: Some(o),
+                    policy_arn: Some(a),
+                }
+            }
+            Target::Package(p) => {
+                let o = owner(&p.repo.domain);
+                let resource = format!(
+                    "arn:aws:codeartifact:{region}:{o}:package/{}/{}/{}/{}/{}",
+                    p.repo.domain.name,
+                    p.repo.repository,
+                    p.format,
+                    p.namespace.as_deref().unwrap_or(""),
+                    p.package
+                );
+                Resolved {
+                    resource,
+                    policy_arn: Some(arn::repository(
+                        region,
+                        &o,
+                        &p.repo.domain.name,
+                        &p.repo.repository,
+                    )),
+                    account: Some(o),
+                }
+            }
+            Target::PackageGroup(d, pattern) => {
+                let o = owner(d);
+                Resolved {
+                    resource: arn::package_group(region, &o, &d.name, pattern),
+                    policy_arn: Some(arn::domain(region, &o, &d.name)),
+                    account: Some(o),
+                }
+            }
+            Target::Arn(a) => match arn::parse(a) {
+                Some(p) => Resolved {
+                    policy_arn: match &p.resource {
+                        ArnResource::Domain { .. } | ArnResource::Repository { .. } => {
+                            Some(a.to_string())
+                        }
+                        ArnResource::PackageGroup { domain, .. } => {
+                            Some(arn::domain(&p.region, &p.account, domain))
+                        }
+                        ArnResource::Other => None,
+                    },
+                    resource: a.to_string(),
+                    account: Some(p.account),
+                },
+                None => Resolved {
+                    resource: a.to_string(),
+                    account: Some(caller.account.clone()),
+                    policy_arn: None,
+                },
+            },
+        }
+    }
+
+    /// The resource policy stored under `arn`, parsed (cached per revision).
+    async fn resource_policy(&self, arn: &str) -> ServiceResult<Option<Arc<Policy>>> {
+        let Some(row) = self.store.get_resource_policy(arn).await? else {
+            return Ok(None);
+        };
+        if let Some((rev, p)) = self.policy_cache.by_arn.lock().unwrap().get(arn) {
+            if *rev == row.revision {
+                return Ok(Some(p.clone()));
+            }
+        }
+        let policy = Arc::new(
+            Policy::parse(&row.document, PolicyKind::Resource)
+                .map_err(|e| ServiceError::Internal(format!("stored policy of {arn}: {e}")))?,
+        );
+        self.policy_cache
+            .by_arn
+            .lock()
+            .unwrap()
+            .insert(arn.to_string(), (row.revision, policy.clone()));
+        Ok(Some(policy))
+    }
+
+    /// Decides whether `caller` may perform `action` (`codeartifact:…`, canonical casing) on
+    /// `target`. Returns the caller to act as: for another account's resource, one marked so that
+    /// the operation may resolve it. A refusal is `AccessDenied`, except for another account's
+    /// resource without any policy, which stays "not found" as before policies existed.
+    pub async fn authorize(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: &Target,
+    ) -> ServiceResult<Caller> {
+        let r = self.resolve_target(caller, target);
+        let same_account = r.account.as_deref().is_none_or(|a| a == caller.account);
+        if same_account && caller.user.is_none() {
+            return Ok(caller.clone());
+        }
+        // Lock-out protection: putting a resource policy is decided without that policy.
+        let policy = match &r.policy_arn {
+            Some(a) if !PUT_POLICY_ACTIONS.contains(&action) => self.resource_policy(a).await?,
+            _ => None,
+        };
+        let identity = caller.identity();
+        let mut ctx = Context::default();
+        identity.fill(&mut ctx);
+        let now = time::OffsetDateTime::now_utc();
+        ctx.set(
+            "aws:CurrentTime",
+            now.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        );
+        ctx.set("aws:EpochTime", now.unix_timestamp().to_string());
+        if action == "sts:GetServiceBearerToken" {
+            ctx.set("sts:AWSServiceName", "codeartifact.amazonaws.com");
+        }
+        let request = AccessRequest {
+            identity: &identity,
+            action,
+            resource: &r.resource,
+            resource_account: r.account.as_deref(),
+            context: &ctx,
+        };
+        let decision = evaluate(
+            &request,
+            caller.user.as_ref().and_then(|u| u.policy.as_ref()),
+            policy.as_deref(),
+        );
+        match decision {
+            Decision::Allow if same_account => Ok(caller.clone()),
+            Decision::Allow => Ok(caller.for_other_account()),
+            Decision::ImplicitDeny if !same_account && policy.is_none() => {
+                let domain = match target {
+                    Target::Domain(d) | Target::PackageGroup(d, _) => d,
+                    Target::Repository(r) => &r.domain,
+                    Target::Package(p) => &p.repo.domain,
+                    Target::Any | Target::Arn(_) => {
+                        return Err(denied(&identity.arn, action, &r.resource, decision))
+                    }
+                };
+                Err(domain_not_found(
+                    &domain.name,
+                    r.account.as_deref().unwrap_or_default(),
+                ))
+            }
+            _ => Err(denied(&identity.arn, action, &r.resource, decision)),
+        }
+    }
+}
+
+fn denied(who: &str, action: &str, resource: &str, decision: Decision) -> ServiceError {
+    let why = match decision {
+        Decision::ExplicitDeny => "with an explicit deny",
+        _ => "because no identity-based or resource-based policy allows it",
+    };
+    ServiceError::AccessDenied(format!(
+        "User: {who} is not authorized to perform: {action} on resource: {resource} {why}"
+    ))
+}

@@ -1,0 +1,358 @@
+//! Principals and permission policies through the real server: several users with identity
+//! policies, the six policy operations (revisions, lock-out protection), AccessDeniedException on
+//! the API, and native requests evaluated with the token's principal at each request.
+
+use arca_service::PrincipalSpec;
+use aws_sdk_codeartifact::types::PackageFormat;
+use serde_json::json;
+
+use crate::common::npm::*;
+use crate::common::*;
+
+const OTHER: &str = "444455556666";
+
+fn user(account: &str, name: &str, key: &str, policy: serde_json::Value) -> PrincipalSpec {
+    PrincipalSpec {
+        arn: format!("arn:aws:iam::{account}:user/{name}"),
+        access_key_id: key.into(),
+        secret_access_key: format!("{key}-secret-0123456789"),
+        policy: Some(policy.to_string()),
+        org_id: None,
+    }
+}
+
+fn allow(actions: &[&str], resource: &str) -> serde_json::Value {
+    json!({"Effect": "Allow", "Action": actions, "Resource": resource})
+}
+
+/// What `aws codeartifact login` needs besides the domain's own permission.
+fn login() -> serde_json::Value {
+    allow(
+        &[
+            "codeartifact:GetAuthorizationToken",
+            "sts:GetServiceBearerToken",
+        ],
+        "*",
+    )
+}
+
+async fn start() -> TestServer {
+    TestServer::start_with(|c| {
+        // The root's account is generated: users are named relative to it below, after start.
+        c.account_id = Some("111122223333".into());
+        c.principals = vec![
+            user(
+                "111122223333",
+                "reader",
+                "AKIAREADER0000000001",
+                json!({"Version": "2012-10-17", "Statement": [
+                    login(),
+                    allow(&["codeartifact:Describe*", "codeartifact:List*",
+                            "codeartifact:ReadFromRepository", "codeartifact:Get*"], "*"),
+                ]}),
+            ),
+            user(
+                "111122223333",
+                "ci",
+                "AKIACI00000000000001",
+                json!({"Version": "2012-10-17", "Statement": [
+                    login(),
+                    allow(&["codeartifact:ReadFromRepository"], "*"),
+                    allow(&["codeartifact:PublishPackageVersion"],
+                          "arn:aws:codeartifact:*:111122223333:package/acme/releases/npm/acme/*"),
+                ]}),
+            ),
+        ];
+    })
+    .await
+}
+
+fn client_of(s: &TestServer, key: &str) -> aws_sdk_codeartifact::Client {
+    s.client_with(key, &format!("{key}-secret-0123456789"))
+}
+
+async fn npm_as<'a>(
+    s: &'a TestServer,
+    client: &aws_sdk_codeartifact::Client,
+    owner: &str,
+) -> Npm<'a> {
+    let t = client
+        .get_authorization_token()
+        .domain("acme")
+        .domain_owner(owner)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("token: {}", show(&e)));
+    Npm {
+        server: s,
+        base: format!("/npm/d/acme-{owner}/releases/"),
+        authorization: Some(format!("Bearer {}", t.authorization_token().unwrap())),
+    }
+}
+
+#[tokio::test]
+async fn read_only_consumer_and_scoped_ci_key() {
+    let s = start().await;
+    s.domain_with_repo("acme", "releases").await;
+    Npm::login(&s, "acme", "releases")
+        .await
+        .publish_ok("@acme/kit", "1.0.0", json!({}))
+        .await;
+
+    // The consumer reads through the API and npm, and publishes through neither.
+    let reader = client_of(&s, "AKIAREADER0000000001");
+    reader
+        .describe_repository()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("describe: {}", show(&e)));
+    let denied = assert_err(
+        reader
+            .publish_package_version()
+            .domain("acme")
+            .repository("releases")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("p")
+            .package_version("1")
+            .asset_name("a")
+            .asset_sha256(sha256_hex(b"x"))
+            .asset_content(b"x".to_vec().into())
+            .send()
+            .await,
+        403,
+        "AccessDeniedException",
+    );
+    assert!(
+        denied.message.contains("user/reader") && denied.message.contains("PublishPackageVersion"),
+        "{}",
+        denied.message
+    );
+    assert_err(
+        reader.create_domain().domain("mine").send().await,
+        403,
+        "AccessDeniedException",
+    );
+    let npm = npm_as(&s, &reader, "111122223333").await;
+    assert_eq!(npm.get("@acme%2fkit").await.status, 200);
+    let m = manifest("@acme/kit", "2.0.0", json!({}));
+    let r = npm.publish(&publish_doc(&m, &tarball(&m))).await;
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+
+    // The CI key publishes under @acme only, natively too.
+    let ci = client_of(&s, "AKIACI00000000000001");
+    let npm = npm_as(&s, &ci, "111122223333").await;
+    npm.publish_ok("@acme/tool", "1.0.0", json!({})).await;
+    let m = manifest("widget", "1.0.0", json!({}));
+    let r = npm.publish(&publish_doc(&m, &tarball(&m))).await;
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    assert_err(
+        ci.describe_repository()
+            .domain("acme")
+            .repository("releases")
+            .send()
+            .await,
+        403,
+        "AccessDeniedException",
+    );
+}
+
+#[tokio::test]
+async fn policy_revisions_explicit_deny_and_lock_out() {
+    let s = start().await;
+    s.domain_with_repo("acme", "releases").await;
+    let doc = |effect: &str, principal: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": effect, "Principal": {"AWS": principal},
+            "Action": "codeartifact:DescribeRepository", "Resource": "*"}]})
+        .to_string()
+    };
+    let put = |document: String, revision: Option<&str>| {
+        let mut req = s
+            .client
+            .put_repository_permissions_policy()
+            .domain("acme")
+            .repository("releases")
+            .policy_document(document);
+        if let Some(r) = revision {
+            req = req.policy_revision(r);
+        }
+        req.send()
+    };
+    let reader_arn = "arn:aws:iam::111122223333:user/reader";
+    let first = put(doc("Deny", reader_arn), None).await.unwrap();
+    let p = first.policy().unwrap();
+    assert_eq!(
+        p.resource_arn(),
+        Some(s.repo_arn("acme", "releases").as_str())
+    );
+    let rev1 = p.revision().unwrap().to_string();
+    // The explicit Deny beats the reader's identity Allow.
+    let reader = client_of(&s, "AKIAREADER0000000001");
+    let describe = || {
+        reader
+            .describe_repository()
+            .domain("acme")
+            .repository("releases")
+            .send()
+    };
+    let e = assert_err(describe().await, 403, "AccessDeniedException");
+    assert!(e.message.contains("explicit deny"), "{}", e.message);
+
+    // Optimistic locking: a stale revision is a conflict, the current one wins.
+    assert_conflict(
+        put(doc("Allow", reader_arn), Some("stale")).await,
+        "repository",
+    );
+    let second = put(doc("Allow", reader_arn), Some(&rev1)).await.unwrap();
+    let rev2 = second.policy().unwrap().revision().unwrap().to_string();
+    assert_ne!(rev1, rev2);
+    describe().await.unwrap();
+    let got = s
+        .client
+        .get_repository_permissions_policy()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.policy().unwrap().revision(), Some(rev2.as_str()));
+    assert_conflict(
+        s.client
+            .delete_repository_permissions_policy()
+            .domain("acme")
+            .repository("releases")
+            .policy_revision(&rev1)
+            .send()
+            .await,
+        "repository",
+    );
+    s.client
+        .delete_repository_permissions_policy()
+        .domain("acme")
+        .repository("releases")
+        .policy_revision(&rev2)
+        .send()
+        .await
+        .unwrap();
+    assert_not_found(
+        s.client
+            .get_repository_permissions_policy()
+            .domain("acme")
+            .repository("releases")
+            .send()
+            .await,
+        "repository",
+    );
+
+    // What Arca does not evaluate is refused, not stored.
+    let bad = json!({"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "*"},
+        "Action": "*", "Resource": "*"}]});
+    assert_validation(put(bad.to_string(), None).await);
+
+    // Lock-out protection: a domain policy denying everything to everyone binds users, but not
+    // the root, and a Put is decided without the policy it replaces.
+    let deny_all = json!({"Statement": [{"Effect": "Deny", "Principal": "*",
+        "Action": "*", "Resource": "*"}]});
+    s.client
+        .put_domain_permissions_policy()
+        .domain("acme")
+        .policy_document(deny_all.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_err(
+        reader.describe_domain().domain("acme").send().await,
+        403,
+        "AccessDeniedException",
+    );
+    s.client
+        .describe_domain()
+        .domain("acme")
+        .send()
+        .await
+        .unwrap();
+    s.client
+        .put_domain_permissions_policy()
+        .domain("acme")
+        .policy_document(doc("Allow", reader_arn).replace("DescribeRepository", "DescribeDomain"))
+        .send()
+        .await
+        .unwrap();
+    reader
+        .describe_domain()
+        .domain("acme")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_token_follows_its_principal_and_other_accounts_need_both_policies() {
+    let s = start().await;
+    s.domain_with_repo("acme", "releases").await;
+    Npm::login(&s, "acme", "releases")
+        .await
+        .publish_ok("@acme/kit", "1.0.0", json!({}))
+        .await;
+    // A stored principal of another account, in the root's organization.
+    let mut outsider = user(
+        OTHER,
+        "partner",
+        "AKIAPARTNER000000001",
+        json!({"Statement": [login(), allow(&["codeartifact:*"], "*")]}),
+    );
+    outsider.org_id = Some("o-acme".into());
+    s.service.add_principal(&outsider).await.unwrap();
+    let partner = client_of(&s, "AKIAPARTNER000000001");
+    let describe = || {
+        partner
+            .describe_domain()
+            .domain("acme")
+            .domain_owner("111122223333")
+            .send()
+    };
+    // No policy of the domain names it: the domain stays invisible.
+    assert_not_found(describe().await, "domain");
+    let org = json!({"aws:PrincipalOrgID": "o-acme"});
+    s.client
+        .put_domain_permissions_policy()
+        .domain("acme")
+        .policy_document(
+            json!({"Statement": [{"Effect": "Allow", "Principal": "*",
+                "Action": ["codeartifact:GetAuthorizationToken", "codeartifact:DescribeDomain"],
+                "Resource": "*", "Condition": {"StringEquals": org}}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    describe().await.unwrap_or_else(|e| panic!("{}", show(&e)));
+    let npm = npm_as(&s, &partner, "111122223333").await;
+    // No policy of the repository names it yet: the repository stays invisible.
+    assert_eq!(npm.get("@acme%2fkit").await.status, 404);
+    s.client
+        .put_repository_permissions_policy()
+        .domain("acme")
+        .repository("releases")
+        .policy_document(
+            json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": OTHER},
+                "Action": "codeartifact:ReadFromRepository", "Resource": "*",
+                "Condition": {"StringEquals": org}}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(npm.get("@acme%2fkit").await.status, 200);
+
+    // Removed, the principal's token stops working at once; its key too.
+    s.service
+        .remove_principal(&format!("arn:aws:iam::{OTHER}:user/partner"))
+        .await
+        .unwrap();
+    assert_eq!(npm.get("@acme%2fkit").await.status, 401);
+    assert_err(describe().await, 403, "UnrecognizedClientException");
+}
