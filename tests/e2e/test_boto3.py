@@ -124,7 +124,7 @@ def running_server(tmp, *extra_args):
         proc.kill()
         pytest.fail("GET /health never answered 200")
     try:
-        yield SimpleNamespace(url=url, proc=proc, log=tmp / "server.log")
+        yield SimpleNamespace(url=url, proc=proc, log=tmp / "server.log", data=tmp / "data")
     finally:
         proc.terminate()
         try:
@@ -1011,14 +1011,12 @@ def test_success_has_request_id(client, domain):
     assert r["domain"]["name"] == domain and r["domain"]["owner"] == ACCOUNT
 
 
-@pytest.mark.parametrize("call,operation", [
-    (lambda c, d: c.get_repository_permissions_policy(domain=d, repository="repo"),
-     "GetRepositoryPermissionsPolicy"),
-    (lambda c, d: c.get_domain_permissions_policy(domain=d), "GetDomainPermissionsPolicy"),
+@pytest.mark.parametrize("call", [
+    lambda c, d: c.get_repository_permissions_policy(domain=d, repository="repo"),
+    lambda c, d: c.get_domain_permissions_policy(domain=d),
 ], ids=["GetRepositoryPermissionsPolicy", "GetDomainPermissionsPolicy"])
-def test_not_implemented(client, repo, call, operation):
-    r = client_error(lambda: call(client, repo.domain), "NotImplementedException", 501)
-    assert operation in r["Error"]["Message"], r
+def test_no_policy_yet(client, repo, call):
+    client_error(lambda: call(client, repo.domain), "ResourceNotFoundException", 404)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1313,3 +1311,64 @@ def test_throttling_is_429_with_retry_after_and_boto3_retries_it(tmp_path):
         patient = make_client(throttled, attempts=10)
         for _ in range(15):
             patient.list_domains()
+
+
+# --------------------------------------------------------------------------------------------------
+# principals and permission policies
+# --------------------------------------------------------------------------------------------------
+
+def arca_principal(server, *args):
+    """Runs `arca principal …` on the server's data directory; returns its stdout."""
+    env = dict(os.environ, ARCA_ACCESS_KEY_ID=ACCESS_KEY, ARCA_SECRET_ACCESS_KEY=SECRET_KEY,
+               ARCA_ACCOUNT_ID=ACCOUNT, ARCA_REGION=REGION, ARCA_LOG="warn")
+    for k in ("ARCA_CONFIG", "ARCA_DATA_DIR", "ARCA_TOKEN_SECRET"):
+        env.pop(k, None)
+    r = subprocess.run([arca_bin(), "principal", *args, "--data-dir", str(server.data)],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def add_user(server, tmp_path, name, statements):
+    policy = tmp_path / f"{name}.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    arn = f"arn:aws:iam::{ACCOUNT}:user/{name}"
+    out = arca_principal(server, "add", arn, "--policy-file", str(policy))
+    keys = dict(line.strip().split("=", 1) for line in out.splitlines() if "=" in line)
+    return arn, make_client(server, keys["AWS_ACCESS_KEY_ID"], keys["AWS_SECRET_ACCESS_KEY"])
+
+
+def test_principals_policies_and_denials(server, client, repo, tmp_path):
+    name = unique("reader")
+    arn, reader = add_user(server, tmp_path, name, [
+        {"Effect": "Allow", "Action": ["codeartifact:Describe*", "codeartifact:List*"], "Resource": "*"}])
+    assert arn in arca_principal(server, "list")
+    assert "SECRET" not in arca_principal(server, "list", "--json")
+    assert reader.describe_repository(domain=repo.domain, repository=repo.name)["repository"]["name"] == "repo"
+    r = client_error(reader.publish_package_version, "AccessDeniedException", 403,
+                     domain=repo.domain, repository=repo.name, format="generic", namespace="ns",
+                     package="pkg", packageVersion="1.0", assetName="a.txt", assetContent=b"a",
+                     assetSHA256=hashlib.sha256(b"a").hexdigest())
+    assert arn in r["Error"]["Message"] and "PublishPackageVersion" in r["Error"]["Message"], r
+
+    # An explicit Deny in the repository's policy beats the identity Allow.
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": {"AWS": arn},
+            "Action": "codeartifact:DescribeRepository", "Resource": "*"}]}
+    p = client.put_repository_permissions_policy(domain=repo.domain, repository=repo.name,
+                                                 policyDocument=json.dumps(deny))["policy"]
+    assert p["resourceArn"].endswith(f":repository/{repo.domain}/repo") and p["revision"]
+    client_error(reader.describe_repository, "AccessDeniedException", 403,
+                 domain=repo.domain, repository=repo.name)
+    # Optimistic locking on the revision.
+    client_error(client.put_repository_permissions_policy, "ConflictException", 409,
+                 domain=repo.domain, repository=repo.name, policyDocument=json.dumps(deny),
+                 policyRevision="stale")
+    got = client.get_repository_permissions_policy(domain=repo.domain, repository=repo.name)["policy"]
+    assert got["revision"] == p["revision"] and json.loads(got["document"]) == deny
+    client.delete_repository_permissions_policy(domain=repo.domain, repository=repo.name,
+                                                policyRevision=p["revision"])
+    assert reader.describe_repository(domain=repo.domain, repository=repo.name)["repository"]
+    # Removed, the principal's key stops working at once.
+    arca_principal(server, "remove", arn)
+    client_error(reader.describe_repository, "UnrecognizedClientException", 403,
+                 domain=repo.domain, repository=repo.name)

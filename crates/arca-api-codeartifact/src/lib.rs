@@ -187,7 +187,7 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
         // Authorized before it acts; the caller it acts as may reach another account's domain.
         let mut acting = None;
         for (action, target) in op.permissions(op_model.name()) {
-            let allowed = state.service.authorize(&caller, action, &target).await?;
+            let allowed = state.service.authorize(&caller, &action, &target).await?;
             acting.get_or_insert(allowed);
         }
         let caller = acting.unwrap_or(caller);

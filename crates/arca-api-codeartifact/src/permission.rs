@@ -12,70 +12,6 @@ use arca_service::{DomainRef, RepoRef, Target};
 
 use crate::operation::{DomainInput, Operation};
 
-/// `codeartifact:{name}`, canonical casing.
-fn action(name: &str) -> &'static str {
-    crate::operation::IMPLEMENTED
-        .iter()
-        .position(|n| *n == name)
-        .map_or("codeartifact:*", |i| ACTIONS[i])
-}
-
-macro_rules! actions {
-    ($($n:literal),* $(,)?) => { [$(concat!("codeartifact:", $n)),*] };
-}
-
-/// The actions of [`crate::operation::IMPLEMENTED`], in the same order.
-const ACTIONS: [&str; 48] = actions!(
-    "CreateDomain",
-    "DescribeDomain",
-    "ListDomains",
-    "DeleteDomain",
-    "CreateRepository",
-    "DescribeRepository",
-    "UpdateRepository",
-    "ListRepositories",
-    "ListRepositoriesInDomain",
-    "DeleteRepository",
-    "AssociateExternalConnection",
-    "DisassociateExternalConnection",
-    "PublishPackageVersion",
-    "ListPackages",
-    "DescribePackage",
-    "DeletePackage",
-    "PutPackageOriginConfiguration",
-    "ListPackageVersions",
-    "DescribePackageVersion",
-    "ListPackageVersionAssets",
-    "GetPackageVersionAsset",
-    "ListPackageVersionDependencies",
-    "GetPackageVersionReadme",
-    "UpdatePackageVersionsStatus",
-    "DisposePackageVersions",
-    "DeletePackageVersions",
-    "CopyPackageVersions",
-    "TagResource",
-    "UntagResource",
-    "ListTagsForResource",
-    "GetAuthorizationToken",
-    "GetRepositoryEndpoint",
-    "CreatePackageGroup",
-    "DescribePackageGroup",
-    "UpdatePackageGroup",
-    "DeletePackageGroup",
-    "UpdatePackageGroupOriginConfiguration",
-    "ListPackageGroups",
-    "ListSubPackageGroups",
-    "ListAllowedRepositoriesForGroup",
-    "ListAssociatedPackages",
-    "GetAssociatedPackageGroup",
-    "PutDomainPermissionsPolicy",
-    "GetDomainPermissionsPolicy",
-    "DeleteDomainPermissionsPolicy",
-    "PutRepositoryPermissionsPolicy",
-    "GetRepositoryPermissionsPolicy",
-    "DeleteRepositoryPermissionsPolicy",
-);
-
 fn repo(domain: &DomainInput, repository: &str) -> Target {
     Target::Repository(RepoRef {
         domain: domain.domain_ref(),
@@ -83,14 +19,11 @@ fn repo(domain: &DomainInput, repository: &str) -> Target {
     })
 }
 
-fn upstreams(
-    domain: DomainRef,
-    names: impl Iterator<Item = String>,
-) -> Vec<(&'static str, Target)> {
+fn upstreams(domain: DomainRef, names: impl Iterator<Item = String>) -> Vec<(String, Target)> {
     names
         .map(|repository| {
             (
-                "codeartifact:AssociateWithDownstreamRepository",
+                "codeartifact:AssociateWithDownstreamRepository".to_string(),
                 Target::Repository(RepoRef {
                     domain: domain.clone(),
                     repository,
@@ -101,10 +34,10 @@ fn upstreams(
 }
 
 impl Operation {
-    /// Every permission the operation needs, its own first.
-    pub fn permissions(&self, name: &str) -> Vec<(&'static str, Target)> {
+    /// Every permission the operation needs, its own first (`name` is the operation's).
+    pub fn permissions(&self, name: &str) -> Vec<(String, Target)> {
         use Operation::*;
-        let own = action(name);
+        let own = format!("codeartifact:{name}");
         let group = |d: &DomainInput, g: &str| Target::PackageGroup(d.domain_ref(), g.to_string());
         let mut out = vec![(
             own,
@@ -199,7 +132,7 @@ impl Operation {
                     .map(|u| u.repository_name.clone()),
             )),
             CopyPackageVersions(i) => out.push((
-                "codeartifact:ReadFromRepository",
+                "codeartifact:ReadFromRepository".to_string(),
                 Target::Repository(RepoRef {
                     domain: DomainRef {
                         name: i.domain.clone(),
@@ -208,21 +141,11 @@ impl Operation {
                     repository: i.source_repository.clone(),
                 }),
             )),
-            GetAuthorizationToken(_) => out.push(("sts:GetServiceBearerToken", Target::Any)),
+            GetAuthorizationToken(_) => {
+                out.push(("sts:GetServiceBearerToken".to_string(), Target::Any))
+            }
             _ => {}
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_operation_has_its_own_action() {
-        for (name, action) in crate::operation::IMPLEMENTED.iter().zip(ACTIONS) {
-            assert_eq!(action, format!("codeartifact:{name}"));
-        }
     }
 }

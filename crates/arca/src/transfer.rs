@@ -173,7 +173,7 @@ fn summary(r: &TransferReport, secs: f64) -> String {
     let mib = r.bytes as f64 / (1024.0 * 1024.0);
     format!(
         "transferred {} domains, {} repositories, {} packages, {} versions, {} assets, {} package \
-         groups, {} tags; \
+         groups, {} permission policies, {} principals, {} tags; \
          {} blobs, {} bytes ({mib:.1} MiB) in {secs:.1} s ({:.1} MiB/s)",
         r.domains,
         r.repositories,
@@ -181,6 +181,8 @@ fn summary(r: &TransferReport, secs: f64) -> String {
         r.versions,
         r.assets,
         r.package_groups,
+        r.policies,
+        r.principals,
         r.tags,
         r.blobs,
         r.bytes,

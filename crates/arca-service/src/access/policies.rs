@@ -7,7 +7,7 @@ use arca_metadata::{ResourcePolicyRow, StoreError};
 use base64::Engine;
 use rand::RngCore;
 
-use crate::policy::{Policy, PolicyKind, MAX_POLICY_CHARS};
+use crate::policy::{Policy, PolicyKind, MAX_POLICY_CHARS, REQUEST_KEYS};
 use crate::{
     now_ms, Caller, DomainRef, RepoRef, ResourceType, Service, ServiceError, ServiceResult,
 };
@@ -36,19 +36,6 @@ impl From<ResourcePolicyRow> for ResourcePolicy {
         }
     }
 }
-
-/// The condition keys a request's context carries (`authorize.rs` fills them); a stored policy
-/// may test no other, since its conditions would be false (or, negated, true) for every request.
-const FILLED_KEYS: [&str; 8] = [
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalorgid",
-    "aws:principaltype",
-    "aws:username",
-    "aws:currenttime",
-    "aws:epochtime",
-    "sts:awsservicename",
-];
 
 fn new_revision() -> String {
     let mut bytes = [0u8; 24];
@@ -102,7 +89,9 @@ impl Service {
             )));
         }
         let policy = Policy::parse(document, PolicyKind::Resource)?;
-        if let Some(key) = policy.condition_keys().find(|k| !FILLED_KEYS.contains(k)) {
+        // Only the keys every request carries: another key's conditions would be false (or,
+        // negated, true) for every request.
+        if let Some(key) = policy.condition_keys().find(|k| !REQUEST_KEYS.contains(k)) {
             return Err(ServiceError::validation(format!(
                 "Invalid policy document: condition key {key} is not evaluated by Arca's \
                  permission policies."

@@ -16,9 +16,8 @@ use time::format_description::well_known::Rfc3339;
 use super::wildcard::{arn_matches, glob};
 use super::PolicyError;
 
-/// The condition keys Arca fills in (lowercase; tag keys by prefix). Anything else is refused when
-/// a policy is put, because a key Arca never sets would make its conditions silently false.
-const KEYS: [&str; 11] = [
+/// The condition keys every request's context carries (lowercase): the principal's and the time.
+pub(crate) const REQUEST_KEYS: [&str; 8] = [
     "aws:principalaccount",
     "aws:principalarn",
     "aws:principalorgid",
@@ -26,11 +25,12 @@ const KEYS: [&str; 11] = [
     "aws:username",
     "aws:currenttime",
     "aws:epochtime",
-    "aws:securetransport",
-    "aws:sourceip",
-    "aws:tagkeys",
     "sts:awsservicename",
 ];
+/// Further keys the engine evaluates when a caller supplies them (lowercase; tag keys by prefix).
+/// Anything else is refused when a policy is parsed: a key never set would make its conditions
+/// silently false.
+const OTHER_KEYS: [&str; 3] = ["aws:securetransport", "aws:sourceip", "aws:tagkeys"];
 const KEY_PREFIXES: [&str; 2] = ["aws:requesttag/", "aws:resourcetag/"];
 
 /// The values a request brings, by condition key (keys lowercase, as IAM compares them).
@@ -139,7 +139,8 @@ fn parse_one(op: &str, key: &str, values: &Value) -> Result<Condition, PolicyErr
         _ => (rest, false),
     };
     let lower_key = key.to_lowercase();
-    if !KEYS.contains(&lower_key.as_str())
+    if !REQUEST_KEYS.contains(&lower_key.as_str())
+        && !OTHER_KEYS.contains(&lower_key.as_str())
         && !KEY_PREFIXES
             .iter()
             .any(|p| lower_key.len() > p.len() && lower_key.starts_with(p))

@@ -9,6 +9,7 @@ mod eval;
 mod wildcard;
 
 pub use condition::Context;
+pub(crate) use condition::REQUEST_KEYS;
 pub use document::{Policy, PolicyKind};
 pub use eval::{evaluate, AccessRequest, Decision, Identity};
 

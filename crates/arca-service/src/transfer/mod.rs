@@ -4,10 +4,12 @@
 //! Order: domains (owner, name, created time, encryption key), then each domain's repositories in
 //! an order that creates every upstream before its downstreams, then their packages, versions and
 //! assets ([`packages`]), then the domain's package groups with their allowed-repository lists
-//! ([`groups`]), and the tags last, verbatim under their stored ARNs (creating a resource
+//! ([`groups`]), the domain's and repositories' permission policies, the principals with their
+//! secrets sealed again under the destination's server secret ([`access`]), and the tags last, verbatim under their stored ARNs (creating a resource
 //! replaces the tags under its ARN). Ids are the destination's own; nothing outside the stores
 //! exposes them. The source is only read.
 
+mod access;
 mod groups;
 mod packages;
 
@@ -38,6 +40,10 @@ pub struct TransferReport {
     pub tags: u64,
     /// Package groups (the root groups included), with their allowed-repository lists.
     pub package_groups: u64,
+    /// Domain and repository permission policies.
+    pub policies: u64,
+    /// Principals of the metadata store (the configuration's are the destination's own).
+    pub principals: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +77,9 @@ impl Service {
     pub async fn transfer_destination_contents(&self) -> TransferResult<Option<String>> {
         if let Some(d) = self.store.list_all_domains(None, 1).await?.first() {
             return Ok(Some(format!("domain '{}' of {}", d.name, d.owner)));
+        }
+        if let Some(p) = self.store.list_principals().await?.first() {
+            return Ok(Some(format!("principal {}", p.arn)));
         }
         if let Some((arn, key, _)) = self.store.list_all_tags(None, 1).await?.first() {
             return Ok(Some(format!("tag '{key}' of {arn}")));
@@ -111,6 +120,7 @@ impl Service {
                 _ => break,
             }
         }
+        self.transfer_principals(dst, &mut report).await?;
         self.transfer_tags(dst, &mut report).await?;
         Ok(report)
     }
@@ -150,6 +160,13 @@ impl Service {
                 pending_upstreams.push((written.id, source.upstreams.clone()));
             }
             report.repositories += 1;
+            self.transfer_policy(
+                dst,
+                (domain, Some(&source)),
+                (&created, Some(&written)),
+                report,
+            )
+            .await?;
             self.transfer_packages(dst, &source, &written, &mut blobs, report)
                 .await?;
             progress(report);
@@ -160,6 +177,8 @@ impl Service {
                 .update_repository(id, None, Some(&upstreams))
                 .await?;
         }
+        self.transfer_policy(dst, (domain, None), (&created, None), report)
+            .await?;
         // Package groups name repositories in their allowed lists: after all of them.
         self.transfer_groups(dst, domain, &created, report).await
     }

@@ -356,3 +356,60 @@ async fn a_token_follows_its_principal_and_other_accounts_need_both_policies() {
     assert_eq!(npm.get("@acme%2fkit").await.status, 401);
     assert_err(describe().await, 403, "UnrecognizedClientException");
 }
+
+#[tokio::test]
+async fn transfer_carries_principals_and_policies() {
+    let s = start().await;
+    s.domain_with_repo("acme", "releases").await;
+    let partner = user(
+        OTHER,
+        "partner",
+        "AKIAPARTNER000000001",
+        json!({"Statement": [allow(&["codeartifact:*"], "*")]}),
+    );
+    s.service.add_principal(&partner).await.unwrap();
+    let put = s
+        .client
+        .put_repository_permissions_policy()
+        .domain("acme")
+        .repository("releases")
+        .policy_document(
+            json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": OTHER},
+                "Action": "codeartifact:DescribeRepository", "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // Another installation, with a server secret of its own.
+    let d = TestServer::start_with(|c| c.account_id = Some("111122223333".into())).await;
+    let report = s.service.transfer_into(&d.service, |_| {}).await.unwrap();
+    assert_eq!((report.principals, report.policies), (1, 1), "{report:?}");
+    let got = d
+        .client
+        .get_repository_permissions_policy()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.policy().unwrap().revision(),
+        put.policy().unwrap().revision()
+    );
+    assert_eq!(
+        got.policy().unwrap().document(),
+        put.policy().unwrap().document()
+    );
+    // The secret was sealed again under the destination's secret: the key works there.
+    client_of(&d, "AKIAPARTNER000000001")
+        .describe_repository()
+        .domain("acme")
+        .domain_owner("111122223333")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{}", show(&e)));
+    // And the destination is no longer empty.
+    assert!(s.service.transfer_into(&d.service, |_| {}).await.is_err());
+}

@@ -267,71 +267,48 @@ async fn success_responses_are_json_with_request_id() {
     assert!(j.get("nextToken").is_none(), "{j}");
 }
 
-/// Every modeled operation Arca does not implement yet answers 501 NotImplementedException naming
-/// the operation — never a fake success.
+/// Every modeled operation is implemented: the policy operations, the last to come, answer their
+/// own errors (a document outside the grammar, no policy yet), never 501.
 #[tokio::test]
-async fn not_implemented_operations() {
+async fn policy_operations_are_implemented() {
     let s = TestServer::start().await;
     s.domain_with_repo("dom", "repo").await;
     let c = &s.client;
-    let results: Vec<(&str, ErrInfo)> = vec![
-        (
-            "PutDomainPermissionsPolicy",
-            err(c
-                .put_domain_permissions_policy()
-                .domain("dom")
-                .policy_document("{}")
-                .send()
-                .await),
-        ),
-        (
-            "DeleteDomainPermissionsPolicy",
-            err(c
-                .delete_domain_permissions_policy()
-                .domain("dom")
-                .send()
-                .await),
-        ),
-        (
-            "GetRepositoryPermissionsPolicy",
-            err(c
-                .get_repository_permissions_policy()
-                .domain("dom")
-                .repository("repo")
-                .send()
-                .await),
-        ),
-        (
-            "DeleteRepositoryPermissionsPolicy",
-            err(c
-                .delete_repository_permissions_policy()
-                .domain("dom")
-                .repository("repo")
-                .send()
-                .await),
-        ),
-    ];
-    for (op, e) in results {
-        assert_eq!(
-            (e.status, e.code.as_str()),
-            (501, "NotImplementedException"),
-            "{op}: {}",
-            e.message
-        );
-        assert!(e.message.contains(op), "{op}: {}", e.message);
-    }
-
-    // On the wire.
+    let e = assert_validation(
+        c.put_domain_permissions_policy()
+            .domain("dom")
+            .policy_document("{}")
+            .send()
+            .await,
+    );
+    assert!(e.message.contains("Statement"), "{}", e.message);
+    assert_not_found(
+        c.delete_domain_permissions_policy()
+            .domain("dom")
+            .send()
+            .await,
+        "domain",
+    );
+    assert_not_found(
+        c.get_repository_permissions_policy()
+            .domain("dom")
+            .repository("repo")
+            .send()
+            .await,
+        "repository",
+    );
+    assert_not_found(
+        c.delete_repository_permissions_policy()
+            .domain("dom")
+            .repository("repo")
+            .send()
+            .await,
+        "repository",
+    );
     let r = s
         .raw("GET", "/v1/domain/permissions/policy?domain=dom", b"")
         .await;
-    let j = r.assert_error(501, "NotImplementedException");
-    assert!(
-        j["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("GetDomainPermissionsPolicy")),
-        "{j}"
-    );
+    r.assert_error(404, "ResourceNotFoundException");
 }
 
 /// Every (method, path) of the model's 48 operations (`codeartifact-behavior.md` §1.2).
