@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::arn::{self, ArnResource};
-use crate::domains::domain_not_found;
 use crate::policy::{evaluate, AccessRequest, Context, Decision, Policy, PolicyKind};
 use crate::{Caller, DomainRef, PackageRef, RepoRef, Service, ServiceError, ServiceResult};
 
@@ -149,7 +148,8 @@ impl Service {
     /// Decides whether `caller` may perform `action` (`codeartifact:…`, canonical casing) on
     /// `target`. Returns the caller to act as: for another account's resource, one marked so that
     /// the operation may resolve it. A refusal is `AccessDenied`, except for another account's
-    /// resource without any policy, which stays "not found" as before policies existed.
+    /// resource without any policy: the caller comes back unmarked, and the operation answers
+    /// "not found" as it did before policies existed.
     pub async fn authorize(
         &self,
         caller: &Caller,
@@ -194,20 +194,9 @@ impl Service {
         match decision {
             Decision::Allow if same_account => Ok(caller.clone()),
             Decision::Allow => Ok(caller.for_other_account()),
-            Decision::ImplicitDeny if !same_account && policy.is_none() => {
-                let domain = match target {
-                    Target::Domain(d) | Target::PackageGroup(d, _) => d,
-                    Target::Repository(r) => &r.domain,
-                    Target::Package(p) => &p.repo.domain,
-                    Target::Any | Target::Arn(_) => {
-                        return Err(denied(&identity.arn, action, &r.resource, decision))
-                    }
-                };
-                Err(domain_not_found(
-                    &domain.name,
-                    r.account.as_deref().unwrap_or_default(),
-                ))
-            }
+            // Another account's resource that no policy opens stays invisible: the operation
+            // acts as it did before policies existed (its domain is "not found").
+            Decision::ImplicitDeny if !same_account && policy.is_none() => Ok(caller.clone()),
             _ => Err(denied(&identity.arn, action, &r.resource, decision)),
         }
     }
