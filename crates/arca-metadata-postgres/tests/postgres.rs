@@ -599,9 +599,13 @@ async fn key_text_columns_compare_bytewise() {
         ("packages", "format"),
         ("packages", "name"),
         ("packages", "namespace"),
+        ("principals", "access_key_id"),
+        ("principals", "account"),
+        ("principals", "arn"),
         ("repositories", "administrator_account"),
         ("repositories", "name"),
         ("repository_upstreams", "upstream_name"),
+        ("resource_policies", "resource_arn"),
         ("tags", "key"),
         ("tags", "resource_arn"),
     ];

@@ -164,7 +164,7 @@ async fn a_database_made_by_the_sqlx_build_opens() {
     store.close().await;
     let after = migrations_of(&path);
     assert_eq!(after[..before.len()], before[..]);
-    assert_eq!(after.len(), 5, "{after:?}");
+    assert_eq!(after.len(), 6, "{after:?}");
     // And a store made here records exactly the same.
     let fresh = dir.path().join("fresh.db");
     SqliteStore::open(&fresh).await.unwrap().close().await;

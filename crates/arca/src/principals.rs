@@ -82,11 +82,12 @@ pub enum PrincipalCommand {
     /// and an optional identity policy.
     Add {
         arn: String,
-        #[arg(long)]
-        access_key_id: Option<String>,
-        /// Read the secret from this file instead of generating one.
-        #[arg(long)]
-        secret_access_key_file: Option<PathBuf>,
+        /// The user's access key id (generated when absent).
+        #[arg(long = "user-access-key-id")]
+        user_access_key_id: Option<String>,
+        /// Read the user's secret from this file instead of generating one.
+        #[arg(long = "user-secret-access-key-file")]
+        user_secret_file: Option<PathBuf>,
         /// The identity policy, a JSON document in this file.
         #[arg(long)]
         policy_file: Option<PathBuf>,
@@ -139,17 +140,17 @@ pub async fn run(command: PrincipalCommand, config: Config) -> anyhow::Result<()
     match command {
         PrincipalCommand::Add {
             arn,
-            access_key_id,
-            secret_access_key_file,
+            user_access_key_id,
+            user_secret_file,
             policy_file,
             org_id,
             ..
         } => {
             let (generated_id, generated_secret) = new_key();
-            let given_secret = one_of("secret_access_key", None, secret_access_key_file)?;
+            let given_secret = one_of("secret_access_key", None, user_secret_file)?;
             let spec = PrincipalSpec {
                 arn,
-                access_key_id: access_key_id.unwrap_or(generated_id),
+                access_key_id: user_access_key_id.unwrap_or(generated_id),
                 secret_access_key: given_secret.clone().unwrap_or(generated_secret),
                 policy: one_of("policy", None, policy_file)?,
                 org_id,
@@ -204,4 +205,37 @@ pub async fn run(command: PrincipalCommand, config: Config) -> anyhow::Result<()
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: super::PrincipalCommand,
+    }
+
+    #[test]
+    fn the_commands_arguments_are_consistent() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "arca",
+            "add",
+            "arn:aws:iam::111122223333:user/ci",
+            "--user-access-key-id",
+            "AKIACI0000000000001",
+            "--data-dir",
+            "/tmp/x",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            super::PrincipalCommand::Add {
+                user_access_key_id: Some(_),
+                ..
+            }
+        ));
+    }
 }
