@@ -7,9 +7,7 @@ use arca_metadata::{AccessStore, PrincipalRow, ResourcePolicyRow, StoreError, St
 use arca_metadata_sql::access;
 use async_trait::async_trait;
 
-use crate::sql::{
-    backend, execute, fetch_all, fetch_optional, is_foreign_key_violation, unique_as,
-};
+use crate::sql::{backend, execute, fetch_all, fetch_optional, missing_as_not_found, unique_as};
 use crate::PostgresStore;
 
 #[async_trait]
@@ -99,19 +97,12 @@ impl AccessStore for PostgresStore {
         expected_revision: Option<&str>,
     ) -> StoreResult<()> {
         policy.check_text()?;
-        let stmt = match expected_revision {
-            None => access::upsert_policy(policy),
-            Some(rev) => access::replace_policy_at(policy, rev),
-        };
+        let stmt = access::put_policy(policy, expected_revision);
         let changed = self
             .retrying(|| async {
-                execute(&stmt, &self.pool).await.map_err(|e| {
-                    if is_foreign_key_violation(&e) {
-                        StoreError::NotFound
-                    } else {
-                        backend(e)
-                    }
-                })
+                execute(&stmt, &self.pool)
+                    .await
+                    .map_err(missing_as_not_found)
             })
             .await?;
         match changed {

@@ -102,8 +102,17 @@ pub fn get_policy(resource_arn: &str) -> Stmt {
     s
 }
 
+/// The write of `policy`: created or replaced, or replaced only at `expected` (then no row
+/// changed means the revision moved, or there is no policy).
+pub fn put_policy(policy: &ResourcePolicyRow, expected: Option<&str>) -> Stmt {
+    match expected {
+        None => upsert_policy(policy),
+        Some(rev) => replace_policy_at(policy, rev),
+    }
+}
+
 /// Creates or replaces the policy.
-pub fn upsert_policy(p: &ResourcePolicyRow) -> Stmt {
+fn upsert_policy(p: &ResourcePolicyRow) -> Stmt {
     let mut s = Stmt::new(format!(
         "INSERT INTO resource_policies ({POLICY_COLUMNS}) VALUES ("
     ));
@@ -127,7 +136,7 @@ pub fn upsert_policy(p: &ResourcePolicyRow) -> Stmt {
 }
 
 /// Replaces the policy if it is at `expected` (one row changed), else changes nothing.
-pub fn replace_policy_at(p: &ResourcePolicyRow, expected: &str) -> Stmt {
+fn replace_policy_at(p: &ResourcePolicyRow, expected: &str) -> Stmt {
     let mut s = Stmt::new("UPDATE resource_policies SET revision = ");
     s.push_bind(&p.revision)
         .push(", document = ")

@@ -1,7 +1,7 @@
 //! Principals and resource permission policies (statements shared in `arca_metadata_sql::access`).
 
 use arca_metadata::{AccessStore, PrincipalRow, ResourcePolicyRow, StoreError, StoreResult};
-use arca_metadata_sql::{access, is_foreign_key_violation};
+use arca_metadata_sql::{access, missing_as_not_found};
 use async_trait::async_trait;
 
 use crate::sql::{backend, execute, fetch_all, fetch_optional, unique_as};
@@ -79,23 +79,13 @@ impl AccessStore for SqliteStore {
         expected_revision: Option<&str>,
     ) -> StoreResult<()> {
         policy.check_text()?;
-        let stmt = match expected_revision {
-            None => access::upsert_policy(policy),
-            Some(rev) => access::replace_policy_at(policy, rev),
-        };
-        self.write(move |tx| {
-            let changed = execute(tx, &stmt).map_err(|e| {
-                if is_foreign_key_violation(&e) {
-                    StoreError::NotFound
-                } else {
-                    backend(e)
-                }
-            })?;
-            match changed {
+        let stmt = access::put_policy(policy, expected_revision);
+        self.write(
+            move |tx| match execute(tx, &stmt).map_err(missing_as_not_found)? {
                 0 => Err(StoreError::PreconditionFailed),
                 _ => Ok(()),
-            }
-        })
+            },
+        )
         .await
     }
 

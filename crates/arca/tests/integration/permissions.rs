@@ -67,6 +67,17 @@ async fn start() -> TestServer {
     .await
 }
 
+/// [`start`], with `acme/releases` holding `@acme/kit` 1.0.0 published by the root.
+async fn start_with_kit() -> TestServer {
+    let s = start().await;
+    s.domain_with_repo("acme", "releases").await;
+    Npm::login(&s, "acme", "releases")
+        .await
+        .publish_ok("@acme/kit", "1.0.0", json!({}))
+        .await;
+    s
+}
+
 fn client_of(s: &TestServer, key: &str) -> aws_sdk_codeartifact::Client {
     s.client_with(key, &format!("{key}-secret-0123456789"))
 }
@@ -92,12 +103,7 @@ async fn npm_as<'a>(
 
 #[tokio::test]
 async fn read_only_consumer_and_scoped_ci_key() {
-    let s = start().await;
-    s.domain_with_repo("acme", "releases").await;
-    Npm::login(&s, "acme", "releases")
-        .await
-        .publish_ok("@acme/kit", "1.0.0", json!({}))
-        .await;
+    let s = start_with_kit().await;
 
     // The consumer reads through the API and npm, and publishes through neither.
     let reader = client_of(&s, "AKIAREADER0000000001");
@@ -291,12 +297,7 @@ async fn policy_revisions_explicit_deny_and_lock_out() {
 
 #[tokio::test]
 async fn a_token_follows_its_principal_and_other_accounts_need_both_policies() {
-    let s = start().await;
-    s.domain_with_repo("acme", "releases").await;
-    Npm::login(&s, "acme", "releases")
-        .await
-        .publish_ok("@acme/kit", "1.0.0", json!({}))
-        .await;
+    let s = start_with_kit().await;
     // A stored principal of another account, in the root's organization.
     let mut outsider = user(
         OTHER,
