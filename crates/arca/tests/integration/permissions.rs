@@ -414,3 +414,52 @@ async fn transfer_carries_principals_and_policies() {
     // And the destination is no longer empty.
     assert!(s.service.transfer_into(&d.service, |_| {}).await.is_err());
 }
+
+/// Lock-out protection: a repository policy that denies everything to everyone does not stop a
+/// user whose identity policy allows putting the policy from replacing it.
+#[tokio::test]
+async fn a_put_is_decided_without_the_policy_it_replaces() {
+    let s = start().await;
+    s.domain_with_repo("acme", "releases").await;
+    s.service
+        .add_principal(&user(
+            "111122223333",
+            "admin",
+            "AKIAADMIN00000000001",
+            json!({"Statement": [allow(&["codeartifact:*RepositoryPermissionsPolicy"], "*")]}),
+        ))
+        .await
+        .unwrap();
+    let admin = client_of(&s, "AKIAADMIN00000000001");
+    let put = |doc: serde_json::Value| {
+        admin
+            .put_repository_permissions_policy()
+            .domain("acme")
+            .repository("releases")
+            .policy_document(doc.to_string())
+            .send()
+    };
+    put(
+        json!({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*",
+        "Resource": "*"}]}),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", show(&e)));
+    let get = || {
+        admin
+            .get_repository_permissions_policy()
+            .domain("acme")
+            .repository("releases")
+            .send()
+    };
+    let e = assert_err(get().await, 403, "AccessDeniedException");
+    assert!(e.message.contains("explicit deny"), "{}", e.message);
+    // Denied everything else by the policy, the user can still replace it.
+    put(
+        json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"},
+        "Action": "codeartifact:DescribeRepository", "Resource": "*"}]}),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", show(&e)));
+    get().await.unwrap_or_else(|e| panic!("{}", show(&e)));
+}
