@@ -75,6 +75,7 @@ impl Service {
         sweep_orphans: bool,
     ) -> ServiceResult<GcReport> {
         let mut report = GcReport::default();
+        let timer = std::time::Instant::now();
         let start = now_ms();
         let touched_before = start.saturating_sub(millis(grace));
         loop {
@@ -99,6 +100,8 @@ impl Service {
         if sweep_orphans {
             report.orphans_freed = self.sweep_orphans(grace).await?;
         }
+        self.metrics
+            .gc(report.freed, report.orphans_freed, timer.elapsed());
         if report != GcReport::default() {
             tracing::info!(
                 freed = report.freed,
