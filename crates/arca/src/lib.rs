@@ -8,9 +8,11 @@
 pub mod cache;
 pub mod config;
 pub mod credentials;
+pub mod login;
 pub mod maintenance;
 pub mod ops;
 pub mod server;
+pub mod signed;
 pub mod store;
 pub mod transfer;
 
