@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod login;
 pub mod maintenance;
 pub mod ops;
+pub mod progress;
 pub mod server;
 pub mod signed;
 pub mod store;
