@@ -16,7 +16,7 @@
 #     depending on the published one.
 #  5. gem and Bundler: ~/.gemrc sources and ~/.gem/credentials, ~/.bundle/config; gem push --host E,
 #     gem install, bundle install.
-#  6. uv, when it is installed (it is not on every machine: then said, and skipped).
+#  6. uv (pinned in requirements.txt, or on PATH): an index in uv.toml, uv pip install through it.
 #
 # Nothing is fetched from a public registry. Environment: ARCA_BIN, ARCA_VENV, KEEP_TMP=1 as for
 # walkthrough.sh.
@@ -136,7 +136,7 @@ grep -q "^global.extra-index-url='http://aws:.*@${ADDR}/pypi/d/acme-$ACCOUNT/rel
     { cat "$TMP/pip-config.out" >&2; fail "pip does not see Arca as an extra index"; }
 "$TMP/py/bin/pip" install --no-cache-dir login-kit >"$TMP/pip.out" 2>&1 || { cat "$TMP/pip.out" >&2; fail "pip install failed"; }
 [[ $("$TMP/py/bin/python" -c 'import login_kit; print(login_kit.NAME)') == login-kit ]] || fail "login-kit did not install"
-grep -q "$PUBLIC/simple/login-kit/" "$TMP/public.log" || fail "pip did not ask the user's own index first"
+grep -q "GET /simple/login-kit/ " "$TMP/public.log" || fail "pip did not ask the user's own index first"
 say "twine upload, then pip install through Arca as an extra index beside the user's own"
 
 # --- 3. Maven --------------------------------------------------------------------------------------------
@@ -159,7 +159,8 @@ cat >"$TMP/login-lib-1.0.pom" <<'EOF'
 <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
   <groupId>com.acme</groupId><artifactId>login-lib</artifactId><version>1.0</version></project>
 EOF
-mvn_run() { (cd "$TMP/mvn-work" && mvn -B -e "$@") >"$TMP/mvn.out" 2>&1 || { tail -n 60 "$TMP/mvn.out" >&2; fail "mvn $1 failed"; }; }
+# Java takes the home directory from the password database, not $HOME: name the file.
+mvn_run() { (cd "$TMP/mvn-work" && mvn -B -e -s "$HOME/.m2/settings.xml" "$@") >"$TMP/mvn.out" 2>&1 || { tail -n 60 "$TMP/mvn.out" >&2; fail "mvn $1 failed"; }; }
 mvn_run "$DEPLOY_PLUGIN:deploy-file" -Dfile="$TMP/login-lib-1.0.jar" -DpomFile="$TMP/login-lib-1.0.pom" \
     -DrepositoryId=acme-releases -Durl="$(endpoint maven)"
 mvn_run "$DEPENDENCY_PLUGIN:get" -Dartifact=com.acme:login-lib:1.0 -Dmaven.repo.local="$TMP/m2-get"
@@ -213,11 +214,17 @@ if grep -q "aws:" "$TMP/bundle-app/Gemfile.lock"; then fail "Gemfile.lock holds 
 say "gem push --host E and gem install with the written files; bundle install with the written credentials"
 
 # --- 6. uv -------------------------------------------------------------------------------------------------
-if command -v uv >/dev/null; then
+UV=$(command -v uv || true)
+[[ -z $UV && -x $VENV/bin/uv ]] && UV=$VENV/bin/uv
+if [[ -n $UV ]]; then
     login --tool uv
-    uv venv -q "$TMP/uv-venv" && VIRTUAL_ENV="$TMP/uv-venv" uv pip install -q --no-cache login-kit >"$TMP/uv.out" 2>&1 ||
+    export UV_CACHE_DIR="$TMP/uv-cache" UV_NO_PROGRESS=1
+    "$UV" venv -q --python "$TMP/py/bin/python" "$TMP/uv-venv" >"$TMP/uv.out" 2>&1 &&
+        VIRTUAL_ENV="$TMP/uv-venv" "$UV" pip install --no-cache login-kit >>"$TMP/uv.out" 2>&1 ||
         { cat "$TMP/uv.out" >&2; fail "uv pip install through the written index failed"; }
-    say "uv pip install through the written uv.toml"
+    [[ $("$TMP/uv-venv/bin/python" -c 'import login_kit; print(login_kit.NAME)') == login-kit ]] ||
+        fail "uv did not install login-kit"
+    say "uv pip install through the written uv.toml ($("$UV" --version))"
 else
     say "uv is not installed here: its writer is covered by the unit tests only"
 fi

@@ -94,16 +94,45 @@ pub fn apply(change: &Change) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// What `--dry-run` prints for a change: the file, then its removed (`-`) and added (`+`) lines,
-/// with `secret` masked.
-pub fn describe(change: &Change, secret: &str) -> String {
-    let mask = |l: &str| {
-        if secret.is_empty() {
-            l.to_string()
-        } else {
-            l.replace(secret, "****")
-        }
+/// `line` with `secret`, and in a credential file anything that looks like a token (a word of 32
+/// or more token characters with a `.`, as older tokens are), replaced by `****`.
+fn mask(line: &str, secret: &str, credential_file: bool) -> String {
+    let line = if secret.is_empty() {
+        line.to_string()
+    } else {
+        line.replace(secret, "****")
     };
+    if !credential_file {
+        return line;
+    }
+    let is_separator = |c: char| c.is_whitespace() || "=:\"'@/<>,".contains(c);
+    let mut out = String::with_capacity(line.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let token_like = word.len() >= 32
+            && word.contains('.')
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-~+".contains(c));
+        out.push_str(if token_like { "****" } else { word });
+        word.clear();
+    };
+    for c in line.chars() {
+        if is_separator(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// What `--dry-run` prints for a change: the file, then its removed (`-`) and added (`+`) lines,
+/// with `secret` (and, in credential files, older tokens) masked.
+pub fn describe(change: &Change, secret: &str) -> String {
+    let mask = |l: &str| mask(l, secret, change.secret);
     let before: Vec<&str> = change.before.as_deref().unwrap_or("").lines().collect();
     let after: Vec<&str> = change.after.lines().collect();
     let mut out = match (&change.before, before == after) {
@@ -159,6 +188,23 @@ mod tests {
         assert_eq!(
             describe(&c, "SECRET"),
             "/h/.npmrc:\n- registry=https://old/\n+ registry=http://new/\n+ //new/:_authToken=****\n"
+        );
+        let old = "eyJ2IjoxLCJhIjoiMTM0MjQ3NDI5MTY2In0.GpGOJi2O0X6ghYqNl0bk-GAoLx-MZ4JUf3bd";
+        assert_eq!(
+            mask(&format!("//h/:_authToken={old}"), "SECRET", true),
+            "//h/:_authToken=****"
+        );
+        assert_eq!(
+            mask(&format!("url = http://aws:{old}@h/simple/"), "", true),
+            "url = http://aws:****@h/simple/"
+        );
+        assert_eq!(
+            mask(
+                "registry=http://h/npm/d/acme-111122223333/releases/",
+                "",
+                true
+            ),
+            "registry=http://h/npm/d/acme-111122223333/releases/"
         );
     }
 }
