@@ -188,16 +188,8 @@ export GEM_HOME="$TMP/gem-home" GEM_PATH="$TMP/gem-home" GEM_SPEC_CACHE="$TMP/ge
 export PATH="$GEM_HOME/bin:$PATH"
 mkdir -p "$TMP/gem/lib"
 printf 'module LoginGem; NAME = "login-gem"; end\n' >"$TMP/gem/lib/login_gem.rb"
-cat >"$TMP/gem/login-gem.gemspec" <<'EOF'
-Gem::Specification.new do |s|
-  s.name = "login-gem"
-  s.version = "1.0.0"
-  s.summary = "x"
-  s.authors = ["Acme"]
-  s.files = ["lib/login_gem.rb"]
-  s.license = "MIT"
-end
-EOF
+echo 'Gem::Specification.new { |s| s.name, s.version, s.summary, s.authors, s.files, s.license = "login-gem", "1.0.0", "x", ["Acme"], ["lib/login_gem.rb"], "MIT" }' \
+    >"$TMP/gem/login-gem.gemspec"
 (cd "$TMP/gem" && gem build -q login-gem.gemspec >/dev/null 2>&1) || fail "gem build failed"
 login --tool gem
 RUBY_E=$(endpoint ruby)

@@ -7,8 +7,8 @@
 #[cfg(test)]
 pub fn kv_get(text: &str, key: &str) -> Option<String> {
     text.lines()
-        .filter_map(|l| kv_split(l).filter(|(k, _)| *k == key).map(|(_, v)| v))
-        .last()
+        .rev()
+        .find_map(|l| kv_split(l).filter(|(k, _)| *k == key).map(|(_, v)| v))
         .map(str::to_string)
 }
 

@@ -215,60 +215,53 @@ pub fn upsert(
 mod tests {
     use super::*;
 
-    const SERVERS: Place<'static> = Place {
-        root: "settings",
-        container: "servers",
-        child: "server",
-    };
+    const SERVERS: Place<'static> = place("settings", "servers", "server");
+
+    const fn place<'a>(root: &'a str, container: &'a str, child: &'a str) -> Place<'a> {
+        Place {
+            root,
+            container,
+            child,
+        }
+    }
+
+    /// `upsert` into a document that exists (no skeleton).
+    fn merge(doc: &str, place: Place<'_>, key: Key<'_>, fragment: &str) -> String {
+        upsert(doc, place, key, fragment, "").unwrap()
+    }
+
+    /// A Maven `<server>` keyed by its `<id>`.
+    fn server(doc: &str, id: &str) -> String {
+        let fragment = format!("<server><id>{id}</id></server>");
+        merge(doc, SERVERS, Key::ChildText("id", id), &fragment)
+    }
 
     #[test]
     fn a_matching_element_is_replaced_and_the_rest_kept_byte_for_byte() {
         let doc = "<?xml version=\"1.0\"?>\n<!-- mine -->\n<settings>\n  <servers>\n    <server><id>other</id><password>p</password></server>\n    <server>\n      <id>acme</id>\n      <password>old</password>\n    </server>\n  </servers>\n</settings>\n";
-        let out = upsert(
+        let out = merge(
             doc,
             SERVERS,
             Key::ChildText("id", "acme"),
             "<server><id>acme</id><password>new</password></server>",
-            "",
-        )
-        .unwrap();
+        );
         assert_eq!(out, "<?xml version=\"1.0\"?>\n<!-- mine -->\n<settings>\n  <servers>\n    <server><id>other</id><password>p</password></server>\n    <server><id>acme</id><password>new</password></server>\n  </servers>\n</settings>\n");
     }
 
     #[test]
     fn a_new_element_goes_last_in_its_container_which_is_created_if_needed() {
         let doc = "<settings>\n  <servers>\n    <server><id>other</id></server>\n  </servers>\n</settings>\n";
-        let out = upsert(
-            doc,
-            SERVERS,
-            Key::ChildText("id", "acme"),
-            "<server><id>acme</id></server>",
-            "",
-        )
-        .unwrap();
+        let out = server(doc, "acme");
         assert_eq!(out, "<settings>\n  <servers>\n    <server><id>other</id></server>\n    <server><id>acme</id></server>\n  </servers>\n</settings>\n");
-        let mirrors = Place {
-            root: "settings",
-            container: "mirrors",
-            child: "mirror",
-        };
-        let out = upsert(
+        let mirrors = place("settings", "mirrors", "mirror");
+        let out = merge(
             &out,
             mirrors,
             Key::ChildText("id", "acme"),
             "<mirror><id>acme</id></mirror>",
-            "",
-        )
-        .unwrap();
+        );
         assert!(out.ends_with("  </servers>\n  <mirrors>\n    <mirror><id>acme</id></mirror>\n  </mirrors>\n</settings>\n"), "{out}");
-        let out = upsert(
-            "<settings><servers/></settings>",
-            SERVERS,
-            Key::ChildText("id", "a"),
-            "<server><id>a</id></server>",
-            "",
-        )
-        .unwrap();
+        let out = server("<settings><servers/></settings>", "a");
         assert_eq!(
             out,
             "<settings><servers>\n  <server><id>a</id></server>\n</servers></settings>"
@@ -277,41 +270,25 @@ mod tests {
 
     #[test]
     fn keys_by_own_text_attribute_and_tag() {
-        let active = Place {
-            root: "settings",
-            container: "activeProfiles",
-            child: "activeProfile",
-        };
+        let active = place("settings", "activeProfiles", "activeProfile");
         let doc = "<settings><activeProfiles><activeProfile>x</activeProfile><activeProfile>acme</activeProfile></activeProfiles></settings>";
-        let out = upsert(
+        let out = merge(
             doc,
             active,
             Key::OwnText("acme"),
             "<activeProfile>acme</activeProfile>",
-            "",
-        )
-        .unwrap();
+        );
         assert_eq!(out, doc);
-        let sources = Place {
-            root: "configuration",
-            container: "packageSources",
-            child: "add",
-        };
+        let sources = place("configuration", "packageSources", "add");
         let doc = "<configuration><packageSources><add key=\"nuget.org\" value=\"https://api.nuget.org/v3/index.json\" /><add key=\"acme/r\" value=\"old\" /></packageSources></configuration>";
-        let out = upsert(
+        let out = merge(
             doc,
             sources,
             Key::Attr("key", "acme/r"),
             "<add key=\"acme/r\" value=\"new\" />",
-            "",
-        )
-        .unwrap();
+        );
         assert_eq!(out, doc.replace("old", "new"));
-        let creds = Place {
-            root: "configuration",
-            container: "packageSourceCredentials",
-            child: "acme_x002F_r",
-        };
+        let creds = place("configuration", "packageSourceCredentials", "acme_x002F_r");
         let out = upsert(
             "",
             creds,

@@ -23,7 +23,12 @@ pub fn pip(t: &Target<'_>) -> anyhow::Result<Vec<Change>> {
     let url = t.with_userinfo("simple/");
     let change = edit(pip_conf(t), true, |text| {
         if !t.extra_index {
-            return Ok(ini_set(text, "global", "index-url", &[url.clone()]));
+            return Ok(ini_set(
+                text,
+                "global",
+                "index-url",
+                std::slice::from_ref(&url),
+            ));
         }
         let mine = strip_userinfo(&url);
         let mut urls: Vec<String> = ini_list(text, "global", "extra-index-url")
