@@ -86,7 +86,7 @@ pub(super) fn metadata(n: &Nuspec) -> VersionMetadata {
 
 /// ListPackageVersionDependencies' view: every dependency of every group, the group's target
 /// framework as the dependency type.
-fn dependencies(n: &Nuspec) -> Vec<PackageDependency> {
+pub(super) fn dependencies(n: &Nuspec) -> Vec<PackageDependency> {
     n.groups
         .iter()
         .flat_map(|g| {
