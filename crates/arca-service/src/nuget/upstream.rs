@@ -15,14 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arca_blobstore::BlobRead;
-use arca_metadata::{PackageFormat, PackageKey, VersionDetails, VersionStatus};
+use arca_metadata::{PackageFormat, PackageKey};
 use base64::Engine;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 
 use super::nuspec::{find_nuspec, parse_nuspec};
 use super::{asset_name, key, normalize_version};
-use crate::native::{read_blocking, NativeVersion, OnExisting};
+use crate::native::{read_blocking, NativeVersion};
 use crate::upstream::connections::ExternalSource;
 use crate::upstream::{ExpectedDigest, SourceIndex, UpstreamFile, UpstreamIndex};
 use crate::{Service, ServiceError, ServiceResult};
@@ -128,6 +128,20 @@ async fn service(
     }
 }
 
+/// The URL the source's service index gives for a resource (`pick`), or why there is none.
+fn resource<'a>(
+    svc: &'a Service,
+    connection: &'a str,
+    source: &'a ExternalSource,
+    pick: fn(&NugetService) -> Option<&String>,
+    missing: &'static str,
+) -> BoxFuture<'a, Result<String, String>> {
+    Box::pin(async move {
+        let s = service(svc, connection, source).await?;
+        pick(&s).cloned().ok_or_else(|| missing.to_string())
+    })
+}
+
 /// A source's flat container `index.json` of one package.
 #[derive(Debug)]
 pub struct NugetIndex {
@@ -152,7 +166,7 @@ impl UpstreamIndex for NugetIndex {
         connection: &'a str,
         source: &'a ExternalSource,
     ) -> BoxFuture<'a, Result<String, String>> {
-        Box::pin(async move { Ok(service(svc, connection, source).await?.flat.clone()) })
+        resource(svc, connection, source, |s| Some(&s.flat), "")
     }
 
     fn parse(body: &[u8], url: &str) -> Result<Self, String> {
@@ -350,13 +364,14 @@ impl UpstreamIndex for NugetRegistrationDoc {
         connection: &'a str,
         source: &'a ExternalSource,
     ) -> BoxFuture<'a, Result<String, String>> {
-        Box::pin(async move {
-            service(svc, connection, source)
-                .await?
-                .registrations
-                .clone()
-                .ok_or_else(|| "the source's service index has no RegistrationsBaseUrl".into())
-        })
+        let missing = "the source's service index has no RegistrationsBaseUrl";
+        resource(
+            svc,
+            connection,
+            source,
+            |s| s.registrations.as_ref(),
+            missing,
+        )
     }
 
     fn parse(body: &[u8], _url: &str) -> Result<Self, String> {
@@ -471,22 +486,7 @@ impl Service {
                     "the source's package {id} {version} has no readable .nuspec naming it; nothing was kept"
                 ))
             })?;
-            Ok(NativeVersion {
-                key: key(&nuspec.id),
-                version: version.to_string(),
-                metadata: super::publish::metadata(&nuspec),
-                asset_name: asset_name(&nuspec.id, version),
-                requires_python: None,
-                status: VersionStatus::Published,
-                on_existing: OnExisting::Conflict,
-                details: VersionDetails {
-                    dependencies: super::publish::dependencies(&nuspec),
-                    readme: None,
-                    deprecated: None,
-                },
-                dist_tags: Vec::new(),
-                origin: None,
-            })
+            Ok(super::publish::native_version(&nuspec, version))
         })
     }
 }
