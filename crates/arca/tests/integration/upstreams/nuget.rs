@@ -281,6 +281,36 @@ async fn packages_from_the_external_connection() {
         .await;
     assert_eq!((d.status, &d.body[..]), (200, &v1[..]));
     standin.set_down(false);
+
+    // upstream=BLOCK on the package in store (which holds the connection): the source's versions
+    // leave the merged list, and one never retained cannot be had any more (404, not fetched).
+    use aws_sdk_codeartifact::types::{AllowPublish, AllowUpstream, PackageOriginRestrictions};
+    s.client
+        .put_package_origin_configuration()
+        .domain("acme")
+        .repository("store")
+        .format(PackageFormat::Nuget)
+        .package("pub.lib")
+        .restrictions(
+            PackageOriginRestrictions::builder()
+                .publish(AllowPublish::Block)
+                .upstream(AllowUpstream::Block)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("put-package-origin-configuration");
+    assert_eq!(
+        app.get("v3/package/pub.lib/index.json").await.json(),
+        json!({"versions": ["1.0.0", "2.0.0-beta.1"]})
+    );
+    let fetched = standin.count("pub.lib.3.0.0.nupkg");
+    let r = app
+        .get("v3/package/pub.lib/3.0.0/pub.lib.3.0.0.nupkg")
+        .await;
+    assert_eq!(r.status, 404, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(standin.count("pub.lib.3.0.0.nupkg"), fetched);
 }
 
 /// The flat container dates nothing: with a minimum release age the source gives nothing (fail
