@@ -1,17 +1,20 @@
 //! NuGet through upstream repositories: the flat container and registrations merged over
 //! `app → team`, retention of a `.nupkg` on download, origin controls on the shared publish path.
+//! And through `public:nuget-org` to a stand-in feed laid out as nuget.org (service index, flat
+//! container, registrations with a page not inlined, catalog documents with `packageHash`): merged
+//! lists and catalog entries, verification, retention with origins, the 409, the source down,
+//! `upstream` BLOCK, and a minimum release age (fail closed).
 
-use aws_sdk_codeartifact::types::PackageFormat;
+use aws_sdk_codeartifact::types::{AllowPublish, AllowUpstream, PackageFormat};
 use serde_json::json;
 
 use super::standin::describe;
+use crate::common::origin_configuration;
 use crate::nuget::{login, nupkg, nuspec, push, push_ok, setup};
 
 #[tokio::test]
 async fn upstream_repositories_merge_and_retain() {
-    use aws_sdk_codeartifact::types::{
-        AllowPublish, AllowUpstream, PackageOriginRestrictions, UpstreamRepository,
-    };
+    use aws_sdk_codeartifact::types::UpstreamRepository;
     let s = setup().await;
     s.create_repo("acme", "team").await;
     s.client
@@ -69,22 +72,8 @@ async fn upstream_repositories_merge_and_retain() {
         json!({"versions": ["1.0.0", "2.0.0", "4.0.0"]})
     );
     // upstream=BLOCK on app's package: only app's own versions.
-    s.client
-        .put_package_origin_configuration()
-        .domain("acme")
-        .repository("app")
-        .format(PackageFormat::Nuget)
-        .package("kit.core")
-        .restrictions(
-            PackageOriginRestrictions::builder()
-                .publish(AllowPublish::Allow)
-                .upstream(AllowUpstream::Block)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("put-package-origin-configuration");
+    let (allow, block) = (AllowPublish::Allow, AllowUpstream::Block);
+    origin_configuration(&s, "app", PackageFormat::Nuget, "kit.core", allow, block).await;
     assert_eq!(
         app.get("v3/package/kit.core/index.json").await.json(),
         json!({"versions": ["1.0.0"]})
@@ -284,23 +273,9 @@ async fn packages_from_the_external_connection() {
 
     // upstream=BLOCK on the package in store (which holds the connection): the source's versions
     // leave the merged list, and one never retained cannot be had any more (404, not fetched).
-    use aws_sdk_codeartifact::types::{AllowPublish, AllowUpstream, PackageOriginRestrictions};
-    s.client
-        .put_package_origin_configuration()
-        .domain("acme")
-        .repository("store")
-        .format(PackageFormat::Nuget)
-        .package("pub.lib")
-        .restrictions(
-            PackageOriginRestrictions::builder()
-                .publish(AllowPublish::Block)
-                .upstream(AllowUpstream::Block)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("put-package-origin-configuration");
+    let (block, block_upstream) = (AllowPublish::Block, AllowUpstream::Block);
+    let (nuget, package) = (PackageFormat::Nuget, "pub.lib");
+    origin_configuration(&s, "store", nuget, package, block, block_upstream).await;
     assert_eq!(
         app.get("v3/package/pub.lib/index.json").await.json(),
         json!({"versions": ["1.0.0", "2.0.0-beta.1"]})
