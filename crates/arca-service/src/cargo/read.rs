@@ -331,7 +331,9 @@ impl Service {
 
     /// `cargo search`: crates of the repository whose name contains `query` (ignoring case and
     /// `-`/`_`), by name, at most `limit`, each with its highest Published version and its
-    /// description. Crates without a Published version are not found.
+    /// description. Crates without a Published version are not found. What the repository has
+    /// retained from its upstreams is its own and is found; what only an upstream repository or
+    /// the external source has is not (as the API sees it, §A7: no search is sent upstream).
     pub async fn cargo_search(
         &self,
         repo: &NativeRepo,
