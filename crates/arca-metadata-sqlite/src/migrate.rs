@@ -49,6 +49,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "package groups",
         sql: include_str!("../migrations/0005_package_groups.sql"),
     },
+    Migration {
+        version: 6,
+        description: "document stamps",
+        sql: include_str!("../migrations/0006_document_stamps.sql"),
+    },
 ];
 
 /// The table exactly as sqlx 0.8 creates it on SQLite.

@@ -99,6 +99,7 @@ observed!(DetailStore {
     fn list_dependencies(&self, version_id: i64, after: Option<i64>, limit: u32) -> StoreResult<Vec<(i64, PackageDependency)>>;
     fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()>;
     fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
+    fn stamp_document(&self, repository_id: i64, document: &str, etag: &str, now_ms: Millis) -> StoreResult<Millis>;
 });
 
 observed!(PackageGroupStore {

@@ -9,7 +9,7 @@
 //! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
 //!   which versions and files it offers and their digests). Each format implements it once
 //!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`,
-//!   `ruby::upstream`); the rules (order, retention,
+//!   `ruby::upstream`, `nuget::upstream`); the rules (order, retention,
 //!   verification, origin controls) stay here.
 
 pub(crate) mod cache;
@@ -105,8 +105,19 @@ pub(crate) trait UpstreamIndex: Send + Sync + Sized + 'static {
     const DEFAULT_TTL: Duration;
     /// The `Accept` header of index requests.
     const ACCEPT: &'static str;
-    /// The index URL of `key` below the source's base URL (which ends with `/`).
-    fn index_url(source_url: &str, key: &PackageKey) -> String;
+    /// The index URL of `key` below `base` (the source's URL, or what [`Self::index_base`] found;
+    /// it ends with `/`).
+    fn index_url(base: &str, key: &PackageKey) -> String;
+    /// Where the source keeps this kind of index: its configured URL, unless the format finds the
+    /// place in another document of the source (NuGet's service index names its resources),
+    /// fetched and cached through the same machinery; the reason when it cannot be had.
+    fn index_base<'a>(
+        _svc: &'a Service,
+        _connection: &'a str,
+        source: &'a ExternalSource,
+    ) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(std::future::ready(Ok(source.url.clone())))
+    }
     /// Parses a fetched index; `url` is where it came from (for relative links).
     fn parse(body: &[u8], url: &str) -> Result<Self, String>;
     /// An estimate of the parsed index's size in memory, for the cache's bound.
@@ -171,6 +182,12 @@ pub(crate) struct UpstreamCaches {
     pub ruby_versions: IndexCache<crate::ruby::upstream::RubyVersions>,
     /// Sources' `config.json`, one per connection.
     pub cargo_config: IndexCache<crate::cargo::upstream::CargoConfig>,
+    /// Flat container version lists.
+    pub nuget: IndexCache<crate::nuget::upstream::NugetIndex>,
+    /// Sources' service indexes, one per connection.
+    pub nuget_service: IndexCache<crate::nuget::upstream::NugetService>,
+    /// Registration indexes and the pages they do not inline.
+    pub nuget_registration: IndexCache<crate::nuget::upstream::NugetRegistrationDoc>,
 }
 
 impl UpstreamCaches {
@@ -185,6 +202,9 @@ impl UpstreamCaches {
             ruby,
             ruby_versions,
             cargo_config,
+            nuget,
+            nuget_service,
+            nuget_registration,
         } = self;
         npm.purge(select)
             + pypi.purge(select)
@@ -193,6 +213,9 @@ impl UpstreamCaches {
             + ruby.purge(select)
             + ruby_versions.purge(select)
             + cargo_config.purge(select)
+            + nuget.purge(select)
+            + nuget_service.purge(select)
+            + nuget_registration.purge(select)
     }
 }
 
@@ -269,18 +292,8 @@ impl Service {
             }
         }
         self.metrics.upstream_cache(connection, false);
-        let url = T::index_url(&source.url, key);
-        let validators = cached
-            .as_ref()
-            .filter(|e| e.index.is_some())
-            .map(|e| e.validators.clone());
-        let outcome = self
-            .fetcher
-            .document(source, &url, T::ACCEPT, validators.as_ref())
-            .await;
-        self.count_fetch(connection, FetchKind::Index, &outcome);
         let last = cached.as_ref().and_then(|e| e.index.clone());
-        let failed = |why: String| {
+        let failed = |why: String, url: &str| {
             tracing::warn!(connection, url, error = %why, "upstream index unavailable");
             match last.clone() {
                 Some(i) => {
@@ -290,6 +303,20 @@ impl Service {
                 None => SourceIndex::Unavailable(why),
             }
         };
+        let url = match T::index_base(self, connection, source).await {
+            Ok(base) => T::index_url(&base, key),
+            Err(why) => return failed(why, &source.url),
+        };
+        let failed = |why: String| failed(why, &url);
+        let validators = cached
+            .as_ref()
+            .filter(|e| e.index.is_some())
+            .map(|e| e.validators.clone());
+        let outcome = self
+            .fetcher
+            .document(source, &url, T::ACCEPT, validators.as_ref())
+            .await;
+        self.count_fetch(connection, FetchKind::Index, &outcome);
         match outcome {
             Ok(Fetched::NotModified) => match last.clone() {
                 Some(i) => {
