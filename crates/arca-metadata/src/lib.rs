@@ -13,10 +13,12 @@
 
 mod error;
 mod model;
+mod observed;
 mod text;
 mod traits;
 
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use observed::{CallObserver, Observed};
 pub use text::{check_repository_update, check_tags, check_text};
 pub use traits::*;

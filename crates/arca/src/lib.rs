@@ -8,8 +8,12 @@
 pub mod cache;
 pub mod config;
 pub mod credentials;
+pub mod login;
 pub mod maintenance;
+pub mod ops;
+pub mod progress;
 pub mod server;
+pub mod signed;
 pub mod store;
 pub mod transfer;
 
@@ -23,7 +27,6 @@ use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
 use arca_api_native::NativeState;
 use arca_blobstore::BlobStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
-use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -83,10 +86,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         max_publish_bytes: config.max_publish_bytes,
     });
     let router = Router::new()
-        .route("/health", get(|| async { "ok\n" }))
         .fallback(arca_api_codeartifact::handle)
         .with_state(state)
-        .merge(native);
+        .merge(native)
+        .merge(ops::router(service.clone(), config.metrics_token.clone()));
     Ok(App {
         router,
         credentials,
@@ -100,7 +103,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
 
 /// Opens the metadata and blob stores.
 pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Service> {
-    let store = store::open_metadata(config.database_url.as_deref(), &config.data_dir).await?;
+    let metrics = Arc::new(arca_service::metrics::Metrics::new());
+    let store =
+        store::open_metadata(config.database_url.as_deref(), &config.data_dir, &metrics).await?;
     let blobs = match &config.blobs {
         BlobLocation::Local(dir) => BlobStore::local(dir),
         BlobLocation::S3(s3) => BlobStore::s3(s3),
@@ -120,7 +125,8 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
             public_url: config.public_url.clone(),
             external_connections: config.external_connections.clone(),
         },
-    ))
+    )
+    .with_metrics(metrics))
 }
 
 /// `http://` and the bound address; an unspecified address (`0.0.0.0`) becomes loopback, which is

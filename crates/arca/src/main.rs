@@ -45,6 +45,9 @@ enum Command {
     /// Copy a whole installation (metadata and blobs) into another, empty one: e.g. SQLite and a
     /// directory into PostgreSQL and S3, or back. The source is only read.
     Transfer(arca::transfer::TransferArgs),
+    /// Configure a package manager for a repository (the AWS CLI's `codeartifact login`, for
+    /// npm, pip, twine, uv, poetry, maven, gradle, cargo, gem, bundler, nuget, dotnet and swift).
+    Login(arca::login::LoginArgs),
     /// The cache of upstream indexes kept by running servers.
     Cache {
         #[command(subcommand)]
@@ -66,6 +69,10 @@ fn main() -> anyhow::Result<()> {
             // Two sides, no single configuration: text logs, level from ARCA_LOG.
             init_logging(false);
             return runtime()?.block_on(arca::transfer::transfer(args));
+        }
+        Command::Login(args) => {
+            init_logging(false);
+            return runtime()?.block_on(arca::login::login(args));
         }
         Command::Cache {
             command: CacheCommand::Purge(args),

@@ -150,7 +150,8 @@ impl Service {
                 pending_upstreams.push((written.id, source.upstreams.clone()));
             }
             report.repositories += 1;
-            self.transfer_packages(dst, &source, &written, &mut blobs, report)
+            let repos = (&source, &written);
+            self.transfer_packages(dst, repos, &mut blobs, report, progress)
                 .await?;
             progress(report);
         }

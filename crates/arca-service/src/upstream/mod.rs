@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use arca_blobstore::BlobInfo;
 use arca_metadata::{PackageFormat, PackageKey, RepositoryRow};
+use arca_metrics::FetchKind;
 use futures::future::BoxFuture;
 
 use cache::{IndexCache, NEGATIVE_TTL};
@@ -223,6 +224,18 @@ fn cache_key(connection: &str, key: &PackageKey) -> String {
 }
 
 impl Service {
+    /// Counts a request to `connection`'s source; only `Unavailable` is an error (a 404 is an
+    /// answer).
+    pub(crate) fn count_fetch<T>(
+        &self,
+        connection: &str,
+        kind: FetchKind,
+        outcome: &Result<T, FetchError>,
+    ) {
+        let ok = !matches!(outcome, Err(FetchError::Unavailable(_)));
+        self.metrics.upstream_fetch(connection, kind, ok);
+    }
+
     /// The external source of `repo` for `format`, if it has a connection of that format with a
     /// configured URL.
     pub(crate) fn source_of(
@@ -267,16 +280,26 @@ impl Service {
         if let Some(e) = &cached {
             let age = e.checked.elapsed();
             match &e.index {
-                Some(i) if age < ttl => return SourceIndex::Fresh(i.clone()),
-                None if age < NEGATIVE_TTL.min(ttl) => return SourceIndex::Missing,
+                Some(i) if age < ttl => {
+                    self.metrics.upstream_cache(connection, true);
+                    return SourceIndex::Fresh(i.clone());
+                }
+                None if age < NEGATIVE_TTL.min(ttl) => {
+                    self.metrics.upstream_cache(connection, true);
+                    return SourceIndex::Missing;
+                }
                 _ => {}
             }
         }
+        self.metrics.upstream_cache(connection, false);
         let last = cached.as_ref().and_then(|e| e.index.clone());
         let failed = |why: String, url: &str| {
             tracing::warn!(connection, url, error = %why, "upstream index unavailable");
             match last.clone() {
-                Some(i) => SourceIndex::Stale(i, why),
+                Some(i) => {
+                    self.metrics.upstream_stale(connection);
+                    SourceIndex::Stale(i, why)
+                }
                 None => SourceIndex::Unavailable(why),
             }
         };
@@ -293,6 +316,7 @@ impl Service {
             .fetcher
             .document(source, &url, T::ACCEPT, validators.as_ref())
             .await;
+        self.count_fetch(connection, FetchKind::Index, &outcome);
         match outcome {
             Ok(Fetched::NotModified) => match last.clone() {
                 Some(i) => {
