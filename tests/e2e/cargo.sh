@@ -251,9 +251,12 @@ say "yank marks the index line (a locked build still works), yank --undo clears 
 c search --registry arca kit >"$TMP/search.out" 2>"$TMP/search.err" || { cat "$TMP/search.err" >&2; fail "cargo search failed"; }
 grep -q '^kit-core = "0.1.0" *# The Acme kit core' "$TMP/search.out" || { cat "$TMP/search.out" >&2; fail "search did not find kit-core"; }
 grep -q '^kit_app = "0.2.0" *# The Acme kit app' "$TMP/search.out" || { cat "$TMP/search.out" >&2; fail "search did not find kit_app"; }
+# What releases retained from upstreams is the repository's too (pubcrate, fetched by the consumer's build).
+c search --registry arca pubcrate >"$TMP/search-pub.out" 2>"$TMP/search.err" || { cat "$TMP/search.err" >&2; fail "cargo search failed"; }
+grep -q '^pubcrate = "1.0.0" *# A public crate' "$TMP/search-pub.out" || { cat "$TMP/search-pub.out" >&2; fail "search did not find the retained pubcrate"; }
 c owner --list --registry arca kit-core >"$TMP/owners.out" 2>&1 || { cat "$TMP/owners.out" >&2; fail "cargo owner --list failed"; }
 grep -q "$ACCOUNT" "$TMP/owners.out" || { cat "$TMP/owners.out" >&2; fail "cargo owner --list does not name the administrator"; }
-say "cargo search finds both crates with their descriptions; cargo owner --list names the administrator account"
+say "cargo search finds both crates with their descriptions, and pubcrate retained from public:crates-io; cargo owner --list names the administrator account"
 
 # --- 4. the API trio -----------------------------------------------------------------------------------------
 P=(--domain acme --repository releases --format cargo)

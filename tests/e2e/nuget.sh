@@ -15,6 +15,11 @@
 #     `nuget sources add -Username -Password` instead of the login, and `nuget search`.
 #  6. `nuget delete` unlists (status Unlisted, `listed: false`), and the version still installs.
 #  7. The API trio shows every pushed package.
+#  8. releases has an upstream, nuget-store, whose `public:nuget-org` points at a stand-in feed
+#     (python3 -m http.server over a static tree: service index, flat container, a registration
+#     whose catalog document has the packageHash): `nuget install Pub.Lib` restores the package
+#     only the stand-in has, verified and retained in releases and nuget-store (EXTERNAL), then
+#     found by `nuget search`; pushing the same version is a 409.
 #
 # Nothing is fetched from nuget.org. Everything lives in a temporary directory.
 #
@@ -52,31 +57,7 @@ printf '#!/bin/sh\nexec mono "%s" "$@"\n' "$NUGET_EXE" >"$TMP/bin/nuget"
 chmod +x "$TMP/bin/nuget"
 export PATH="$TMP/bin:$PATH"
 
-start_server
-E=(--endpoint-url "$URL")
-aws() { "$REAL_AWS" "$@"; }
-aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null
-aws "${E[@]}" codeartifact create-repository --domain acme --repository releases >/dev/null
-ENDPOINT=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository releases \
-    --format nuget --query repositoryEndpoint --output text)
-[[ $ENDPOINT == "$URL/nuget/d/acme-$ACCOUNT/releases/" ]] || fail "unexpected endpoint $ENDPOINT"
-SOURCE="${ENDPOINT}v3/index.json"
-# NuGet keeps its config, caches and packages below HOME (start_server's, inside $TMP).
-export NUGET_PACKAGES="$TMP/nuget-packages" NUGET_HTTP_CACHE_PATH="$TMP/nuget-http-cache"
-
-# --- 2. the challenge ---------------------------------------------------------------------------
-code=$(curl -s -o /dev/null -D "$TMP/401.h" -w '%{http_code}' "$SOURCE")
-[[ $code == 401 ]] || fail "the service index without credentials answered $code, not 401"
-grep -qi '^www-authenticate: Basic' "$TMP/401.h" || { cat "$TMP/401.h" >&2; fail "no WWW-Authenticate: Basic"; }
-
-aws "${E[@]}" codeartifact login --tool nuget --domain acme --repository releases >"$TMP/login.out" 2>&1 ||
-    { cat "$TMP/login.out" >&2; fail "aws codeartifact login --tool nuget failed"; }
-nuget sources list -NonInteractive >"$TMP/sources.out" 2>&1 || { cat "$TMP/sources.out" >&2; fail "nuget sources list"; }
-grep -qF "$SOURCE" "$TMP/sources.out" || { cat "$TMP/sources.out" >&2; fail "login did not add $SOURCE"; }
-say "aws codeartifact login --tool nuget added the source acme/releases"
-
-# --- 3. pack and push -----------------------------------------------------------------------------
-# spec DIR ID VERSION [DEPENDENCIES-XML]: a .nuspec with one content file.
+# spec DIR ID VERSION [DEPENDENCIES-XML]: `nuget pack` of a .nuspec with one content file, into $TMP/pkgs.
 spec() {
     mkdir -p "$1/content"
     echo "$2 $3" >"$1/content/$2.txt"
@@ -98,6 +79,69 @@ EOF
     (cd "$1" && nuget pack "$2.nuspec" -OutputDirectory "$TMP/pkgs" -NonInteractive >"$TMP/pack-$2.out" 2>&1) ||
         { cat "$TMP/pack-$2.out" >&2; fail "nuget pack $2 $3"; }
 }
+
+# --- a stand-in nuget.org: a static feed (python3 -m http.server) with one package -----------------
+# As nuget.org lays it out: the service index names the flat container and the registrations; the
+# registration's catalog entry links to the catalog document that carries the packageHash.
+# (HOME: NuGet.exe writes its config below it; start_server gives the later steps their own.)
+HOME="$TMP/pack-home" spec "$TMP/src/pub" Pub.Lib 1.0.0
+PUB="$TMP/public"
+mkdir -p "$PUB/v3" "$PUB/flat/pub.lib/1.0.0" "$PUB/reg/pub.lib" "$PUB/catalog"
+cp "$TMP/pkgs/Pub.Lib.1.0.0.nupkg" "$PUB/flat/pub.lib/1.0.0/pub.lib.1.0.0.nupkg"
+pick_public_port
+"$PY" - "$PUB" "http://127.0.0.1:$PUB_PORT/" <<'EOF'
+import base64, hashlib, json, sys
+root, url = sys.argv[1], sys.argv[2]
+def put(path, doc):
+    with open(f"{root}/{path}", "w") as f:
+        json.dump(doc, f)
+nupkg = open(f"{root}/flat/pub.lib/1.0.0/pub.lib.1.0.0.nupkg", "rb").read()
+put("v3/index.json", {"version": "3.0.0", "resources": [
+    {"@id": f"{url}flat/", "@type": "PackageBaseAddress/3.0.0"},
+    {"@id": f"{url}reg/", "@type": "RegistrationsBaseUrl/3.6.0"}]})
+put("flat/pub.lib/index.json", {"versions": ["1.0.0"]})
+entry = {"@id": f"{url}catalog/pub.lib.1.0.0.json", "@type": "PackageDetails", "id": "Pub.Lib",
+         "version": "1.0.0", "authors": "Pub", "description": "Pub.Lib does things", "listed": True,
+         "published": "2020-01-01T00:00:00+00:00", "dependencyGroups": [],
+         "packageContent": f"{url}flat/pub.lib/1.0.0/pub.lib.1.0.0.nupkg"}
+put("catalog/pub.lib.1.0.0.json", dict(entry, packageHash=base64.b64encode(hashlib.sha512(nupkg).digest()).decode(),
+                                       packageHashAlgorithm="SHA512"))
+put("reg/pub.lib/index.json", {"@id": f"{url}reg/pub.lib/index.json", "count": 1, "items": [
+    {"@id": f"{url}reg/pub.lib/index.json#page/1.0.0/1.0.0", "count": 1, "lower": "1.0.0", "upper": "1.0.0",
+     "items": [{"@id": f"{url}reg/pub.lib/1.0.0.json", "catalogEntry": entry,
+                "packageContent": entry["packageContent"]}]}]})
+EOF
+start_public "$PUB" v3/index.json
+
+start_server --external-connection "public:nuget-org=$PUBLIC/v3/"
+E=(--endpoint-url "$URL")
+aws() { "$REAL_AWS" "$@"; }
+aws "${E[@]}" codeartifact create-domain --domain acme >/dev/null
+# The README's typical setup: one repository holds the connection, releases uses it as an upstream.
+aws "${E[@]}" codeartifact create-repository --domain acme --repository nuget-store >/dev/null
+aws "${E[@]}" codeartifact associate-external-connection --domain acme --repository nuget-store \
+    --external-connection public:nuget-org >/dev/null
+aws "${E[@]}" codeartifact create-repository --domain acme --repository releases \
+    --upstreams repositoryName=nuget-store >/dev/null
+ENDPOINT=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository releases \
+    --format nuget --query repositoryEndpoint --output text)
+[[ $ENDPOINT == "$URL/nuget/d/acme-$ACCOUNT/releases/" ]] || fail "unexpected endpoint $ENDPOINT"
+SOURCE="${ENDPOINT}v3/index.json"
+# NuGet keeps its config, caches and packages below HOME (start_server's, inside $TMP).
+export NUGET_PACKAGES="$TMP/nuget-packages" NUGET_HTTP_CACHE_PATH="$TMP/nuget-http-cache"
+
+# --- 2. the challenge ---------------------------------------------------------------------------
+code=$(curl -s -o /dev/null -D "$TMP/401.h" -w '%{http_code}' "$SOURCE")
+[[ $code == 401 ]] || fail "the service index without credentials answered $code, not 401"
+grep -qi '^www-authenticate: Basic' "$TMP/401.h" || { cat "$TMP/401.h" >&2; fail "no WWW-Authenticate: Basic"; }
+
+aws "${E[@]}" codeartifact login --tool nuget --domain acme --repository releases >"$TMP/login.out" 2>&1 ||
+    { cat "$TMP/login.out" >&2; fail "aws codeartifact login --tool nuget failed"; }
+nuget sources list -NonInteractive >"$TMP/sources.out" 2>&1 || { cat "$TMP/sources.out" >&2; fail "nuget sources list"; }
+grep -qF "$SOURCE" "$TMP/sources.out" || { cat "$TMP/sources.out" >&2; fail "login did not add $SOURCE"; }
+say "aws codeartifact login --tool nuget added the source acme/releases"
+
+# --- 3. pack and push -----------------------------------------------------------------------------
 spec "$TMP/src/core" Kit.Core 1.0.0
 spec "$TMP/src/app" Kit.App 2.0.0 '<group targetFramework="netstandard2.0"><dependency id="Kit.Core" version="1.0.0" /></group>'
 spec "$TMP/src/pre" Kit.Pre 1.0.0-beta
@@ -203,4 +247,25 @@ aws "${E[@]}" codeartifact list-package-version-dependencies --domain acme --rep
     --package kit.app --package-version 2.0.0 >"$TMP/deps.json"
 json_check "$TMP/deps.json" '[(x["package"], x["versionRequirement"]) for x in d["dependencies"]] == [("kit.core", "1.0.0")]'
 say "the API trio shows every pushed package"
+
+# --- 8. a package only the stand-in nuget.org has: releases → nuget-store → public:nuget-org ----------
+rm -rf "$NUGET_PACKAGES" "$NUGET_HTTP_CACHE_PATH"
+mkdir -p "$TMP/out-pub"
+nuget install Pub.Lib -Version 1.0.0 -Source byhand -OutputDirectory "$TMP/out-pub" -NonInteractive \
+    >"$TMP/out-pub.out" 2>&1 || { cat "$TMP/out-pub.out" >&2; fail "nuget install Pub.Lib through public:nuget-org"; }
+cmp -s "$TMP/out-pub/Pub.Lib.1.0.0/Pub.Lib.1.0.0.nupkg" "$TMP/pkgs/Pub.Lib.1.0.0.nupkg" ||
+    { ls -R "$TMP/out-pub" >&2; fail "Pub.Lib 1.0.0 did not restore as the stand-in has it"; }
+for repo in releases nuget-store; do
+    aws "${E[@]}" codeartifact describe-package-version --domain acme --repository $repo --format nuget \
+        --package pub.lib --package-version 1.0.0 >"$TMP/pub-$repo.json"
+    json_check "$TMP/pub-$repo.json" 'd["packageVersion"]["origin"]["originType"] == "EXTERNAL" and d["packageVersion"]["origin"]["domainEntryPoint"]["externalConnectionName"] == "public:nuget-org" and d["packageVersion"]["displayName"] == "Pub.Lib"'
+done
+nuget search Pub -Source byhand -NonInteractive >"$TMP/search-pub.out" 2>&1 || { cat "$TMP/search-pub.out" >&2; fail "nuget search Pub"; }
+grep -q '^> Pub.Lib | 1.0.0' "$TMP/search-pub.out" || { cat "$TMP/search-pub.out" >&2; fail "nuget search did not find the retained Pub.Lib"; }
+if nuget push "$TMP/pkgs/Pub.Lib.1.0.0.nupkg" -Source byhand -NonInteractive >"$TMP/push-pub.out" 2>&1; then
+    cat "$TMP/push-pub.out" >&2
+    fail "pushing Pub.Lib 1.0.0, which public:nuget-org has, succeeded"
+fi
+grep -q 'Conflict' "$TMP/push-pub.out" || { cat "$TMP/push-pub.out" >&2; fail "pushing Pub.Lib 1.0.0 was not a 409"; }
+say "nuget install Pub.Lib 1.0.0 through public:nuget-org (verified against the catalog's packageHash), retained in releases and nuget-store (EXTERNAL), found by nuget search; pushing it is a 409"
 say "PASS"

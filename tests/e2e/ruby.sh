@@ -16,6 +16,9 @@
 #     its file still downloads, gem install picks 1.0.0 again. The full index and quick/ specs.
 #  6. The API trio for every pushed gem (format ruby, no namespace, one asset per platform,
 #     byte for byte, metadata, dependencies).
+#  7. Through upstreams: app → ruby-store(public:ruby-gems-org) to a stand-in compact index.
+#     `gem search --remote` finds the source's pubgem in the merged full index (nothing retained),
+#     bundle install retains it (EXTERNAL), gem install installs it.
 #
 # Everything lives in a temporary directory; nothing is fetched from the public registry.
 # Environment: ARCA_BIN, ARCA_VENV, KEEP_TMP=1 as for walkthrough.sh.
@@ -265,6 +268,13 @@ aws "${E[@]}" codeartifact create-repository --domain acme --repository app \
     --upstreams repositoryName=ruby-store >/dev/null
 APP=$(aws "${E[@]}" codeartifact get-repository-endpoint --domain acme --repository app \
     --format ruby --query repositoryEndpoint --output text)
+# The full index lists what only the source has (gem 3.3's `gem search --remote` reads latest_specs).
+gem search --remote --clear-sources --source "http://aws:$TOKEN@${APP#http://}" pubgem >"$TMP/search-up.out" 2>&1 ||
+    { cat "$TMP/search-up.out" >&2; fail "gem search --remote through the upstream failed"; }
+grep -q '^pubgem (1.0.0)$' "$TMP/search-up.out" || { cat "$TMP/search-up.out" >&2; fail "the full index does not list the source's pubgem"; }
+aws "${E[@]}" codeartifact list-package-versions --domain acme --repository app --format ruby --package pubgem \
+    >/dev/null 2>&1 && fail "pubgem was retained by reading the full index"
+say "through public:ruby-gems-org: gem search --remote finds pubgem in the merged full index (nothing retained)"
 bundle config set --global "$APP" "aws:$TOKEN" >/dev/null
 mkdir -p "$TMP/app-up"
 printf 'source "%s"\ngem "pubgem"\n' "$APP" >"$TMP/app-up/Gemfile"

@@ -25,6 +25,8 @@ pub mod wire;
 use std::sync::Arc;
 use std::time::Instant;
 
+use arca_service::metrics::http::{content_length, response_length};
+use arca_service::metrics::{Protocol, RequestSample};
 use arca_service::{Caller, Service};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -56,6 +58,8 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let format = query_format(req.uri().query());
+    let bytes_in = content_length(req.headers());
     let (op_name, result) = serve(&state, req).await;
     #[cfg(debug_assertions)]
     let result = match result {
@@ -82,16 +86,36 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
             HeaderValue::from_static("close"),
         );
     }
+    let duration = started.elapsed();
+    state.service.metrics().request(&RequestSample {
+        protocol: Protocol::Api,
+        operation: op_name,
+        format,
+        status: resp.status().as_u16(),
+        duration,
+        bytes_in,
+        bytes_out: response_length(&resp),
+    });
     tracing::info!(
         request_id,
         operation = op_name,
         http.method = %method,
         http.path = %path,
         status = resp.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        duration_ms = duration.as_secs_f64() * 1000.0,
         "request"
     );
     resp
+}
+
+/// The package format a request's query names (`format=npm`), for metrics; `""` when none.
+fn query_format(query: Option<&str>) -> &'static str {
+    query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("format="))
+        .and_then(arca_service::PackageFormat::parse)
+        .map_or("", |f| f.as_str())
 }
 
 async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response<Body>, ApiError>) {

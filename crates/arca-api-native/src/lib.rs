@@ -25,6 +25,8 @@ mod swift;
 
 use std::time::Instant;
 
+use arca_service::metrics::http::{content_length, response_length};
+use arca_service::metrics::{Protocol, RequestSample};
 use arca_service::{PackageFormat, Service};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -121,6 +123,7 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let bytes_in = content_length(req.headers());
     let result = serve(&state, req).await;
     let mut resp = match result {
         Ok(r) => r,
@@ -139,13 +142,23 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
             axum::http::HeaderValue::from_static("close"),
         );
     }
+    let duration = started.elapsed();
+    state.service.metrics().request(&RequestSample {
+        protocol: Protocol::Native,
+        operation: arca_service::metrics::http::method_label(&method),
+        format: Endpoint::parse(&path).map_or("", |e| e.format.as_str()),
+        status: resp.status().as_u16(),
+        duration,
+        bytes_in,
+        bytes_out: response_length(&resp),
+    });
     tracing::info!(
         request_id,
         native = true,
         http.method = %method,
         http.path = %path,
         status = resp.status().as_u16(),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+        duration_ms = duration.as_secs_f64() * 1000.0,
         "request"
     );
     resp

@@ -133,6 +133,14 @@ impl BlobStore {
         Arc::clone(&self.store)
     }
 
+    /// Whether the store answers: a metadata request for a key that never exists (readiness).
+    pub async fn probe(&self) -> Result<(), BlobError> {
+        match self.store.head(&Path::from("arca-ready-probe")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Opens a blob for reading.
     pub async fn get(
         &self,

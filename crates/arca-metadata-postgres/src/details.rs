@@ -1,11 +1,11 @@
 //! [`DetailStore`]: npm dist-tags and version details (dependencies, readme, deprecation), with
 //! the helpers publish and copy use inside their transactions.
 
-use arca_metadata::{DetailStore, PackageDependency, StoreResult, VersionDetails};
+use arca_metadata::{DetailStore, Millis, PackageDependency, StoreResult, VersionDetails};
 use async_trait::async_trait;
 use sqlx::PgConnection;
 
-use crate::sql::{backend, execute, fetch_all, fetch_optional, missing_as_not_found};
+use crate::sql::{backend, execute, fetch_all, fetch_one, fetch_optional, missing_as_not_found};
 use crate::PostgresStore;
 use arca_metadata_sql::details as sql;
 
@@ -142,5 +142,24 @@ impl DetailStore for PostgresStore {
             sql::deprecation_row,
         )
         .await
+    }
+
+    async fn stamp_document(
+        &self,
+        repository_id: i64,
+        document: &str,
+        etag: &str,
+        now_ms: Millis,
+    ) -> StoreResult<Millis> {
+        let stamp = sql::DocumentStamp::new(repository_id, document, etag, now_ms)?;
+        let stored = fetch_optional(&stamp.read, &self.pool, sql::document_stamp_row).await?;
+        if let Some(since) = stamp.unchanged(stored) {
+            return Ok(since);
+        }
+        // One statement, atomic on its own: concurrent stampers serialize on the row.
+        let row = fetch_one(&stamp.upsert, &self.pool)
+            .await
+            .map_err(missing_as_not_found)?;
+        sql::since_row(&row)
     }
 }

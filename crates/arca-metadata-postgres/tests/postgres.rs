@@ -591,6 +591,7 @@ async fn key_text_columns_compare_bytewise() {
         ("blobs", "sha256"),
         ("dist_tags", "tag"),
         ("dist_tags", "version"),
+        ("document_stamps", "document"),
         ("domains", "name"),
         ("domains", "owner"),
         ("package_group_repositories", "restriction"),

@@ -162,3 +162,66 @@ pub fn package_deprecations(package_id: i64) -> Stmt {
 pub fn deprecation_row(row: &dyn Columns) -> StoreResult<(String, String)> {
     Ok((row.text("version")?, row.text("deprecated")?))
 }
+
+/// The two statements of [`arca_metadata::DetailStore::stamp_document`]: read the stored stamp,
+/// and (unless it already is `etag`, [`DocumentStamp::unchanged`]) upsert the new one.
+pub struct DocumentStamp {
+    /// `etag, since_ms` ([`document_stamp_row`]).
+    pub read: Stmt,
+    /// `RETURNING since_ms` ([`since_row`]); a foreign-key violation means the repository does
+    /// not exist.
+    pub upsert: Stmt,
+    etag: String,
+}
+
+impl DocumentStamp {
+    pub fn new(repository_id: i64, document: &str, etag: &str, now_ms: i64) -> StoreResult<Self> {
+        arca_metadata::check_text("document", document)?;
+        arca_metadata::check_text("etag", etag)?;
+        let mut read =
+            Stmt::new("SELECT etag, since_ms FROM document_stamps WHERE repository_id = ");
+        read.push_bind(repository_id)
+            .push(" AND document = ")
+            .push_bind(document);
+        Ok(Self {
+            read,
+            upsert: upsert_document_stamp(repository_id, document, etag, now_ms),
+            etag: etag.to_owned(),
+        })
+    }
+
+    /// The stored time, when the stored stamp (read by `read`) is this ETag.
+    pub fn unchanged(&self, stored: Option<(String, i64)>) -> Option<i64> {
+        stored.and_then(|(etag, since)| (etag == self.etag).then_some(since))
+    }
+}
+
+pub fn document_stamp_row(row: &dyn Columns) -> StoreResult<(String, i64)> {
+    Ok((row.text("etag")?, row.int("since_ms")?))
+}
+
+/// Stores `etag` as the document's content since `now_ms`, unless it already is (then its time
+/// stays), at least a whole second after the time it replaces; `RETURNING since_ms`.
+fn upsert_document_stamp(repository_id: i64, document: &str, etag: &str, now_ms: i64) -> Stmt {
+    let mut qb =
+        Stmt::new("INSERT INTO document_stamps (repository_id, document, etag, since_ms) VALUES (");
+    qb.separated(", ")
+        .push_bind(repository_id)
+        .push_bind(document)
+        .push_bind(etag)
+        .push_bind(now_ms);
+    // Every expression of SET reads the old row; `NEXT` is the first millisecond of the second
+    // after the old time.
+    const NEXT: &str = "(document_stamps.since_ms - document_stamps.since_ms % 1000 + 1000)";
+    qb.push(format_args!(
+        ") ON CONFLICT (repository_id, document) DO UPDATE SET \
+         since_ms = CASE WHEN document_stamps.etag = excluded.etag THEN document_stamps.since_ms \
+         WHEN excluded.since_ms >= {NEXT} THEN excluded.since_ms ELSE {NEXT} END, \
+         etag = excluded.etag RETURNING since_ms"
+    ));
+    qb
+}
+
+pub fn since_row(row: &dyn Columns) -> StoreResult<i64> {
+    row.int("since_ms")
+}

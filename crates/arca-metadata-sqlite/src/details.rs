@@ -1,11 +1,15 @@
 //! [`DetailStore`]: npm dist-tags and version details (dependencies, readme, deprecation), with
 //! the helpers publish and copy use inside their transactions.
 
-use arca_metadata::{DetailStore, PackageDependency, StoreResult, VersionDetails};
+use arca_metadata::{
+    DetailStore, Millis, PackageDependency, StoreError, StoreResult, VersionDetails,
+};
 use async_trait::async_trait;
 use rusqlite::Connection;
 
-use crate::sql::{backend, execute, fetch_all, fetch_optional, missing_as_not_found};
+use crate::sql::{
+    backend, execute, fetch_all, fetch_classified, fetch_optional, missing_as_not_found,
+};
 use crate::SqliteStore;
 use arca_metadata_sql::details as sql;
 
@@ -133,5 +137,24 @@ impl DetailStore for SqliteStore {
                 sql::deprecation_row,
             )
         })
+    }
+
+    async fn stamp_document(
+        &self,
+        repository_id: i64,
+        document: &str,
+        etag: &str,
+        now_ms: Millis,
+    ) -> StoreResult<Millis> {
+        let stamp = sql::DocumentStamp::new(repository_id, document, etag, now_ms)?;
+        let stored = self.read(|c| fetch_optional(c, &stamp.read, sql::document_stamp_row))?;
+        if let Some(since) = stamp.unchanged(stored) {
+            return Ok(since);
+        }
+        self.write(move |tx| {
+            fetch_classified(tx, &stamp.upsert, missing_as_not_found, sql::since_row)?
+                .ok_or(StoreError::NotFound)
+        })
+        .await
     }
 }

@@ -75,6 +75,8 @@ mod tags;
 mod versions;
 mod writer;
 
+pub use writer::GroupCommitObserver;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -259,6 +261,12 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner { writer, readers }),
         })
+    }
+
+    /// Calls `observe` with the number of publishes of every group commit that commits (the
+    /// first observer set stays).
+    pub fn observe_group_commits(&self, observe: GroupCommitObserver) {
+        let _ = self.inner.writer.observer.set(observe);
     }
 
     /// Stops the writer thread once the writes queued before have run, and closes every

@@ -51,8 +51,13 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 6,
+        description: "document stamps",
+        sql: include_str!("../migrations/0006_document_stamps.sql"),
+    },
+    Migration {
+        version: 7,
         description: "principals policies",
-        sql: include_str!("../migrations/0006_principals_policies.sql"),
+        sql: include_str!("../migrations/0007_principals_policies.sql"),
     },
 ];
 

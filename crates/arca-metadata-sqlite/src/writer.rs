@@ -51,10 +51,22 @@ enum Message {
 
 type Reopen = Box<dyn Fn() -> StoreResult<Connection> + Send>;
 
+/// Told the number of publishes of each group commit that committed (for metrics).
+pub type GroupCommitObserver = Arc<dyn Fn(usize) + Send + Sync>;
+
+/// Where the writer thread finds the observer, once one is set.
+pub(crate) type ObserverSlot = Arc<std::sync::OnceLock<GroupCommitObserver>>;
+
 /// The handle of the writer thread; dropping the last one stops the thread.
-#[derive(Debug)]
 pub(crate) struct Writer {
     queue: mpsc::Sender<Message>,
+    pub(crate) observer: ObserverSlot,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
 }
 
 fn gone() -> StoreError {
@@ -79,11 +91,13 @@ impl Writer {
     ) -> StoreResult<Self> {
         let (queue, jobs) = mpsc::channel();
         let reopen: Reopen = Box::new(reopen);
+        let observer = ObserverSlot::default();
+        let seen = observer.clone();
         std::thread::Builder::new()
             .name("arca-sqlite-writer".into())
-            .spawn(move || run_thread(&conn, &jobs, &reopen))
+            .spawn(move || run_thread(&conn, &jobs, &reopen, &seen))
             .map_err(StoreError::backend)?;
-        Ok(Writer { queue })
+        Ok(Writer { queue, observer })
     }
 
     fn send(&self, message: Message) -> StoreResult<()> {
@@ -119,7 +133,12 @@ impl Writer {
     }
 }
 
-fn run_thread(conn: &Mutex<Connection>, jobs: &mpsc::Receiver<Message>, reopen: &Reopen) {
+fn run_thread(
+    conn: &Mutex<Connection>,
+    jobs: &mpsc::Receiver<Message>,
+    reopen: &Reopen,
+    observer: &ObserverSlot,
+) {
     let mut next: Option<Message> = None;
     loop {
         let message = match next.take() {
@@ -144,7 +163,12 @@ fn run_thread(conn: &Mutex<Connection>, jobs: &mpsc::Receiver<Message>, reopen: 
                         Err(_) => break,
                     }
                 }
-                run_batch(&mut conn, batch);
+                let size = batch.len();
+                if run_batch(&mut conn, batch) {
+                    if let Some(observe) = observer.get() {
+                        observe(size);
+                    }
+                }
             }
             Message::Close(done) => {
                 next = Some(Message::Close(done));
@@ -183,7 +207,8 @@ fn replace(conn: &mut Connection, reopen: &Reopen) {
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<(Job, Reply)>) {
+/// Runs and commits one batch; true when its transaction committed.
+fn run_batch(conn: &mut Connection, batch: Vec<(Job, Reply)>) -> bool {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
@@ -191,7 +216,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<(Job, Reply)>) {
             for (_, reply) in batch {
                 let _ = reply.send(Err(batch_failure("BEGIN", &e)));
             }
-            return;
+            return false;
         }
     };
     let mut results = Vec::with_capacity(batch.len());
@@ -211,7 +236,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<(Job, Reply)>) {
                 for reply in replies {
                     let _ = reply.send(Err(batch_failure("SAVEPOINT", &e)));
                 }
-                return;
+                return false;
             }
         }
     }
@@ -220,12 +245,14 @@ fn run_batch(conn: &mut Connection, batch: Vec<(Job, Reply)>) {
             for (outcome, reply) in results {
                 let _ = reply.send(outcome);
             }
+            true
         }
         Err(e) => {
             let e = backend(e);
             for (_, reply) in results {
                 let _ = reply.send(Err(batch_failure("COMMIT", &e)));
             }
+            false
         }
     }
 }

@@ -14,11 +14,13 @@
 mod access;
 mod error;
 mod model;
+mod observed;
 mod text;
 mod traits;
 
 pub use access::{AccessStore, PrincipalRow, ResourcePolicyRow};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use observed::{CallObserver, Observed};
 pub use text::{check_repository_update, check_tags, check_text};
 pub use traits::*;

@@ -260,6 +260,20 @@ pub trait DetailStore: Send + Sync {
     async fn set_deprecations(&self, changes: &[(i64, Option<String>)]) -> StoreResult<()>;
     /// (version, message) of the package's deprecated versions, by version.
     async fn package_deprecations(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
+
+    /// When the content of a rendered document of the repository (`document` names it, e.g.
+    /// `cargo/index/serde`) last changed, for `Last-Modified`: the stored time when `etag` is the
+    /// stored ETag; else `etag` is stored with `now_ms`, and that is answered, but always at least
+    /// a whole second after the time it replaces (HTTP dates have seconds), so that a client's
+    /// `If-Modified-Since` never matches content it has not seen. Concurrent callers agree (one
+    /// atomic upsert); `NotFound` when the repository does not exist.
+    async fn stamp_document(
+        &self,
+        repository_id: i64,
+        document: &str,
+        etag: &str,
+        now_ms: Millis,
+    ) -> StoreResult<Millis>;
 }
 
 /// Package groups of a domain (`upstreams-formats-permissions.md` §A8) and their allowed-repository

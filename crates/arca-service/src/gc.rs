@@ -74,7 +74,19 @@ impl Service {
         grace: Duration,
         sweep_orphans: bool,
     ) -> ServiceResult<GcReport> {
+        self.collect_garbage_with_progress(grace, sweep_orphans, &mut |_| {})
+            .await
+    }
+
+    /// [`Service::collect_garbage`], telling `progress` the counts so far after every batch.
+    pub async fn collect_garbage_with_progress(
+        &self,
+        grace: Duration,
+        sweep_orphans: bool,
+        progress: &mut (dyn FnMut(&GcReport) + Send),
+    ) -> ServiceResult<GcReport> {
         let mut report = GcReport::default();
+        let timer = std::time::Instant::now();
         let start = now_ms();
         let touched_before = start.saturating_sub(millis(grace));
         loop {
@@ -92,13 +104,17 @@ impl Service {
             }
             self.store.forget_blobs(&claimed).await?;
             report.freed += claimed.len() as u64;
+            progress(&report);
             if claimed.len() < CLAIM_BATCH as usize {
                 break;
             }
         }
         if sweep_orphans {
             report.orphans_freed = self.sweep_orphans(grace).await?;
+            progress(&report);
         }
+        self.metrics
+            .gc(report.freed, report.orphans_freed, timer.elapsed());
         if report != GcReport::default() {
             tracing::info!(
                 freed = report.freed,
@@ -148,6 +164,18 @@ impl Service {
         verify_hashes: bool,
         grace: Duration,
     ) -> ServiceResult<CheckReport> {
+        self.check_storage_with_progress(verify_hashes, grace, &mut |_| {})
+            .await
+    }
+
+    /// [`Service::check_storage`], telling `progress` the findings so far after every blob
+    /// checked and every object listed.
+    pub async fn check_storage_with_progress(
+        &self,
+        verify_hashes: bool,
+        grace: Duration,
+        progress: &mut (dyn FnMut(&CheckReport) + Send),
+    ) -> ServiceResult<CheckReport> {
         let mut report = CheckReport::default();
         let mut referenced = HashSet::new();
         let mut after: Option<BlobRef> = None;
@@ -158,6 +186,7 @@ impl Service {
                 let sha = digest(&r.blob)?;
                 let domain = blob_domain(r.blob.domain_id)?;
                 report.referenced += 1;
+                progress(&report);
                 referenced.insert((r.blob.domain_id, sha));
                 let read = match self.blobs.get(&domain, &sha).await {
                     Ok(read) => read,
@@ -193,6 +222,7 @@ impl Service {
             if !referenced.contains(&(domain_id, *meta.key.sha256())) {
                 report.unreferenced += 1;
                 report.unreferenced_bytes += meta.size;
+                progress(&report);
             }
         }
         report.temporaries = self

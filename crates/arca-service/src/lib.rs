@@ -35,6 +35,7 @@ mod paging;
 pub mod policy;
 mod publish;
 pub mod pypi;
+mod ready;
 mod repositories;
 pub mod revision;
 pub mod ruby;
@@ -59,6 +60,7 @@ pub use access::{
 pub use arca_metadata::{
     GroupMode, GroupRestriction, OriginRule, OriginType, PackageFormat, VersionStatus,
 };
+pub use arca_metrics as metrics;
 pub use copy::CopyRequest;
 pub use details::{DependencyList, VersionReadme, MAX_README_BYTES};
 use digest_cache::DigestCache;
@@ -77,6 +79,7 @@ pub use native::{NativeRepo, StagedAsset};
 pub use packages::{PackageListing, VersionListing};
 pub use paging::{Page, Pager};
 pub use publish::PublishRequest;
+pub use ready::NotReady;
 pub use repositories::RepositoryListing;
 pub use tokens::{
     AuthorizationToken, TokenError, TokenGrant, DEFAULT_TOKEN_SECONDS, MIN_TOKEN_SECONDS,
@@ -212,6 +215,8 @@ pub struct Service {
     /// Each domain's package groups, indexed (checked against the store's revision on each use).
     group_cache: Arc<groups::GroupCache>,
     config: Arc<ServiceConfig>,
+    /// What this server counts (requests, publishes, upstreams, store calls, GC).
+    metrics: Arc<arca_metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Service {
@@ -260,7 +265,18 @@ impl Service {
             flights: Arc::default(),
             group_cache: Arc::default(),
             config: Arc::new(config),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The same service, counting into `metrics` (shared with the store wrapper and the wire).
+    pub fn with_metrics(mut self, metrics: Arc<arca_metrics::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &Arc<arca_metrics::Metrics> {
+        &self.metrics
     }
 
     pub fn config(&self) -> &ServiceConfig {

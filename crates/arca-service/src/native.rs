@@ -272,7 +272,14 @@ impl Service {
                 NativeWrite::Write(w) => w,
             };
             match self.store.apply_publish(&write).await {
-                Ok(row) => return Ok(row),
+                Ok(row) => {
+                    let external = v
+                        .origin
+                        .as_ref()
+                        .is_some_and(|o| o.origin_type == OriginType::External);
+                    self.metrics.publish(v.key.format.as_str(), external);
+                    return Ok(row);
+                }
                 // Someone else changed the version meanwhile: decide again on what is there now.
                 Err(StoreError::PreconditionFailed) => continue,
                 Err(e) => return Err(publish_write_error(e, repo)),

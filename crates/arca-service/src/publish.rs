@@ -113,6 +113,7 @@ impl Service {
                     }
                     match self.store.apply_publish(&write).await {
                         Ok(row) => {
+                            self.metrics.publish(key.format.as_str(), false);
                             let asset = write
                                 .asset
                                 .clone()

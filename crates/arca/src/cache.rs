@@ -2,12 +2,11 @@
 //! each server process's memory, so this is a request to each server (`POST /_arca/cache/purge`,
 //! signed with the root credentials), not a change to the data directory.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use arca_api_codeartifact::operator::PURGE_CACHE_PATH;
-use arca_sigv4::EMPTY_PAYLOAD_SHA256;
-use http::{header, HeaderValue, Method};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use http::Method;
 
+use crate::signed::SigningKey;
 use crate::{Config, ServeArgs};
 
 /// What `arca cache purge` takes.
@@ -42,31 +41,16 @@ pub struct PurgeArgs {
     pub settings: ServeArgs,
 }
 
-/// Characters sent as they are in the query; everything else is percent-encoded (SigV4's set).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 impl PurgeArgs {
     fn query(&self) -> String {
-        let pairs = [
-            ("domain", &self.domain),
-            ("domain-owner", &self.domain_owner),
-            ("repository", &self.repository),
-            ("format", &self.format),
-            ("namespace", &self.namespace),
-            ("package", &self.package),
-        ];
-        let set: Vec<String> = pairs
-            .into_iter()
-            .filter_map(|(k, v)| {
-                v.as_ref()
-                    .map(|v| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
-            })
-            .collect();
-        set.join("&")
+        crate::signed::query(&[
+            ("domain", self.domain.as_deref()),
+            ("domain-owner", self.domain_owner.as_deref()),
+            ("repository", self.repository.as_deref()),
+            ("format", self.format.as_deref()),
+            ("namespace", self.namespace.as_deref()),
+            ("package", self.package.as_deref()),
+        ])
     }
 }
 
@@ -78,10 +62,7 @@ pub async fn purge(args: PurgeArgs, config: Config) -> anyhow::Result<()> {
     } else {
         args.endpoints.clone()
     };
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .context("building the HTTP client")?;
+    let client = crate::signed::client()?;
     let query = args.query();
     let mut failed = 0;
     for endpoint in &endpoints {
@@ -112,54 +93,13 @@ async fn purge_one(
     credentials: &crate::RootCredentials,
     region: &str,
 ) -> anyhow::Result<String> {
-    let uri: http::Uri = url.parse().with_context(|| format!("invalid URL {url}"))?;
-    let mut headers = http::HeaderMap::new();
-    headers.insert(
-        "x-amz-content-sha256",
-        HeaderValue::from_static(EMPTY_PAYLOAD_SHA256),
-    );
-    let authorization = arca_sigv4::sign(
-        &Method::POST,
-        &uri,
-        &mut headers,
-        &credentials.access_key_id,
-        &credentials.secret_access_key,
-        region,
-        "codeartifact",
-        EMPTY_PAYLOAD_SHA256,
-        time::OffsetDateTime::now_utc(),
-    );
-    headers.insert(
-        header::AUTHORIZATION,
-        HeaderValue::from_str(&authorization).context("signing")?,
-    );
-    let resp = client
-        .post(url)
-        .headers(headers)
-        .send()
-        .await
-        .context("sending the request")?;
-    let status = resp.status();
-    let code = resp
-        .headers()
-        .get("x-amzn-ErrorType")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("error")
-        .to_string();
-    let bytes = resp
-        .bytes()
-        .await
-        .with_context(|| format!("reading the answer (HTTP {status})"))?;
-    let body: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| {
-        format!(
-            "HTTP {status}, not an Arca answer: {}",
-            String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-        )
-    })?;
-    if !status.is_success() {
-        let message = body["message"].as_str().unwrap_or_default();
-        bail!("HTTP {}: {code}: {message}", status.as_u16());
-    }
+    let key = SigningKey {
+        access_key_id: credentials.access_key_id.clone(),
+        secret_access_key: credentials.secret_access_key.clone(),
+        session_token: None,
+        region: region.to_string(),
+    };
+    let body = crate::signed::call(client, Method::POST, url, &key).await?;
     let connections: Vec<&str> = body["connections"]
         .as_array()
         .map(|a| a.iter().filter_map(|c| c.as_str()).collect())

@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// default 1 GiB).
     #[arg(long, env = "ARCA_MAX_PUBLISH_BYTES")]
     pub max_publish_bytes: Option<u64>,
+    /// Bearer token `GET /metrics` requires (`Authorization: Bearer …`); unset: open to anyone who
+    /// reaches the port.
+    #[arg(long, env = "ARCA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Source of an external connection, `NAME=URL` (e.g. `public:npmjs=https://registry.npmjs.org/`;
     /// repeatable; the environment variable takes a comma-separated list). Overrides the URL of
     /// the same name in the TOML file. There are no built-in URLs.
@@ -150,6 +154,7 @@ struct FileConfig {
     s3_secret_access_key: Option<String>,
     public_url: Option<String>,
     max_publish_bytes: Option<u64>,
+    metrics_token: Option<String>,
     #[serde(default)]
     external_connections: BTreeMap<String, ExternalConnectionFile>,
     #[serde(default)]
@@ -191,6 +196,8 @@ pub struct Config {
     pub external_connections: BTreeMap<String, ExternalSource>,
     /// `[[principals]]`: users besides the root (secrets redacted from `Debug`).
     pub principals: Vec<arca_service::PrincipalSpec>,
+    /// Bearer token of `GET /metrics`; `None`: no token needed.
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -223,6 +230,10 @@ impl std::fmt::Debug for Config {
             .field("max_publish_bytes", &self.max_publish_bytes)
             .field("external_connections", &self.external_connections)
             .field("principals", &self.principals)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -345,6 +356,10 @@ impl Config {
                 .max_publish_bytes
                 .or(file.max_publish_bytes)
                 .unwrap_or(arca_api_native::DEFAULT_MAX_PUBLISH_BYTES),
+            metrics_token: args
+                .metrics_token
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
         };
         config.validate()?;
         Ok(config)

@@ -8,9 +8,13 @@
 pub mod cache;
 pub mod config;
 pub mod credentials;
+pub mod login;
 pub mod maintenance;
+pub mod ops;
 pub mod principals;
+pub mod progress;
 pub mod server;
+pub mod signed;
 pub mod store;
 pub mod transfer;
 
@@ -24,7 +28,6 @@ use arca_api_codeartifact::{AccessKey, ApiState, Authenticator};
 use arca_api_native::NativeState;
 use arca_blobstore::BlobStore;
 use arca_service::{Limits, Pager, Service, ServiceConfig};
-use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -87,10 +90,10 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         max_publish_bytes: config.max_publish_bytes,
     });
     let router = Router::new()
-        .route("/health", get(|| async { "ok\n" }))
         .fallback(arca_api_codeartifact::handle)
         .with_state(state)
-        .merge(native);
+        .merge(native)
+        .merge(ops::router(service.clone(), config.metrics_token.clone()));
     Ok(App {
         router,
         credentials,
@@ -104,7 +107,9 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
 
 /// Opens the metadata and blob stores.
 pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Service> {
-    let store = store::open_metadata(config.database_url.as_deref(), &config.data_dir).await?;
+    let metrics = Arc::new(arca_service::metrics::Metrics::new());
+    let store =
+        store::open_metadata(config.database_url.as_deref(), &config.data_dir, &metrics).await?;
     let blobs = match &config.blobs {
         BlobLocation::Local(dir) => BlobStore::local(dir),
         BlobLocation::S3(s3) => BlobStore::s3(s3),
@@ -125,7 +130,8 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
             external_connections: config.external_connections.clone(),
             principals: config.principals.clone(),
         },
-    ))
+    )
+    .with_metrics(metrics))
 }
 
 /// `http://` and the bound address; an unspecified address (`0.0.0.0`) becomes loopback, which is

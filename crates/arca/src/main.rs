@@ -50,6 +50,9 @@ enum Command {
         #[command(subcommand)]
         command: arca::principals::PrincipalCommand,
     },
+    /// Configure a package manager for a repository (the AWS CLI's `codeartifact login`, for
+    /// npm, pip, twine, uv, poetry, maven, gradle, cargo, gem, bundler, nuget, dotnet and swift).
+    Login(arca::login::LoginArgs),
     /// The cache of upstream indexes kept by running servers.
     Cache {
         #[command(subcommand)]
@@ -71,6 +74,10 @@ fn main() -> anyhow::Result<()> {
             // Two sides, no single configuration: text logs, level from ARCA_LOG.
             init_logging(false);
             return runtime()?.block_on(arca::transfer::transfer(args));
+        }
+        Command::Login(args) => {
+            init_logging(false);
+            return runtime()?.block_on(arca::login::login(args));
         }
         Command::Cache {
             command: CacheCommand::Purge(args),

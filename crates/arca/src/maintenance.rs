@@ -4,6 +4,7 @@
 use anyhow::bail;
 use arca_service::Pager;
 
+use crate::progress::{self, Progress};
 use crate::{open_service, Config};
 
 /// Maintenance never serves pagination tokens, so its pager needs no shared secret.
@@ -14,23 +15,41 @@ fn pager() -> Pager {
 /// Frees unreferenced bytes older than the configured grace, including objects without a row.
 pub async fn gc(config: Config) -> anyhow::Result<()> {
     let service = open_service(&config, pager()).await?;
-    let report = service.collect_garbage(config.gc_grace, true).await?;
-    println!(
-        "freed {} unreferenced blobs and {} orphan objects (grace {} s)",
+    let mut progress = Progress::start("gc");
+    let report = service
+        .collect_garbage_with_progress(config.gc_grace, true, &mut |r| {
+            progress.update(|| format!("{} blobs freed, {} orphans", r.freed, r.orphans_freed))
+        })
+        .await?;
+    let secs = progress.elapsed_secs();
+    progress.finish(&format!(
+        "freed {} unreferenced blobs and {} orphan objects (grace {} s) in {secs:.1} s",
         report.freed,
         report.orphans_freed,
         config.gc_grace.as_secs()
-    );
+    ));
     Ok(())
 }
 
 /// Verifies every referenced blob; fails when one is missing or corrupt or temporaries remain.
 pub async fn check(config: Config, verify_hashes: bool) -> anyhow::Result<()> {
     let service = open_service(&config, pager()).await?;
+    let mut progress = Progress::start("check");
     let report = service
-        .check_storage(verify_hashes, config.gc_grace)
+        .check_storage_with_progress(verify_hashes, config.gc_grace, &mut |r| {
+            progress.update(|| {
+                format!(
+                    "{} blobs checked, {} missing, {} corrupt; {} unreferenced objects ({})",
+                    r.referenced,
+                    r.missing.len(),
+                    r.corrupt.len(),
+                    r.unreferenced,
+                    progress::bytes(r.unreferenced_bytes)
+                )
+            })
+        })
         .await?;
-    println!(
+    progress.finish(&format!(
         "{} referenced blobs checked ({}); {} missing, {} corrupt; {} temporaries; {} unreferenced objects ({} bytes, collectable by `arca gc`)",
         report.referenced,
         if verify_hashes { "sizes and SHA-256" } else { "sizes only" },
@@ -39,7 +58,7 @@ pub async fn check(config: Config, verify_hashes: bool) -> anyhow::Result<()> {
         report.temporaries,
         report.unreferenced,
         report.unreferenced_bytes,
-    );
+    ));
     for blob in &report.missing {
         println!("missing: {blob}");
     }

@@ -5,9 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use arca_metadata::MetadataStore;
+use std::time::Instant;
+
+use arca_metadata::{CallObserver, MetadataStore, Observed};
 use arca_metadata_postgres::PostgresStore;
 use arca_metadata_sqlite::SqliteStore;
+use arca_service::metrics::Metrics;
 
 /// Where the metadata lives.
 enum Location<'a> {
@@ -52,24 +55,62 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
-/// Opens the metadata store, bringing its schema up to date.
+/// Opens the metadata store, bringing its schema up to date. Every call is timed into `metrics`
+/// (`arca_store_call_duration_seconds`), and SQLite's group commits are counted there.
 pub async fn open_metadata(
     database_url: Option<&str>,
     data_dir: &Path,
+    metrics: &Arc<Metrics>,
 ) -> anyhow::Result<Arc<dyn MetadataStore>> {
-    Ok(match Location::of(database_url, data_dir)? {
+    let observe_commits = |sqlite: SqliteStore| {
+        let metrics = metrics.clone();
+        sqlite.observe_group_commits(Arc::new(move |n| metrics.group_commit(n)));
+        Arc::new(sqlite)
+    };
+    let inner: Arc<dyn MetadataStore> = match Location::of(database_url, data_dir)? {
         Location::Postgres(url) => {
             Arc::new(PostgresStore::connect(url).await.with_context(|| {
                 format!("opening the PostgreSQL metadata store {}", redact_url(url))
             })?)
         }
-        Location::SqliteUrl(url) => Arc::new(
+        Location::SqliteUrl(url) => observe_commits(
             SqliteStore::open_url(url)
                 .await
                 .with_context(|| format!("opening the SQLite metadata store {url}"))?,
         ),
-        Location::SqliteFile(dir) => Arc::new(open_sqlite_file(dir).await?),
-    })
+        Location::SqliteFile(dir) => observe_commits(open_sqlite_file(dir).await?),
+    };
+    Ok(Arc::new(Observed {
+        inner,
+        observer: StoreTimer(metrics.clone()),
+    }))
+}
+
+/// Times each store call into the metrics.
+struct StoreTimer(Arc<Metrics>);
+
+/// Records the call's time when the call ends (however it ends).
+struct TimedCall {
+    metrics: Arc<Metrics>,
+    method: &'static str,
+    started: Instant,
+}
+
+impl CallObserver for StoreTimer {
+    type Guard = TimedCall;
+    fn enter(&self, method: &'static str) -> TimedCall {
+        TimedCall {
+            metrics: self.0.clone(),
+            method,
+            started: Instant::now(),
+        }
+    }
+}
+
+impl Drop for TimedCall {
+    fn drop(&mut self) {
+        self.metrics.store_call(self.method, self.started.elapsed());
+    }
 }
 
 /// Only brings the schema of the metadata store up to date (`arca migrate`).
@@ -155,7 +196,9 @@ mod tests {
         let data_dir = dir.path().join("new");
         migrate_metadata(None, &data_dir).await.unwrap();
         assert!(data_dir.join("arca.db").exists());
-        let store = open_metadata(None, &data_dir).await.unwrap();
+        let store = open_metadata(None, &data_dir, &Arc::default())
+            .await
+            .unwrap();
         assert!(store
             .list_domains("111122223333", None, 1)
             .await
@@ -168,7 +211,7 @@ mod tests {
         );
         migrate_metadata(Some(&url), &data_dir).await.unwrap();
         assert!(dir.path().join("other.db").exists());
-        open_metadata(Some("sqlite::memory:"), &data_dir)
+        open_metadata(Some("sqlite::memory:"), &data_dir, &Arc::default())
             .await
             .unwrap();
     }

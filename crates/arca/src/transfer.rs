@@ -5,11 +5,11 @@
 //! only what its own flags name.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::{bail, Context};
 use arca_service::{Pager, Service, TransferError, TransferReport};
 
+use crate::progress::Progress;
 use crate::{open_service, BlobLocation, Config, ServeArgs};
 
 /// Declares the flags of one side (`from`/`to`), so that both sides stay identical.
@@ -146,16 +146,20 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
     check_source_exists(&from)?;
     let source = open("source", &from).await?;
     let destination = open("destination", &to).await?;
-    let started = Instant::now();
+    let mut progress = Progress::start("transfer");
     let result = source
         .transfer_into(&destination, |r| {
-            tracing::info!(
-                domains = r.domains,
-                repositories = r.repositories,
-                versions = r.versions,
-                bytes = r.bytes,
-                "copied"
-            )
+            progress.update(|| {
+                format!(
+                    "{} domains, {} repositories, {} packages, {} versions, {} blobs ({})",
+                    r.domains,
+                    r.repositories,
+                    r.packages,
+                    r.versions,
+                    r.blobs,
+                    crate::progress::bytes(r.bytes)
+                )
+            })
         })
         .await;
     let report = match result {
@@ -165,7 +169,8 @@ pub async fn transfer(args: TransferArgs) -> anyhow::Result<()> {
             "{e}. The destination is partly written: empty it before running arca transfer again."
         ),
     };
-    println!("{}", summary(&report, started.elapsed().as_secs_f64()));
+    let secs = progress.elapsed_secs();
+    progress.finish(&summary(&report, secs));
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! | request | answer |
 //! |---|---|
 //! | `GET config.json` | `dl`, `api`, `auth-required: true` (so cargo sends its token everywhere) |
-//! | `GET 1/{n}`, `2/{n}`, `3/{c}/{n}`, `{ab}/{cd}/{name}` | the index file (`ETag`, 304 on `If-None-Match`; `Warning` when a source's copy is stale); 404 for an unknown crate |
+//! | `GET 1/{n}`, `2/{n}`, `3/{c}/{n}`, `{ab}/{cd}/{name}` | the index file (`ETag` and `Last-Modified`, 304 on `If-None-Match` or `If-Modified-Since`; `Warning` when a source's copy is stale); 404 for an unknown crate |
 //! | `PUT api/v1/crates/new` | `cargo publish` (the length-prefixed body, `publish.rs`) |
 //! | `GET api/v1/crates/{name}/{version}/download` | the `.crate`, streamed |
 //! | `DELETE api/v1/crates/{name}/{version}/yank`, `PUT …/unyank` | `cargo yank [--undo]` |
@@ -112,12 +112,8 @@ pub(crate) async fn serve(
         )),
         (Method::GET | Method::HEAD, Target::Index { name }) => {
             let file = svc.cargo_index(&repo, &name).await?;
-            let fresh = req
-                .headers()
-                .get(header::IF_NONE_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag));
-            let mut resp = if fresh {
+            let last_modified = file.last_modified_ms.and_then(http_date);
+            let mut resp = if not_modified(req.headers(), &file.etag, file.last_modified_ms) {
                 let mut r = Response::new(Body::empty());
                 *r.status_mut() = StatusCode::NOT_MODIFIED;
                 r
@@ -131,6 +127,9 @@ pub(crate) async fn serve(
             };
             if let Ok(etag) = HeaderValue::from_str(&file.etag) {
                 resp.headers_mut().insert(header::ETAG, etag);
+            }
+            if let Some(date) = last_modified {
+                resp.headers_mut().insert(header::LAST_MODIFIED, date);
             }
             if file.stale.is_some() {
                 resp.headers_mut().insert(
@@ -196,6 +195,37 @@ pub(crate) async fn serve(
             message: format!("{m} is not supported on this cargo registry resource; use {allow}."),
         }),
     }
+}
+
+/// Whether the client's copy is current (RFC 9110 §13.2.2): `If-None-Match` names the ETag, or,
+/// only when there is no `If-None-Match`, `If-Modified-Since` is no earlier than the content's
+/// change time (whole seconds, as HTTP dates are).
+fn not_modified(headers: &http::HeaderMap, etag: &str, changed_ms: Option<i64>) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(tags) = text(header::IF_NONE_MATCH) {
+        return tags.split(',').any(|t| t.trim() == etag || t.trim() == "*");
+    }
+    let (Some(since), Some(changed_ms)) = (text(header::IF_MODIFIED_SINCE), changed_ms) else {
+        return false;
+    };
+    let Ok(since) = httpdate::parse_http_date(since) else {
+        return false; // An invalid date is ignored.
+    };
+    let since = since
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    u64::try_from(changed_ms.div_euclid(1000)).is_ok_and(|changed| changed <= since)
+}
+
+/// `ms` since the epoch as an HTTP date header value.
+fn http_date(ms: i64) -> Option<HeaderValue> {
+    let ms = u64::try_from(ms).ok()?;
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
+    HeaderValue::from_str(&httpdate::fmt_http_date(time)).ok()
 }
 
 #[cfg(test)]

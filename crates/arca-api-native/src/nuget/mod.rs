@@ -244,8 +244,9 @@ pub(crate) async fn serve(
             Ok(status_only(StatusCode::OK))
         }
         (Method::GET | Method::HEAD, Target::FlatIndex { id }) => {
-            let versions = svc.nuget_flat_versions(&repo, &id).await?;
-            Ok(json_response(&json!({ "versions": versions })))
+            let flat = svc.nuget_flat_versions(&repo, &id).await?;
+            let resp = json_response(&json!({ "versions": flat.versions }));
+            Ok(stale_marked(resp, flat.stale.is_some()))
         }
         (Method::GET | Method::HEAD, Target::Search) => {
             let (query, skip, take) = search_query(req.uri().query().unwrap_or(""))?;
@@ -290,6 +291,7 @@ pub(crate) async fn serve(
             let reg = svc.nuget_registration(&repo, &id).await?;
             let url = endpoint.url(svc)?;
             Ok(registration::respond(
+                &reg,
                 &registration::index(&reg, &urls(&url, &id)),
                 req.headers(),
             ))
@@ -298,7 +300,7 @@ pub(crate) async fn serve(
             let reg = svc.nuget_registration(&repo, &id).await?;
             let url = endpoint.url(svc)?;
             registration::page_of(&reg, &urls(&url, &id), &lower, &upper)
-                .map(|p| registration::respond(&p, req.headers()))
+                .map(|p| registration::respond(&reg, &p, req.headers()))
                 .ok_or_else(|| {
                     NativeError::NotFound(format!(
                         "No registration page {lower}..{upper} of '{id}'."
@@ -310,7 +312,7 @@ pub(crate) async fn serve(
             let url = endpoint.url(svc)?;
             let version = nuget::normalize_version(&version).unwrap_or(version);
             registration::leaf(&reg, &urls(&url, &id), &version)
-                .map(|p| registration::respond(&p, req.headers()))
+                .map(|p| registration::respond(&reg, &p, req.headers()))
                 .ok_or_else(|| {
                     NativeError::NotFound(format!("'{id}' has no version {version} here."))
                 })
@@ -333,6 +335,17 @@ pub(crate) async fn serve(
             message: format!("{m} is not supported on this NuGet resource; use {allow}."),
         }),
     }
+}
+
+/// An answer built from a stale copy of a source's documents carries a `Warning`.
+pub(super) fn stale_marked(mut resp: Response<Body>, stale: bool) -> Response<Body> {
+    if stale {
+        resp.headers_mut().insert(
+            header::WARNING,
+            HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
+        );
+    }
+    resp
 }
 
 /// A search result as the search resource shapes it (downloads are not counted: 0).

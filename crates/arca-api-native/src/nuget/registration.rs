@@ -3,13 +3,17 @@
 //! [`PAGE_SIZE`] that the client fetches by their `@id`; a page; a leaf. Unlisted versions have
 //! `listed: false` and `published` 1900-01-01, as the public gallery answers. Documents are gzipped
 //! when `Accept-Encoding` asks for gzip (`RegistrationsBaseUrl/3.4.0` and later expect it).
+//! Catalog entries carry the package's `packageHash` (SHA-512, base64) when Arca has it, so another
+//! Arca can verify what it retains from this one; a version only an external source has comes
+//! with the source's catalog entry, its URLs pointing at Arca.
 
 use std::io::Write;
 
 use arca_service::nuget::{NugetLeaf, NugetRegistration};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, Response};
-use serde_json::{json, Value};
+use base64::Engine;
+use serde_json::{json, Map, Value};
 
 /// Most versions whose pages are inlined in the index.
 pub(super) const INLINE_MAX: usize = 128;
@@ -27,7 +31,11 @@ impl Urls<'_> {
         format!("{}v3/registration/", self.url)
     }
     pub(super) fn index(&self) -> String {
-        format!("{}{}/index.json", self.base(), self.lower_id)
+        self.of(&self.lower_id)
+    }
+    /// The registration index of another package.
+    fn of(&self, id: &str) -> String {
+        format!("{}{}/index.json", self.base(), id.to_lowercase())
     }
     fn page(&self, lower: &str, upper: &str) -> String {
         format!("{}{}/page/{lower}/{upper}.json", self.base(), self.lower_id)
@@ -51,9 +59,8 @@ fn published(leaf: &NugetLeaf) -> String {
         .unwrap_or_default()
 }
 
-fn item(reg: &NugetRegistration, leaf: &NugetLeaf, u: &Urls<'_>) -> Value {
-    let groups: Vec<Value> = leaf
-        .dependency_groups
+fn dependency_groups(leaf: &NugetLeaf, u: &Urls<'_>) -> Vec<Value> {
+    leaf.dependency_groups
         .iter()
         .map(|group| {
             let deps: Vec<Value> = group
@@ -63,7 +70,7 @@ fn item(reg: &NugetRegistration, leaf: &NugetLeaf, u: &Urls<'_>) -> Value {
                     json!({
                         "id": d.id,
                         "range": d.range.clone().unwrap_or_else(|| "(, )".into()),
-                        "registration": format!("{}{}/index.json", u.base(), d.id.to_lowercase()),
+                        "registration": u.of(&d.id),
                     })
                 })
                 .collect();
@@ -73,25 +80,62 @@ fn item(reg: &NugetRegistration, leaf: &NugetLeaf, u: &Urls<'_>) -> Value {
             }
             g
         })
-        .collect();
-    let mut entry = json!({
-        "@id": u.leaf(&leaf.version),
-        "@type": "PackageDetails",
-        "id": reg.id,
-        "version": leaf.version,
-        "listed": leaf.listed,
-        "published": published(leaf),
-        "packageContent": u.content(&leaf.version),
-        "dependencyGroups": groups,
-        "authors": "",
-        "description": leaf.description.clone().unwrap_or_default(),
-    });
-    if let Some(p) = &leaf.project_url {
-        entry["projectUrl"] = json!(p);
+        .collect()
+}
+
+/// A source's catalog entry with Arca's URLs: its own, the package content's, and each
+/// dependency's registration.
+fn passed_through(entry: &Map<String, Value>, leaf: &NugetLeaf, u: &Urls<'_>) -> Value {
+    let mut e = entry.clone();
+    e.insert("@id".into(), json!(u.leaf(&leaf.version)));
+    e.insert("packageContent".into(), json!(u.content(&leaf.version)));
+    if let Some(Value::Array(groups)) = e.get_mut("dependencyGroups") {
+        for g in groups {
+            if let Some(Value::Array(deps)) = g.get_mut("dependencies") {
+                for d in deps.iter_mut().filter_map(Value::as_object_mut) {
+                    if let Some(id) = d.get("id").and_then(Value::as_str).map(str::to_string) {
+                        d.insert("registration".into(), json!(u.of(&id)));
+                    }
+                    d.remove("@id");
+                }
+            }
+            if let Some(g) = g.as_object_mut() {
+                g.remove("@id");
+            }
+        }
     }
-    if let Some(l) = &leaf.license_expression {
-        entry["licenseExpression"] = json!(l);
-    }
+    Value::Object(e)
+}
+
+fn item(reg: &NugetRegistration, leaf: &NugetLeaf, u: &Urls<'_>) -> Value {
+    let entry = match &leaf.source_entry {
+        Some(source) => passed_through(source, leaf, u),
+        None => {
+            let mut entry = json!({
+                "@id": u.leaf(&leaf.version),
+                "@type": "PackageDetails",
+                "id": reg.id,
+                "version": leaf.version,
+                "listed": leaf.listed,
+                "published": published(leaf),
+                "packageContent": u.content(&leaf.version),
+                "dependencyGroups": dependency_groups(leaf, u),
+                "authors": "",
+                "description": leaf.description.clone().unwrap_or_default(),
+            });
+            if let Some(p) = &leaf.project_url {
+                entry["projectUrl"] = json!(p);
+            }
+            if let Some(l) = &leaf.license_expression {
+                entry["licenseExpression"] = json!(l);
+            }
+            if let Some(h) = leaf.sha512.as_deref().and_then(|h| hex::decode(h).ok()) {
+                entry["packageHash"] = json!(base64::engine::general_purpose::STANDARD.encode(h));
+                entry["packageHashAlgorithm"] = json!("SHA512");
+            }
+            entry
+        }
+    };
     json!({
         "@id": u.leaf(&leaf.version),
         "@type": "Package",
@@ -193,8 +237,8 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         })
 }
 
-/// A registration document, gzipped when the client accepts it.
-pub(super) fn respond(doc: &Value, headers: &HeaderMap) -> Response<Body> {
+/// A registration document, gzipped when the client accepts it (marked stale when `reg` is).
+pub(super) fn respond(reg: &NugetRegistration, doc: &Value, headers: &HeaderMap) -> Response<Body> {
     let body = doc.to_string().into_bytes();
     let gzipped = accepts_gzip(headers)
         .then(|| {
@@ -214,7 +258,7 @@ pub(super) fn respond(doc: &Value, headers: &HeaderMap) -> Response<Body> {
     if zipped {
         h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
-    resp
+    super::stale_marked(resp, reg.stale.is_some())
 }
 
 #[cfg(test)]

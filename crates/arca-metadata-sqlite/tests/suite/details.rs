@@ -390,3 +390,70 @@ pub async fn deprecations_in_bulk_are_all_or_nothing(store: Store) {
         .unwrap()
         .is_empty());
 }
+
+pub async fn document_stamps_move_only_with_their_etag(store: Store) {
+    let domain = create_domain(&store, OWNER, "d").await;
+    let repo = create_repository(&store, &domain, "r", &[]).await;
+    let other = create_repository(&store, &domain, "o", &[]).await;
+    let doc = "cargo/index/kit";
+    let t0 = 1_700_000_000_250;
+    assert_eq!(
+        store.stamp_document(repo.id, doc, "a", t0).await.unwrap(),
+        t0
+    );
+    // The same content keeps its time, whatever the clock says now.
+    assert_eq!(
+        store
+            .stamp_document(repo.id, doc, "a", t0 + 60_000)
+            .await
+            .unwrap(),
+        t0
+    );
+    // New content in the same second moves to the next whole second, not to `now`.
+    let t1 = store
+        .stamp_document(repo.id, doc, "b", t0 + 10)
+        .await
+        .unwrap();
+    assert_eq!(t1, 1_700_000_001_000);
+    // Later content takes its own time; a clock behind the stored time still moves a second on.
+    let t2 = store
+        .stamp_document(repo.id, doc, "c", t0 + 5_000)
+        .await
+        .unwrap();
+    assert_eq!(t2, t0 + 5_000);
+    let t3 = store.stamp_document(repo.id, doc, "b", t0).await.unwrap();
+    assert_eq!(t3, 1_700_000_006_000);
+    // Stamps are per repository and per document.
+    assert_eq!(
+        store.stamp_document(other.id, doc, "b", t0).await.unwrap(),
+        t0
+    );
+    assert_eq!(
+        store
+            .stamp_document(repo.id, "cargo/index/other", "b", t0)
+            .await
+            .unwrap(),
+        t0
+    );
+    assert_eq!(
+        store.stamp_document(repo.id, doc, "b", t0).await.unwrap(),
+        t3
+    );
+    assert!(matches!(
+        store.stamp_document(i64::MAX, doc, "a", t0).await,
+        Err(StoreError::NotFound)
+    ));
+    // They go with their repository.
+    store
+        .delete_repository(other.id, &repository_arn(&domain, "o"))
+        .await
+        .unwrap();
+    let again = create_repository(&store, &domain, "o", &[]).await;
+    assert_eq!(
+        store
+            .stamp_document(again.id, doc, "z", t0 + 1)
+            .await
+            .unwrap(),
+        t0 + 1
+    );
+}

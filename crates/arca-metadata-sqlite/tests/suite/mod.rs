@@ -158,6 +158,7 @@ macro_rules! metadata_store_suite {
             deprecations_in_bulk_are_all_or_nothing,
             copy_carries_details_and_dist_tags,
             requires_python_is_kept_per_asset,
+            document_stamps_move_only_with_their_etag,
             // package groups
             groups_root_comes_with_the_domain,
             groups_create_get_list_update_delete,

@@ -17,7 +17,9 @@ use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
-use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
+use crate::{
+    now_ms, AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult,
+};
 
 /// An index file: one line per version, and its entity tag.
 #[derive(Debug, Clone)]
@@ -28,6 +30,9 @@ pub struct CargoIndexFile {
     /// Set when part of the file comes from a stale copy of a source's index (the source failed):
     /// why, for a `Warning` header.
     pub stale: Option<String>,
+    /// When the file's content was first rendered as it is now (ms since the epoch), for
+    /// `Last-Modified`; `None` when that could not be recorded (the file is answered anyway).
+    pub last_modified_ms: Option<arca_metadata::Millis>,
 }
 
 #[derive(Debug, Clone)]
@@ -157,10 +162,29 @@ impl Service {
             "\"{}\"",
             &hex::encode(sha2::Sha256::digest(body.as_bytes()))[..32]
         );
+        // Whatever changed the file (a publish, a deletion, an upstream's new version, an origin
+        // control or package group), its ETag moved: the stamp of the content is its time.
+        let last_modified_ms = match self
+            .store
+            .stamp_document(
+                repo.repo.id,
+                &format!("cargo/index/{}", key.name),
+                &etag,
+                now_ms(),
+            )
+            .await
+        {
+            Ok(since) => Some(since),
+            Err(e) => {
+                tracing::warn!(error = %e, crate_name = name, "index file's change time not recorded");
+                None
+            }
+        };
         Ok(CargoIndexFile {
             body,
             etag,
             stale: stale.or(unavailable),
+            last_modified_ms,
         })
     }
 
@@ -309,7 +333,9 @@ impl Service {
 
     /// `cargo search`: crates of the repository whose name contains `query` (ignoring case and
     /// `-`/`_`), by name, at most `limit`, each with its highest Published version and its
-    /// description. Crates without a Published version are not found.
+    /// description. Crates without a Published version are not found. What the repository has
+    /// retained from its upstreams is its own and is found; what only an upstream repository or
+    /// the external source has is not (as the API sees it, §A7: no search is sent upstream).
     pub async fn cargo_search(
         &self,
         repo: &NativeRepo,

@@ -19,12 +19,14 @@ mod publish;
 mod read;
 mod registration;
 mod search;
+pub(crate) mod upstream;
 pub mod version;
 
 use arca_metadata::{PackageFormat, PackageKey};
 
 pub use nuspec::{Nuspec, NuspecDependency, NuspecGroup};
 pub use publish::NugetPushed;
+pub use read::NugetVersions;
 pub use registration::{NugetLeaf, NugetRegistration};
 pub use search::{NugetQuery, NugetSearchHit};
 pub use version::{compare_versions, is_semver2, normalize_version};

@@ -36,29 +36,9 @@ impl Service {
         .map_err(|why| ServiceError::validation(format!("The package is invalid: {why}.")))?;
         check_id(&nuspec.id).map_err(ServiceError::validation)?;
         let version = normalize_version(&nuspec.version).map_err(ServiceError::validation)?;
-        let dependencies = dependencies(&nuspec);
-        check_dependency_count(dependencies.len())?;
+        check_dependency_count(dependencies(&nuspec).len())?;
         let row = self
-            .publish_as(
-                repo,
-                NativeVersion {
-                    key: key(&nuspec.id),
-                    version: version.clone(),
-                    metadata: metadata(&nuspec),
-                    asset_name: asset_name(&nuspec.id, &version),
-                    requires_python: None,
-                    status: VersionStatus::Published,
-                    on_existing: OnExisting::Conflict,
-                    details: VersionDetails {
-                        dependencies,
-                        readme: None,
-                        deprecated: None,
-                    },
-                    dist_tags: Vec::new(),
-                    origin: None,
-                },
-                file,
-            )
+            .publish_as(repo, native_version(&nuspec, &version), file)
             .await?;
         Ok(NugetPushed {
             id: nuspec.id,
@@ -67,9 +47,30 @@ impl Service {
     }
 }
 
+/// The version a package becomes (pushed, or fetched from a source), `version` normalized: one
+/// asset `{lower_id}.{version}.nupkg`, an existing version a 409.
+pub(super) fn native_version(nuspec: &Nuspec, version: &str) -> NativeVersion {
+    NativeVersion {
+        key: key(&nuspec.id),
+        version: version.to_string(),
+        metadata: metadata(nuspec),
+        asset_name: asset_name(&nuspec.id, version),
+        requires_python: None,
+        status: VersionStatus::Published,
+        on_existing: OnExisting::Conflict,
+        details: VersionDetails {
+            dependencies: dependencies(nuspec),
+            readme: None,
+            deprecated: None,
+        },
+        dist_tags: Vec::new(),
+        origin: None,
+    }
+}
+
 /// DescribePackageVersion's metadata of a package: the id as pushed, its description (else
 /// summary), project URL and license (an SPDX expression, else the license URL).
-pub(super) fn metadata(n: &Nuspec) -> VersionMetadata {
+fn metadata(n: &Nuspec) -> VersionMetadata {
     let license = match (&n.license_expression, &n.license_url) {
         (Some(e), _) => Some(json!([{ "name": e }])),
         (None, Some(u)) => Some(json!([{ "name": u, "url": u }])),

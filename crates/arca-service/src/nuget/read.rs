@@ -1,13 +1,16 @@
 //! What NuGet restores from: the flat container's version list, `.nupkg` and `.nuspec`
-//! (Published and Unlisted versions; module doc).
+//! (Published and Unlisted versions; module doc), merged over the search order and retained from
+//! upstream repositories and external sources.
 
-use arca_metadata::{AssetRow, PackageRow, RepositoryRow, VersionRow, VersionStatus};
+use arca_metadata::{AssetRow, PackageFormat, PackageRow, VersionRow, VersionStatus};
 
 use super::nuspec::find_nuspec;
 use super::version::compare_versions;
-use super::{key, normalize_version};
+use super::{asset_name, key, normalize_version};
 use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
+use crate::upstream::connections::ExternalSource;
+use crate::upstream::SourceIndex;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// Whether NuGet sees the version: Published (listed) and Unlisted.
@@ -37,11 +40,40 @@ fn version_missing(id: &str, version: &str, repo: &NativeRepo) -> ServiceError {
     )
 }
 
-/// A version found along a repository's search order, and the repository that has it.
+/// A version stored in a repository of the search order.
 #[derive(Debug, Clone)]
 pub(super) struct Found {
     pub row: VersionRow,
-    pub hop: RepositoryRow,
+}
+
+/// A version only an external source has, and the connection it has it through.
+#[derive(Debug, Clone)]
+pub(super) struct Sourced {
+    /// Normalized.
+    pub version: String,
+    pub connection: String,
+    pub source: ExternalSource,
+}
+
+/// The versions of a package along a repository's search order.
+#[derive(Debug, Default)]
+pub(super) struct Merged {
+    /// Stored in a repository of the order.
+    pub found: Vec<Found>,
+    /// Only at an external source.
+    pub sourced: Vec<Sourced>,
+    /// Set when part of it is a stale copy of a source's index (or a source failed): why.
+    pub stale: Option<String>,
+}
+
+/// The flat container's version list.
+#[derive(Debug, Clone)]
+pub struct NugetVersions {
+    /// Normalized, ascending.
+    pub versions: Vec<String>,
+    /// Set when part of the list comes from a stale copy of a source's index: why, for a
+    /// `Warning` header.
+    pub stale: Option<String>,
 }
 
 impl Service {
@@ -56,17 +88,19 @@ impl Service {
             .ok_or_else(|| package_not_found(id, repo))
     }
 
-    /// The restorable versions of `id` along the repository's search order (the first repository
-    /// with a version wins it; the upstreams only unless the package's `upstream` origin control
-    /// is BLOCK here), in NuGet's version order; 404 when there is none.
-    pub(super) async fn nuget_merged(
-        &self,
-        repo: &NativeRepo,
-        id: &str,
-    ) -> ServiceResult<Vec<Found>> {
+    /// The restorable versions of `id` along the repository's search order, each from the first
+    /// repository (or external source) that has it; the upstreams only unless the package's
+    /// `upstream` origin control is BLOCK here, a source only when its repository's control and
+    /// package group let the package in, and not when the connection has a `min_release_age`
+    /// (the flat container gives no publish times: fail closed). 404 when no one has a version.
+    pub(super) async fn nuget_merged(&self, repo: &NativeRepo, id: &str) -> ServiceResult<Merged> {
         let key = key(id);
         let order = self.search_order(&repo.repo).await?;
-        let mut found: Vec<Found> = Vec::new();
+        let mut m = Merged::default();
+        let mut unavailable = None;
+        let known = |m: &Merged, v: &str| {
+            m.found.iter().any(|f| f.row.version == v) || m.sourced.iter().any(|s| s.version == v)
+        };
         for (i, hop) in order.iter().enumerate() {
             if i == 1
                 && !self
@@ -75,23 +109,57 @@ impl Service {
             {
                 break;
             }
-            let Some(package) = self.store.get_package(hop.id, &key).await? else {
+            if let Some(package) = self.store.get_package(hop.id, &key).await? {
+                for row in self.versions_with_status(package.id, None).await? {
+                    if restorable(&row) && !known(&m, &row.version) {
+                        m.found.push(Found { row });
+                    }
+                }
+            }
+            let Some((connection, source)) =
+                self.open_source(hop, PackageFormat::Nuget, &key).await?
+            else {
                 continue;
             };
-            for row in self.versions_with_status(package.id, None).await? {
-                if restorable(&row) && !found.iter().any(|f| f.row.version == row.version) {
-                    found.push(Found {
-                        row,
-                        hop: hop.clone(),
+            if source.min_release_age.is_some() {
+                continue;
+            }
+            let cache = &self.upstream_caches.nuget;
+            let index = match self.source_index(cache, &connection, source, &key).await {
+                SourceIndex::Fresh(index) => index,
+                SourceIndex::Stale(index, why) => {
+                    m.stale = Some(why);
+                    index
+                }
+                SourceIndex::Missing => continue,
+                SourceIndex::Unavailable(why) => {
+                    unavailable = Some(why);
+                    continue;
+                }
+            };
+            for v in &index.versions {
+                if !known(&m, v) {
+                    m.sourced.push(Sourced {
+                        version: v.clone(),
+                        connection: connection.clone(),
+                        source: source.clone(),
                     });
                 }
             }
         }
-        if found.is_empty() {
-            return Err(package_not_found(id, repo));
+        if m.found.is_empty() && m.sourced.is_empty() {
+            return Err(match unavailable {
+                Some(why) => ServiceError::Upstream(format!(
+                    "NuGet package '{id}' is not in repository {} and its upstream source is unavailable ({why}); try again later.",
+                    repo.name()
+                )),
+                None => package_not_found(id, repo),
+            });
         }
-        found.sort_by(|a, b| compare_versions(&a.row.version, &b.row.version));
-        Ok(found)
+        m.found
+            .sort_by(|a, b| compare_versions(&a.row.version, &b.row.version));
+        m.stale = m.stale.or(unavailable);
+        Ok(m)
     }
 
     /// The flat container's `index.json`: every restorable version, normalized and ascending.
@@ -99,60 +167,105 @@ impl Service {
         &self,
         repo: &NativeRepo,
         id: &str,
-    ) -> ServiceResult<Vec<String>> {
-        let found = self.nuget_merged(repo, id).await?;
-        Ok(found.into_iter().map(|f| f.row.version).collect())
+    ) -> ServiceResult<NugetVersions> {
+        let m = self.nuget_merged(repo, id).await?;
+        let mut versions: Vec<String> = m.found.into_iter().map(|f| f.row.version).collect();
+        versions.extend(m.sourced.into_iter().map(|s| s.version));
+        versions.sort_by(|a, b| compare_versions(a, b));
+        Ok(NugetVersions {
+            versions,
+            stale: m.stale,
+        })
     }
 
-    /// A restorable version and its `.nupkg` asset; a version only an upstream repository has is
-    /// retained in the requested one first (copied by reference).
-    async fn nuget_version_asset(
+    /// The requested repository's restorable version and its `.nupkg` (`None`: it does not have
+    /// the version; one it has in a status that cannot be restored is a 404).
+    async fn nuget_local(
         &self,
         repo: &NativeRepo,
         id: &str,
-        version: &str,
-    ) -> ServiceResult<(VersionRow, AssetRow)> {
-        let missing = || version_missing(id, version, repo);
-        let normal = normalize_version(version).map_err(|_| missing())?;
-        let f = self
-            .nuget_merged(repo, id)
-            .await?
-            .into_iter()
-            .find(|f| f.row.version == normal)
-            .ok_or_else(missing)?;
-        if f.hop.id != repo.repo.id {
-            self.copy_retained(&f.hop, &f.row, &repo.repo, &key(id))
-                .await?;
+        normal: &str,
+    ) -> ServiceResult<Option<(VersionRow, AssetRow)>> {
+        let Some(v) = self.version_in(&repo.repo, &key(id), normal).await? else {
+            return Ok(None);
+        };
+        let missing = || version_missing(id, normal, repo);
+        if !restorable(&v) {
+            return Err(missing());
         }
         let asset = self
             .store
-            .version_assets(f.row.id)
+            .version_assets(v.id)
             .await?
             .into_iter()
             .find(|a| a.name.ends_with(".nupkg"))
             .ok_or_else(missing)?;
-        Ok((f.row, asset))
+        Ok(Some((v, asset)))
     }
 
-    /// `GET {base}{id}/{version}/{id}.{version}.nupkg`.
+    /// `GET {base}{id}/{version}/{id}.{version}.nupkg`: a restorable version, retained from the
+    /// upstreams first when the repository does not have it (a package fetched from a source
+    /// streams to the client as it is kept).
     pub async fn nuget_download(
         &self,
         repo: &NativeRepo,
         id: &str,
         version: &str,
     ) -> ServiceResult<FileDownload> {
-        let (v, asset) = self.nuget_version_asset(repo, id, version).await?;
-        Ok(self.download(repo.repo.domain_id, v, asset).await?.into())
+        let missing = || version_missing(id, version, repo);
+        let normal = normalize_version(version).map_err(|_| missing())?;
+        let local = || async {
+            Ok::<_, ServiceError>(match self.nuget_local(repo, id, &normal).await? {
+                Some((v, a)) => Some(FileDownload::from(
+                    self.download(repo.repo.domain_id, v, a).await?,
+                )),
+                None => None,
+            })
+        };
+        if let Some(d) = local().await? {
+            return Ok(d);
+        }
+        let flight = format!("{}\nnuget\n{}\n{normal}", repo.repo.id, id.to_lowercase());
+        let (svc, requested) = (self.clone(), repo.repo.clone());
+        let (id_owned, version_owned) = (id.to_lowercase(), normal.clone());
+        self.fetch_through(flight, local, |tee| async move {
+            let (id, version) = (id_owned.as_str(), version_owned.as_str());
+            let ingest = |read| svc.nuget_ingest(id, version, read);
+            let (file, cache) = (asset_name(id, version), &svc.upstream_caches.nuget);
+            svc.retain_from_upstreams(cache, &requested, &key(id), version, &file, &ingest, &tee)
+                .await
+        })
+        .await?
+        .ok_or_else(missing)
     }
 
-    /// `GET {base}{id}/{version}/{id}.nuspec`: the manifest as packed in the `.nupkg`.
+    /// `GET {base}{id}/{version}/{id}.nuspec`: the manifest as packed in the `.nupkg` (retained
+    /// from the upstreams first when the repository does not have it).
     pub async fn nuget_nuspec(
         &self,
         repo: &NativeRepo,
         id: &str,
         version: &str,
     ) -> ServiceResult<Vec<u8>> {
-        let (_, asset) = self.nuget_version_asset(repo, id, version).await?;
+        use futures::TryStreamExt;
+        let missing = || version_missing(id, version, repo);
+        let normal = normalize_version(version).map_err(|_| missing())?;
+        let asset = match self.nuget_local(repo, id, &normal).await? {
+            Some((_, asset)) => asset,
+            None => {
+                // Retained as a download would; the bytes are kept, not sent anywhere.
+                let d = self.nuget_download(repo, id, version).await?;
+                d.stream
+                    .try_for_each(|_| std::future::ready(Ok(())))
+                    .await
+                    .map_err(|e| ServiceError::Upstream(format!("retaining {id} {normal}: {e}")))?;
+                let (_, asset) = self
+                    .nuget_local(repo, id, &normal)
+                    .await?
+                    .ok_or_else(missing)?;
+                asset
+            }
+        };
         let read = self.open_blob(repo.repo.domain_id, &asset).await?;
         read_blocking(read, "a .nupkg", find_nuspec)
             .await?

@@ -226,7 +226,9 @@ impl Service {
             };
             let url = format!("{}.metadata", f.url);
             let max = MAX_METADATA_BYTES as usize;
-            let bytes = match self.fetcher.small(source, &url, max).await {
+            let fetched = self.fetcher.small(source, &url, max).await;
+            self.count_fetch(&connection, arca_metrics::FetchKind::Metadata, &fetched);
+            let bytes = match fetched {
                 Ok(b) => b,
                 Err(FetchError::NotFound) => return Ok(None),
                 Err(FetchError::Unavailable(why)) => {

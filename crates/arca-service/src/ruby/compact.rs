@@ -10,6 +10,8 @@
 //! requests rely on); a yank or a new platform of an old version rewrites the file, which
 //! clients notice by its ETag and fetch whole.
 
+use std::collections::HashMap;
+
 use md5::{Digest, Md5};
 
 /// One version of a gem as the compact index sees it.
@@ -76,6 +78,39 @@ pub fn versions_text(created_at: &str, gems: &[(String, Vec<IndexedVersion>)]) -
         out.push('\n');
     }
     out
+}
+
+/// The gem files a `versions` file lists, in its order, each yank line applied (a `-V[-PLATFORM]`
+/// entry takes that file out): (name, version, platform). Entries are split as the compact index
+/// client splits them, at the first `-`.
+pub fn listed_files(versions: &str) -> Vec<(String, String, String)> {
+    let lines = versions.split_once("---\n").map_or("", |(_, l)| l);
+    // Each file's place in `out` while listed (the source's `versions` has every public gem).
+    let mut at: HashMap<(String, String, String), usize> = HashMap::new();
+    let mut out: Vec<Option<(String, String, String)>> = Vec::new();
+    for line in lines.lines() {
+        let mut fields = line.split(' ');
+        let (Some(name), Some(list)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        for entry in list.split(',').filter(|e| !e.is_empty()) {
+            let (yank, entry) = match entry.strip_prefix('-') {
+                Some(e) => (true, e),
+                None => (false, entry),
+            };
+            let (version, platform) = entry.split_once('-').unwrap_or((entry, super::index::RUBY));
+            let file = (name.to_string(), version.to_string(), platform.to_string());
+            if yank {
+                if let Some(i) = at.remove(&file) {
+                    out[i] = None;
+                }
+            } else if !at.contains_key(&file) {
+                at.insert(file.clone(), out.len());
+                out.push(Some(file));
+            }
+        }
+    }
+    out.into_iter().flatten().collect()
 }
 
 /// The compact index's entity tag of a file: its MD5, quoted (Bundler compares it with the MD5
@@ -159,5 +194,20 @@ mod tests {
             "{yanked}"
         );
         assert_eq!(etag(b"x"), format!("\"{}\"", md5("x")));
+        let files = |t: &str| {
+            listed_files(t)
+                .into_iter()
+                .map(|(n, v, p)| format!("{n} {v} {p}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            files(&yanked),
+            ["kit 2.0 ruby"],
+            "the yank line takes 1.0 out"
+        );
+        assert_eq!(
+            files("created_at: x\n---\na 1.0,1.0-java d\nb 0.1 d\na -1.0-java d\n"),
+            ["a 1.0 ruby", "b 0.1 ruby"]
+        );
     }
 }

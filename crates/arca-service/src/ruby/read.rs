@@ -3,7 +3,7 @@
 //! (`specs.4.8.gz` and its `latest_`/`prerelease_` variants), `quick/Marshal.4.8` specifications
 //! and `gems/` downloads; and `gem yank` (module doc).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arca_metadata::{
@@ -13,7 +13,7 @@ use arca_metadata::{
 use base64::Engine;
 use sha2::Digest;
 
-use super::compact::{etag, versions_text, IndexedVersion};
+use super::compact::{etag, listed_files, versions_text, IndexedVersion};
 use super::gemspec::{read_gem, GemSpec};
 use super::index::{
     compare_versions, info_line, is_prerelease, platform_of_asset, quick_spec, specs_file,
@@ -240,6 +240,10 @@ impl Service {
             else {
                 continue;
             };
+            if source.min_release_age.is_some() {
+                // The compact index dates nothing: a minimum age keeps the source out.
+                continue;
+            }
             let cache = &self.upstream_caches.ruby;
             let index = match self.source_index(cache, &connection, source, &key).await {
                 SourceIndex::Fresh(index) | SourceIndex::Stale(index, _) => index,
@@ -284,21 +288,13 @@ impl Service {
     /// package groups let in), sorted.
     pub async fn ruby_names(&self, repo: &NativeRepo) -> ServiceResult<RubyIndexFile> {
         let versions = self.ruby_versions(repo).await?;
-        let text = String::from_utf8_lossy(&versions.body);
-        let lines = text.split_once("---\n").map_or("", |(_, lines)| lines);
-        let mut names = BTreeSet::new();
-        for line in lines.lines() {
-            let mut fields = line.split(' ');
-            if let (Some(name), Some(listed)) = (fields.next(), fields.next()) {
-                // A yank line lists its versions with a leading `-`.
-                if listed.split(',').any(|v| !v.starts_with('-')) {
-                    names.insert(name);
-                }
-            }
-        }
+        let names: BTreeSet<String> = listed_files(&String::from_utf8_lossy(&versions.body))
+            .into_iter()
+            .map(|(name, ..)| name)
+            .collect();
         let mut body = String::from("---\n");
         for name in names {
-            body.push_str(name);
+            body.push_str(&name);
             body.push('\n');
         }
         Ok(RubyIndexFile::new(body))
@@ -322,7 +318,11 @@ impl Service {
             .enumerate()
             .filter_map(|(i, hop)| {
                 let (connection, source) = self.source_of(hop, PackageFormat::Ruby)?;
-                Some((i, hop, connection, source))
+                // As in `info/NAME`: a minimum age keeps an undated source out.
+                source
+                    .min_release_age
+                    .is_none()
+                    .then_some((i, hop, connection, source))
             })
             .collect();
         if order.len() == 1 && sources.is_empty() {
@@ -426,24 +426,19 @@ impl Service {
         Ok(out)
     }
 
-    /// `GET specs.4.8.gz`, `latest_specs.4.8.gz`, `prerelease_specs.4.8.gz`: the Published
-    /// versions' files, gzipped Marshal.
+    /// `GET specs.4.8.gz`, `latest_specs.4.8.gz`, `prerelease_specs.4.8.gz`: gzipped Marshal of
+    /// the files the merged `versions` lists (the repository's own gems and, through upstreams,
+    /// those of its upstream repositories and sources), yanked ones left out, by gem and version.
     pub async fn ruby_specs(&self, repo: &NativeRepo, kind: SpecsKind) -> ServiceResult<Vec<u8>> {
-        let mut tuples = Vec::new();
-        for p in self.ruby_packages(&repo.repo).await? {
-            let mut entries: Vec<(String, String)> = Vec::new();
-            for r in self.ruby_releases(repo, &p).await? {
-                if r.row.status != VersionStatus::Published {
-                    continue;
-                }
-                let pre = is_prerelease(&r.row.version);
-                if (kind == SpecsKind::Prerelease) != pre {
-                    continue;
-                }
-                for f in r.files {
-                    entries.push((r.row.version.clone(), f.platform));
-                }
+        let versions = self.ruby_versions(repo).await?;
+        let mut gems: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        for (name, version, platform) in listed_files(&String::from_utf8_lossy(&versions.body)) {
+            if (kind == SpecsKind::Prerelease) == is_prerelease(&version) {
+                gems.entry(name).or_default().push((version, platform));
             }
+        }
+        let mut tuples = Vec::new();
+        for (name, mut entries) in gems {
             entries.sort_by(|a, b| compare_versions(&a.0, &b.0).then(a.1.cmp(&b.1)));
             if kind == SpecsKind::Latest {
                 // The highest version of each platform.
@@ -459,7 +454,7 @@ impl Service {
             tuples.extend(
                 entries
                     .iter()
-                    .map(|(v, platform)| specs_tuple(&p.key.name, v, platform)),
+                    .map(|(v, platform)| specs_tuple(&name, v, platform)),
             );
         }
         Ok(specs_file(tuples))

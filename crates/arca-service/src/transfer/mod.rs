@@ -167,7 +167,8 @@ impl Service {
                 report,
             )
             .await?;
-            self.transfer_packages(dst, &source, &written, &mut blobs, report)
+            let repos = (&source, &written);
+            self.transfer_packages(dst, repos, &mut blobs, report, progress)
                 .await?;
             progress(report);
         }

@@ -34,14 +34,15 @@ struct Target<'a> {
 }
 
 impl Service {
-    /// Copies every package of `source` (this service's repository) into `written` (`dst`'s).
+    /// Copies every package of `source` (this service's repository) into `written` (`dst`'s),
+    /// telling `progress` the counts after each package.
     pub(super) async fn transfer_packages(
         &self,
         dst: &Service,
-        source: &RepositoryRow,
-        written: &RepositoryRow,
+        (source, written): (&RepositoryRow, &RepositoryRow),
         blobs: &mut CopiedBlobs,
         report: &mut TransferReport,
+        progress: &mut impl FnMut(&TransferReport),
     ) -> TransferResult<()> {
         let mut filter = PackageFilter::default();
         loop {
@@ -54,6 +55,7 @@ impl Service {
                     package,
                 };
                 self.transfer_package(&target, blobs, report).await?;
+                progress(report);
             }
             if page.len() < PAGE as usize {
                 return Ok(());

@@ -132,6 +132,11 @@ impl Service {
                 self.index_has(cache, connection, source, key, version)
                     .await
             }
+            PackageFormat::Nuget => {
+                let cache = &self.upstream_caches.nuget;
+                self.index_has(cache, connection, source, key, version)
+                    .await
+            }
             _ => Ok(false),
         }
     }

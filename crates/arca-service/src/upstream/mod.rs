@@ -9,7 +9,7 @@
 //! - [`UpstreamIndex`]: what a format gives the machinery (where its index is, how to parse it,
 //!   which versions and files it offers and their digests). Each format implements it once
 //!   (`npm::upstream`, `pypi::upstream`, `maven::upstream`, `cargo::upstream`,
-//!   `ruby::upstream`); the rules (order, retention,
+//!   `ruby::upstream`, `nuget::upstream`); the rules (order, retention,
 //!   verification, origin controls) stay here.
 
 pub(crate) mod cache;
@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use arca_blobstore::BlobInfo;
 use arca_metadata::{PackageFormat, PackageKey, RepositoryRow};
+use arca_metrics::FetchKind;
 use futures::future::BoxFuture;
 
 use cache::{IndexCache, NEGATIVE_TTL};
@@ -104,8 +105,19 @@ pub(crate) trait UpstreamIndex: Send + Sync + Sized + 'static {
     const DEFAULT_TTL: Duration;
     /// The `Accept` header of index requests.
     const ACCEPT: &'static str;
-    /// The index URL of `key` below the source's base URL (which ends with `/`).
-    fn index_url(source_url: &str, key: &PackageKey) -> String;
+    /// The index URL of `key` below `base` (the source's URL, or what [`Self::index_base`] found;
+    /// it ends with `/`).
+    fn index_url(base: &str, key: &PackageKey) -> String;
+    /// Where the source keeps this kind of index: its configured URL, unless the format finds the
+    /// place in another document of the source (NuGet's service index names its resources),
+    /// fetched and cached through the same machinery; the reason when it cannot be had.
+    fn index_base<'a>(
+        _svc: &'a Service,
+        _connection: &'a str,
+        source: &'a ExternalSource,
+    ) -> BoxFuture<'a, Result<String, String>> {
+        Box::pin(std::future::ready(Ok(source.url.clone())))
+    }
     /// Parses a fetched index; `url` is where it came from (for relative links).
     fn parse(body: &[u8], url: &str) -> Result<Self, String>;
     /// An estimate of the parsed index's size in memory, for the cache's bound.
@@ -170,6 +182,12 @@ pub(crate) struct UpstreamCaches {
     pub ruby_versions: IndexCache<crate::ruby::upstream::RubyVersions>,
     /// Sources' `config.json`, one per connection.
     pub cargo_config: IndexCache<crate::cargo::upstream::CargoConfig>,
+    /// Flat container version lists.
+    pub nuget: IndexCache<crate::nuget::upstream::NugetIndex>,
+    /// Sources' service indexes, one per connection.
+    pub nuget_service: IndexCache<crate::nuget::upstream::NugetService>,
+    /// Registration indexes and the pages they do not inline.
+    pub nuget_registration: IndexCache<crate::nuget::upstream::NugetRegistrationDoc>,
 }
 
 impl UpstreamCaches {
@@ -184,6 +202,9 @@ impl UpstreamCaches {
             ruby,
             ruby_versions,
             cargo_config,
+            nuget,
+            nuget_service,
+            nuget_registration,
         } = self;
         npm.purge(select)
             + pypi.purge(select)
@@ -192,6 +213,9 @@ impl UpstreamCaches {
             + ruby.purge(select)
             + ruby_versions.purge(select)
             + cargo_config.purge(select)
+            + nuget.purge(select)
+            + nuget_service.purge(select)
+            + nuget_registration.purge(select)
     }
 }
 
@@ -200,6 +224,18 @@ fn cache_key(connection: &str, key: &PackageKey) -> String {
 }
 
 impl Service {
+    /// Counts a request to `connection`'s source; only `Unavailable` is an error (a 404 is an
+    /// answer).
+    pub(crate) fn count_fetch<T>(
+        &self,
+        connection: &str,
+        kind: FetchKind,
+        outcome: &Result<T, FetchError>,
+    ) {
+        let ok = !matches!(outcome, Err(FetchError::Unavailable(_)));
+        self.metrics.upstream_fetch(connection, kind, ok);
+    }
+
     /// The external source of `repo` for `format`, if it has a connection of that format with a
     /// configured URL.
     pub(crate) fn source_of(
@@ -244,12 +280,34 @@ impl Service {
         if let Some(e) = &cached {
             let age = e.checked.elapsed();
             match &e.index {
-                Some(i) if age < ttl => return SourceIndex::Fresh(i.clone()),
-                None if age < NEGATIVE_TTL.min(ttl) => return SourceIndex::Missing,
+                Some(i) if age < ttl => {
+                    self.metrics.upstream_cache(connection, true);
+                    return SourceIndex::Fresh(i.clone());
+                }
+                None if age < NEGATIVE_TTL.min(ttl) => {
+                    self.metrics.upstream_cache(connection, true);
+                    return SourceIndex::Missing;
+                }
                 _ => {}
             }
         }
-        let url = T::index_url(&source.url, key);
+        self.metrics.upstream_cache(connection, false);
+        let last = cached.as_ref().and_then(|e| e.index.clone());
+        let failed = |why: String, url: &str| {
+            tracing::warn!(connection, url, error = %why, "upstream index unavailable");
+            match last.clone() {
+                Some(i) => {
+                    self.metrics.upstream_stale(connection);
+                    SourceIndex::Stale(i, why)
+                }
+                None => SourceIndex::Unavailable(why),
+            }
+        };
+        let url = match T::index_base(self, connection, source).await {
+            Ok(base) => T::index_url(&base, key),
+            Err(why) => return failed(why, &source.url),
+        };
+        let failed = |why: String| failed(why, &url);
         let validators = cached
             .as_ref()
             .filter(|e| e.index.is_some())
@@ -258,14 +316,7 @@ impl Service {
             .fetcher
             .document(source, &url, T::ACCEPT, validators.as_ref())
             .await;
-        let last = cached.as_ref().and_then(|e| e.index.clone());
-        let failed = |why: String| {
-            tracing::warn!(connection, url, error = %why, "upstream index unavailable");
-            match last.clone() {
-                Some(i) => SourceIndex::Stale(i, why),
-                None => SourceIndex::Unavailable(why),
-            }
-        };
+        self.count_fetch(connection, FetchKind::Index, &outcome);
         match outcome {
             Ok(Fetched::NotModified) => match last.clone() {
                 Some(i) => {

@@ -15,6 +15,7 @@ use arca_metadata::{
     CopiedVersion, CopyWrite, OriginRule, OriginType, PackageKey, RepositoryRow, StoreError,
     VersionExpectation, VersionOrigin, VersionRow, VersionStatus,
 };
+use arca_metrics::FetchKind;
 use futures::future::BoxFuture;
 
 use super::cache::IndexCache;
@@ -196,11 +197,12 @@ impl Service {
                 .await
                 .map_err(|why| unavailable(key, &why))?;
             for (name, url) in std::mem::take(&mut upstream_file.checksum_files) {
-                match self
+                let fetched = self
                     .fetcher
                     .small(source, &url, MAX_CHECKSUM_FILE_BYTES)
-                    .await
-                {
+                    .await;
+                self.count_fetch(connection, FetchKind::Metadata, &fetched);
+                match fetched {
                     Ok(body) => {
                         let text = String::from_utf8_lossy(&body);
                         let word = text.split_whitespace().next().unwrap_or("");
@@ -220,7 +222,9 @@ impl Service {
                     display_name(key)
                 ))
             };
-            let (len, body) = match self.fetcher.file(source, &upstream_file.url).await {
+            let fetched = self.fetcher.file(source, &upstream_file.url).await;
+            self.count_fetch(connection, FetchKind::File, &fetched);
+            let (len, body) = match fetched {
                 Ok(fetched) => fetched,
                 Err(FetchError::NotFound) => {
                     next_hop!();

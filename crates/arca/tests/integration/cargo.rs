@@ -399,3 +399,79 @@ async fn a_package_group_refuses_cargo_publish() {
     assert!(stored.is_none(), "a refused publish stores nothing");
     publish_ok(&c, "kitchen", "1.0.0").await;
 }
+
+/// `Last-Modified` moves with every change of an index file, deletions included (whose rows are
+/// gone), so `If-Modified-Since` never answers 304 to a client that has not seen the change.
+#[tokio::test]
+async fn index_last_modified_moves_with_every_change() {
+    let s = setup().await;
+    let c = login(&s).await;
+    let get = |headers: Vec<(&'static str, String)>| {
+        let c = &c;
+        async move {
+            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            c.request(Method::GET, "3/k/kit", &h, vec![]).await
+        }
+    };
+    let modified = |r: &RawResponse| {
+        let text = r
+            .header("last-modified")
+            .expect("Last-Modified")
+            .to_string();
+        (
+            arca_sigv4::parse_http_date(&text).expect("an HTTP date"),
+            text,
+        )
+    };
+    publish_ok(&c, "kit", "1.0.0").await;
+    let r = get(vec![]).await;
+    let (t1, lm1) = modified(&r);
+    // Unchanged: 304 on the date alone, and the same date again.
+    let r = get(vec![("if-modified-since", lm1.clone())]).await;
+    assert_eq!((r.status, r.body.len()), (304, 0));
+    assert_eq!(modified(&r).1, lm1);
+    assert_eq!(modified(&get(vec![]).await).1, lm1);
+
+    // A publish within the same second still moves the date.
+    publish_ok(&c, "kit", "1.0.1").await;
+    let r = get(vec![("if-modified-since", lm1.clone())]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(lines(&r).len(), 2);
+    let (t2, lm2) = modified(&r);
+    assert!(t2 > t1, "{lm2} after {lm1}");
+
+    // A deletion (the version's row is gone) moves it too.
+    s.client
+        .delete_package_versions()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Cargo)
+        .package("kit")
+        .versions("1.0.1")
+        .send()
+        .await
+        .expect("deleted");
+    let r = get(vec![("if-modified-since", lm2.clone())]).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(lines(&r).len(), 1);
+    let (t3, lm3) = modified(&r);
+    assert!(t3 > t2, "{lm3} after {lm2}");
+
+    // If-None-Match decides when both are sent (RFC 9110 §13.2.2).
+    let etag = r.header("etag").unwrap().to_string();
+    let r = get(vec![
+        ("if-none-match", "\"other\"".into()),
+        ("if-modified-since", lm3.clone()),
+    ])
+    .await;
+    assert_eq!(r.status, 200);
+    let r = get(vec![
+        ("if-none-match", etag),
+        ("if-modified-since", lm1.clone()),
+    ])
+    .await;
+    assert_eq!(r.status, 304);
+    // An unparsable date is ignored.
+    let r = get(vec![("if-modified-since", "yesterday".into())]).await;
+    assert_eq!(r.status, 200);
+}

@@ -18,6 +18,7 @@ mod hardening;
 mod large_asset;
 mod lifecycle;
 mod maven;
+mod metrics;
 mod npm;
 mod npm_revisions;
 mod npm_tarballs;

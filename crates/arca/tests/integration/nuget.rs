@@ -392,7 +392,7 @@ async fn registrations_inline_and_paged() {
 
     // A few versions: one page, inlined, with leaves and their catalog entries.
     let deps = r#"<group targetFramework="net8.0"><dependency id="Kit.Core" version="1.0.0" /></group><group targetFramework="net45"><dependency id="Other" /></group>"#;
-    push_ok(&c, "Kit", "1.0.0", deps).await;
+    let kit = push_ok(&c, "Kit", "1.0.0", deps).await;
     push_ok(&c, "Kit", "1.0.0-rc.1", "").await;
     let r = c.get("v3/registration/Kit/index.json").await;
     assert_eq!(r.status, 200);
@@ -424,6 +424,15 @@ async fn registrations_inline_and_paged() {
     );
     assert_eq!(entry["licenseExpression"], "MIT");
     assert_eq!(entry["projectUrl"], "https://acme.test/Kit");
+    // The package's hash as nuget.org gives it (what another Arca verifies a retained copy with).
+    let sha512 = hex::decode(&hashes(&kit)["SHA-512"]).unwrap();
+    assert_eq!(
+        (&entry["packageHash"], &entry["packageHashAlgorithm"]),
+        (
+            &json!(base64::engine::general_purpose::STANDARD.encode(sha512)),
+            &json!("SHA512")
+        )
+    );
     let groups = entry["dependencyGroups"].as_array().unwrap();
     let net8 = groups
         .iter()

@@ -77,6 +77,30 @@ async fn push_ok(c: &Npm<'_>, yaml: &str) -> Vec<u8> {
     file
 }
 
+/// A full index file (`specs.4.8.gz` …) as `name version platform` lines.
+pub async fn full_index(c: &Npm<'_>, file: &str) -> Vec<String> {
+    let r = c.get(file).await;
+    assert_eq!(r.status, 200, "{file}");
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let tuples = load(&raw).unwrap();
+    tuples
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let t = t.as_array().unwrap();
+            let Value::UserMarshal { data, .. } = &t[1] else {
+                panic!()
+            };
+            let v = data.as_array().unwrap()[0].as_str().unwrap().to_string();
+            format!("{} {v} {}", t[0].as_str().unwrap(), t[2].as_str().unwrap())
+        })
+        .collect()
+}
+
 pub fn text(r: &RawResponse) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
@@ -251,31 +275,7 @@ async fn indexes_downloads_and_the_api() {
     );
 
     // The full index: releases, latest per platform, prereleases.
-    let specs = |file: &'static str| {
-        let c = &c;
-        async move {
-            let r = c.get(file).await;
-            assert_eq!(r.status, 200, "{file}");
-            let mut raw = Vec::new();
-            flate2::read::GzDecoder::new(&r.body[..])
-                .read_to_end(&mut raw)
-                .unwrap();
-            let tuples = load(&raw).unwrap();
-            tuples
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| {
-                    let t = t.as_array().unwrap();
-                    let Value::UserMarshal { data, .. } = &t[1] else {
-                        panic!()
-                    };
-                    let v = data.as_array().unwrap()[0].as_str().unwrap().to_string();
-                    format!("{} {v} {}", t[0].as_str().unwrap(), t[2].as_str().unwrap())
-                })
-                .collect::<Vec<_>>()
-        }
-    };
+    let specs = |file: &'static str| full_index(&c, file);
     let all = [
         "kit-app 2.0.0 ruby",
         "kit-core 1.0.0 ruby",

@@ -573,6 +573,33 @@ pub async fn package_group(
         .unwrap_or_else(|e| panic!("{pattern}: {}", show(&e)));
 }
 
+/// PutPackageOriginConfiguration of `package` (no namespace) in acme/`repo`.
+pub async fn origin_configuration(
+    s: &TestServer,
+    repo: &str,
+    format: aws_sdk_codeartifact::types::PackageFormat,
+    package: &str,
+    publish: aws_sdk_codeartifact::types::AllowPublish,
+    upstream: aws_sdk_codeartifact::types::AllowUpstream,
+) {
+    use aws_sdk_codeartifact::types::PackageOriginRestrictions;
+    let restrictions = PackageOriginRestrictions::builder()
+        .publish(publish)
+        .upstream(upstream)
+        .build()
+        .unwrap();
+    s.client
+        .put_package_origin_configuration()
+        .domain("acme")
+        .repository(repo)
+        .format(format)
+        .package(package)
+        .restrictions(restrictions)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{repo} {package}: {}", show(&e)));
+}
+
 pub mod npm;
 
 /// Regular files below `dir`, recursively.

@@ -56,6 +56,9 @@ async fn crates_through_the_chain() {
     assert_eq!(String::from_utf8_lossy(&r.body), index);
     assert!(describe("app", "1.0.0").await.is_none());
     assert_eq!(app.get("se/rd/nothing").await.status, 404);
+    // Search finds what the repository has: not what only the source has.
+    let search = || async { app.get("api/v1/crates?q=serde").await.json() };
+    assert_eq!(search().await["meta"]["total"], 0);
 
     // A download retains the crate in app and store (not team), with the source as origin.
     let d = app.get("api/v1/crates/serde_kit/1.0.0/download").await;
@@ -69,6 +72,12 @@ async fn crates_through_the_chain() {
     assert!(describe("team", "1.0.0").await.is_none());
     let summary = describe("app", "1.0.0").await.unwrap();
     assert_eq!(summary.summary(), Some("serde_kit does things"));
+    // What app retained is app's: search finds it.
+    assert_eq!(
+        search().await,
+        serde_json::json!({"crates": [{"name": "serde_kit", "max_version": "1.0.0",
+            "description": "serde_kit does things"}], "meta": {"total": 1}})
+    );
     // Still the source's line for it.
     assert_eq!(
         String::from_utf8_lossy(&app.get("se/rd/serde_kit").await.body),

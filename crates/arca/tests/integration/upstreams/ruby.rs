@@ -15,7 +15,7 @@ use aws_sdk_codeartifact::types::{
 
 use super::standin::{self, StandIn};
 use crate::common::*;
-use crate::ruby::{gem, gemspec, login_to, push, text};
+use crate::ruby::{full_index, gem, gemspec, login_to, push, text};
 
 #[tokio::test]
 async fn gems_through_the_chain() {
@@ -56,6 +56,17 @@ async fn gems_through_the_chain() {
         versions.ends_with(source_versions.split_once("---\n").unwrap().1),
         "{versions}"
     );
+    // The full index lists the source's gems too (from the merged `versions`), nothing retained.
+    assert_eq!(
+        full_index(&app, "specs.4.8.gz").await,
+        ["kit 1.0.0 ruby", "kit 1.0.0 x86_64-linux", "other 0.1 ruby"]
+    );
+    assert_eq!(
+        full_index(&app, "latest_specs.4.8.gz").await,
+        ["kit 1.0.0 ruby", "kit 1.0.0 x86_64-linux", "other 0.1 ruby"]
+    );
+    assert!(full_index(&app, "prerelease_specs.4.8.gz").await.is_empty());
+    assert!(describe("app").await.is_none());
     // The dependency API reads the same merged lines.
     let r = app.get("api/v1/dependencies.json?gems=kit,nothing").await;
     assert_eq!(
@@ -158,4 +169,39 @@ async fn gems_through_the_chain() {
     assert!(store.ends_with("\nother 0.1 0123\n"), "{store}");
     let versions = text(&app.get("versions").await);
     assert!(!versions.contains("\nother "), "{versions}");
+    // The full index follows: app leaves `other` out, store lists it.
+    assert!(!full_index(&app, "specs.4.8.gz")
+        .await
+        .iter()
+        .any(|l| l.starts_with("other ")));
+    let store = login_to(&s, "store").await;
+    assert!(full_index(&store, "specs.4.8.gz")
+        .await
+        .contains(&"other 0.1 ruby".to_string()));
+}
+
+/// The compact index dates nothing: with a minimum release age the source gives nothing (fail
+/// closed), in every index and on download.
+#[tokio::test]
+async fn a_minimum_release_age_keeps_the_undated_source_out() {
+    let standin = StandIn::start().await;
+    let plain = gem(&gemspec("kit", "1.0.0", "ruby", &[]));
+    let info = format!("---\n1.0.0 |checksum:{}\n", sha256_hex(&plain));
+    standin.put_document("/info/kit", info.clone().into_bytes(), "text/plain");
+    let versions = format!(
+        "created_at: 2026-01-01T00:00:00Z\n---\nkit 1.0.0 {}\n",
+        hex::encode(md5::Md5::digest(info.as_bytes()))
+    );
+    standin.put_document("/versions", versions.into_bytes(), "text/plain");
+    standin.put_file("/gems/kit-1.0.0.gem", plain);
+    let s = standin::chain_with(&standin.url, "public:ruby-gems-org", |source| {
+        source.min_release_age = Some(Duration::from_secs(86_400));
+    })
+    .await;
+    let app = login_to(&s, "app").await;
+    assert_eq!(app.get("info/kit").await.status, 404);
+    assert!(!text(&app.get("versions").await).contains("kit"));
+    assert!(full_index(&app, "specs.4.8.gz").await.is_empty());
+    assert_eq!(app.get("gems/kit-1.0.0.gem").await.status, 404);
+    assert_eq!(standin.count("/gems/kit-1.0.0.gem"), 0);
 }

@@ -260,12 +260,24 @@ pub async fn chain(
     connection: &str,
     ttl: std::time::Duration,
 ) -> crate::common::TestServer {
+    chain_with(url, connection, move |source| {
+        source.metadata_ttl = Some(ttl)
+    })
+    .await
+}
+
+/// [`chain`], with the source as `configure` sets it.
+pub async fn chain_with(
+    url: &str,
+    connection: &str,
+    configure: impl FnOnce(&mut arca_service::upstream::connections::ExternalSource) + Send + 'static,
+) -> crate::common::TestServer {
     use arca_service::upstream::connections::ExternalSource;
     let (url, name) = (url.to_string(), connection.to_string());
     let s = crate::common::TestServer::start_with(move |c| {
         let mut source = ExternalSource::new(&url).unwrap();
-        source.metadata_ttl = Some(ttl);
         source.timeout = std::time::Duration::from_secs(5);
+        configure(&mut source);
         c.external_connections.insert(name, source);
     })
     .await;
