@@ -156,6 +156,11 @@ impl Service {
         action: &str,
         target: &Target,
     ) -> ServiceResult<Caller> {
+        // The root in its own account is decided before any ARN is built (every request of the
+        // root passes here).
+        if caller.user.is_none() && target_in_account(target, &caller.account) {
+            return Ok(caller.clone());
+        }
         let r = self.resolve_target(caller, target);
         let same_account = r.account.as_deref().is_none_or(|a| a == caller.account);
         if same_account && caller.user.is_none() {
@@ -199,6 +204,19 @@ impl Service {
             Decision::ImplicitDeny if !same_account && policy.is_none() => Ok(caller.clone()),
             _ => Err(denied(&identity.arn, action, &r.resource, decision)),
         }
+    }
+}
+
+/// Whether `target` is `*` or a resource of `account`, when that is known without parsing an ARN
+/// (the ARN targets of the tag operations answer `false`: [`Service::resolve_target`] decides).
+fn target_in_account(target: &Target, account: &str) -> bool {
+    let of = |d: &DomainRef| d.owner.as_deref().is_none_or(|o| o == account);
+    match target {
+        Target::Any => true,
+        Target::Domain(d) | Target::PackageGroup(d, _) => of(d),
+        Target::Repository(r) => of(&r.domain),
+        Target::Package(p) => of(&p.repo.domain),
+        Target::Arn(_) => false,
     }
 }
 
