@@ -463,3 +463,85 @@ async fn a_put_is_decided_without_the_policy_it_replaces() {
     .unwrap_or_else(|e| panic!("{}", show(&e)));
     get().await.unwrap_or_else(|e| panic!("{}", show(&e)));
 }
+
+/// Native publishes of every format ask for PublishPackageVersion on the package with the token's
+/// user: the read-only consumer and the CI key (allowed only `npm/acme/*`) are refused with 403
+/// in each protocol, nothing is stored, and their reads still work.
+#[tokio::test]
+async fn every_format_refuses_a_publish_the_token_user_may_not_make() {
+    let s = start_with_kit().await;
+    for key in ["AKIAREADER0000000001", "AKIACI00000000000001"] {
+        let client = client_of(&s, key);
+        let npm = npm_as(&s, &client, "111122223333").await;
+        let at = |format: &str| Npm {
+            server: &s,
+            base: npm.base.replacen("/npm/", &format!("/{format}/"), 1),
+            authorization: npm.authorization.clone(),
+        };
+        let (cargo, ruby, nuget, maven) = (at("cargo"), at("ruby"), at("nuget"), at("maven"));
+        let file =
+            crate::cargo::crate_file("kit", "1.0.0", &crate::cargo::manifest("kit", "1.0.0", ""));
+        let body = crate::cargo::body(&crate::cargo::meta("kit", "1.0.0"), &file);
+        let refusals = [
+            ("cargo", crate::cargo::publish(&cargo, body).await),
+            (
+                "ruby",
+                crate::ruby::push(
+                    &ruby,
+                    crate::ruby::gem(&crate::ruby::gemspec("kit", "1.0.0", "ruby", &[])),
+                )
+                .await,
+            ),
+            (
+                "nuget",
+                crate::nuget::push(
+                    &nuget,
+                    &crate::nuget::nupkg("Kit", &crate::nuget::nuspec("Kit", "1.0.0", "")),
+                )
+                .await,
+            ),
+            (
+                "maven",
+                maven
+                    .request(
+                        http::Method::PUT,
+                        "com/acme/kit/1.0.0/kit-1.0.0.jar",
+                        &[],
+                        b"jar".to_vec(),
+                    )
+                    .await,
+            ),
+        ];
+        for (format, r) in refusals {
+            assert_eq!(
+                r.status,
+                403,
+                "{key} publishing {format}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+        }
+        // Reading is allowed to both.
+        assert_eq!(cargo.get("config.json").await.status, 200, "{key}");
+        assert_eq!(ruby.get("names").await.status, 200, "{key}");
+    }
+    // Nothing but the root's npm package was stored.
+    let packages = s
+        .client
+        .list_packages()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<_> = packages
+        .packages()
+        .iter()
+        .map(|p| {
+            (
+                p.format().map(|f| f.as_str().to_string()),
+                p.package().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(names, vec![(Some("npm".to_string()), "kit".to_string())]);
+}
