@@ -124,6 +124,10 @@ impl Service {
                 coords,
                 checksum: None,
             } => {
+                // Publishing what the files uploaded (each needed PublishPackageVersion) is a
+                // metadata write too (§C4).
+                self.authorize_native_write(repo, &key(coords), "codeartifact:PutPackageMetadata")
+                    .await?;
                 let bytes = read_bounded(body, MAX_XML_BYTES, "maven-metadata.xml").await?;
                 let doc = parse_metadata(&bytes)?;
                 doc.check_matches(coords)?;

@@ -43,7 +43,7 @@ fn text(r: &RawResponse) -> String {
     String::from_utf8_lossy(&r.body).into_owned()
 }
 
-fn pom(version: &str, extra: &str) -> Vec<u8> {
+pub fn pom(version: &str, extra: &str) -> Vec<u8> {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -57,7 +57,7 @@ fn pom(version: &str, extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-fn metadata(versions: &[&str]) -> Vec<u8> {
+pub fn metadata(versions: &[&str]) -> Vec<u8> {
     let vs: String = versions
         .iter()
         .map(|v| format!("<version>{v}</version>"))

@@ -62,6 +62,15 @@ async fn start() -> TestServer {
                           "arn:aws:codeartifact:*:111122223333:package/acme/releases/npm/acme/*"),
                 ]}),
             ),
+            user(
+                "111122223333",
+                "uploader",
+                "AKIAUPLOADER00000001",
+                json!({"Version": "2012-10-17", "Statement": [
+                    login(),
+                    allow(&["codeartifact:ReadFromRepository", "codeartifact:PublishPackageVersion"], "*"),
+                ]}),
+            ),
         ];
     })
     .await
@@ -544,4 +553,45 @@ async fn every_format_refuses_a_publish_the_token_user_may_not_make() {
         })
         .collect();
     assert_eq!(names, vec![(Some("npm".to_string()), "kit".to_string())]);
+}
+
+/// A Maven deploy needs PutPackageMetadata besides PublishPackageVersion (§C4): a user with only
+/// the latter uploads the files, and its `maven-metadata.xml` (which publishes them) is refused.
+#[tokio::test]
+async fn maven_metadata_needs_put_package_metadata() {
+    let s = start_with_kit().await;
+    let client = client_of(&s, "AKIAUPLOADER00000001");
+    let npm = npm_as(&s, &client, "111122223333").await;
+    let maven = Npm {
+        server: &s,
+        base: npm.base.replacen("/npm/", "/maven/", 1),
+        authorization: npm.authorization.clone(),
+    };
+    let put = |path: &'static str, body: Vec<u8>| maven.request(http::Method::PUT, path, &[], body);
+    let r = put("com/acme/app/1.0/app-1.0.pom", crate::maven::pom("1.0", "")).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let r = put("com/acme/app/1.0/app-1.0.jar", b"jar".to_vec()).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let r = put(
+        "com/acme/app/maven-metadata.xml",
+        crate::maven::metadata(&["1.0"]),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
+    let v = s
+        .client
+        .describe_package_version()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Maven)
+        .namespace("com.acme")
+        .package("app")
+        .package_version("1.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        v.package_version().unwrap().status().unwrap().as_str(),
+        "Unfinished"
+    );
 }
