@@ -69,7 +69,7 @@ pub fn metadata(versions: &[&str]) -> Vec<u8> {
     .into_bytes()
 }
 
-async fn describe(
+pub async fn describe(
     s: &TestServer,
     version: &str,
 ) -> aws_sdk_codeartifact::types::PackageVersionDescription {

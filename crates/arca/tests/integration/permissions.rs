@@ -578,20 +578,6 @@ async fn maven_metadata_needs_put_package_metadata() {
     )
     .await;
     assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
-    let v = s
-        .client
-        .describe_package_version()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Maven)
-        .namespace("com.acme")
-        .package("app")
-        .package_version("1.0")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        v.package_version().unwrap().status().unwrap().as_str(),
-        "Unfinished"
-    );
+    let v = crate::maven::describe(&s, "1.0").await;
+    assert_eq!(v.status().unwrap().as_str(), "Unfinished");
 }
