@@ -547,3 +547,25 @@ impl From<arca_service::ResourcePolicy> for WirePolicyOutput {
         }
     }
 }
+
+/// DescribePackageVersion's answer (serialized straight to bytes: [`crate::handlers::typed_json`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireDescribeVersionAnswer {
+    pub package_version: WireVersionDescription,
+}
+
+/// ListPackageVersionAssets' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAssetsAnswer {
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub package: String,
+    pub version: String,
+    pub version_revision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    pub assets: Vec<WireAsset>,
+}

@@ -6,9 +6,9 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, Response};
 use serde_json::json;
 
-use super::{json, ApiResult};
+use super::{json, typed_json, ApiResult};
 use crate::operation::{GetAssetInput, ListAssetsInput, PublishInput};
-use crate::wire::WireAsset;
+use crate::wire::{WireAsset, WireAssetsAnswer};
 use crate::ApiError;
 
 pub async fn handle_publish_package_version(
@@ -52,16 +52,15 @@ pub async fn handle_list_package_version_assets(
             i.next_token.as_deref(),
         )
         .await?;
-    let assets: Vec<_> = l.assets.iter().map(WireAsset::from).collect();
-    json(&json!({
-        "format": l.format.as_str(),
-        "namespace": l.namespace,
-        "package": l.package,
-        "version": l.version,
-        "versionRevision": l.version_revision,
-        "nextToken": l.next_token,
-        "assets": assets,
-    }))
+    typed_json(&WireAssetsAnswer {
+        format: l.format.as_str(),
+        namespace: l.namespace,
+        package: l.package,
+        version: l.version,
+        version_revision: l.version_revision,
+        next_token: l.next_token,
+        assets: l.assets.iter().map(WireAsset::from).collect(),
+    })
 }
 
 pub async fn handle_get_package_version_asset(

@@ -37,6 +37,19 @@ pub(crate) fn json<T: Serialize>(value: &T) -> ApiResult {
     Ok(resp)
 }
 
+/// A 200 with a typed answer serialized straight to bytes, for answers whose optional members
+/// skip themselves when absent (`skip_serializing_if`), so no `null` can appear: [`json`]'s
+/// round trip through a `serde_json::Value` costs a Describe about a tenth of its instructions.
+pub(crate) fn typed_json<T: Serialize>(value: &T) -> ApiResult {
+    let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(format!("encode: {e}")))?;
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
 /// Executes a typed operation. `body` is the request body, still streaming, for the one operation
 /// that takes a payload (PublishPackageVersion).
 pub async fn dispatch(

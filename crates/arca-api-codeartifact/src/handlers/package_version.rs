@@ -3,12 +3,12 @@
 use arca_service::{Caller, CopyRequest, PackageRef, RepoRef, Service, VersionSelection};
 use serde_json::json;
 
-use super::{json, ApiResult};
+use super::{json, typed_json, ApiResult};
 use crate::operation::{
     CopyInput, DeleteVersionsInput, DisposeInput, ListDependenciesInput, UpdateStatusInput,
     VersionInput,
 };
-use crate::wire::{WireBatch, WireDependency, WireVersionDescription};
+use crate::wire::{WireBatch, WireDependency, WireDescribeVersionAnswer, WireVersionDescription};
 
 pub async fn handle_describe_package_version(
     svc: &Service,
@@ -18,7 +18,9 @@ pub async fn handle_describe_package_version(
     let v = svc
         .describe_package_version(caller, &i.version_ref())
         .await?;
-    json(&json!({ "packageVersion": WireVersionDescription::from(&v) }))
+    typed_json(&WireDescribeVersionAnswer {
+        package_version: WireVersionDescription::from(&v),
+    })
 }
 
 pub async fn handle_list_package_version_dependencies(
