@@ -569,3 +569,18 @@ pub struct WireAssetsAnswer {
     pub next_token: Option<String>,
     pub assets: Vec<WireAsset>,
 }
+
+/// ListPackageVersions' answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireVersionsAnswer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_display_version: Option<String>,
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub package: String,
+    pub versions: Vec<WireVersionSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}

@@ -4,11 +4,11 @@
 use arca_service::{Caller, PackageListing, Service, VersionListing};
 use serde_json::json;
 
-use super::{json, ApiResult};
+use super::{json, typed_json, ApiResult};
 use crate::operation::{
     ListPackageVersionsInput, ListPackagesInput, PackageInput, PutPackageOriginInput, RepoInput,
 };
-use crate::wire::{WirePackage, WireVersionSummary};
+use crate::wire::{WirePackage, WireVersionSummary, WireVersionsAnswer};
 
 pub async fn handle_list_packages(
     svc: &Service,
@@ -72,13 +72,12 @@ pub async fn handle_list_package_versions(
     let l = svc
         .list_package_versions(caller, &i.package.package_ref(), listing)
         .await?;
-    let versions: Vec<_> = l.versions.iter().map(WireVersionSummary::from).collect();
-    json(&json!({
-        "defaultDisplayVersion": l.default_display_version,
-        "format": l.format.as_str(),
-        "namespace": l.namespace,
-        "package": l.package,
-        "versions": versions,
-        "nextToken": l.next_token,
-    }))
+    typed_json(&WireVersionsAnswer {
+        default_display_version: l.default_display_version,
+        format: l.format.as_str(),
+        namespace: l.namespace,
+        package: l.package,
+        versions: l.versions.iter().map(WireVersionSummary::from).collect(),
+        next_token: l.next_token,
+    })
 }
