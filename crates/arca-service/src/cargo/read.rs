@@ -15,7 +15,6 @@ use super::publish::resolve_registries;
 use super::{asset_name, key};
 use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
-use crate::upstream::SourceIndex;
 use crate::versions::version_not_found;
 use crate::{
     now_ms, AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult,
@@ -123,17 +122,9 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.cargo;
-            let index = match self.source_index(cache, &connection, source, &key).await {
-                SourceIndex::Fresh(index) => index,
-                SourceIndex::Stale(index, why) => {
-                    stale = Some(why);
-                    index
-                }
-                SourceIndex::Missing => continue,
-                SourceIndex::Unavailable(why) => {
-                    unavailable = Some(why);
-                    continue;
-                }
+            let found = self.source_index(cache, &connection, source, &key).await;
+            let Some(index) = found.for_merge(&mut stale, &mut unavailable) else {
+                continue;
             };
             for l in &index.lines {
                 match lines.iter_mut().find(|(v, ..)| *v == l.vers) {

@@ -22,7 +22,7 @@ use super::publish::key;
 use super::{file_name, is_snapshot, parse_metadata, parse_pom, Coords, MAX_XML_BYTES};
 use crate::groups::Via;
 use crate::native::{NativeRepo, NativeVersion, OnExisting};
-use crate::upstream::{SourceIndex, UpstreamFile, UpstreamIndex};
+use crate::upstream::{UpstreamFile, UpstreamIndex};
 use crate::{ResourceType, Service, ServiceError, ServiceResult};
 
 /// A source's `maven-metadata.xml` of one artifact.
@@ -144,17 +144,9 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.maven;
-            let index = match self.source_index(cache, &connection, source, &key).await {
-                SourceIndex::Fresh(index) => index,
-                SourceIndex::Stale(index, why) => {
-                    merged.stale = Some(why);
-                    index
-                }
-                SourceIndex::Missing => continue,
-                SourceIndex::Unavailable(why) => {
-                    unavailable = Some(why);
-                    continue;
-                }
+            let found = self.source_index(cache, &connection, source, &key).await;
+            let Some(index) = found.for_merge(&mut merged.stale, &mut unavailable) else {
+                continue;
             };
             if source.min_release_age.is_some() {
                 continue;

@@ -16,7 +16,7 @@ use super::upstream::NpmIndex;
 use super::{NpmName, NPM_ASSET};
 use crate::groups::Via;
 use crate::native::NativeRepo;
-use crate::upstream::{SourceIndex, UpstreamIndex};
+use crate::upstream::UpstreamIndex;
 use crate::{AssetDownload, FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 #[derive(Debug, Clone)]
@@ -144,16 +144,9 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.npm;
-            match self.source_index(cache, &connection, source, &key).await {
-                SourceIndex::Fresh(index) => {
-                    npm_merge_source(&index, source.min_release_age, &mut merge)
-                }
-                SourceIndex::Stale(index, why) => {
-                    npm_merge_source(&index, source.min_release_age, &mut merge);
-                    merge.stale = Some(why);
-                }
-                SourceIndex::Missing => {}
-                SourceIndex::Unavailable(why) => merge.unavailable = Some(why),
+            let found = self.source_index(cache, &connection, source, &key).await;
+            if let Some(index) = found.for_merge(&mut merge.stale, &mut merge.unavailable) {
+                npm_merge_source(&index, source.min_release_age, &mut merge);
             }
         }
         if merge.versions.is_empty() && !listed_here {

@@ -10,7 +10,6 @@ use super::{asset_name, key, normalize_version};
 use crate::groups::Via;
 use crate::native::{read_blocking, NativeRepo};
 use crate::upstream::connections::ExternalSource;
-use crate::upstream::SourceIndex;
 use crate::{FileDownload, ResourceType, Service, ServiceError, ServiceResult};
 
 /// Whether NuGet sees the version: Published (listed) and Unlisted.
@@ -125,17 +124,9 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.nuget;
-            let index = match self.source_index(cache, &connection, source, &key).await {
-                SourceIndex::Fresh(index) => index,
-                SourceIndex::Stale(index, why) => {
-                    m.stale = Some(why);
-                    index
-                }
-                SourceIndex::Missing => continue,
-                SourceIndex::Unavailable(why) => {
-                    unavailable = Some(why);
-                    continue;
-                }
+            let found = self.source_index(cache, &connection, source, &key).await;
+            let Some(index) = found.for_merge(&mut m.stale, &mut unavailable) else {
+                continue;
             };
             for v in &index.versions {
                 if !known(&m, v) {

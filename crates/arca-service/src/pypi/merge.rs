@@ -145,16 +145,9 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.pypi;
-            match self.source_index(cache, &connection, source, &key).await {
-                SourceIndex::Fresh(index) => {
-                    merge.source(&index, &connection, source.min_release_age)
-                }
-                SourceIndex::Stale(index, why) => {
-                    merge.source(&index, &connection, source.min_release_age);
-                    merge.stale = Some(why);
-                }
-                SourceIndex::Missing => {}
-                SourceIndex::Unavailable(why) => merge.unavailable = Some(why),
+            let found = self.source_index(cache, &connection, source, &key).await;
+            if let Some(index) = found.for_merge(&mut merge.stale, &mut merge.unavailable) {
+                merge.source(&index, &connection, source.min_release_age);
             }
         }
         if merge.files.is_empty() {

@@ -166,6 +166,30 @@ pub(crate) enum SourceIndex<T> {
     Unavailable(String),
 }
 
+impl<T> SourceIndex<T> {
+    /// The index a merged read takes from the source, if any: a stale copy's reason goes to
+    /// `stale` (for the `Warning`), an outage's to `unavailable` (for the error when nothing
+    /// else has the package).
+    pub(crate) fn for_merge(
+        self,
+        stale: &mut Option<String>,
+        unavailable: &mut Option<String>,
+    ) -> Option<Arc<T>> {
+        match self {
+            SourceIndex::Fresh(index) => Some(index),
+            SourceIndex::Stale(index, why) => {
+                *stale = Some(why);
+                Some(index)
+            }
+            SourceIndex::Missing => None,
+            SourceIndex::Unavailable(why) => {
+                *unavailable = Some(why);
+                None
+            }
+        }
+    }
+}
+
 /// The `Warning` sent with an answer built from a stale index.
 pub const STALE_WARNING: &str =
     "110 arca \"Response is Stale: the upstream source is unavailable\"";
