@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+import urllib.request
 
 from common import MIB, Arca, nginx, ok, publish_load, q, rss_mib, sign, stop, wrk
 
@@ -62,21 +63,38 @@ def get_rows(table, args, work, arca, idle):
     table.row("get", "RSS peak during 8 x GET", rss_mib(arca.proc.pid, "VmHWM"), "MiB", target="< 100 MiB")
 
 
+def versus_axum(table, args, work, group, name, url, method, headers, target):
+    """`name` at 32 connections (median req/s and p99) against the bare axum handler answering the
+    same bytes (`bench/baseline`), one after the other in the same run."""
+    host, path = url.split("//", 1)[1].split("/", 1)
+    req = urllib.request.Request(url, method=method, headers=headers)
+    with urllib.request.urlopen(req) as resp:
+        body = resp.read()
+    with open(f"{work}/body", "wb") as f:
+        f.write(body)
+    base = subprocess.Popen([args.baseline, f"{work}/body"], stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = re.search(r"http://\S+", base.stdout.readline()).group(0)
+        a = [wrk(url, headers, 32, method=method, latency=True) for _ in range(args.runs)]
+        b = [wrk(f"{base_url}/{path}", {}, 32, method=method, latency=True) for _ in range(args.runs)]
+    finally:
+        stop(base)
+    table.row(group, f"{name} req/s, 32 connections", [r[0] for r in a], "req/s", [r[0] for r in b], "axum", target)
+    table.row(group, f"{name} p99, 32 connections", [r[1]["99"] for r in a], "ms", [r[1]["99"] for r in b], "axum")
+
+
 def api_rows(table, args, work, arca):
-    for name, method, path in (
-            ("DescribePackageVersion", "GET", "/v1/package/version?" + q(**COORDS, version="1.0")),
-            ("ListPackageVersionAssets", "POST", "/v1/package/version/assets?" + q(**COORDS, version="1.0"))):
-        body = ok(arca.request(method, path), name)
-        with open(f"{work}/body.json", "wb") as f:
-            f.write(body)
-        base = subprocess.Popen([args.baseline, f"{work}/body.json"], stdout=subprocess.PIPE, text=True)
-        try:
-            base_url = re.search(r"http://\S+", base.stdout.readline()).group(0)
-            a = [wrk(arca.url + path, sign(method, arca.url + path), 32, method=method)[0] for _ in range(args.runs)]
-            b = [wrk(base_url + path, {}, 32, method=method)[0] for _ in range(args.runs)]
-        finally:
-            stop(base)
-        table.row("api", f"{name} req/s, 32 connections", a, "req/s", b, "axum", ">= 0.5x axum")
+    for i in range(100):
+        ok(arca.request("POST", "/v1/package/version/publish?" + q(**dict(COORDS, package="many"), version=f"1.{i}",
+                                                                   asset="a.bin"), os.urandom(64)), "publish")
+    for name, method, path, target in (
+            ("DescribePackageVersion", "GET", "/v1/package/version?" + q(**COORDS, version="1.0"), ">= 0.4x axum"),
+            ("ListPackageVersionAssets", "POST", "/v1/package/version/assets?" + q(**COORDS, version="1.0"),
+             ">= 0.3x axum"),
+            ("ListPackageVersions, 100 versions", "POST",
+             "/v1/package/versions?" + q(**dict(COORDS, package="many"), **{"max-results": 100}), ">= 0.15x axum")):
+        url = arca.url + path
+        versus_axum(table, args, work, "api", name, url, method, sign(method, url), target)
 
 
 def sqlite_rows(table, args, work, groups):

@@ -4,9 +4,16 @@ are sent one after another on one keep-alive connection, and the counters are du
 holds those N requests only (start-up and set-up excluded). Prints instructions per request.
 
     python3 bench/instructions.py --arca target/release/arca [--requests 200] [--publishes 100]
+                                  [--native-versions 200]
+
+Rows: DescribePackageVersion; a sequential 1 KiB publish; ListPackageVersions of 100 versions (the
+versions the publish row made, `maxResults=100`); ListPackageVersionAssets; an npm packument of
+`--native-versions` versions and a PyPI simple page of as many files (published over the native
+protocols by `native_docs.py` before counting).
 
 Needs valgrind (callgrind_control) and botocore (bench/common.py signs). Never a pass/fail test."""
 import argparse
+import base64
 import glob
 import hashlib
 import http.client
@@ -16,9 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from urllib.parse import urlsplit
 
 sys.path.insert(0, os.path.dirname(__file__))
 from common import Arca, ok, q, sign  # noqa: E402
+from native_docs import NPM_NAME, PYPI_NAME, npm_publish_versions, pypi_upload_versions  # noqa: E402
 
 COORDS = dict(domain="bench", repository="repo", format="generic", namespace="bench", package="p")
 
@@ -59,11 +68,16 @@ def under_callgrind(binary, work):
     return wrapper, out
 
 
+def packument_path(endpoint, name):
+    return urlsplit(endpoint).path + name
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--arca", required=True)
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--publishes", type=int, default=100)
+    p.add_argument("--native-versions", type=int, default=200)
     args = p.parse_args()
     work = tempfile.mkdtemp(prefix="arca-instr-")
     wrapper, out = under_callgrind(args.arca, work)
@@ -92,11 +106,53 @@ def main():
             resp = conn.getresponse()
             ok((resp.status, resp.read()), "describe")
 
-        describe(0)
+        def getter(path, headers, what, method="GET"):
+            def get(_):
+                conn.request(method, path, headers=headers)
+                resp = conn.getresponse()
+                ok((resp.status, resp.read()), what)
+            get(0)  # warm
+            return get
+
+        def signed_get(path, what, method="GET"):
+            return getter(path, sign(method, arca.url + path), what, method)
+
+        describe = signed_get(describe_path, "describe")
         d = phase(pid, out, describe, args.requests)
         pub = phase(pid, out, publish, args.publishes)
-        print(f"DescribePackageVersion: {d:,.0f} instructions/request ({args.requests} requests)")
-        print(f"PublishPackageVersion 1 KiB, sequential: {pub:,.0f} instructions/publish ({args.publishes})")
+        rows = [("DescribePackageVersion", d, f"{args.requests} requests"),
+                ("PublishPackageVersion 1 KiB, sequential", pub, f"{args.publishes} publishes")]
+        versions = signed_get("/v1/package/versions?" + q(**COORDS, **{"max-results": 100}), "list versions", "POST")
+        rows.append((f"ListPackageVersions, {min(100, args.publishes + 1)} versions",
+                     phase(pid, out, versions, args.requests), f"{args.requests} requests"))
+        assets = signed_get("/v1/package/version/assets?" + q(**COORDS, version="1.0.1000000"), "list assets", "POST")
+        rows.append(("ListPackageVersionAssets", phase(pid, out, assets, args.requests),
+                     f"{args.requests} requests"))
+
+        n = args.native_versions
+        arca.create("bench", "npm")
+        arca.create("bench", "pypi")
+        token = arca.token("bench")
+        npm = arca.endpoint("npm", "bench", "npm")
+        pypi = arca.endpoint("pypi", "bench", "pypi")
+        npm_publish_versions(npm, token, n)
+        pypi_upload_versions(pypi, token, n)
+        native_requests = max(1, args.requests // 4)
+        packument = getter(packument_path(npm, NPM_NAME),
+                           {"Authorization": f"Bearer {token}", "Accept": "application/json"}, "packument")
+        rows.append((f"npm packument, {n} versions", phase(pid, out, packument, native_requests),
+                     f"{native_requests} requests"))
+        abbreviated = getter(packument_path(npm, NPM_NAME),
+                             {"Authorization": f"Bearer {token}",
+                              "Accept": "application/vnd.npm.install-v1+json"}, "abbreviated packument")
+        rows.append((f"npm abbreviated packument, {n} versions", phase(pid, out, abbreviated, native_requests),
+                     f"{native_requests} requests"))
+        basic = "Basic " + base64.b64encode(f"aws:{token}".encode()).decode()
+        simple = getter(urlsplit(pypi).path + f"simple/{PYPI_NAME}/", {"Authorization": basic}, "simple page")
+        rows.append((f"PyPI simple page, {n} files", phase(pid, out, simple, native_requests),
+                     f"{native_requests} requests"))
+        for what, count, note in rows:
+            print(f"{what}: {count:,.0f} instructions/request ({note})")
     finally:
         arca.stop()
 

@@ -282,3 +282,29 @@ def pip_rows(table, args, work):
         arca.stop()
         if pps:
             stop(pps)
+
+
+def native_read_rows(table, args, work):
+    """An npm packument and a PyPI simple page of `--native-versions` versions each, at 32
+    connections, against the bare axum handler answering the same bytes (issue 12)."""
+    from api_rows import versus_axum
+    from native_docs import NPM_NAME, PYPI_NAME, npm_publish_versions, pypi_upload_versions
+    n = args.native_versions
+    arca = Arca(args.arca, f"{work}/data")
+    try:
+        arca.create("bench", "npm")
+        arca.create("bench", "pypi")
+        token = arca.token("bench")
+        npm, pypi = arca.endpoint("npm", "bench", "npm"), arca.endpoint("pypi", "bench", "pypi")
+        npm_publish_versions(npm, token, n)
+        pypi_upload_versions(pypi, token, n)
+        bearer = {"Authorization": f"Bearer {token}"}
+        versus_axum(table, args, work, "reads", f"npm packument, {n} versions", npm + NPM_NAME, "GET",
+                    dict(bearer, Accept="application/json"), ">= 0.3x axum")
+        versus_axum(table, args, work, "reads", f"npm abbreviated packument, {n} versions", npm + NPM_NAME, "GET",
+                    dict(bearer, Accept="application/vnd.npm.install-v1+json"), "")
+        basic = "Basic " + base64.b64encode(f"aws:{token}".encode()).decode()
+        versus_axum(table, args, work, "reads", f"PyPI simple page, {n} files", f"{pypi}simple/{PYPI_NAME}/", "GET",
+                    {"Authorization": basic}, ">= 0.3x axum")
+    finally:
+        arca.stop()

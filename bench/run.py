@@ -13,6 +13,8 @@ Groups (--only, comma-separated; default all, in this order):
   scale     DescribePackageVersion latency p50/p99 with 1k vs --scale-versions versions
   npm       npm install of --packages private packages vs Verdaccio, cold and warm
   pip       pip install --target of --packages wheels vs pypiserver, cold and warm
+  reads     an npm packument and a PyPI simple page of --native-versions versions, 32 connections,
+            vs bare axum answering the same bytes
   replicas  Describe req/s and publishes/s on PostgreSQL + S3 (moto), 1 and 2 replicas, vs SQLite
   upstream  npm and pip install of --packages through a proxy of a stand-in registry (nginx), cold and
             warm: Arca vs Verdaccio (uplink) / devpi-server (mirror) vs straight from the stand-in,
@@ -26,11 +28,11 @@ import tempfile
 
 from api_rows import scale_rows, sqlite_rows, startup_rows
 from common import Table, load_previous
-from native_rows import npm_rows, pip_rows
+from native_rows import native_read_rows, npm_rows, pip_rows
 from replica_rows import replica_rows
 from upstream_rows import upstream_rows
 
-GROUPS = ["get", "api", "publish", "startup", "scale", "npm", "pip", "replicas", "upstream"]
+GROUPS = ["get", "api", "publish", "startup", "scale", "npm", "pip", "reads", "replicas", "upstream"]
 
 
 def main():
@@ -44,6 +46,7 @@ def main():
     ap.add_argument("--scale-versions", type=int, default=1_000_000)
     ap.add_argument("--publish-seconds", type=float, default=10)
     ap.add_argument("--packages", type=int, default=50)
+    ap.add_argument("--native-versions", type=int, default=200)
     ap.add_argument("--postgres-url", default=os.environ.get("ARCA_TEST_POSTGRES_URL",
                                                              "postgres://root@127.0.0.1:5432/test"))
     ap.add_argument("--json", default="bench/results.json")
@@ -61,7 +64,8 @@ def main():
     os.chmod(work, 0o755)  # nginx workers run as an unprivileged user and serve a file from under it
     steps = [("sqlite", lambda w: sqlite_rows(table, args, w, groups))] if {"get", "api", "publish"} & set(groups) else []
     steps += [(name, lambda w, rows=rows: rows(table, args, w))
-              for name, rows in (("startup", startup_rows), ("scale", scale_rows), ("npm", npm_rows), ("pip", pip_rows))
+              for name, rows in (("startup", startup_rows), ("scale", scale_rows), ("npm", npm_rows), ("pip", pip_rows),
+                                 ("reads", native_read_rows))
               if name in groups]
     if "replicas" in groups:
         steps.append(("replicas", lambda w: replica_rows(table, args, w, previous)))

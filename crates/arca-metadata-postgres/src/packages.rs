@@ -255,7 +255,7 @@ impl PackageStore for PostgresStore {
     async fn package_assets(
         &self,
         package_id: i64,
-        name: &str,
+        name: Option<&str>,
     ) -> StoreResult<Vec<(i64, AssetRow)>> {
         fetch_all(
             &reads::package_assets(package_id, name),

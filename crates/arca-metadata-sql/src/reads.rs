@@ -311,18 +311,19 @@ pub fn asset(version_id: i64, name: &str) -> Stmt {
     qb
 }
 
-/// `(version id, asset)` of the asset `name` of every version of a package, by version id
-/// ([`package_asset_row`]).
-pub fn package_assets(package_id: i64, name: &str) -> Stmt {
+/// `(version id, asset)` of the assets of every version of a package (only those named `name`
+/// when given), by version id then name ([`package_asset_row`]).
+pub fn package_assets(package_id: i64, name: Option<&str>) -> Stmt {
     let mut qb = Stmt::new(format!(
         "SELECT a.version_id AS version_id, {} FROM assets a \
          JOIN package_versions v ON v.id = a.version_id WHERE v.package_id = ",
         qualified("a", ASSET_COLUMNS)
     ));
-    qb.push_bind(package_id)
-        .push(" AND a.name = ")
-        .push_bind(name)
-        .push(" ORDER BY a.version_id");
+    qb.push_bind(package_id);
+    if let Some(name) = name {
+        qb.push(" AND a.name = ").push_bind(name);
+    }
+    qb.push(" ORDER BY a.version_id, a.name");
     qb
 }
 

@@ -207,7 +207,7 @@ impl PackageStore for SqliteStore {
     async fn package_assets(
         &self,
         package_id: i64,
-        name: &str,
+        name: Option<&str>,
     ) -> StoreResult<Vec<(i64, AssetRow)>> {
         let query = reads::package_assets(package_id, name);
         self.read(|c| fetch_all(c, &query, reads::package_asset_row))

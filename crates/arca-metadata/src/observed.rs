@@ -67,7 +67,7 @@ observed!(PackageStore {
     fn version_assets(&self, version_id: i64) -> StoreResult<Vec<AssetRow>>;
     fn list_assets(&self, version_id: i64, after: Option<&str>, limit: u32) -> StoreResult<Vec<AssetRow>>;
     fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>>;
-    fn package_assets(&self, package_id: i64, name: &str) -> StoreResult<Vec<(i64, AssetRow)>>;
+    fn package_assets(&self, package_id: i64, name: Option<&str>) -> StoreResult<Vec<(i64, AssetRow)>>;
     fn apply_publish(&self, write: &PublishWrite) -> StoreResult<VersionRow>;
     fn apply_version_changes(&self, changes: &[VersionChange]) -> StoreResult<()>;
     fn apply_copy(&self, write: &CopyWrite) -> StoreResult<()>;

@@ -134,12 +134,13 @@ pub trait PackageStore: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<AssetRow>>;
     async fn get_asset(&self, version_id: i64, name: &str) -> StoreResult<Option<AssetRow>>;
-    /// The asset `name` of every version of the package that has one, as (version id, asset), by
-    /// version id: one read for what would otherwise be a `get_asset` per version.
+    /// The assets of every version of the package (only those named `name` when given), as
+    /// (version id, asset), by version id then name: one read for what would otherwise be a
+    /// `get_asset` or `version_assets` per version.
     async fn package_assets(
         &self,
         package_id: i64,
-        name: &str,
+        name: Option<&str>,
     ) -> StoreResult<Vec<(i64, AssetRow)>>;
 
     /// Creates the package if needed, then creates or updates the version under `write.expect`, adding

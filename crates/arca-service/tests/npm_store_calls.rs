@@ -1,6 +1,7 @@
 //! What npm's document writes cost in store calls: a document naming many versions must not cost a
 //! database round trip per version it names (issue 10: `npm deprecate` of a document listing 220k
-//! versions made one lookup per version and took 12 s of CPU).
+//! versions made one lookup per version and took 12 s of CPU). Reads too: a packument or a PyPI
+//! project page reads its file rows at once (issue 12).
 //!
 //! The service runs on a real SQLite store wrapped in [`CountingStore`], which counts every call
 //! of every store method.
@@ -48,6 +49,15 @@ struct Fixture {
 /// A service over a counting SQLite store, with npm package `kit` holding `versions` Published
 /// versions `1.0.0` … (written in one copy).
 async fn fixture(versions: usize) -> Fixture {
+    fixture_of(PackageFormat::Npm, versions, |_| Vec::new()).await
+}
+
+/// The same with a package `kit` of `format`, each version `1.0.{i}` holding `assets(i)`.
+async fn fixture_of(
+    format: PackageFormat,
+    versions: usize,
+    assets: impl Fn(usize) -> Vec<AssetRow>,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = SqliteStore::open(&dir.path().join("meta.db"))
         .await
@@ -95,10 +105,45 @@ async fn fixture(versions: usize) -> Fixture {
         .await
         .unwrap();
     let package = PackageKey {
-        format: PackageFormat::Npm,
+        format,
         namespace: String::new(),
         name: "kit".into(),
     };
+    // A copy's blobs must already be referenced in the domain: one seed version per blob.
+    let blobs: BTreeMap<String, AssetRow> = (0..versions)
+        .flat_map(&assets)
+        .map(|a| (a.sha256.clone(), a))
+        .collect();
+    for (i, asset) in blobs.into_values().enumerate() {
+        store
+            .apply_publish(&PublishWrite {
+                repository_id: repository.id,
+                package: PackageKey {
+                    format: PackageFormat::Generic,
+                    namespace: "seed".into(),
+                    name: "seed".into(),
+                },
+                new_package_origin: (OriginRule::Allow, OriginRule::Block),
+                version: format!("{i}"),
+                expect: VersionExpectation::Absent,
+                status: VersionStatus::Published,
+                revision: "r".into(),
+                published_ms: 0,
+                origin: VersionOrigin {
+                    origin_type: OriginType::Internal,
+                    repository: None,
+                    external_connection: None,
+                },
+                metadata: VersionMetadata::default(),
+                asset: Some(asset),
+                details: None,
+                dist_tags: Vec::new(),
+                asset_lease: None,
+                replace_metadata: false,
+            })
+            .await
+            .unwrap();
+    }
     let copied = (0..versions)
         .map(|i| CopiedVersion {
             version: format!("1.0.{i}"),
@@ -112,7 +157,7 @@ async fn fixture(versions: usize) -> Fixture {
                 external_connection: None,
             },
             metadata: VersionMetadata::default(),
-            assets: Vec::new(),
+            assets: assets(i),
             details: VersionDetails::default(),
         })
         .collect();
@@ -234,6 +279,33 @@ async fn a_packument_reads_the_tarball_rows_at_once() {
     f.service.npm_packument(&f.repo, "kit").await.unwrap();
     let calls = take(&f.store);
     assert_eq!(calls.get("get_asset"), None, "{calls:?}");
+    assert_eq!(calls.get("package_assets"), Some(&1), "{calls:?}");
+    let total: usize = calls.values().sum();
+    assert!(total <= 10, "{total} store calls: {calls:?}");
+}
+
+#[tokio::test]
+async fn a_pypi_project_page_reads_the_file_rows_at_once() {
+    let f = fixture_of(PackageFormat::Pypi, 500, |i| {
+        ["tar.gz", "zip"]
+            .iter()
+            .map(|ext| AssetRow {
+                name: format!("kit-1.0.{i}.{ext}"),
+                size: 1,
+                md5: "m".into(),
+                sha1: "s".into(),
+                sha256: "0".repeat(64),
+                sha512: "x".into(),
+                requires_python: None,
+            })
+            .collect()
+    })
+    .await;
+    take(&f.store);
+    let page = f.service.pypi_project(&f.repo, "kit").await.unwrap();
+    assert_eq!(page.files.len(), 1_000);
+    let calls = take(&f.store);
+    assert_eq!(calls.get("version_assets"), None, "{calls:?}");
     assert_eq!(calls.get("package_assets"), Some(&1), "{calls:?}");
     let total: usize = calls.values().sum();
     assert!(total <= 10, "{total} store calls: {calls:?}");

@@ -151,9 +151,9 @@ pub(crate) async fn serve(
                 .is_some_and(|a| a.contains(packument::ABBREVIATED));
             let p = svc.npm_packument(&repo, &name).await?;
             let mut resp = if abbreviated {
-                json(&packument::abbreviated(&p, &base), packument::ABBREVIATED)?
+                json_bytes(packument::abbreviated(&p, &base), packument::ABBREVIATED)
             } else {
-                json(&packument::full(&p, &base), "application/json")?
+                json_bytes(packument::full(&p, &base), "application/json")
             };
             if p.stale.is_some() {
                 resp.headers_mut().insert(
@@ -245,10 +245,15 @@ fn json(
     value: &serde_json::Value,
     content_type: &'static str,
 ) -> Result<Response<Body>, NativeError> {
-    let mut resp = Response::new(Body::from(value.to_string()));
+    Ok(json_bytes(value.to_string().into_bytes(), content_type))
+}
+
+/// A JSON document already serialized.
+fn json_bytes(body: Vec<u8>, content_type: &'static str) -> Response<Body> {
+    let mut resp = Response::new(Body::from(body));
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    Ok(resp)
+    resp
 }
 
 #[cfg(test)]

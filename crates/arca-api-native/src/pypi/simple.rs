@@ -5,7 +5,9 @@
 //! Files only an upstream source has so far carry what its index said (hashes, core metadata flag,
 //! `Requires-Python`, `yanked`, upload time), linked on Arca's own host like the others.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use arca_service::pypi::{PypiFile, PypiProject};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -45,11 +47,22 @@ pub(super) fn wants_json(accept: Option<&str>) -> bool {
     json > 0.0 && json > html
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// HTML-escaped for text and double-quoted attributes; borrowed when nothing needs escaping.
+fn escape(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"']) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn file_url(version: &str, filename: &str) -> String {
@@ -97,31 +110,31 @@ fn core_metadata_attr(hashes: &BTreeMap<String, String>) -> String {
 /// `simple/{project}/`: one link per file, with its SHA-256 in the fragment.
 pub(super) fn project_html(p: &PypiProject) -> String {
     let mut out = html_head(&format!("Links for {}", p.name));
-    out.push_str(&format!("<h1>Links for {}</h1>\n", escape(&p.name)));
+    out.reserve(p.files.len() * 400);
+    // Writing to a String cannot fail.
+    let _ = writeln!(out, "<h1>Links for {}</h1>", escape(&p.name));
     for f in &p.files {
-        let mut attrs = String::new();
-        if let Some(m) = &f.core_metadata {
-            // PEP 714's name and, for older pips, PEP 658's.
-            let v = escape(&core_metadata_attr(m));
-            attrs.push_str(&format!(
-                " data-core-metadata=\"{v}\" data-dist-info-metadata=\"{v}\""
-            ));
-        }
-        if let Some(rp) = &f.requires_python {
-            attrs.push_str(&format!(" data-requires-python=\"{}\"", escape(rp)));
-        }
-        if let Some(reason) = &f.yanked {
-            attrs.push_str(&format!(" data-yanked=\"{}\"", escape(reason)));
-        }
         let mut href = file_url(&f.version, &f.filename);
         if let Some((k, v)) = fragment(f) {
-            href.push_str(&format!("#{k}={v}"));
+            let _ = write!(href, "#{k}={v}");
         }
-        out.push_str(&format!(
-            "<a href=\"{}\"{attrs}>{}</a><br/>\n",
-            escape(&href),
-            escape(&f.filename)
-        ));
+        let _ = write!(out, "<a href=\"{}\"", escape(&href));
+        if let Some(m) = &f.core_metadata {
+            // PEP 714's name and, for older pips, PEP 658's.
+            let v = core_metadata_attr(m);
+            let v = escape(&v);
+            let _ = write!(
+                out,
+                " data-core-metadata=\"{v}\" data-dist-info-metadata=\"{v}\""
+            );
+        }
+        if let Some(rp) = &f.requires_python {
+            let _ = write!(out, " data-requires-python=\"{}\"", escape(rp));
+        }
+        if let Some(reason) = &f.yanked {
+            let _ = write!(out, " data-yanked=\"{}\"", escape(reason));
+        }
+        let _ = writeln!(out, ">{}</a><br/>", escape(&f.filename));
     }
     out.push_str("</body></html>\n");
     out

@@ -356,7 +356,7 @@ pub async fn package_assets_of_every_version(store: Store) {
         Some(asset("package.tgz", "b", 2)),
     )
     .await;
-    publish(
+    let v3 = publish(
         &store,
         repo.id,
         &pkg,
@@ -376,7 +376,7 @@ pub async fn package_assets_of_every_version(store: Store) {
     )
     .await;
     let found = store
-        .package_assets(v1.package_id, "package.tgz")
+        .package_assets(v1.package_id, Some("package.tgz"))
         .await
         .unwrap();
     assert_eq!(
@@ -387,8 +387,18 @@ pub async fn package_assets_of_every_version(store: Store) {
         ]
     );
     assert!(store
-        .package_assets(v1.package_id, "missing")
+        .package_assets(v1.package_id, Some("missing"))
         .await
         .unwrap()
         .is_empty());
+    // Without a name: every asset of every version, by version id.
+    let all = store.package_assets(v1.package_id, None).await.unwrap();
+    assert_eq!(
+        all,
+        vec![
+            (v1.id, asset("package.tgz", "a", 1)),
+            (v2.id, asset("package.tgz", "b", 2)),
+            (v3.id, asset("other.tgz", "c", 3)),
+        ]
+    );
 }

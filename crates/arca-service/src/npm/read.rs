@@ -201,7 +201,7 @@ impl Service {
             .collect();
         let mut tarballs: HashMap<i64, AssetRow> = self
             .store
-            .package_assets(state.package.id, NPM_ASSET)
+            .package_assets(state.package.id, Some(NPM_ASSET))
             .await?
             .into_iter()
             .collect();

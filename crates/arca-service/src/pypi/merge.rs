@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arca_blobstore::MultiHasher;
-use arca_metadata::{OriginType, PackageFormat, PackageKey, VersionOrigin};
+use arca_metadata::{AssetRow, OriginType, PackageFormat, PackageKey, VersionOrigin};
 
 use super::metadata::MAX_METADATA_BYTES;
 use super::read::{key, project_not_found};
@@ -123,8 +123,13 @@ impl Service {
                 break;
             }
             if let Some(package) = self.store.get_package(hop.id, &key).await? {
+                // Every file of the package in one read, not one read per version.
+                let mut files: HashMap<i64, Vec<AssetRow>> = HashMap::new();
+                for (version_id, asset) in self.store.package_assets(package.id, None).await? {
+                    files.entry(version_id).or_default().push(asset);
+                }
                 for v in self.published_versions(package.id).await? {
-                    for asset in self.store.version_assets(v.id).await? {
+                    for asset in files.remove(&v.id).unwrap_or_default() {
                         if merge.by_name.contains_key(&asset.name)
                             || !merge.admit(&v.version, &v.origin)
                         {
