@@ -15,7 +15,8 @@ Groups (--only, comma-separated; default all, in this order):
   pip       pip install --target of --packages wheels vs pypiserver, cold and warm
   reads     an npm packument and a PyPI simple page of --native-versions versions, 32 connections,
             vs bare axum answering the same bytes
-  replicas  Describe req/s and publishes/s on PostgreSQL + S3 (moto), 1 and 2 replicas, vs SQLite
+  replicas  Describe req/s and publishes/s on PostgreSQL + S3 (--s3: s3s-fs or moto), 1 and 2
+            replicas, vs SQLite
   upstream  npm and pip install of --packages through a proxy of a stand-in registry (nginx), cold and
             warm: Arca vs Verdaccio (uplink) / devpi-server (mirror) vs straight from the stand-in,
             and the requests each made to the stand-in
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("--native-versions", type=int, default=200)
     ap.add_argument("--postgres-url", default=os.environ.get("ARCA_TEST_POSTGRES_URL",
                                                              "postgres://root@127.0.0.1:5432/test"))
+    ap.add_argument("--s3", choices=["s3s-fs", "moto"], default="s3s-fs",
+                    help="the S3-protocol stand-in of the replicas group")
     ap.add_argument("--json", default="bench/results.json")
     args = ap.parse_args()
     groups = [g.strip() for g in args.only.split(",") if g.strip()]
