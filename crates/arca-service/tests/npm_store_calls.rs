@@ -2,38 +2,17 @@
 //! database round trip per version it names (issue 10: `npm deprecate` of a document listing 220k
 //! versions made one lookup per version and took 12 s of CPU).
 //!
-//! The service runs on a real SQLite store wrapped in [`CountingStore`], which counts every call
-//! of every store method.
+//! The service runs on a real SQLite store wrapped in [`CountingStore`] (`common`), which counts
+//! every call of every store method.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+mod common;
 
-use arca_blobstore::BlobStore;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
 use arca_metadata::*;
-use arca_metadata_sqlite::SqliteStore;
-use arca_service::{Caller, NativeRepo, Pager, Service, ServiceConfig};
-
-/// Counts the calls of each store method (through [`Observed`]).
-#[derive(Default)]
-struct Counter {
-    calls: Mutex<HashMap<&'static str, usize>>,
-}
-
-impl CallObserver for Counter {
-    type Guard = ();
-    fn enter(&self, method: &'static str) {
-        *self.calls.lock().unwrap().entry(method).or_default() += 1;
-    }
-}
-
-type CountingStore = Observed<Counter>;
-
-/// Calls since the last `take`, by method.
-fn take(store: &CountingStore) -> HashMap<&'static str, usize> {
-    std::mem::take(&mut *store.observer.calls.lock().unwrap())
-}
-
-const OWNER: &str = "111122223333";
+use arca_service::{Caller, NativeRepo, Service};
+use common::*;
 
 struct Fixture {
     service: Service,
@@ -49,27 +28,7 @@ struct Fixture {
 /// versions `1.0.0` … (written in one copy).
 async fn fixture(versions: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = SqliteStore::open(&dir.path().join("meta.db"))
-        .await
-        .unwrap();
-    let store = Arc::new(CountingStore {
-        inner: Arc::new(sqlite),
-        observer: Counter::default(),
-    });
-    let blobs = BlobStore::local(&dir.path().join("blobs")).unwrap();
-    let service = Service::new(
-        store.clone(),
-        blobs,
-        Pager::new(b"0123456789abcdef0123456789abcdef"),
-        ServiceConfig {
-            region: "us-east-1".into(),
-            limits: Default::default(),
-            blob_grace: arca_service::DEFAULT_BLOB_GRACE,
-            public_url: Some("http://arca.test".into()),
-            external_connections: Default::default(),
-            principals: Vec::new(),
-        },
-    );
+    let (service, store) = counting_service(dir.path(), Vec::new()).await;
     let domain = store
         .create_domain(&NewDomain {
             owner: OWNER.into(),
