@@ -638,7 +638,11 @@ async fn pypi_uploads_and_swift_publishes_need_publish_package_version() {
     let before = stored().await;
     assert_eq!(
         before,
-        ["npm acme/kit 1.0.0", "pypi /kit 1.0.0", "swift mona/kit 1.0.0"]
+        [
+            "npm acme/kit 1.0.0",
+            "pypi /kit 1.0.0",
+            "swift mona/kit 1.0.0"
+        ]
     );
 
     for key in ["AKIAREADER0000000001", "AKIACI00000000000001"] {
@@ -663,8 +667,8 @@ async fn pypi_uploads_and_swift_publishes_need_publish_package_version() {
             );
             let id = format!("mona.{name}");
             let zip = crate::swift::archive(name, key);
-            let r = crate::swift::publish(&swift, &id, version, crate::swift::form(&zip, None))
-                .await;
+            let r =
+                crate::swift::publish(&swift, &id, version, crate::swift::form(&zip, None)).await;
             assert_eq!(
                 r.status,
                 403,

@@ -76,7 +76,13 @@ pub async fn upload(c: &Npm<'_>, body: Vec<u8>) -> RawResponse {
         .await
 }
 
-pub async fn upload_ok(c: &Npm<'_>, name: &str, version: &str, filename: &str, seed: u64) -> Vec<u8> {
+pub async fn upload_ok(
+    c: &Npm<'_>,
+    name: &str,
+    version: &str,
+    filename: &str,
+    seed: u64,
+) -> Vec<u8> {
     let file = pseudo_random(3000, seed);
     let r = upload(c, form(name, version, filename, &file, &[])).await;
     assert_eq!(
