@@ -4,7 +4,7 @@
 
 mod common;
 
-use arca_metadata::*;
+use arca_metadata::PackageFormat;
 use arca_service::policy::RequestTags;
 use arca_service::{
     Caller, DomainRef, PackageRef, PrincipalSpec, RepoRef, Service, ServiceError, Target,
@@ -77,30 +77,7 @@ async fn resource_tags_are_read_only_for_policies_that_test_them() {
         ],
     )
     .await;
-    let domain = store
-        .create_domain(&NewDomain {
-            owner: OWNER.into(),
-            name: "acme".into(),
-            created_ms: 0,
-            encryption_key: None,
-            arn: "arn:aws:codeartifact:us-east-1:111122223333:domain/acme".into(),
-            tags: Vec::new(),
-        })
-        .await
-        .unwrap();
-    store
-        .create_repository(&NewRepository {
-            domain_id: domain.id,
-            name: "web".into(),
-            administrator_account: OWNER.into(),
-            description: None,
-            created_ms: 0,
-            upstreams: Vec::new(),
-            arn: REPO_ARN.into(),
-            tags: vec![("team".into(), "web".into())],
-        })
-        .await
-        .unwrap();
+    acme_repository(&store, "web", vec![("team".into(), "web".into())]).await;
     let root = Caller::root(OWNER);
     let plain = caller(&service, "AKIAPLAIN00000000001").await;
     let tagged = caller(&service, "AKIATAGGED0000000001").await;

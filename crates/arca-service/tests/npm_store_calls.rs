@@ -29,30 +29,7 @@ struct Fixture {
 async fn fixture(versions: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let (service, store) = counting_service(dir.path(), Vec::new()).await;
-    let domain = store
-        .create_domain(&NewDomain {
-            owner: OWNER.into(),
-            name: "acme".into(),
-            created_ms: 0,
-            encryption_key: None,
-            arn: "arn:d".into(),
-            tags: Vec::new(),
-        })
-        .await
-        .unwrap();
-    let repository = store
-        .create_repository(&NewRepository {
-            domain_id: domain.id,
-            name: "releases".into(),
-            administrator_account: OWNER.into(),
-            description: None,
-            created_ms: 0,
-            upstreams: Vec::new(),
-            arn: "arn:r".into(),
-            tags: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let repository = acme_repository(&store, "releases", Vec::new()).await;
     let package = PackageKey {
         format: PackageFormat::Npm,
         namespace: String::new(),

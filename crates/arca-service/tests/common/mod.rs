@@ -57,3 +57,36 @@ pub async fn counting_service(
     );
     (service, store)
 }
+
+/// Creates domain `acme` of [`OWNER`] and its repository `repo` with these tags, under their real
+/// ARNs; returns the repository.
+pub async fn acme_repository(
+    store: &CountingStore,
+    repo: &str,
+    tags: Vec<(String, String)>,
+) -> RepositoryRow {
+    let domain = store
+        .create_domain(&NewDomain {
+            owner: OWNER.into(),
+            name: "acme".into(),
+            created_ms: 0,
+            encryption_key: None,
+            arn: format!("arn:aws:codeartifact:us-east-1:{OWNER}:domain/acme"),
+            tags: Vec::new(),
+        })
+        .await
+        .unwrap();
+    store
+        .create_repository(&NewRepository {
+            domain_id: domain.id,
+            name: repo.into(),
+            administrator_account: OWNER.into(),
+            description: None,
+            created_ms: 0,
+            upstreams: Vec::new(),
+            arn: format!("arn:aws:codeartifact:us-east-1:{OWNER}:repository/acme/{repo}"),
+            tags,
+        })
+        .await
+        .unwrap()
+}
