@@ -123,133 +123,46 @@ mod tests {
 
     #[test]
     fn resource_tag_table() {
+        // allow?, the resource's tags (`-`: not taggable), the condition. The key's name is
+        // case-blind, its value is not; missing tags fail positive operators and satisfy negated
+        // ones and …IfExists; the request's tags are not the resource's.
         let web: &[(&str, &str)] = &[("team", "web"), ("env", "prod")];
-        let none = RequestTags::None;
-        // (condition, resource tags, allowed)
-        type Tags<'a> = Option<&'a [(&'a str, &'a str)]>;
-        let cases: Vec<(&str, Tags, bool)> = vec![
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"web"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"api"}}"#,
-                Some(web),
-                false,
-            ),
-            // The key's name is case-blind, its value is not.
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/TEAM":"web"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"StringEquals":{"AWS:RESOURCETAG/Team":"web"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"WEB"}}"#,
-                Some(web),
-                false,
-            ),
-            (
-                r#"{"StringEqualsIgnoreCase":{"aws:ResourceTag/team":"WEB"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"StringLike":{"aws:ResourceTag/team":"w*"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"StringNotLike":{"aws:ResourceTag/team":"w*"}}"#,
-                Some(web),
-                false,
-            ),
-            (
-                r#"{"StringNotEquals":{"aws:ResourceTag/team":"api"}}"#,
-                Some(web),
-                true,
-            ),
-            // Missing tags: positive operators fail, negated ones and …IfExists hold.
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"web"}}"#,
-                Some(&[]),
-                false,
-            ),
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"web"}}"#,
-                None,
-                false,
-            ),
-            (
-                r#"{"StringNotEquals":{"aws:ResourceTag/team":"web"}}"#,
-                Some(&[]),
-                true,
-            ),
-            (
-                r#"{"StringEqualsIfExists":{"aws:ResourceTag/team":"web"}}"#,
-                None,
-                true,
-            ),
-            (
-                r#"{"StringEqualsIfExists":{"aws:ResourceTag/team":"api"}}"#,
-                Some(web),
-                false,
-            ),
-            (
-                r#"{"Null":{"aws:ResourceTag/team":"true"}}"#,
-                Some(&[]),
-                true,
-            ),
-            (
-                r#"{"Null":{"aws:ResourceTag/team":"true"}}"#,
-                Some(web),
-                false,
-            ),
-            (
-                r#"{"Null":{"aws:ResourceTag/team":"false"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"Null":{"aws:ResourceTag/owner":"false"}}"#,
-                Some(web),
-                false,
-            ),
-            // Two conditions, both must hold.
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"web","aws:ResourceTag/env":"prod"}}"#,
-                Some(web),
-                true,
-            ),
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":"web","aws:ResourceTag/env":"dev"}}"#,
-                Some(web),
-                false,
-            ),
-            // An empty tag value is a value.
-            (
-                r#"{"StringEquals":{"aws:ResourceTag/team":""}}"#,
-                Some(&[("team", "")]),
-                true,
-            ),
-            // The request's tags are not the resource's.
-            (
-                r#"{"StringEquals":{"aws:RequestTag/team":"web"}}"#,
-                Some(web),
-                false,
-            ),
-        ];
-        for (condition, tags, want) in cases {
-            assert_eq!(
-                allowed(condition, tags, &none),
-                want,
-                "{condition} on {tags:?}"
-            );
+        let table = r#"
+            yes web  {"StringEquals":{"aws:ResourceTag/team":"web"}}
+            no  web  {"StringEquals":{"aws:ResourceTag/team":"api"}}
+            yes web  {"StringEquals":{"aws:ResourceTag/TEAM":"web"}}
+            yes web  {"StringEquals":{"AWS:RESOURCETAG/Team":"web"}}
+            no  web  {"StringEquals":{"aws:ResourceTag/team":"WEB"}}
+            yes web  {"StringEqualsIgnoreCase":{"aws:ResourceTag/team":"WEB"}}
+            yes web  {"StringLike":{"aws:ResourceTag/team":"w*"}}
+            no  web  {"StringNotLike":{"aws:ResourceTag/team":"w*"}}
+            yes web  {"StringNotEquals":{"aws:ResourceTag/team":"api"}}
+            no  none {"StringEquals":{"aws:ResourceTag/team":"web"}}
+            no  -    {"StringEquals":{"aws:ResourceTag/team":"web"}}
+            yes none {"StringNotEquals":{"aws:ResourceTag/team":"web"}}
+            yes -    {"StringEqualsIfExists":{"aws:ResourceTag/team":"web"}}
+            no  web  {"StringEqualsIfExists":{"aws:ResourceTag/team":"api"}}
+            yes none {"Null":{"aws:ResourceTag/team":"true"}}
+            no  web  {"Null":{"aws:ResourceTag/team":"true"}}
+            yes web  {"Null":{"aws:ResourceTag/team":"false"}}
+            no  web  {"Null":{"aws:ResourceTag/owner":"false"}}
+            yes web  {"StringEquals":{"aws:ResourceTag/team":"web","aws:ResourceTag/env":"prod"}}
+            no  web  {"StringEquals":{"aws:ResourceTag/team":"web","aws:ResourceTag/env":"dev"}}
+            yes empty {"StringEquals":{"aws:ResourceTag/team":""}}
+            no  web  {"StringEquals":{"aws:RequestTag/team":"web"}}
+        "#;
+        for row in table.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let mut cols = row.split_whitespace();
+            let want = cols.next() == Some("yes");
+            let tags: Option<&[(&str, &str)]> = match cols.next() {
+                Some("web") => Some(web),
+                Some("none") => Some(&[]),
+                Some("empty") => Some(&[("team", "")]),
+                _ => None,
+            };
+            let condition = cols.collect::<Vec<_>>().join(" ");
+            let got = allowed(&condition, tags, &RequestTags::None);
+            assert_eq!(got, want, "{row}");
         }
     }
 
@@ -267,119 +180,52 @@ mod tests {
 
     #[test]
     fn request_tags_and_tag_keys_table() {
-        let create = RequestTags::Create(pairs(&[("team", "web"), ("env", "dev")]));
-        let tag = RequestTags::Tag(pairs(&[("team", "web")]));
-        let untag = RequestTags::Untag(vec!["team".into(), "cost".into()]);
-        let untagged = RequestTags::Create(Vec::new());
-        let none = RequestTags::None;
-        let cases: Vec<(&str, &RequestTags, bool)> = vec![
+        // allow?, the request, the condition.
+        let requests = [
             (
-                r#"{"StringEquals":{"aws:RequestTag/team":"web"}}"#,
-                &create,
-                true,
+                "create",
+                RequestTags::Create(pairs(&[("team", "web"), ("env", "dev")])),
             ),
+            ("tag", RequestTags::Tag(pairs(&[("team", "web")]))),
             (
-                r#"{"StringEquals":{"aws:RequestTag/Team":"web"}}"#,
-                &tag,
-                true,
+                "untag",
+                RequestTags::Untag(vec!["team".into(), "cost".into()]),
             ),
-            (
-                r#"{"StringEquals":{"aws:RequestTag/team":"Web"}}"#,
-                &tag,
-                false,
-            ),
-            (
-                r#"{"StringEquals":{"aws:RequestTag/team":"web"}}"#,
-                &untagged,
-                false,
-            ),
-            (
-                r#"{"StringEquals":{"aws:RequestTag/team":"web"}}"#,
-                &untag,
-                false,
-            ),
-            (
-                r#"{"StringLike":{"aws:RequestTag/env":"d*"}}"#,
-                &create,
-                true,
-            ),
-            (r#"{"Null":{"aws:RequestTag/team":"false"}}"#, &create, true),
-            (
-                r#"{"Null":{"aws:RequestTag/team":"false"}}"#,
-                &untagged,
-                false,
-            ),
-            (r#"{"Null":{"aws:TagKeys":"true"}}"#, &none, true),
-            // ForAllValues: every key of the request among the policy's (vacuous without keys).
-            (
-                r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["team","env"]}}"#,
-                &create,
-                true,
-            ),
-            (
-                r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}"#,
-                &create,
-                false,
-            ),
-            (
-                r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}"#,
-                &untagged,
-                true,
-            ),
-            (
-                r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}"#,
-                &untag,
-                false,
-            ),
-            (
-                r#"{"ForAllValues:StringLike":{"aws:TagKeys":["t*","c*"]}}"#,
-                &untag,
-                true,
-            ),
-            // Tag keys are values: compared case-sensitively unless the operator says otherwise.
-            (
-                r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["TEAM"]}}"#,
-                &tag,
-                false,
-            ),
-            (
-                r#"{"ForAllValues:StringEqualsIgnoreCase":{"aws:TagKeys":["TEAM"]}}"#,
-                &tag,
-                true,
-            ),
-            // ForAnyValue: one key among the policy's (never without keys).
-            (
-                r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["cost"]}}"#,
-                &untag,
-                true,
-            ),
-            (
-                r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["cost"]}}"#,
-                &create,
-                false,
-            ),
-            (
-                r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["team"]}}"#,
-                &untagged,
-                false,
-            ),
-            (
-                r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["team"]}}"#,
-                &create,
-                true,
-            ),
-            (
-                r#"{"ForAnyValue:StringNotEquals":{"aws:TagKeys":["team"]}}"#,
-                &tag,
-                false,
-            ),
+            ("untagged", RequestTags::Create(Vec::new())),
+            ("none", RequestTags::None),
         ];
-        for (condition, request, want) in cases {
-            assert_eq!(
-                allowed(condition, None, request),
-                want,
-                "{condition} with {request:?}"
-            );
+        let table = r#"
+            yes create   {"StringEquals":{"aws:RequestTag/team":"web"}}
+            yes tag      {"StringEquals":{"aws:RequestTag/Team":"web"}}
+            no  tag      {"StringEquals":{"aws:RequestTag/team":"Web"}}
+            no  untagged {"StringEquals":{"aws:RequestTag/team":"web"}}
+            no  untag    {"StringEquals":{"aws:RequestTag/team":"web"}}
+            yes create   {"StringLike":{"aws:RequestTag/env":"d*"}}
+            yes create   {"Null":{"aws:RequestTag/team":"false"}}
+            no  untagged {"Null":{"aws:RequestTag/team":"false"}}
+            yes none     {"Null":{"aws:TagKeys":"true"}}
+            yes create   {"ForAllValues:StringEquals":{"aws:TagKeys":["team","env"]}}
+            no  create   {"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}
+            yes untagged {"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}
+            no  untag    {"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}
+            yes untag    {"ForAllValues:StringLike":{"aws:TagKeys":["t*","c*"]}}
+            no  tag      {"ForAllValues:StringEquals":{"aws:TagKeys":["TEAM"]}}
+            yes tag      {"ForAllValues:StringEqualsIgnoreCase":{"aws:TagKeys":["TEAM"]}}
+            yes untag    {"ForAnyValue:StringEquals":{"aws:TagKeys":["cost"]}}
+            no  create   {"ForAnyValue:StringEquals":{"aws:TagKeys":["cost"]}}
+            no  untagged {"ForAnyValue:StringEquals":{"aws:TagKeys":["team"]}}
+            yes create   {"ForAnyValue:StringNotEquals":{"aws:TagKeys":["team"]}}
+            no  tag      {"ForAnyValue:StringNotEquals":{"aws:TagKeys":["team"]}}
+        "#;
+        // ForAllValues holds vacuously without keys, ForAnyValue never; tag keys are values,
+        // compared case-sensitively unless the operator says otherwise.
+        for row in table.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let mut cols = row.split_whitespace();
+            let want = cols.next() == Some("yes");
+            let name = cols.next().unwrap();
+            let request = &requests.iter().find(|(n, _)| *n == name).unwrap().1;
+            let condition = cols.collect::<Vec<_>>().join(" ");
+            assert_eq!(allowed(&condition, None, request), want, "{row}");
         }
     }
 
