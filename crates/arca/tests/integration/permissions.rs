@@ -473,6 +473,43 @@ async fn a_put_is_decided_without_the_policy_it_replaces() {
     get().await.unwrap_or_else(|e| panic!("{}", show(&e)));
 }
 
+/// Every version in acme/releases as `format namespace/name version`, sorted (the root lists them).
+async fn stored(s: &TestServer) -> Vec<String> {
+    let out = s
+        .client
+        .list_packages()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    for p in out.packages() {
+        let versions = s
+            .client
+            .list_package_versions()
+            .domain("acme")
+            .repository("releases")
+            .format(p.format().unwrap().clone())
+            .set_namespace(p.namespace().map(str::to_string))
+            .package(p.package().unwrap())
+            .send()
+            .await
+            .unwrap();
+        for v in versions.versions() {
+            all.push(format!(
+                "{} {}/{} {}",
+                p.format().unwrap().as_str(),
+                p.namespace().unwrap_or_default(),
+                p.package().unwrap(),
+                v.version()
+            ));
+        }
+    }
+    all.sort();
+    all
+}
+
 /// Native publishes of every format ask for PublishPackageVersion on the package with the token's
 /// user: the read-only consumer and the CI key (allowed only `npm/acme/*`) are refused with 403
 /// in each protocol, nothing is stored, and their reads still work.
@@ -534,25 +571,7 @@ async fn every_format_refuses_a_publish_the_token_user_may_not_make() {
         assert_eq!(ruby.get("names").await.status, 200, "{key}");
     }
     // Nothing but the root's npm package was stored.
-    let packages = s
-        .client
-        .list_packages()
-        .domain("acme")
-        .repository("releases")
-        .send()
-        .await
-        .unwrap();
-    let names: Vec<_> = packages
-        .packages()
-        .iter()
-        .map(|p| {
-            (
-                p.format().map(|f| f.as_str().to_string()),
-                p.package().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(names, vec![(Some("npm".to_string()), "kit".to_string())]);
+    assert_eq!(stored(&s).await, ["npm acme/kit 1.0.0"]);
 }
 
 /// A Maven deploy needs PutPackageMetadata besides PublishPackageVersion (§C4): a user with only
@@ -600,42 +619,7 @@ async fn pypi_uploads_and_swift_publishes_need_publish_package_version() {
     )
     .await;
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-    let stored = || async {
-        let out = s
-            .client
-            .list_packages()
-            .domain("acme")
-            .repository("releases")
-            .send()
-            .await
-            .unwrap();
-        let mut all = Vec::new();
-        for p in out.packages() {
-            let versions = s
-                .client
-                .list_package_versions()
-                .domain("acme")
-                .repository("releases")
-                .format(p.format().unwrap().clone())
-                .set_namespace(p.namespace().map(str::to_string))
-                .package(p.package().unwrap())
-                .send()
-                .await
-                .unwrap();
-            for v in versions.versions() {
-                all.push(format!(
-                    "{} {}/{} {}",
-                    p.format().unwrap().as_str(),
-                    p.namespace().unwrap_or_default(),
-                    p.package().unwrap(),
-                    v.version()
-                ));
-            }
-        }
-        all.sort();
-        all
-    };
-    let before = stored().await;
+    let before = stored(&s).await;
     assert_eq!(
         before,
         [
@@ -693,5 +677,5 @@ async fn pypi_uploads_and_swift_publishes_need_publish_package_version() {
         assert_eq!(r.status, 200, "{key}: {}", String::from_utf8_lossy(&r.body));
         assert!(r.json()["releases"].get("1.0.0").is_some(), "{key}");
     }
-    assert_eq!(stored().await, before);
+    assert_eq!(stored(&s).await, before);
 }
