@@ -7,6 +7,7 @@
 #   say/fail/abs                                     helpers
 #   start_server [ARGS...]                           sets URL ADDR SERVER_PID ACCOUNT, exports AWS_*
 #   stop_server                                      SIGTERM, then SIGKILL after 5 s
+#   isolate_npm                                      npm_config_* of ours only
 # The EXIT trap stops the server, prints the server's log tail on failure and keeps $TMP then (or
 # always with KEEP_TMP=1).
 
@@ -154,6 +155,14 @@ EOF
     export AWS_EC2_METADATA_DISABLED=true HOME="$TMP/aws-home"
     eval "$creds"
     export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_DEFAULT_REGION
+}
+
+# isolate_npm: npm reads npm_config_* from the environment: keep only ours (cache in $TMP), and keep
+# npm away from any other registry (update checks, audit, funding lookups).
+isolate_npm() {
+    while IFS='=' read -r name _; do unset "$name"; done < <(env | grep -i '^npm_config_' || true)
+    export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false \
+        npm_config_cache="$TMP/npm-cache" npm_config_loglevel=warn
 }
 
 # json_check FILE PYTHON-EXPR: fails unless the expression (over the parsed JSON `d`) holds.

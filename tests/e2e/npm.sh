@@ -21,11 +21,7 @@ NPM=${NPM:-$(command -v npm)} || fail "npm not found on PATH"
 command -v node >/dev/null || fail "node not found on PATH"
 
 start_server
-# npm reads npm_config_* from the environment: keep only ours, and keep npm away from any other
-# registry (update checks, audit, funding lookups).
-while IFS='=' read -r name _; do unset "$name"; done < <(env | grep -i '^npm_config_' || true)
-export npm_config_update_notifier=false npm_config_audit=false npm_config_fund=false \
-    npm_config_cache="$TMP/npm-cache" npm_config_loglevel=warn
+isolate_npm
 E=(--endpoint-url "$URL")
 aws() { "$REAL_AWS" "$@"; }
 

@@ -1372,3 +1372,29 @@ def test_principals_policies_and_denials(server, client, repo, tmp_path):
     arca_principal(server, "remove", arn)
     client_error(reader.describe_repository, "UnrecognizedClientException", 403,
                  domain=repo.domain, repository=repo.name)
+
+
+def test_tag_condition_keys(server, client, domain, tmp_path):
+    """aws:ResourceTag on the repository acted on, aws:RequestTag on CreateRepository and
+    aws:TagKeys on TagResource, as IAM evaluates them."""
+    client.create_repository(domain=domain, repository="web", tags=[{"key": "team", "value": "web"}])
+    client.create_repository(domain=domain, repository="api")
+    _, user = add_user(server, tmp_path, unique("tagged"), [
+        {"Effect": "Allow", "Action": ["codeartifact:Describe*", "codeartifact:List*"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:ResourceTag/Team": "web"}}},
+        {"Effect": "Allow", "Action": "codeartifact:CreateRepository", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/team": "web"}}},
+        {"Effect": "Allow", "Action": "codeartifact:TagResource", "Resource": "*",
+         "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]},
+                       "Null": {"aws:TagKeys": "false"}}}])
+    assert user.describe_repository(domain=domain, repository="web")["repository"]["name"] == "web"
+    user.list_packages(domain=domain, repository="web")
+    for op in (user.describe_repository, user.list_packages):
+        client_error(op, "AccessDeniedException", 403, domain=domain, repository="api")
+    user.create_repository(domain=domain, repository="new", tags=[{"key": "team", "value": "web"}])
+    client_error(user.create_repository, "AccessDeniedException", 403, domain=domain, repository="bare")
+    arn = client.describe_repository(domain=domain, repository="api")["repository"]["arn"]
+    client_error(user.tag_resource, "AccessDeniedException", 403, resourceArn=arn,
+                 tags=[{"key": "owner", "value": "x"}])
+    user.tag_resource(resourceArn=arn, tags=[{"key": "team", "value": "web"}])
+    assert user.describe_repository(domain=domain, repository="api")["repository"]["name"] == "api"

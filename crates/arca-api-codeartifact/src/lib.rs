@@ -209,9 +209,15 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
             .map_err(ApiError::Bind)?;
         let op = Operation::from_members(op_model.name(), members)?;
         // Authorized before it acts; the caller it acts as may reach another account's domain.
+        // The request's tags count for its own permission (the first) only.
         let mut acting = None;
+        let mut tags = op.request_tags();
         for (action, target) in op.permissions(op_model.name()) {
-            let allowed = state.service.authorize(&caller, &action, &target).await?;
+            let allowed = state
+                .service
+                .authorize_tagged(&caller, &action, &target, &tags)
+                .await?;
+            tags = arca_service::policy::RequestTags::None;
             acting.get_or_insert(allowed);
         }
         let caller = acting.unwrap_or(caller);

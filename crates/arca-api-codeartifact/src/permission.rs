@@ -8,9 +8,10 @@
 //! CreatePackageGroup are checked on the domain (their resource, for a domain policy to grant
 //! them as AWS's own domain-policy examples do) rather than on `*`.
 
+use arca_service::policy::RequestTags;
 use arca_service::{DomainRef, RepoRef, Target};
 
-use crate::operation::{DomainInput, Operation};
+use crate::operation::{DomainInput, Operation, WireTagInput};
 
 fn repo(domain: &DomainInput, repository: &str) -> Target {
     Target::Repository(RepoRef {
@@ -33,7 +34,27 @@ fn upstreams(domain: DomainRef, names: impl Iterator<Item = String>) -> Vec<(Str
         .collect()
 }
 
+fn pairs(tags: Option<&[WireTagInput]>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect()
+}
+
 impl Operation {
+    /// The tags the request brings, for its own permission (`aws:RequestTag/…`, `aws:TagKeys`).
+    pub fn request_tags(&self) -> RequestTags {
+        use Operation::*;
+        match self {
+            CreateDomain(i) => RequestTags::Create(pairs(i.tags.as_deref())),
+            CreateRepository(i) => RequestTags::Create(pairs(i.tags.as_deref())),
+            CreatePackageGroup(i) => RequestTags::Create(pairs(i.tags.as_deref())),
+            TagResource(i) => RequestTags::Tag(pairs(Some(&i.tags))),
+            UntagResource(i) => RequestTags::Untag(i.tag_keys.clone()),
+            _ => RequestTags::None,
+        }
+    }
+
     /// Every permission the operation needs, its own first (`name` is the operation's).
     pub fn permissions(&self, name: &str) -> Vec<(String, Target)> {
         use Operation::*;

@@ -3,38 +3,17 @@
 //! versions made one lookup per version and took 12 s of CPU). Reads too: a packument or a PyPI
 //! project page reads its file rows at once (issue 12).
 //!
-//! The service runs on a real SQLite store wrapped in [`CountingStore`], which counts every call
-//! of every store method.
+//! The service runs on a real SQLite store wrapped in [`CountingStore`] (`common`), which counts
+//! every call of every store method.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+mod common;
 
-use arca_blobstore::BlobStore;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
 use arca_metadata::*;
-use arca_metadata_sqlite::SqliteStore;
-use arca_service::{Caller, NativeRepo, Pager, Service, ServiceConfig};
-
-/// Counts the calls of each store method (through [`Observed`]).
-#[derive(Default)]
-struct Counter {
-    calls: Mutex<HashMap<&'static str, usize>>,
-}
-
-impl CallObserver for Counter {
-    type Guard = ();
-    fn enter(&self, method: &'static str) {
-        *self.calls.lock().unwrap().entry(method).or_default() += 1;
-    }
-}
-
-type CountingStore = Observed<Counter>;
-
-/// Calls since the last `take`, by method.
-fn take(store: &CountingStore) -> HashMap<&'static str, usize> {
-    std::mem::take(&mut *store.observer.calls.lock().unwrap())
-}
-
-const OWNER: &str = "111122223333";
+use arca_service::{Caller, NativeRepo, Service};
+use common::*;
 
 struct Fixture {
     service: Service,
@@ -59,51 +38,8 @@ async fn fixture_of(
     assets: impl Fn(usize) -> Vec<AssetRow>,
 ) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = SqliteStore::open(&dir.path().join("meta.db"))
-        .await
-        .unwrap();
-    let store = Arc::new(CountingStore {
-        inner: Arc::new(sqlite),
-        observer: Counter::default(),
-    });
-    let blobs = BlobStore::local(&dir.path().join("blobs")).unwrap();
-    let service = Service::new(
-        store.clone(),
-        blobs,
-        Pager::new(b"0123456789abcdef0123456789abcdef"),
-        ServiceConfig {
-            region: "us-east-1".into(),
-            limits: Default::default(),
-            blob_grace: arca_service::DEFAULT_BLOB_GRACE,
-            public_url: Some("http://arca.test".into()),
-            external_connections: Default::default(),
-            principals: Vec::new(),
-        },
-    );
-    let domain = store
-        .create_domain(&NewDomain {
-            owner: OWNER.into(),
-            name: "acme".into(),
-            created_ms: 0,
-            encryption_key: None,
-            arn: "arn:d".into(),
-            tags: Vec::new(),
-        })
-        .await
-        .unwrap();
-    let repository = store
-        .create_repository(&NewRepository {
-            domain_id: domain.id,
-            name: "releases".into(),
-            administrator_account: OWNER.into(),
-            description: None,
-            created_ms: 0,
-            upstreams: Vec::new(),
-            arn: "arn:r".into(),
-            tags: Vec::new(),
-        })
-        .await
-        .unwrap();
+    let (service, store) = counting_service(dir.path(), Vec::new()).await;
+    let repository = acme_repository(&store, "releases", Vec::new()).await;
     let package = PackageKey {
         format,
         namespace: String::new(),

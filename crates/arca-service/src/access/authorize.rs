@@ -2,13 +2,17 @@
 //! it acts ([`Service::authorize`], with the action and the resource the operation names); native
 //! requests ask with the action of §C4. The root of an account acting in its own account is
 //! decided without reading anything; everyone else costs one point read of the resource policy
-//! that applies (parsed once per revision, cached).
+//! that applies (parsed once per revision, cached), plus one read of the resource's tags when a
+//! policy that applies tests `aws:ResourceTag/…`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::arn::{self, ArnResource};
-use crate::policy::{evaluate, AccessRequest, Context, Decision, Policy, PolicyKind};
+use crate::groups::pattern::Pattern;
+use crate::policy::{
+    evaluate, fill_resource_tags, AccessRequest, Context, Decision, Policy, PolicyKind, RequestTags,
+};
 use crate::{Caller, DomainRef, PackageRef, RepoRef, Service, ServiceError, ServiceResult};
 
 /// What an operation acts on.
@@ -123,6 +127,41 @@ impl Service {
         }
     }
 
+    /// The ARN `target`'s tags are stored under, for `aws:ResourceTag/…`: domains, repositories
+    /// and package groups (their pattern in canonical form). Packages cannot be tagged, so a
+    /// package target (and `*`) has no resource tags: their conditions see the keys absent.
+    fn tag_arn(&self, caller: &Caller, target: &Target) -> Option<String> {
+        let region = &self.config.region;
+        let owner = |d: &DomainRef| d.owner.clone().unwrap_or_else(|| caller.account.clone());
+        let group = |region: &str, owner: &str, domain: &str, pattern: &str| {
+            let p = Pattern::parse(pattern).ok()?;
+            Some(arn::package_group(region, owner, domain, &p.to_string()))
+        };
+        match target {
+            Target::Any | Target::Package(_) => None,
+            Target::Domain(d) => Some(arn::domain(region, &owner(d), &d.name)),
+            Target::Repository(r) => Some(arn::repository(
+                region,
+                &owner(&r.domain),
+                &r.domain.name,
+                &r.repository,
+            )),
+            Target::PackageGroup(d, pattern) => group(region, &owner(d), &d.name, pattern),
+            Target::Arn(a) => {
+                let p = arn::parse(a)?;
+                match &p.resource {
+                    ArnResource::Domain { .. } | ArnResource::Repository { .. } => {
+                        Some(a.to_string())
+                    }
+                    ArnResource::PackageGroup { domain, pattern } => {
+                        group(&p.region, &p.account, domain, pattern)
+                    }
+                    ArnResource::Other => None,
+                }
+            }
+        }
+    }
+
     /// The resource policy stored under `arn`, parsed (cached per revision).
     async fn resource_policy(&self, arn: &str) -> ServiceResult<Option<Arc<Policy>>> {
         let Some(row) = self.store.get_resource_policy(arn).await? else {
@@ -156,6 +195,20 @@ impl Service {
         action: &str,
         target: &Target,
     ) -> ServiceResult<Caller> {
+        self.authorize_tagged(caller, action, target, &RequestTags::None)
+            .await
+    }
+
+    /// [`Service::authorize`] for a request that brings tags (`aws:RequestTag/…`,
+    /// `aws:TagKeys`). The resource's own tags (`aws:ResourceTag/…`) are read only when a policy
+    /// that applies tests them.
+    pub async fn authorize_tagged(
+        &self,
+        caller: &Caller,
+        action: &str,
+        target: &Target,
+        request_tags: &RequestTags,
+    ) -> ServiceResult<Caller> {
         // The root in its own account is decided before any ARN is built (every request of the
         // root passes here).
         if caller.user.is_none() && target_in_account(target, &caller.account) {
@@ -184,6 +237,17 @@ impl Service {
         if action == "sts:GetServiceBearerToken" {
             ctx.set("sts:AWSServiceName", "codeartifact.amazonaws.com");
         }
+        let identity_policy = caller.user.as_ref().and_then(|u| u.policy.as_ref());
+        request_tags.fill(&mut ctx);
+        let tests_resource_tags = [identity_policy, policy.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(Policy::tests_resource_tags);
+        if tests_resource_tags && request_tags.resource_exists() {
+            if let Some(arn) = self.tag_arn(caller, target) {
+                fill_resource_tags(&mut ctx, &self.store.list_tags(&arn).await?);
+            }
+        }
         let request = AccessRequest {
             identity: &identity,
             action,
@@ -191,11 +255,7 @@ impl Service {
             resource_account: r.account.as_deref(),
             context: &ctx,
         };
-        let decision = evaluate(
-            &request,
-            caller.user.as_ref().and_then(|u| u.policy.as_ref()),
-            policy.as_deref(),
-        );
+        let decision = evaluate(&request, identity_policy, policy.as_deref());
         match decision {
             Decision::Allow if same_account => Ok(caller.clone()),
             Decision::Allow => Ok(caller.for_other_account()),

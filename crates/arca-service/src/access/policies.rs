@@ -7,7 +7,7 @@ use arca_metadata::{ResourcePolicyRow, StoreError};
 use base64::Engine;
 use rand::RngCore;
 
-use crate::policy::{Policy, PolicyKind, MAX_POLICY_CHARS, REQUEST_KEYS};
+use crate::policy::{is_tag_key, Policy, PolicyKind, MAX_POLICY_CHARS, REQUEST_KEYS};
 use crate::{
     now_ms, Caller, DomainRef, RepoRef, ResourceType, Service, ServiceError, ServiceResult,
 };
@@ -89,9 +89,12 @@ impl Service {
             )));
         }
         let policy = Policy::parse(document, PolicyKind::Resource)?;
-        // Only the keys every request carries: another key's conditions would be false (or,
-        // negated, true) for every request.
-        if let Some(key) = policy.condition_keys().find(|k| !REQUEST_KEYS.contains(k)) {
+        // Only the keys every request carries, and the tag keys: another key's conditions would
+        // be false (or, negated, true) for every request.
+        if let Some(key) = policy
+            .condition_keys()
+            .find(|k| !REQUEST_KEYS.contains(k) && !is_tag_key(k))
+        {
             return Err(ServiceError::validation(format!(
                 "Invalid policy document: condition key {key} is not evaluated by Arca's \
                  permission policies."

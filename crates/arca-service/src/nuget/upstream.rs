@@ -344,16 +344,17 @@ fn gunzipped(body: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
     Ok(out.into())
 }
 
-/// A registration index (`{base}{lower_id}/index.json`) or, when the key's name is a URL, a page
-/// the index links to. Through the index cache like every index.
+/// A registration index (`{base}{lower_id}/index.json`) or, when the key's name is
+/// `{lower_id}\n{url}`, a page the index links to: cached under its package, so that purging the
+/// package drops its pages too. Through the index cache like every index.
 impl UpstreamIndex for NugetRegistrationDoc {
     const FORMAT: PackageFormat = PackageFormat::Nuget;
     const DEFAULT_TTL: Duration = NugetIndex::DEFAULT_TTL;
     const ACCEPT: &'static str = "application/json, */*";
 
     fn index_url(base: &str, key: &PackageKey) -> String {
-        if key.name.contains("://") {
-            key.name.clone()
+        if let Some((_, page)) = key.name.split_once('\n') {
+            page.to_string()
         } else {
             format!("{base}{}/index.json", key.name)
         }
@@ -452,7 +453,7 @@ impl Service {
         out.leaves.extend(index.leaves.iter().cloned());
         for RemotePage(url) in &index.pages {
             let page = PackageKey {
-                name: url.clone(),
+                name: format!("{}\n{url}", key.name),
                 ..key.clone()
             };
             if let Some((page, stale)) = get(page).await? {
@@ -574,7 +575,7 @@ mod tests {
             "https://h/reg/kit/index.json"
         );
         assert_eq!(
-            NugetRegistrationDoc::index_url("https://h/reg/", &key("https://h/p.json")),
+            NugetRegistrationDoc::index_url("https://h/reg/", &key("kit\nhttps://h/p.json")),
             "https://h/p.json"
         );
     }

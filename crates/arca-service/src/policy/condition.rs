@@ -33,6 +33,15 @@ pub(crate) const REQUEST_KEYS: [&str; 8] = [
 const OTHER_KEYS: [&str; 3] = ["aws:securetransport", "aws:sourceip", "aws:tagkeys"];
 const KEY_PREFIXES: [&str; 2] = ["aws:requesttag/", "aws:resourcetag/"];
 
+/// Whether a (lowercase) condition key is one of the tag keys: `aws:TagKeys`,
+/// `aws:RequestTag/…`, `aws:ResourceTag/…` (filled by [`super::tags`]).
+pub(crate) fn is_tag_key(key: &str) -> bool {
+    key == "aws:tagkeys"
+        || KEY_PREFIXES
+            .iter()
+            .any(|p| key.len() > p.len() && key.starts_with(p))
+}
+
 /// The values a request brings, by condition key (keys lowercase, as IAM compares them).
 #[derive(Debug, Clone, Default)]
 pub struct Context {
@@ -45,6 +54,13 @@ impl Context {
     }
     pub fn set_many(&mut self, key: &str, values: Vec<String>) {
         self.values.insert(key.to_lowercase(), values);
+    }
+    /// Adds a value to those of `key`.
+    pub fn add(&mut self, key: &str, value: impl Into<String>) {
+        self.values
+            .entry(key.to_lowercase())
+            .or_default()
+            .push(value.into());
     }
     fn get(&self, key: &str) -> Option<&[String]> {
         self.values

@@ -86,8 +86,13 @@ impl Service {
             Some(key) => connections.iter().map(|c| cache_key(c, key)).collect(),
             None => connections.iter().map(|c| format!("{c}\n")).collect(),
         };
+        // A package's entries: its own, and those kept under it (`{key}\n…`: NuGet's
+        // registration pages).
         let purged = self.upstream_caches.purge(&|k: &str| match &key {
-            Some(_) => selected.iter().any(|s| s == k),
+            Some(_) => selected.iter().any(|s| {
+                k.strip_prefix(s.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('\n'))
+            }),
             None => selected.iter().any(|s| k.starts_with(s.as_str())),
         });
         tracing::info!(purged, connections = ?connections, package = ?key, "upstream cache purged");

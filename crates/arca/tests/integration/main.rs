@@ -33,6 +33,7 @@ mod repositories;
 mod ruby;
 mod s3;
 mod swift;
+mod tag_conditions;
 mod tags;
 mod throttling;
 mod timeouts;

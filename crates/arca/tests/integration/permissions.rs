@@ -473,6 +473,43 @@ async fn a_put_is_decided_without_the_policy_it_replaces() {
     get().await.unwrap_or_else(|e| panic!("{}", show(&e)));
 }
 
+/// Every version in acme/releases as `format namespace/name version`, sorted (the root lists them).
+async fn stored(s: &TestServer) -> Vec<String> {
+    let out = s
+        .client
+        .list_packages()
+        .domain("acme")
+        .repository("releases")
+        .send()
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    for p in out.packages() {
+        let versions = s
+            .client
+            .list_package_versions()
+            .domain("acme")
+            .repository("releases")
+            .format(p.format().unwrap().clone())
+            .set_namespace(p.namespace().map(str::to_string))
+            .package(p.package().unwrap())
+            .send()
+            .await
+            .unwrap();
+        for v in versions.versions() {
+            all.push(format!(
+                "{} {}/{} {}",
+                p.format().unwrap().as_str(),
+                p.namespace().unwrap_or_default(),
+                p.package().unwrap(),
+                v.version()
+            ));
+        }
+    }
+    all.sort();
+    all
+}
+
 /// Native publishes of every format ask for PublishPackageVersion on the package with the token's
 /// user: the read-only consumer and the CI key (allowed only `npm/acme/*`) are refused with 403
 /// in each protocol, nothing is stored, and their reads still work.
@@ -534,25 +571,7 @@ async fn every_format_refuses_a_publish_the_token_user_may_not_make() {
         assert_eq!(ruby.get("names").await.status, 200, "{key}");
     }
     // Nothing but the root's npm package was stored.
-    let packages = s
-        .client
-        .list_packages()
-        .domain("acme")
-        .repository("releases")
-        .send()
-        .await
-        .unwrap();
-    let names: Vec<_> = packages
-        .packages()
-        .iter()
-        .map(|p| {
-            (
-                p.format().map(|f| f.as_str().to_string()),
-                p.package().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(names, vec![(Some("npm".to_string()), "kit".to_string())]);
+    assert_eq!(stored(&s).await, ["npm acme/kit 1.0.0"]);
 }
 
 /// A Maven deploy needs PutPackageMetadata besides PublishPackageVersion (§C4): a user with only
@@ -580,4 +599,83 @@ async fn maven_metadata_needs_put_package_metadata() {
     assert_eq!(r.status, 403, "{}", String::from_utf8_lossy(&r.body));
     let v = crate::maven::describe(&s, "1.0").await;
     assert_eq!(v.status().unwrap().as_str(), "Unfinished");
+}
+
+/// The consumer and the CI key (allowed only `npm/acme/*`) are refused a twine-style PyPI upload
+/// and a Swift registry publish with 403, nothing of theirs is stored, and they still read the
+/// root's releases through both endpoints.
+#[tokio::test]
+async fn pypi_uploads_and_swift_publishes_need_publish_package_version() {
+    let s = start_with_kit().await;
+    let root_pypi = crate::pypi::login(&s).await;
+    crate::pypi::upload_ok(&root_pypi, "kit", "1.0.0", "kit-1.0.0.tar.gz", 1).await;
+    let root_swift = crate::swift::login(&s, "releases").await;
+    let zip = crate::swift::archive("Kit", "root");
+    let r = crate::swift::publish(
+        &root_swift,
+        "mona.kit",
+        "1.0.0",
+        crate::swift::form(&zip, None),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let before = stored(&s).await;
+    assert_eq!(
+        before,
+        [
+            "npm acme/kit 1.0.0",
+            "pypi /kit 1.0.0",
+            "swift mona/kit 1.0.0"
+        ]
+    );
+
+    for key in ["AKIAREADER0000000001", "AKIACI00000000000001"] {
+        let client = client_of(&s, key);
+        let npm = npm_as(&s, &client, "111122223333").await;
+        let swift = Npm {
+            server: &s,
+            base: npm.base.replacen("/npm/", "/swift/", 1),
+            authorization: npm.authorization.clone(),
+        };
+        let pypi = crate::pypi::as_pypi(npm);
+        // A new version of the root's package, and a new package.
+        for (name, version) in [("kit", "2.0.0"), ("other", "1.0.0")] {
+            let file = format!("{name}-{version}.tar.gz");
+            let body = crate::pypi::form(name, version, &file, b"sdist", &[]);
+            let r = crate::pypi::upload(&pypi, body).await;
+            assert_eq!(
+                r.status,
+                403,
+                "{key} uploading {file}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+            let id = format!("mona.{name}");
+            let zip = crate::swift::archive(name, key);
+            let r =
+                crate::swift::publish(&swift, &id, version, crate::swift::form(&zip, None)).await;
+            assert_eq!(
+                r.status,
+                403,
+                "{key} publishing {id} {version}: {}",
+                String::from_utf8_lossy(&r.body)
+            );
+        }
+        // Reads still work.
+        let r = pypi.get("simple/kit/").await;
+        assert_eq!(r.status, 200, "{key}: {}", String::from_utf8_lossy(&r.body));
+        assert!(String::from_utf8_lossy(&r.body).contains("kit-1.0.0.tar.gz"));
+        let r = pypi.get("simple/kit/1.0.0/kit-1.0.0.tar.gz").await;
+        assert_eq!(r.status, 200, "{key}");
+        let r = swift
+            .request(
+                http::Method::GET,
+                "mona/kit",
+                &[("accept", "application/vnd.swift.registry.v1+json")],
+                Vec::new(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{key}: {}", String::from_utf8_lossy(&r.body));
+        assert!(r.json()["releases"].get("1.0.0").is_some(), "{key}");
+    }
+    assert_eq!(stored(&s).await, before);
 }

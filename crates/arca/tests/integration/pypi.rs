@@ -13,8 +13,12 @@ const BOUNDARY: &str = "arcaTestBoundary1234";
 const JSON: &str = "application/vnd.pypi.simple.v1+json";
 
 /// A client of the repository's PyPI endpoint with HTTP Basic `aws:TOKEN`, as pip and twine send it.
-async fn login(s: &TestServer) -> Npm<'_> {
-    let mut c = Npm::login(s, "acme", "releases").await;
+pub async fn login(s: &TestServer) -> Npm<'_> {
+    as_pypi(Npm::login(s, "acme", "releases").await)
+}
+
+/// The PyPI endpoint of an npm client's repository, with its token as HTTP Basic `aws:TOKEN`.
+pub fn as_pypi(mut c: Npm<'_>) -> Npm<'_> {
     let token = c.authorization.take().expect("token");
     let token = token.trim_start_matches("Bearer ");
     c.base = c.base.replacen("/npm/", "/pypi/", 1);
@@ -26,7 +30,7 @@ async fn login(s: &TestServer) -> Npm<'_> {
 }
 
 /// The form twine posts for `file`, with `fields` overriding or adding to the defaults.
-fn form(
+pub fn form(
     name: &str,
     version: &str,
     filename: &str,
@@ -66,13 +70,19 @@ fn form(
     b
 }
 
-async fn upload(c: &Npm<'_>, body: Vec<u8>) -> RawResponse {
+pub async fn upload(c: &Npm<'_>, body: Vec<u8>) -> RawResponse {
     let ct = format!("multipart/form-data; boundary={BOUNDARY}");
     c.request(Method::POST, "", &[("content-type", &ct)], body)
         .await
 }
 
-async fn upload_ok(c: &Npm<'_>, name: &str, version: &str, filename: &str, seed: u64) -> Vec<u8> {
+pub async fn upload_ok(
+    c: &Npm<'_>,
+    name: &str,
+    version: &str,
+    filename: &str,
+    seed: u64,
+) -> Vec<u8> {
     let file = pseudo_random(3000, seed);
     let r = upload(c, form(name, version, filename, &file, &[])).await;
     assert_eq!(

@@ -14,14 +14,14 @@ use crate::common::npm::Npm;
 use crate::common::*;
 
 /// A client of acme/`repo`'s Swift endpoint (Bearer token, as SwiftPM's token authentication).
-async fn login<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
+pub async fn login<'a>(s: &'a TestServer, repo: &str) -> Npm<'a> {
     let mut c = Npm::login(s, "acme", repo).await;
     c.base = c.base.replacen("/npm/", "/swift/", 1);
     c
 }
 
 /// `swift package archive-source`'s layout: everything under `{name}/`.
-fn archive(name: &str, salt: &str) -> Vec<u8> {
+pub fn archive(name: &str, salt: &str) -> Vec<u8> {
     let manifest = format!("// swift-tools-version:5.7\nimport PackageDescription\n// {salt}\n");
     stored_zip(&[
         (&format!("{name}/Package.swift"), manifest.as_bytes()),
@@ -34,7 +34,7 @@ fn archive(name: &str, salt: &str) -> Vec<u8> {
 }
 
 /// The form `swift package-registry publish` sends.
-fn form(archive: &[u8], metadata: Option<&Value>) -> (String, Vec<u8>) {
+pub fn form(archive: &[u8], metadata: Option<&Value>) -> (String, Vec<u8>) {
     let mut b = Vec::new();
     b.extend_from_slice(b"--B\r\nContent-Disposition: form-data; name=\"source-archive\"\r\nContent-Type: application/zip\r\nContent-Transfer-Encoding: binary\r\n\r\n");
     b.extend_from_slice(archive);
@@ -46,7 +46,7 @@ fn form(archive: &[u8], metadata: Option<&Value>) -> (String, Vec<u8>) {
     ("multipart/form-data;boundary=\"B\"".to_string(), b)
 }
 
-async fn publish(c: &Npm<'_>, id: &str, version: &str, body: (String, Vec<u8>)) -> RawResponse {
+pub async fn publish(c: &Npm<'_>, id: &str, version: &str, body: (String, Vec<u8>)) -> RawResponse {
     let path = format!("{}/{version}", id.replace('.', "/"));
     let headers = [
         ("content-type", body.0.as_str()),

@@ -88,7 +88,7 @@ async fn upstream_repositories_merge_and_retain() {
 
 /// The stand-in's catalog entry of `Pub.Lib` `version` (fields Arca does not keep must pass
 /// through); with `hash`, its `packageHash`.
-fn catalog_entry(url: &str, version: &str, hash: Option<&[u8]>) -> serde_json::Value {
+pub(super) fn catalog_entry(url: &str, version: &str, hash: Option<&[u8]>) -> serde_json::Value {
     use base64::Engine;
     use sha2::Digest;
     let mut e = json!({

@@ -266,3 +266,59 @@ async fn the_cli_needs_the_servers_credentials() {
         "a client never generates credentials"
     );
 }
+
+/// A NuGet purge of one package drops its registration with the pages the registration does not
+/// inline (cached apart from it, one entry per page URL): the next read fetches both again.
+#[tokio::test]
+async fn a_nuget_purge_drops_the_registration_pages_too() {
+    let standin = StandIn::start().await;
+    let url = standin.url.clone();
+    let doc = |path: &str, v: serde_json::Value| {
+        standin.put_document(path, v.to_string().into_bytes(), "application/json")
+    };
+    doc(
+        "/v3/index.json",
+        json!({"version": "3.0.0", "resources": [
+            {"@id": format!("{url}flat/"), "@type": "PackageBaseAddress/3.0.0"},
+            {"@id": format!("{url}reg/"), "@type": "RegistrationsBaseUrl/3.6.0"},
+        ]}),
+    );
+    doc("/flat/pub.lib/index.json", json!({"versions": ["1.0.0"]}));
+    doc(
+        "/reg/pub.lib/index.json",
+        json!({"count": 1, "items": [{"@id": format!("{url}reg/pub.lib/page/1.json"),
+                                       "lower": "1.0.0", "upper": "1.0.0"}]}),
+    );
+    doc(
+        "/reg/pub.lib/page/1.json",
+        json!({"items": [{"catalogEntry": super::nuget::catalog_entry(&url, "1.0.0", None)}]}),
+    );
+    let s = standin::chain(&format!("{url}v3/"), "public:nuget-org", TTL).await;
+    let app = crate::nuget::login(&s, "app").await;
+    let read = || async {
+        let r = app.get("v3/registration/pub.lib/index.json").await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        let items = &r.json()["items"][0]["items"];
+        assert_eq!(items.as_array().map(Vec::len), Some(1), "{items}");
+    };
+    let fetches = || {
+        (
+            standin.count("/reg/pub.lib/index.json"),
+            standin.count("/reg/pub.lib/page/1.json"),
+        )
+    };
+    read().await;
+    read().await;
+    assert_eq!(fetches(), (1, 1));
+    purged(
+        &s,
+        "domain=acme&repository=app&format=nuget&package=pub.lib",
+    )
+    .await;
+    read().await;
+    assert_eq!(
+        fetches(),
+        (2, 2),
+        "the index and its page are fetched again"
+    );
+}
