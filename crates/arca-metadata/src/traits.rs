@@ -356,6 +356,7 @@ pub trait MetadataStore:
     + DetailStore
     + PackageGroupStore
     + crate::AccessStore
+    + crate::AuditStore
 {
 }
 impl<
@@ -366,7 +367,8 @@ impl<
             + BlobRefStore
             + DetailStore
             + PackageGroupStore
-            + crate::AccessStore,
+            + crate::AccessStore
+            + crate::AuditStore,
     > MetadataStore for T
 {
 }
