@@ -181,6 +181,11 @@ impl Service {
                 .unwrap_or_default(),
         );
         ctx.set("aws:EpochTime", now.unix_timestamp().to_string());
+        let facts = caller.facts();
+        if let Some(ip) = facts.source_ip {
+            ctx.set("aws:SourceIp", ip.to_string());
+        }
+        ctx.set("aws:SecureTransport", facts.secure_transport.to_string());
         if action == "sts:GetServiceBearerToken" {
             ctx.set("sts:AWSServiceName", "codeartifact.amazonaws.com");
         }
