@@ -4,7 +4,6 @@
 //! give none.
 
 use arca_service::PrincipalSpec;
-use aws_sdk_codeartifact::types::PackageFormat;
 use http::Method;
 use serde_json::{json, Value};
 
@@ -32,24 +31,29 @@ fn reader() -> PrincipalSpec {
     }
 }
 
-/// `arca audit --json ARGS` on the server's data directory: one JSON object per line.
-pub async fn audit_json(s: &TestServer, args: &[&str]) -> Vec<Value> {
+/// `arca ARGS --data-dir D` on the server's data directory, which must succeed; its stdout.
+async fn arca(s: &TestServer, args: &[&str]) -> String {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arca"))
-        .arg("audit")
-        .arg("--json")
         .args(args)
         .arg("--data-dir")
         .arg(&s.data_dir)
         .output()
         .await
-        .expect("run arca audit");
+        .expect("run arca");
     assert!(
         out.status.success(),
-        "arca audit: {}",
+        "arca {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `arca audit --json ARGS`: one JSON object per line.
+pub async fn audit_json(s: &TestServer, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["audit", "--json"];
+    all.extend_from_slice(args);
+    arca(s, &all)
+        .await
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect()
@@ -116,19 +120,7 @@ async fn writes_and_denials_give_exactly_their_records() {
         .await
         .unwrap_or_else(|e| panic!("describe: {}", show(&e)));
     assert_err(
-        client
-            .publish_package_version()
-            .domain("acme")
-            .repository("releases")
-            .format(PackageFormat::Generic)
-            .namespace(NS)
-            .package("p")
-            .package_version("1")
-            .asset_name("a")
-            .asset_sha256(sha256_hex(b"x"))
-            .asset_content(b"x".to_vec().into())
-            .send()
-            .await,
+        publish_as(&client, ["acme", "releases", "p", "1", "a"], b"x", false).await,
         403,
         "AccessDeniedException",
     );
@@ -238,29 +230,12 @@ async fn gc_prunes_records_older_than_the_retention() {
     let s = TestServer::start().await;
     s.domain_with_repo("acme", "releases").await;
     assert_eq!(audit_json(&s, &[]).await.len(), 2);
-    let gc = |days: &str| {
-        let dir = s.data_dir.clone();
-        let days = days.to_string();
-        async move {
-            let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_arca"))
-                .args(["gc", "--audit-retention-days", &days, "--data-dir"])
-                .arg(&dir)
-                .output()
-                .await
-                .expect("run arca gc");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    };
-    gc("1").await;
+    arca(&s, &["gc", "--audit-retention-days", "1"]).await;
     assert_eq!(
         audit_json(&s, &[]).await.len(),
         2,
         "a day's retention keeps today's"
     );
-    gc("0").await;
+    arca(&s, &["gc", "--audit-retention-days", "0"]).await;
     assert_eq!(audit_json(&s, &[]).await, vec![] as Vec<Value>);
 }
