@@ -239,3 +239,42 @@ async fn gc_prunes_records_older_than_the_retention() {
     arca(&s, &["gc", "--audit-retention-days", "0"]).await;
     assert_eq!(audit_json(&s, &[]).await, vec![] as Vec<Value>);
 }
+
+/// `arca transfer` carries the log verbatim and in order; a destination holding records is not
+/// empty.
+#[tokio::test]
+async fn transfer_carries_the_audit_log() {
+    let s = TestServer::start_with(|c| {
+        c.account_id = Some(ACCOUNT.into());
+        c.principals = vec![reader()];
+    })
+    .await;
+    s.domain_with_repo("acme", "releases").await;
+    let client = s.client_with(READER_KEY, &format!("{READER_KEY}-secret-0123456789"));
+    assert_err(
+        client.list_domains().send().await,
+        403,
+        "AccessDeniedException",
+    );
+    let d = TestServer::start().await;
+    let report = s.service.transfer_into(&d.service, |_| {}).await.unwrap();
+    assert_eq!(report.audit_records, 3, "{report:?}");
+    let source = audit_json(&s, &[]).await;
+    assert_eq!(source.len(), 3);
+    assert_eq!(audit_json(&d, &[]).await, source);
+
+    // A destination whose only content is a record (a refusal) is not empty.
+    let e = TestServer::start_with(|c| c.principals = vec![reader()]).await;
+    let refused = e.client_with(READER_KEY, &format!("{READER_KEY}-secret-0123456789"));
+    assert_err(
+        refused.list_domains().send().await,
+        403,
+        "AccessDeniedException",
+    );
+    let err = s
+        .service
+        .transfer_into(&e.service, |_| {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("audit record"), "{err}");
+}
