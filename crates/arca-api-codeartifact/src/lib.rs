@@ -193,6 +193,8 @@ async fn serve(
         if let Some(op) = operator {
             // Operator requests are the root's alone.
             if !caller.is_root() {
+                let action = format!("arca:{}", op.name());
+                state.service.record_denial(&caller, &action, "*").await?;
                 return Err(ApiError::Service(arca_service::ServiceError::AccessDenied(
                     format!(
                         "User: {} is not authorized to perform operator requests",

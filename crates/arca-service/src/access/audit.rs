@@ -71,8 +71,10 @@ impl Service {
         }
     }
 
-    /// Records a refusal of `action` on `resource` (before the caller hears of it).
-    pub(crate) async fn record_denial(
+    /// Records a refusal of `action` on `resource` (before the caller hears of it). The service
+    /// records its own refusals; the wire calls this only for what it refuses itself (operator
+    /// requests by a user).
+    pub async fn record_denial(
         &self,
         caller: &Caller,
         action: &str,

@@ -149,6 +149,21 @@ async fn writes_and_denials_give_exactly_their_records() {
     let m = manifest("@acme/kit", "2.0.0", json!({}));
     let refused = reader_npm.publish(&publish_doc(&m, &tarball(&m))).await;
     assert_eq!(refused.status, 403);
+    // Operator requests are the root's: the wire's own refusal is recorded too.
+    let purge = arca::signed::call(
+        &arca::signed::client().unwrap(),
+        Method::POST,
+        &format!("{}/_arca/cache/purge", s.endpoint),
+        &arca::signed::SigningKey {
+            access_key_id: READER_KEY.into(),
+            secret_access_key: format!("{READER_KEY}-secret-0123456789"),
+            session_token: None,
+            region: "us-east-1".into(),
+        },
+    )
+    .await;
+    let e = purge.expect_err("a user's purge is refused").to_string();
+    assert!(e.contains("AccessDenied"), "{e}");
 
     let records = audit_json(&s, &[]).await;
     let row = |who: &str, action: &str, resource: &str, result: &str| {
@@ -189,6 +204,7 @@ async fn writes_and_denials_give_exactly_their_records() {
                 &package("npm", "acme", "kit"),
                 "denied"
             ),
+            [&user, "arca:PurgeUpstreamCache", "*", "denied"].map(str::to_string),
         ]
     );
     let mut ids = std::collections::BTreeSet::new();
