@@ -1317,16 +1317,25 @@ def test_throttling_is_429_with_retry_after_and_boto3_retries_it(tmp_path):
 # principals and permission policies
 # --------------------------------------------------------------------------------------------------
 
-def arca_principal(server, *args):
-    """Runs `arca principal …` on the server's data directory; returns its stdout."""
+def arca_command(server, *args):
+    """Runs `arca …` on the server's data directory; returns its stdout."""
     env = dict(os.environ, ARCA_ACCESS_KEY_ID=ACCESS_KEY, ARCA_SECRET_ACCESS_KEY=SECRET_KEY,
                ARCA_ACCOUNT_ID=ACCOUNT, ARCA_REGION=REGION, ARCA_LOG="warn")
     for k in ("ARCA_CONFIG", "ARCA_DATA_DIR", "ARCA_TOKEN_SECRET"):
         env.pop(k, None)
-    r = subprocess.run([arca_bin(), "principal", *args, "--data-dir", str(server.data)],
+    r = subprocess.run([arca_bin(), *args, "--data-dir", str(server.data)],
                        capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout
+
+
+def arca_principal(server, *args):
+    return arca_command(server, "principal", *args)
+
+
+def arca_audit(server, *args):
+    """`arca audit --json …`: the records, oldest first."""
+    return [json.loads(line) for line in arca_command(server, "audit", "--json", *args).splitlines()]
 
 
 def add_user(server, tmp_path, name, statements):
@@ -1350,6 +1359,7 @@ def test_principals_policies_and_denials(server, client, repo, tmp_path):
                      package="pkg", packageVersion="1.0", assetName="a.txt", assetContent=b"a",
                      assetSHA256=hashlib.sha256(b"a").hexdigest())
     assert arn in r["Error"]["Message"] and "PublishPackageVersion" in r["Error"]["Message"], r
+    denials = [r]
 
     # An explicit Deny in the repository's policy beats the identity Allow.
     deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": {"AWS": arn},
@@ -1357,8 +1367,8 @@ def test_principals_policies_and_denials(server, client, repo, tmp_path):
     p = client.put_repository_permissions_policy(domain=repo.domain, repository=repo.name,
                                                  policyDocument=json.dumps(deny))["policy"]
     assert p["resourceArn"].endswith(f":repository/{repo.domain}/repo") and p["revision"]
-    client_error(reader.describe_repository, "AccessDeniedException", 403,
-                 domain=repo.domain, repository=repo.name)
+    denials.append(client_error(reader.describe_repository, "AccessDeniedException", 403,
+                                domain=repo.domain, repository=repo.name))
     # Optimistic locking on the revision.
     client_error(client.put_repository_permissions_policy, "ConflictException", 409,
                  domain=repo.domain, repository=repo.name, policyDocument=json.dumps(deny),
@@ -1373,6 +1383,18 @@ def test_principals_policies_and_denials(server, client, repo, tmp_path):
     client_error(reader.describe_repository, "UnrecognizedClientException", 403,
                  domain=repo.domain, repository=repo.name)
 
+    # Every denial shows in `arca audit`, under the request id the client got; the reader's
+    # successful reads left nothing.
+    records = arca_audit(server, "--principal", arn)
+    assert [(x["action"], x["result"], x["requestId"]) for x in records] == [
+        ("codeartifact:PublishPackageVersion", "denied", denials[0]["ResponseMetadata"]["RequestId"]),
+        ("codeartifact:DescribeRepository", "denied", denials[1]["ResponseMetadata"]["RequestId"]),
+    ], records
+    assert records[1]["resourceArn"].endswith(f":repository/{repo.domain}/repo"), records
+    assert all(x["sourceIp"] == "127.0.0.1" for x in records), records
+    # The root's policy writes are there too.
+    puts = arca_audit(server, "--action", "codeartifact:PutRepositoryPermissionsPolicy")
+    assert any(x["resourceArn"] == p["resourceArn"] and x["result"] == "allowed" for x in puts), puts
 
 def test_tag_condition_keys(server, client, domain, tmp_path):
     """aws:ResourceTag on the repository acted on, aws:RequestTag on CreateRepository and

@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use arca_service::metrics::http::{content_length, response_length};
 use arca_service::metrics::{Protocol, RequestSample};
-use arca_service::{Caller, Service};
+use arca_service::{Caller, RequestFacts, Service};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Response};
@@ -60,7 +60,7 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
     let path = req.uri().path().to_string();
     let format = query_format(req.uri().query());
     let bytes_in = content_length(req.headers());
-    let (op_name, result) = serve(&state, req).await;
+    let (op_name, result) = serve(&state, req, &request_id).await;
     #[cfg(debug_assertions)]
     let result = match result {
         Ok(r) => conformance::check_response(op_name, r).await,
@@ -118,7 +118,11 @@ fn query_format(query: Option<&str>) -> &'static str {
         .map_or("", |f| f.as_str())
 }
 
-async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response<Body>, ApiError>) {
+async fn serve(
+    state: &ApiState,
+    req: Request,
+    request_id: &str,
+) -> (&'static str, Result<Response<Body>, ApiError>) {
     let model = model::service_model();
     let route = model.route(req.method(), req.uri().path());
     let operator = operator::OperatorOp::route(req.method(), req.uri().path());
@@ -184,10 +188,13 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
         let caller = match principal {
             Some((_, p)) => p.caller,
             None => Caller::root(account),
-        };
+        }
+        .with_facts(request_facts(&parts, request_id));
         if let Some(op) = operator {
             // Operator requests are the root's alone.
             if !caller.is_root() {
+                let action = format!("arca:{}", op.name());
+                state.service.record_denial(&caller, &action, "*").await?;
                 return Err(ApiError::Service(arca_service::ServiceError::AccessDenied(
                     format!(
                         "User: {} is not authorized to perform operator requests",
@@ -210,17 +217,24 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
         let op = Operation::from_members(op_model.name(), members)?;
         // Authorized before it acts; the caller it acts as may reach another account's domain.
         // The request's tags count for its own permission (the first) only.
+        let permissions = op.permissions(op_model.name());
         let mut acting = None;
         let mut tags = op.request_tags();
-        for (action, target) in op.permissions(op_model.name()) {
+        for (action, target) in &permissions {
             let allowed = state
                 .service
-                .authorize_tagged(&caller, &action, &target, &tags)
+                .authorize_tagged(&caller, action, target, &tags)
                 .await?;
             tags = arca_service::policy::RequestTags::None;
             acting.get_or_insert(allowed);
         }
         let caller = acting.unwrap_or(caller);
+        // A write is recorded once all its permissions hold, before it acts (or, a publish, in
+        // its own transaction).
+        let caller = match permissions.first() {
+            Some((action, target)) => state.service.audited(caller, action, target).await?,
+            None => caller,
+        };
         let content_length = parts
             .headers
             .get(axum::http::header::CONTENT_LENGTH)
@@ -230,6 +244,15 @@ async fn serve(state: &ApiState, req: Request) -> (&'static str, Result<Response
     }
     .await;
     (op_name, result)
+}
+
+/// What the server put on the request (the client's address, TLS; absent when the router runs
+/// without it, as in-process tests do), named with this request's id.
+fn request_facts(parts: &axum::http::request::Parts, request_id: &str) -> RequestFacts {
+    RequestFacts {
+        request_id: request_id.to_string(),
+        ..parts.extensions.get().cloned().unwrap_or_default()
+    }
 }
 
 /// Whether a streaming request announces a body small enough to read whole ([`MAX_JSON_BODY`]).

@@ -124,7 +124,7 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let bytes_in = content_length(req.headers());
-    let result = serve(&state, req).await;
+    let result = serve(&state, req, &request_id).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -195,14 +195,25 @@ pub(crate) async fn resolve<T>(
     Ok((target, repo))
 }
 
-async fn serve(state: &NativeState, req: Request) -> Result<Response<Body>, NativeError> {
+async fn serve(
+    state: &NativeState,
+    req: Request,
+    request_id: &str,
+) -> Result<Response<Body>, NativeError> {
     let path = req.uri().path().to_string();
     let endpoint = Endpoint::parse(&path)?;
     if endpoint.format == PackageFormat::Swift && req.method() == axum::http::Method::OPTIONS {
         // What a resource allows is no secret (SE-0292 §4: OPTIONS without credentials).
         return swift::options(&endpoint);
     }
-    let caller = auth::authorize(&state.service, req.headers(), &endpoint).await?;
+    // The client's address and TLS, as the server saw them (absent in in-process tests).
+    let facts = arca_service::RequestFacts {
+        request_id: request_id.to_string(),
+        ..req.extensions().get().cloned().unwrap_or_default()
+    };
+    let caller = auth::authorize(&state.service, req.headers(), &endpoint)
+        .await?
+        .with_facts(facts);
     match endpoint.format {
         PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
         PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,

@@ -51,6 +51,7 @@
 //! what it depends on, in the order above, and a line in the table above.
 
 mod access;
+mod audit;
 mod blobs;
 mod details;
 mod domains;

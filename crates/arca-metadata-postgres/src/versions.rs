@@ -5,6 +5,7 @@ use arca_metadata::{
     AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionChange, VersionExpectation,
     VersionRow,
 };
+use arca_metadata_sql::audit;
 use sqlx::{PgConnection, Postgres};
 
 use crate::blobs;
@@ -190,6 +191,12 @@ impl PostgresStore {
         }
         for tag in &write.dist_tags {
             details::write_dist_tag(&mut tx, package_id, tag, &write.version).await?;
+        }
+        // The publish's audit record commits with it.
+        if let Some(record) = &write.audit {
+            execute(&audit::insert_audit(std::slice::from_ref(record)), &mut *tx)
+                .await
+                .map_err(backend)?;
         }
         let row = load_version(&mut tx, version_id).await?;
         tx.commit().await.map_err(backend)?;

@@ -13,6 +13,7 @@
 //! backend, where they differ.
 
 pub mod access;
+pub mod audit;
 pub mod details;
 mod errors;
 pub mod groups;

@@ -63,6 +63,7 @@
 //!   namespace and name, all byte-wise.
 
 mod access;
+mod audit;
 mod blobs;
 mod details;
 mod domains;

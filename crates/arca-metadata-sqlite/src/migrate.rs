@@ -59,6 +59,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "principals policies",
         sql: include_str!("../migrations/0007_principals_policies.sql"),
     },
+    Migration {
+        version: 8,
+        description: "audit",
+        sql: include_str!("../migrations/0008_audit.sql"),
+    },
 ];
 
 /// The table exactly as sqlx 0.8 creates it on SQLite.

@@ -5,6 +5,7 @@ use arca_metadata::{
     AssetRow, CopyWrite, PublishWrite, StoreError, StoreResult, VersionChange, VersionFilter,
     VersionOrder, VersionRow,
 };
+use arca_metadata_sql::audit;
 use rusqlite::Connection;
 
 use crate::blobs;
@@ -104,6 +105,10 @@ fn publish_in(conn: &Connection, write: &PublishWrite) -> StoreResult<VersionRow
     }
     for tag in &write.dist_tags {
         details::write_dist_tag(conn, package_id, tag, &write.version)?;
+    }
+    // The publish's audit record commits with it (in the group commit: no fsync of its own).
+    if let Some(record) = &write.audit {
+        execute(conn, &audit::insert_audit(std::slice::from_ref(record))).map_err(backend)?;
     }
     load_version(conn, version_id)
 }

@@ -12,6 +12,7 @@
 //!   `limit + 1` rows to learn whether another page exists.
 
 mod access;
+mod audit;
 mod error;
 mod model;
 mod observed;
@@ -19,6 +20,7 @@ mod text;
 mod traits;
 
 pub use access::{AccessStore, PrincipalRow, ResourcePolicyRow};
+pub use audit::{AuditFilter, AuditRow, AuditStore};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use observed::{CallObserver, Observed};

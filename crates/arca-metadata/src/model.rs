@@ -368,6 +368,9 @@ pub struct PublishWrite {
     /// An existing version takes `metadata` and `details` too (Maven: the POM may arrive after
     /// the jar); otherwise it keeps its own.
     pub replace_metadata: bool,
+    /// The audit record of this publish, committed in its transaction (none for what the
+    /// server does on its own: retention, transfer).
+    pub audit: Option<crate::AuditRow>,
 }
 
 /// A change to one existing version, applied by [`crate::PackageStore::apply_version_changes`].

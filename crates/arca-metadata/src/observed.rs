@@ -101,6 +101,12 @@ observed!(AccessStore {
     fn delete_resource_policy(&self, resource_arn: &str, expected_revision: Option<&str>) -> StoreResult<Option<ResourcePolicyRow>>;
 });
 
+observed!(AuditStore {
+    fn append_audit(&self, records: &[AuditRow]) -> StoreResult<()>;
+    fn list_audit(&self, filter: &AuditFilter, limit: u32) -> StoreResult<Vec<(i64, AuditRow)>>;
+    fn prune_audit(&self, before_ms: i64) -> StoreResult<u64>;
+});
+
 observed!(DetailStore {
     fn list_dist_tags(&self, package_id: i64) -> StoreResult<Vec<(String, String)>>;
     fn set_dist_tag(&self, package_id: i64, tag: &str, version: &str) -> StoreResult<()>;

@@ -147,6 +147,9 @@ impl PublishWrite {
         for t in &self.dist_tags {
             check_text("dist-tag", t)?;
         }
+        if let Some(a) = &self.audit {
+            a.check_text()?;
+        }
         Ok(())
     }
 }

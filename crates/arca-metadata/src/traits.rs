@@ -357,6 +357,7 @@ pub trait MetadataStore:
     + DetailStore
     + PackageGroupStore
     + crate::AccessStore
+    + crate::AuditStore
 {
 }
 impl<
@@ -367,7 +368,8 @@ impl<
             + BlobRefStore
             + DetailStore
             + PackageGroupStore
-            + crate::AccessStore,
+            + crate::AccessStore
+            + crate::AuditStore,
     > MetadataStore for T
 {
 }

@@ -55,7 +55,7 @@ use arca_blobstore::BlobStore;
 use arca_metadata::MetadataStore;
 
 pub use access::{
-    PolicyTarget, PrincipalInfo, PrincipalKey, PrincipalSpec, ResourcePolicy, Target,
+    AuditQuery, PolicyTarget, PrincipalInfo, PrincipalKey, PrincipalSpec, ResourcePolicy, Target,
 };
 pub use arca_metadata::{
     GroupMode, GroupRestriction, OriginRule, OriginType, PackageFormat, VersionStatus,
@@ -130,6 +130,19 @@ pub struct ServiceConfig {
 /// Default of [`ServiceConfig::blob_grace`].
 pub const DEFAULT_BLOB_GRACE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// What the wire knows about a request besides who sends it, for the audit log and the
+/// `aws:SourceIp` and `aws:SecureTransport` conditions. Nothing HTTP-shaped: the server decides
+/// the client's address and whether it came over TLS (trusted proxies), the wire names the request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFacts {
+    /// The id the answer carries (`x-amzn-RequestId` on the API).
+    pub request_id: String,
+    /// The client's address; `None` when unknown (a request that did not come over a socket).
+    pub source_ip: Option<std::net::IpAddr>,
+    /// Whether the client's connection was TLS (to Arca, or to a trusted proxy in front of it).
+    pub secure_transport: bool,
+}
+
 /// The authenticated principal of a request: an account's root, or one of its users.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -139,6 +152,11 @@ pub struct Caller {
     /// Set by [`Service::authorize`] when a policy let the caller act on another account's
     /// resource; only then does an operation resolve another account's domain.
     cross_account: bool,
+    /// The request this caller sends.
+    facts: Arc<RequestFacts>,
+    /// The audit record of the publish this request was allowed to make, committed in the
+    /// publish's own transaction (set by [`Service::audited`]).
+    publish_audit: Option<Arc<arca_metadata::AuditRow>>,
 }
 
 impl PartialEq for Caller {
@@ -154,6 +172,8 @@ impl Caller {
             account: account.into(),
             user: None,
             cross_account: false,
+            facts: Arc::default(),
+            publish_audit: None,
         }
     }
 
@@ -162,7 +182,21 @@ impl Caller {
             account: user.identity.account.clone(),
             user: Some(user),
             cross_account: false,
+            facts: Arc::default(),
+            publish_audit: None,
         }
+    }
+
+    /// The same caller, sending the request `facts` describes.
+    pub fn with_facts(self, facts: RequestFacts) -> Self {
+        Self {
+            facts: Arc::new(facts),
+            ..self
+        }
+    }
+
+    pub fn facts(&self) -> &RequestFacts {
+        &self.facts
     }
 
     fn for_other_account(&self) -> Self {

@@ -7,9 +7,9 @@
 
 use arca_blobstore::{BlobError, BlobInfo, BlobRead, BoxError, Sha256Digest, StagedBlob};
 use arca_metadata::{
-    AssetRow, OriginRule, OriginType, PackageKey, PackageRow, PublishWrite, RepositoryRow,
-    StoreError, VersionAction, VersionChange, VersionDetails, VersionExpectation, VersionFilter,
-    VersionMetadata, VersionOrder, VersionOrigin, VersionRow, VersionStatus,
+    AssetRow, AuditRow, OriginRule, OriginType, PackageKey, PackageRow, PublishWrite,
+    RepositoryRow, StoreError, VersionAction, VersionChange, VersionDetails, VersionExpectation,
+    VersionFilter, VersionMetadata, VersionOrder, VersionOrigin, VersionRow, VersionStatus,
 };
 use bytes::Bytes;
 use futures::Stream;
@@ -164,16 +164,25 @@ impl Service {
         Ok(NativeRepo { repo, caller })
     }
 
-    /// A native write of `key` in `repo` by the request's caller: `action` (§C4) on the package.
+    /// A native write of `key` in `repo` by the request's caller: `action` (§C4) on the package,
+    /// recorded in the audit log before it acts.
     pub(crate) async fn authorize_native_write(
         &self,
         repo: &NativeRepo,
         key: &PackageKey,
         action: &str,
     ) -> ServiceResult<()> {
-        if repo.caller.is_root() && repo.caller.account == repo.repo.domain_owner {
-            return Ok(());
-        }
+        self.native_writer(repo, key, action).await.map(drop)
+    }
+
+    /// The caller of a native write, authorized and audited ([`Self::audited`]): for a publish,
+    /// carrying the record its transaction commits.
+    async fn native_writer(
+        &self,
+        repo: &NativeRepo,
+        key: &PackageKey,
+        action: &str,
+    ) -> ServiceResult<Caller> {
         let target = Target::Package(PackageRef {
             repo: RepoRef {
                 domain: DomainRef {
@@ -186,20 +195,27 @@ impl Service {
             namespace: (!key.namespace.is_empty()).then(|| key.namespace.clone()),
             package: key.name.clone(),
         });
-        self.authorize(&repo.caller, action, &target).await?;
-        Ok(())
+        let caller = if repo.caller.is_root() && repo.caller.account == repo.repo.domain_owner {
+            repo.caller.clone()
+        } else {
+            self.authorize(&repo.caller, action, &target).await?
+        };
+        self.audited(caller, action, &target).await
     }
 
-    /// A native publish: `PublishPackageVersion` on the package (§C4), then [`Self::publish_native`].
+    /// A native publish: `PublishPackageVersion` on the package (§C4), then [`Self::publish_native`]
+    /// with its audit record.
     pub(crate) async fn publish_as(
         &self,
         repo: &NativeRepo,
         v: NativeVersion,
         staged: StagedAsset,
     ) -> ServiceResult<VersionRow> {
-        self.authorize_native_write(repo, &v.key, "codeartifact:PublishPackageVersion")
+        let caller = self
+            .native_writer(repo, &v.key, "codeartifact:PublishPackageVersion")
             .await?;
-        self.publish_native(&repo.repo, v, staged).await
+        let audit = Service::publish_audit(&caller);
+        self.publish_native(&repo.repo, v, staged, audit).await
     }
 
     /// Streams an upload into staging for the repository's domain (at most the asset size limit).
@@ -239,6 +255,7 @@ impl Service {
         repo: &RepositoryRow,
         v: NativeVersion,
         staged: StagedAsset,
+        audit: Option<AuditRow>,
     ) -> ServiceResult<VersionRow> {
         // The rules every format's publish follows, before anything is stored.
         check_asset_name(&v.asset_name)?;
@@ -269,7 +286,10 @@ impl Service {
                 .await?
             {
                 NativeWrite::Done(row) => return Ok(*row),
-                NativeWrite::Write(w) => w,
+                NativeWrite::Write(w) => PublishWrite {
+                    audit: audit.clone(),
+                    ..*w
+                },
             };
             match self.store.apply_publish(&write).await {
                 Ok(row) => {
@@ -333,6 +353,7 @@ impl Service {
             dist_tags: v.dist_tags.clone(),
             asset_lease: lease,
             replace_metadata: false,
+            audit: None,
         };
         let Some(e) = existing else {
             if v.on_existing == OnExisting::JoinUnfinished {

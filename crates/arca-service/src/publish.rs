@@ -111,6 +111,7 @@ impl Service {
                     if write.asset.is_some() {
                         write.asset_lease = Some(lease.generation);
                     }
+                    write.audit = Service::publish_audit(caller);
                     match self.store.apply_publish(&write).await {
                         Ok(row) => {
                             self.metrics.publish(key.format.as_str(), false);
@@ -193,6 +194,7 @@ impl Service {
             dist_tags: Vec::new(),
             asset_lease: None,
             replace_metadata: false,
+            audit: None,
         };
         let Some(v) = existing else {
             let revision = revision::compute(std::slice::from_ref(&new_asset), &base.metadata);

@@ -110,6 +110,17 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub external_connections: Vec<String>,
+    /// Addresses or CIDR ranges of proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed (repeatable; the environment variable takes a comma-separated list; default none).
+    #[arg(
+        long = "trusted-proxy",
+        env = "ARCA_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// Days audit records are kept (default 90; pruned by `arca gc` and the periodic collection).
+    #[arg(long, env = "ARCA_AUDIT_RETENTION_DAYS")]
+    pub audit_retention_days: Option<u64>,
 }
 
 /// `[external_connections."public:npmjs"]` in the TOML file.
@@ -159,6 +170,8 @@ struct FileConfig {
     external_connections: BTreeMap<String, ExternalConnectionFile>,
     #[serde(default)]
     principals: Vec<crate::principals::PrincipalFile>,
+    trusted_proxies: Option<Vec<String>>,
+    audit_retention_days: Option<u64>,
 }
 
 /// Where blobs are stored.
@@ -198,6 +211,10 @@ pub struct Config {
     pub principals: Vec<arca_service::PrincipalSpec>,
     /// Bearer token of `GET /metrics`; `None`: no token needed.
     pub metrics_token: Option<String>,
+    /// Proxies whose forwarding headers name the client (`client.rs`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long audit records are kept.
+    pub audit_retention: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -230,6 +247,8 @@ impl std::fmt::Debug for Config {
             .field("max_publish_bytes", &self.max_publish_bytes)
             .field("external_connections", &self.external_connections)
             .field("principals", &self.principals)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("audit_retention", &self.audit_retention)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
@@ -360,6 +379,17 @@ impl Config {
                 .metrics_token
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty()),
+            trusted_proxies: trusted_proxies(if args.trusted_proxies.is_empty() {
+                file.trusted_proxies.unwrap_or_default()
+            } else {
+                args.trusted_proxies
+            })?,
+            audit_retention: Duration::from_secs(
+                args.audit_retention_days
+                    .or(file.audit_retention_days)
+                    .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS)
+                    .saturating_mul(86_400),
+            ),
         };
         config.validate()?;
         Ok(config)
@@ -413,6 +443,24 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Days audit records are kept unless configured.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 90;
+
+/// `trusted_proxies`: addresses (a single host) or CIDR ranges.
+fn trusted_proxies(entries: Vec<String>) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    entries
+        .iter()
+        .map(|e| {
+            let e = e.trim();
+            e.parse::<ipnet::IpNet>()
+                .or_else(|_| e.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    anyhow::anyhow!("trusted_proxies: '{e}' is not an address or CIDR range")
+                })
+        })
+        .collect()
 }
 
 /// Parses a duration such as `30s`, `5m` or `3d`.

@@ -5,7 +5,9 @@
 //! `arca-blobstore` (storage). This crate only assembles them; [`run`] is what `arca serve` and the
 //! integration tests call.
 
+pub mod audit;
 pub mod cache;
+pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod login;
@@ -45,6 +47,10 @@ pub struct App {
     pub gc_interval: Option<Duration>,
     pub gc_grace: Duration,
     pub timeouts: server::Timeouts,
+    /// How the client's address and TLS are read (trusted proxies).
+    pub clients: client::ClientFacts,
+    /// How long audit records are kept (pruned with each garbage collection).
+    pub audit_retention: Duration,
 }
 
 /// Opens the storage under the data directory and builds the router.
@@ -102,6 +108,14 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         gc_interval: config.gc_interval,
         gc_grace: config.gc_grace,
         timeouts: config.timeouts,
+        clients: client::ClientFacts {
+            trusted_proxies: config.trusted_proxies.clone(),
+            public_https: config
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://")),
+        },
+        audit_retention: config.audit_retention,
     })
 }
 
@@ -155,17 +169,22 @@ pub async fn run(
     let addr = listener.local_addr().context("reading the bound address")?;
     app.service.set_listen_url(listen_url(addr));
     let collector = app.gc_interval.map(|every| {
-        let (service, grace) = (app.service.clone(), app.gc_grace);
+        let (service, grace, retention) = (app.service.clone(), app.gc_grace, app.audit_retention);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
                 if let Err(e) = service.collect_garbage(grace, false).await {
                     tracing::error!(error = %e, "garbage collection failed");
                 }
+                match service.prune_audit(retention).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(records = n, "pruned audit records"),
+                    Err(e) => tracing::error!(error = %e, "pruning audit records failed"),
+                }
             }
         })
     });
-    server::serve(listener, app.router, app.timeouts, shutdown).await;
+    server::serve(listener, app.router, app.timeouts, app.clients, shutdown).await;
     if let Some(collector) = collector {
         collector.abort();
     }

@@ -53,6 +53,8 @@ enum Command {
     /// Configure a package manager for a repository (the AWS CLI's `codeartifact login`, for
     /// npm, pip, twine, uv, poetry, maven, gradle, cargo, gem, bundler, nuget, dotnet and swift).
     Login(arca::login::LoginArgs),
+    /// The audit log: every write and every refusal, oldest first.
+    Audit(arca::audit::AuditArgs),
     /// The cache of upstream indexes kept by running servers.
     Cache {
         #[command(subcommand)]
@@ -85,6 +87,11 @@ fn main() -> anyhow::Result<()> {
             let config = Config::resolve(args.settings.clone())?;
             init_logging(config.log_json);
             return runtime()?.block_on(arca::cache::purge(args, config));
+        }
+        Command::Audit(args) => {
+            let config = Config::resolve(args.settings.clone())?;
+            init_logging(config.log_json);
+            return runtime()?.block_on(arca::audit::run(args, config));
         }
         Command::Principal { command } => {
             let config = Config::resolve(command.settings().clone())?;

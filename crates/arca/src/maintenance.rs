@@ -21,12 +21,15 @@ pub async fn gc(config: Config) -> anyhow::Result<()> {
             progress.update(|| format!("{} blobs freed, {} orphans", r.freed, r.orphans_freed))
         })
         .await?;
+    let pruned = service.prune_audit(config.audit_retention).await?;
     let secs = progress.elapsed_secs();
     progress.finish(&format!(
-        "freed {} unreferenced blobs and {} orphan objects (grace {} s) in {secs:.1} s",
+        "freed {} unreferenced blobs and {} orphan objects (grace {} s), pruned {pruned} audit \
+         records older than {} days in {secs:.1} s",
         report.freed,
         report.orphans_freed,
-        config.gc_grace.as_secs()
+        config.gc_grace.as_secs(),
+        config.audit_retention.as_secs() / 86_400
     ));
     Ok(())
 }

@@ -26,6 +26,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::client::ClientFacts;
+
 /// Timeouts applied to every connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -41,14 +43,16 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     timeouts: Timeouts,
+    clients: ClientFacts,
     shutdown: impl Future<Output = ()>,
 ) {
+    let clients = std::sync::Arc::new(clients);
     let body_idle = timeouts.body_idle;
     let router = router.map_request(move |req: Request| req.map(|b| idle_limited(b, body_idle)));
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {
-        let (stream, _peer) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -62,9 +66,13 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
+        let clients = clients.clone();
         let service = TowerToHyperService::new(tower::service_fn(
-            move |req: Request<hyper::body::Incoming>| {
+            move |mut req: Request<hyper::body::Incoming>| {
                 let router = router.clone();
+                // The client's address and TLS, for the audit log and policy conditions.
+                let facts = clients.of(peer, req.headers());
+                req.extensions_mut().insert(facts);
                 async move {
                     if let Some(refusal) = refuse_transfer_coding(req.headers()) {
                         return Ok(refusal);

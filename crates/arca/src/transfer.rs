@@ -178,7 +178,7 @@ fn summary(r: &TransferReport, secs: f64) -> String {
     let mib = r.bytes as f64 / (1024.0 * 1024.0);
     format!(
         "transferred {} domains, {} repositories, {} packages, {} versions, {} assets, {} package \
-         groups, {} permission policies, {} principals, {} tags; \
+         groups, {} permission policies, {} principals, {} tags, {} audit records; \
          {} blobs, {} bytes ({mib:.1} MiB) in {secs:.1} s ({:.1} MiB/s)",
         r.domains,
         r.repositories,
@@ -189,6 +189,7 @@ fn summary(r: &TransferReport, secs: f64) -> String {
         r.policies,
         r.principals,
         r.tags,
+        r.audit_records,
         r.blobs,
         r.bytes,
         if secs > 0.0 { mib / secs } else { 0.0 },

@@ -21,6 +21,7 @@
 //! dead-code warning (an error under `-D warnings`).
 
 mod access;
+mod audit;
 mod blobs;
 mod concurrent;
 mod details;
@@ -43,6 +44,7 @@ use arca_metadata::{
 };
 
 pub use access::*;
+pub use audit::*;
 pub use blobs::*;
 pub use concurrent::*;
 pub use details::*;
@@ -169,6 +171,9 @@ macro_rules! metadata_store_suite {
             principals_create_find_rotate_delete,
             resource_policies_lock_on_their_revision,
             resource_policies_go_with_their_resource,
+            // audit log
+            audit_append_list_filter_page_prune,
+            audit_record_commits_with_its_publish,
             // tags
             tags_upsert_list_untag,
             tags_limit_is_all_or_nothing,
@@ -296,6 +301,7 @@ pub fn new_version(
         dist_tags: Vec::new(),
         asset_lease: None,
         replace_metadata: false,
+        audit: None,
     }
 }
 

@@ -36,8 +36,8 @@ pub(crate) struct PolicyCache {
 }
 
 /// The resource's ARN, its account (`None` for `*`) and the ARN whose policy applies.
-struct Resolved {
-    resource: String,
+pub(crate) struct Resolved {
+    pub(crate) resource: String,
     account: Option<String>,
     policy_arn: Option<String>,
 }
@@ -48,7 +48,7 @@ const PUT_POLICY_ACTIONS: [&str; 2] = [
 ];
 
 impl Service {
-    fn resolve_target(&self, caller: &Caller, target: &Target) -> Resolved {
+    pub(crate) fn resolve_target(&self, caller: &Caller, target: &Target) -> Resolved {
         let region = &self.config.region;
         let owner = |d: &DomainRef| d.owner.clone().unwrap_or_else(|| caller.account.clone());
         match target {
@@ -234,6 +234,11 @@ impl Service {
                 .unwrap_or_default(),
         );
         ctx.set("aws:EpochTime", now.unix_timestamp().to_string());
+        let facts = caller.facts();
+        if let Some(ip) = facts.source_ip {
+            ctx.set("aws:SourceIp", ip.to_string());
+        }
+        ctx.set("aws:SecureTransport", facts.secure_transport.to_string());
         if action == "sts:GetServiceBearerToken" {
             ctx.set("sts:AWSServiceName", "codeartifact.amazonaws.com");
         }
@@ -262,7 +267,10 @@ impl Service {
             // Another account's resource that no policy opens stays invisible: the operation
             // acts as it did before policies existed (its domain is "not found").
             Decision::ImplicitDeny if !same_account && policy.is_none() => Ok(caller.clone()),
-            _ => Err(denied(&identity.arn, action, &r.resource, decision)),
+            _ => {
+                self.record_denial(caller, action, &r.resource).await?;
+                Err(denied(&identity.arn, action, &r.resource, decision))
+            }
         }
     }
 }

@@ -2,11 +2,13 @@
 //! authorization decision (`authorize.rs`, over the pure engine in [`crate::policy`]) and the six
 //! permissions-policy operations (`policies.rs`).
 
+mod audit;
 mod authorize;
 mod policies;
 mod principals;
 mod secrets;
 
+pub use audit::AuditQuery;
 pub(crate) use authorize::PolicyCache;
 pub use authorize::Target;
 pub use policies::{PolicyTarget, ResourcePolicy};

@@ -16,8 +16,10 @@ use time::format_description::well_known::Rfc3339;
 use super::wildcard::{arn_matches, glob};
 use super::PolicyError;
 
-/// The condition keys every request's context carries (lowercase): the principal's and the time.
-pub(crate) const REQUEST_KEYS: [&str; 8] = [
+/// The condition keys every request's context carries (lowercase): the principal's, the time and
+/// the request's (its client's address — absent only for a request that came over no socket —
+/// and TLS).
+pub(crate) const REQUEST_KEYS: [&str; 10] = [
     "aws:principalaccount",
     "aws:principalarn",
     "aws:principalorgid",
@@ -26,11 +28,13 @@ pub(crate) const REQUEST_KEYS: [&str; 8] = [
     "aws:currenttime",
     "aws:epochtime",
     "sts:awsservicename",
+    "aws:sourceip",
+    "aws:securetransport",
 ];
 /// Further keys the engine evaluates when a caller supplies them (lowercase; tag keys by prefix).
 /// Anything else is refused when a policy is parsed: a key never set would make its conditions
 /// silently false.
-const OTHER_KEYS: [&str; 3] = ["aws:securetransport", "aws:sourceip", "aws:tagkeys"];
+const OTHER_KEYS: [&str; 1] = ["aws:tagkeys"];
 const KEY_PREFIXES: [&str; 2] = ["aws:requesttag/", "aws:resourcetag/"];
 
 /// Whether a (lowercase) condition key is one of the tag keys: `aws:TagKeys`,

@@ -61,3 +61,24 @@ impl Service {
         Ok(())
     }
 }
+
+impl Service {
+    /// The audit log, verbatim (its ARNs name resources as they were, like tags) and in its order.
+    pub(super) async fn transfer_audit(
+        &self,
+        dst: &Service,
+        report: &mut TransferReport,
+    ) -> TransferResult<()> {
+        let mut filter = arca_metadata::AuditFilter::default();
+        loop {
+            let page = self.store.list_audit(&filter, super::PAGE).await?;
+            let records: Vec<_> = page.iter().map(|(_, r)| r.clone()).collect();
+            dst.store.append_audit(&records).await?;
+            report.audit_records += records.len() as u64;
+            match page.last() {
+                Some((id, _)) if page.len() == super::PAGE as usize => filter.after_id = Some(*id),
+                _ => return Ok(()),
+            }
+        }
+    }
+}

@@ -5,8 +5,8 @@
 //! an order that creates every upstream before its downstreams, then their packages, versions and
 //! assets ([`packages`]), then the domain's package groups with their allowed-repository lists
 //! ([`groups`]), the domain's and repositories' permission policies, the principals with their
-//! secrets sealed again under the destination's server secret ([`access`]), and the tags last, verbatim under their stored ARNs (creating a resource
-//! replaces the tags under its ARN). Ids are the destination's own; nothing outside the stores
+//! secrets sealed again under the destination's server secret ([`access`]), the tags, verbatim under their stored ARNs (creating a resource
+//! replaces the tags under its ARN), and the audit log last, verbatim and in its order. Ids are the destination's own; nothing outside the stores
 //! exposes them. The source is only read.
 
 mod access;
@@ -44,6 +44,8 @@ pub struct TransferReport {
     pub policies: u64,
     /// Principals of the metadata store (the configuration's are the destination's own).
     pub principals: u64,
+    /// Audit records, verbatim and in order.
+    pub audit_records: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,13 @@ impl Service {
         }
         if let Some(p) = self.store.list_principals().await?.first() {
             return Ok(Some(format!("principal {}", p.arn)));
+        }
+        let any = arca_metadata::AuditFilter::default();
+        if let Some((_, r)) = self.store.list_audit(&any, 1).await?.first() {
+            return Ok(Some(format!(
+                "audit record {} {}",
+                r.action, r.resource_arn
+            )));
         }
         if let Some((arn, key, _)) = self.store.list_all_tags(None, 1).await?.first() {
             return Ok(Some(format!("tag '{key}' of {arn}")));
@@ -122,6 +131,7 @@ impl Service {
         }
         self.transfer_principals(dst, &mut report).await?;
         self.transfer_tags(dst, &mut report).await?;
+        self.transfer_audit(dst, &mut report).await?;
         Ok(report)
     }
 

@@ -177,6 +177,7 @@ impl Service {
             details: Some(self.store.version_details(version.id).await?),
             dist_tags: Vec::new(),
             replace_metadata: false,
+            audit: None,
         };
         let mut written = None;
         for asset in assets {

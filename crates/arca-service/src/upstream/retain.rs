@@ -246,7 +246,7 @@ impl Service {
                 repository: None,
                 external_connection: Some(connection.to_string()),
             });
-            let kept = match self.publish_native(hop, v, staged).await {
+            let kept = match self.publish_native(hop, v, staged, None).await {
                 Ok(row) => row,
                 // Someone kept it meanwhile (or kept other bytes under its name: theirs stay).
                 Err(ServiceError::Conflict { .. }) => self

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod audit;
 mod auth;
 mod cargo;
 mod connections;
@@ -30,6 +31,7 @@ mod permissions;
 mod publish;
 mod pypi;
 mod repositories;
+mod request_conditions;
 mod ruby;
 mod s3;
 mod swift;

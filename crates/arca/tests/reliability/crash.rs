@@ -4,6 +4,7 @@
 //! - every acknowledged publish is there, with identical bytes and hashes;
 //! - no version shows an asset that was never sent, or other bytes than were sent;
 //! - a version whose finishing publish was acknowledged is Published;
+//! - every committed publish has its audit record (`arca audit`), no more and no fewer;
 //! - `arca check` passes (every referenced blob present and intact, no temporaries left).
 //!
 //! At the end `arca gc --grace 0` collects what interrupted uploads left, and nothing unreferenced
@@ -244,6 +245,35 @@ async fn verify(server: &Server, ledger: &Ledger, round: u64, data_dir: &Path) {
                 "round {round}: {key:?} bytes differ"
             );
         }
+    }
+    // Every committed publish has its audit record (same transaction): as many allowed publish
+    // records per package as it has assets (each asset was committed by exactly one publish).
+    let (ok, out) = arca(
+        data_dir,
+        &[
+            "audit",
+            "--json",
+            "--action",
+            "codeartifact:PublishPackageVersion",
+        ],
+    );
+    assert!(ok, "round {round}: arca audit failed:\n{out}");
+    let mut records = BTreeMap::<String, usize>::new();
+    for line in out.lines() {
+        let r: serde_json::Value = serde_json::from_str(line).expect("a JSON record");
+        assert_eq!(r["result"], "allowed", "round {round}: {r}");
+        let resource = r["resourceArn"].as_str().unwrap();
+        let package = resource.rsplit('/').next().unwrap().to_string();
+        *records.entry(package).or_default() += 1;
+    }
+    for task in 0..PUBLISHERS {
+        let package = format!("p{task}");
+        let assets = listed.keys().filter(|(p, _, _)| *p == package).count();
+        assert_eq!(
+            records.get(&package).copied().unwrap_or(0),
+            assets,
+            "round {round}: {package}'s committed publishes and their audit records"
+        );
     }
     let (ok, out) = arca(data_dir, &["check", "--gc-grace", "0"]);
     assert!(ok, "round {round}: arca check failed:\n{out}");

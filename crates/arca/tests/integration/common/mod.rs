@@ -162,22 +162,13 @@ impl TestServer {
         content: &[u8],
         unfinished: bool,
     ) -> Result<PublishPackageVersionOutput, SdkError<PublishPackageVersionError>> {
-        let mut req = self
-            .client
-            .publish_package_version()
-            .domain(domain)
-            .repository(repo)
-            .format(PackageFormat::Generic)
-            .namespace(NS)
-            .package(package)
-            .package_version(version)
-            .asset_name(asset)
-            .asset_sha256(sha256_hex(content))
-            .asset_content(ByteStream::from(content.to_vec()));
-        if unfinished {
-            req = req.unfinished(true);
-        }
-        req.send().await
+        publish_as(
+            &self.client,
+            [domain, repo, package, version, asset],
+            content,
+            unfinished,
+        )
+        .await
     }
 
     /// [`Self::publish`], which must succeed.
@@ -423,6 +414,31 @@ impl TestServer {
         }
         send_http1(self.addr, method, &req.path_and_query, headers, req.body).await
     }
+}
+
+/// PublishPackageVersion by `client` of a generic asset in namespace [`NS`] (`[domain,
+/// repository, package, version, asset]`), with the correct SHA-256.
+pub async fn publish_as(
+    client: &Client,
+    [domain, repo, package, version, asset]: [&str; 5],
+    content: &[u8],
+    unfinished: bool,
+) -> Result<PublishPackageVersionOutput, SdkError<PublishPackageVersionError>> {
+    let mut req = client
+        .publish_package_version()
+        .domain(domain)
+        .repository(repo)
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package(package)
+        .package_version(version)
+        .asset_name(asset)
+        .asset_sha256(sha256_hex(content))
+        .asset_content(ByteStream::from(content.to_vec()));
+    if unfinished {
+        req = req.unfinished(true);
+    }
+    req.send().await
 }
 
 pub fn sdk_client(endpoint: &str, access_key_id: &str, secret: &str) -> Client {

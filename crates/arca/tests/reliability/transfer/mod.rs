@@ -84,6 +84,18 @@ fn transfer(from: Vec<String>, to: Vec<String>) -> (bool, String, String) {
     arca(&args)
 }
 
+/// `arca audit --json` of a SQLite side: the whole log, in order.
+fn audit_of(data_dir: &Path) -> String {
+    let (ok, out, err) = arca(&[
+        "audit".into(),
+        "--json".into(),
+        "--data-dir".into(),
+        data_dir.display().to_string(),
+    ]);
+    assert!(ok, "arca audit failed:\n{err}");
+    out
+}
+
 /// `arca check` on a side; must pass with no unreferenced object (only referenced bytes moved).
 fn check(data_dir: &Path, pg_s3: Option<&[(&str, String)]>) {
     let mut args = vec![
@@ -152,6 +164,11 @@ async fn transfer_to_postgres_and_s3_and_back() {
         expected.len()
     );
     kill(a).await;
+    let audit = audit_of(sqlite_a);
+    assert!(
+        audit.lines().count() > 10,
+        "the population was audited:\n{audit}"
+    );
 
     // SQLite + files → PostgreSQL + S3.
     let (ok, out, err) = transfer(
@@ -203,6 +220,11 @@ async fn transfer_to_postgres_and_s3_and_back() {
     eprintln!("back to SQLite + files: {out}");
     kill(b).await;
     check(sqlite_c, None);
+    assert_eq!(
+        audit_of(sqlite_c),
+        audit,
+        "the audit log after the round trip"
+    );
     let c = start_with(sqlite_c, &common_env()).await;
     assert_same(
         &expected,
