@@ -101,6 +101,9 @@ pub struct ServeArgs {
     /// reaches the port.
     #[arg(long, env = "ARCA_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Do not serve the web UI at `/ui/` (also `ui = false` in the TOML file).
+    #[arg(long, env = "ARCA_NO_UI")]
+    pub no_ui: bool,
     /// Source of an external connection, `NAME=URL` (e.g. `public:npmjs=https://registry.npmjs.org/`;
     /// repeatable; the environment variable takes a comma-separated list). Overrides the URL of
     /// the same name in the TOML file. There are no built-in URLs.
@@ -155,6 +158,8 @@ struct FileConfig {
     public_url: Option<String>,
     max_publish_bytes: Option<u64>,
     metrics_token: Option<String>,
+    /// `false` turns the web UI off.
+    ui: Option<bool>,
     #[serde(default)]
     external_connections: BTreeMap<String, ExternalConnectionFile>,
     #[serde(default)]
@@ -198,6 +203,8 @@ pub struct Config {
     pub principals: Vec<arca_service::PrincipalSpec>,
     /// Bearer token of `GET /metrics`; `None`: no token needed.
     pub metrics_token: Option<String>,
+    /// Serve the web UI at `/ui/`.
+    pub ui: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -234,6 +241,7 @@ impl std::fmt::Debug for Config {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("ui", &self.ui)
             .finish()
     }
 }
@@ -360,6 +368,7 @@ impl Config {
                 .metrics_token
                 .or(file.metrics_token)
                 .filter(|t| !t.is_empty()),
+            ui: !args.no_ui && file.ui.unwrap_or(true),
         };
         config.validate()?;
         Ok(config)

@@ -37,5 +37,6 @@ mod tags;
 mod throttling;
 mod timeouts;
 mod tokens;
+mod ui;
 mod upstreams;
 mod validation;
