@@ -161,6 +161,39 @@ fn domain_ref(s: &Session, owner: &str, domain: &str) -> Result<DomainRef, UiErr
     })
 }
 
+/// What every page below a repository starts from: the signed-in session and the repository's
+/// path (a domain outside a token session's domain is not found).
+pub(crate) struct InRepo {
+    state: UiState,
+    s: Session,
+    at: RepoPath,
+}
+
+impl axum::extract::FromRequestParts<UiState> for InRepo {
+    type Rejection = UiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &UiState,
+    ) -> Result<Self, UiError> {
+        let Path((owner, domain, repo)) =
+            Path::<(String, String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| UiError::NotFound)?;
+        let s = state.session(&parts.headers).await?;
+        domain_ref(&s, &owner, &domain)?;
+        Ok(Self {
+            state: state.clone(),
+            s,
+            at: RepoPath {
+                owner,
+                domain,
+                repo,
+            },
+        })
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub(crate) struct Paging {
     next: Option<String>,
@@ -414,18 +447,9 @@ impl UiState {
 }
 
 pub(crate) async fn repository(
-    State(state): State<UiState>,
-    headers: HeaderMap,
-    Path((owner, domain, repo)): Path<(String, String, String)>,
+    InRepo { state, s, at }: InRepo,
     Query(filter): Query<PackageFilter>,
 ) -> Result<Response, UiError> {
-    let s = state.session(&headers).await?;
-    domain_ref(&s, &owner, &domain)?;
-    let at = RepoPath {
-        owner,
-        domain,
-        repo,
-    };
     let target = || Target::Repository(at.repo_ref());
     let caller = state
         .allowed(&s, "codeartifact:DescribeRepository", target())
@@ -587,23 +611,10 @@ fn origin_text(o: &arca_service::VersionSummary) -> String {
     }
 }
 
-fn path_of(owner: String, domain: String, repo: String, s: &Session) -> Result<RepoPath, UiError> {
-    domain_ref(s, &owner, &domain)?;
-    Ok(RepoPath {
-        owner,
-        domain,
-        repo,
-    })
-}
-
 pub(crate) async fn package(
-    State(state): State<UiState>,
-    headers: HeaderMap,
-    Path((owner, domain, repo)): Path<(String, String, String)>,
+    InRepo { state, s, at }: InRepo,
     Query(q): Query<PackageQuery>,
 ) -> Result<Response, UiError> {
-    let s = state.session(&headers).await?;
-    let at = path_of(owner, domain, repo, &s)?;
     let p = q.package_ref(&at)?;
     let caller = state
         .allowed(
@@ -782,13 +793,9 @@ struct VersionPage {
 }
 
 pub(crate) async fn version(
-    State(state): State<UiState>,
-    headers: HeaderMap,
-    Path((owner, domain, repo)): Path<(String, String, String)>,
+    InRepo { state, s, at }: InRepo,
     Query(q): Query<PackageQuery>,
 ) -> Result<Response, UiError> {
-    let s = state.session(&headers).await?;
-    let at = path_of(owner, domain, repo, &s)?;
     let v = q.version_ref(&at)?;
     let target = || Target::Package(v.package.clone());
     let caller = state
@@ -882,13 +889,9 @@ fn content_disposition(name: &str) -> String {
 
 /// An asset's bytes, streamed, read with the session's identity (GetPackageVersionAsset).
 pub(crate) async fn asset(
-    State(state): State<UiState>,
-    headers: HeaderMap,
-    Path((owner, domain, repo)): Path<(String, String, String)>,
+    InRepo { state, s, at }: InRepo,
     Query(q): Query<PackageQuery>,
 ) -> Result<Response, UiError> {
-    let s = state.session(&headers).await?;
-    let at = path_of(owner, domain, repo, &s)?;
     let v = q.version_ref(&at)?;
     let name =
         q.a.clone()
