@@ -570,6 +570,28 @@ url = "http://file.example/pypi/simple/"
         assert_eq!(Config::for_data_dir(dir.path()).database_url, None);
     }
 
+    #[test]
+    fn the_web_ui_is_on_unless_the_flag_or_the_file_turns_it_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        assert!(Config::for_data_dir(dir.path()).ui);
+        let off = Config::resolve(ServeArgs {
+            no_ui: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!off.ui);
+        for (text, ui) in [("ui = false\n", false), ("ui = true\n", true)] {
+            std::fs::write(&file, text).unwrap();
+            let c = Config::resolve(ServeArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            })
+            .unwrap();
+            assert_eq!(c.ui, ui, "{text}");
+        }
+    }
+
     fn with_public_url(url: &str) -> anyhow::Result<Config> {
         Config::resolve(ServeArgs {
             public_url: Some(url.into()),
