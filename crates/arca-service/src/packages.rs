@@ -270,6 +270,7 @@ impl Service {
                     revision: v.revision,
                     status: v.status,
                     origin: v.origin,
+                    published_ms: v.published_ms,
                 })
                 .collect(),
             next_token,

@@ -37,6 +37,8 @@ pub struct TokenGrant {
     pub domain: String,
     /// The user the token was issued to; `None` for the account's root.
     pub user: Option<String>,
+    /// When the token expires, epoch seconds.
+    pub expires_secs: i64,
 }
 
 impl TokenGrant {
@@ -118,6 +120,7 @@ impl TokenKey {
             domain_owner: c.o,
             domain: c.d,
             user: c.u,
+            expires_secs: c.exp,
         })
     }
 }

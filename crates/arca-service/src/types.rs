@@ -99,6 +99,8 @@ pub struct VersionSummary {
     pub revision: String,
     pub status: VersionStatus,
     pub origin: VersionOrigin,
+    /// Epoch milliseconds.
+    pub published_ms: i64,
 }
 
 /// Header of a package's version listing.

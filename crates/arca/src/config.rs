@@ -101,6 +101,9 @@ pub struct ServeArgs {
     /// reaches the port.
     #[arg(long, env = "ARCA_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Do not serve the web UI at `/ui/` (also `ui = false` in the TOML file).
+    #[arg(long, env = "ARCA_NO_UI")]
+    pub no_ui: bool,
     /// Source of an external connection, `NAME=URL` (e.g. `public:npmjs=https://registry.npmjs.org/`;
     /// repeatable; the environment variable takes a comma-separated list). Overrides the URL of
     /// the same name in the TOML file. There are no built-in URLs.
@@ -166,6 +169,8 @@ struct FileConfig {
     public_url: Option<String>,
     max_publish_bytes: Option<u64>,
     metrics_token: Option<String>,
+    /// `false` turns the web UI off.
+    ui: Option<bool>,
     #[serde(default)]
     external_connections: BTreeMap<String, ExternalConnectionFile>,
     #[serde(default)]
@@ -215,6 +220,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How long audit records are kept.
     pub audit_retention: Duration,
+    /// Serve the web UI at `/ui/`.
+    pub ui: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -253,6 +260,7 @@ impl std::fmt::Debug for Config {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
             )
+            .field("ui", &self.ui)
             .finish()
     }
 }
@@ -390,6 +398,7 @@ impl Config {
                     .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS)
                     .saturating_mul(86_400),
             ),
+            ui: !args.no_ui && file.ui.unwrap_or(true),
         };
         config.validate()?;
         Ok(config)
@@ -607,6 +616,28 @@ url = "http://file.example/pypi/simple/"
         assert!(!format!("{from_flag:?}").contains("pw@"));
         assert!(Config::resolve(args(Some("mysql://db/arca"))).is_err());
         assert_eq!(Config::for_data_dir(dir.path()).database_url, None);
+    }
+
+    #[test]
+    fn the_web_ui_is_on_unless_the_flag_or_the_file_turns_it_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("arca.toml");
+        assert!(Config::for_data_dir(dir.path()).ui);
+        let off = Config::resolve(ServeArgs {
+            no_ui: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!off.ui);
+        for (text, ui) in [("ui = false\n", false), ("ui = true\n", true)] {
+            std::fs::write(&file, text).unwrap();
+            let c = Config::resolve(ServeArgs {
+                config: Some(file.clone()),
+                ..Default::default()
+            })
+            .unwrap();
+            assert_eq!(c.ui, ui, "{text}");
+        }
     }
 
     fn with_public_url(url: &str) -> anyhow::Result<Config> {

@@ -51,6 +51,8 @@ pub struct App {
     pub clients: client::ClientFacts,
     /// How long audit records are kept (pruned with each garbage collection).
     pub audit_retention: Duration,
+    /// Whether the web UI is served at `/ui/`.
+    pub ui: bool,
 }
 
 /// Opens the storage under the data directory and builds the router.
@@ -95,11 +97,28 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
         service: service.clone(),
         max_publish_bytes: config.max_publish_bytes,
     });
-    let router = Router::new()
+    let mut router = Router::new()
         .fallback(arca_api_codeartifact::handle)
         .with_state(state)
         .merge(native)
         .merge(ops::router(service.clone(), config.metrics_token.clone()));
+    if config.ui {
+        router = router.merge(arca_ui::router(
+            service.clone(),
+            arca_ui::UiConfig {
+                root: arca_ui::RootKey {
+                    access_key_id: credentials.access_key_id.clone(),
+                    secret_access_key: credentials.secret_access_key.clone(),
+                    account_id: credentials.account_id.clone(),
+                },
+                server_secret: token_secret.clone(),
+                secure_cookies: config
+                    .public_url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://")),
+            },
+        ));
+    }
     Ok(App {
         router,
         credentials,
@@ -116,6 +135,7 @@ pub async fn build(config: &Config) -> anyhow::Result<App> {
                 .is_some_and(|u| u.starts_with("https://")),
         },
         audit_retention: config.audit_retention,
+        ui: config.ui,
     })
 }
 
@@ -150,7 +170,7 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
 
 /// `http://` and the bound address; an unspecified address (`0.0.0.0`) becomes loopback, which is
 /// right for a local server (set `public_url` when clients come from elsewhere).
-pub(crate) fn listen_url(mut addr: std::net::SocketAddr) -> String {
+pub fn listen_url(mut addr: std::net::SocketAddr) -> String {
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {
             std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),

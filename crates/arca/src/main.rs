@@ -162,6 +162,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let c = &app.credentials;
     println!("Arca is listening on http://{addr}");
+    if app.ui {
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| arca::listen_url(addr));
+        println!("Web UI: {base}/ui/");
+    }
     println!("Data directory: {}", config.data_dir.display());
     if app.generated_credentials {
         println!(

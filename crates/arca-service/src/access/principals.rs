@@ -284,9 +284,9 @@ impl Service {
         }))
     }
 
-    /// The user `arn` as of now (tokens carry the ARN and are re-evaluated at use); `None` when
-    /// it no longer exists.
-    pub(crate) async fn user_by_arn(&self, arn: &str) -> ServiceResult<Option<Caller>> {
+    /// The user `arn` as of now (tokens and web UI sessions carry the ARN and are re-evaluated at
+    /// use); `None` when it no longer exists.
+    pub async fn user_by_arn(&self, arn: &str) -> ServiceResult<Option<Caller>> {
         if let Some(p) = self.configured_principal(|p| p.arn == arn) {
             return Ok(Some(Caller::user(Arc::new(p.validate()?))));
         }

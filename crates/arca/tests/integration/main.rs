@@ -40,5 +40,6 @@ mod tags;
 mod throttling;
 mod timeouts;
 mod tokens;
+mod ui;
 mod upstreams;
 mod validation;
