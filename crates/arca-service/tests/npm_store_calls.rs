@@ -76,6 +76,7 @@ async fn fixture_of(
                 dist_tags: Vec::new(),
                 asset_lease: None,
                 replace_metadata: false,
+                audit: None,
             })
             .await
             .unwrap();

@@ -43,8 +43,15 @@ fn now_secs() -> i64 {
 }
 
 impl UiState {
-    /// The request's session; [`UiError::SignIn`] without a valid one.
-    pub(crate) async fn session(&self, headers: &HeaderMap) -> Result<Session, UiError> {
+    /// The request's session; [`UiError::SignIn`] without a valid one. Its caller carries the
+    /// request's facts (the client's address and TLS, as the server saw them, and a request id),
+    /// so `aws:SourceIp`/`aws:SecureTransport` conditions and the audit log see UI requests as
+    /// they see the API's.
+    pub(crate) async fn session(
+        &self,
+        parts: &axum::http::request::Parts,
+    ) -> Result<Session, UiError> {
+        let headers = &parts.headers;
         let value = session::cookie(headers, SESSION_COOKIE).ok_or(UiError::SignIn)?;
         let claims = self
             .inner
@@ -60,6 +67,11 @@ impl UiState {
                 .await?
                 .ok_or(UiError::SignIn)?,
         };
+        let facts = arca_service::RequestFacts {
+            request_id: uuid::Uuid::new_v4().to_string(),
+            ..parts.extensions.get().cloned().unwrap_or_default()
+        };
+        let caller = caller.with_facts(facts);
         Ok(Session {
             who: caller.arn(),
             caller,

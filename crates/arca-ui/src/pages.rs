@@ -13,7 +13,8 @@ use arca_service::{
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -180,7 +181,7 @@ impl axum::extract::FromRequestParts<UiState> for InRepo {
             Path::<(String, String, String)>::from_request_parts(parts, state)
                 .await
                 .map_err(|_| UiError::NotFound)?;
-        let s = state.session(&parts.headers).await?;
+        let s = state.session(parts).await?;
         domain_ref(&s, &owner, &domain)?;
         Ok(Self {
             state: state.clone(),
@@ -220,10 +221,10 @@ struct DomainsPage {
 
 pub(crate) async fn domains(
     State(state): State<UiState>,
-    headers: HeaderMap,
+    parts: Parts,
     Query(p): Query<Paging>,
 ) -> Result<Response, UiError> {
-    let s = state.session(&headers).await?;
+    let s = state.session(&parts).await?;
     let caller = state
         .allowed(&s, "codeartifact:ListDomains", Target::Any)
         .await?;
@@ -279,11 +280,11 @@ struct DomainPage {
 
 pub(crate) async fn domain(
     State(state): State<UiState>,
-    headers: HeaderMap,
+    parts: Parts,
     Path((owner, domain)): Path<(String, String)>,
     Query(p): Query<Paging>,
 ) -> Result<Response, UiError> {
-    let s = state.session(&headers).await?;
+    let s = state.session(&parts).await?;
     let d = domain_ref(&s, &owner, &domain)?;
     let caller = state
         .allowed(

@@ -581,3 +581,38 @@ async fn no_ui_turns_it_off_and_https_makes_cookies_secure() {
         b.set_cookies
     );
 }
+
+/// The UI's caller carries the request's facts: a policy that denies the client's address denies
+/// its pages too, as it denies the API (the UI is no way around `aws:SourceIp`).
+#[tokio::test]
+async fn source_ip_conditions_apply_to_ui_pages() {
+    const KEY: &str = "AKIALOCAL00000000001";
+    const SECRET: &str = "local-secret-0123456789";
+    let s = TestServer::start_with(|c| {
+        c.account_id = Some(ACCOUNT.into());
+        c.principals = vec![PrincipalSpec {
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/local"),
+            access_key_id: KEY.into(),
+            secret_access_key: SECRET.into(),
+            policy: Some(
+                json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "codeartifact:*", "Resource": "*"},
+                    {"Effect": "Deny", "Action": "codeartifact:*", "Resource": "*",
+                     "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}},
+                ]})
+                .to_string(),
+            ),
+            org_id: None,
+        }];
+    })
+    .await;
+    s.domain_with_repo("acme", "releases").await;
+    let mut root = Browser::new(&s);
+    root.sign_in_root().await;
+    root.page(&repo_path("releases")).await;
+    let mut local = Browser::new(&s);
+    let r = local.sign_in_key(KEY, SECRET).await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    let denied = local.get(&repo_path("releases")).await;
+    assert_eq!(denied.status, 404, "{}", text(&denied));
+}
