@@ -61,12 +61,20 @@ struct Merge {
     unavailable: Option<String>,
 }
 
+/// `dist.integrity` of a tarball from its stored hex SHA-512 (built for every version of every
+/// packument: decoded into a stack buffer, encoded into one allocation).
 fn sri_sha512(hex_digest: &str) -> String {
-    let raw = hex::decode(hex_digest).unwrap_or_default();
-    format!(
-        "sha512-{}",
-        base64::engine::general_purpose::STANDARD.encode(raw)
-    )
+    let mut raw = [0u8; 64];
+    let mut out = String::with_capacity(7 + 88);
+    out.push_str("sha512-");
+    if hex::decode_to_slice(hex_digest, &mut raw).is_ok() {
+        base64::engine::general_purpose::STANDARD.encode_string(raw, &mut out);
+    } else {
+        // Not a SHA-512 (never stored so): whatever bytes it decodes to, as before.
+        let other = hex::decode(hex_digest).unwrap_or_default();
+        base64::engine::general_purpose::STANDARD.encode_string(other, &mut out);
+    }
+    out
 }
 
 fn package_not_found(name: &NpmName, repo: &str) -> ServiceError {
@@ -370,4 +378,22 @@ fn npm_merge_source(index: &NpmIndex, min_age: Option<std::time::Duration>, merg
         );
     }
     merge.tags.extend(index.dist_tags.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sri_sha512;
+
+    #[test]
+    fn integrity_is_the_sri_of_the_stored_digest() {
+        // SHA-512 of "arca".
+        let hex = "f79c4f7ec4fe2911eaa0832a3fa15eb12f8b330e536414752e5a7a8fb647f3ae\
+                   07507066e42b14731b964076b14125a2708e09b3665bd8e0f7da8ba7be440d43";
+        assert_eq!(
+            sri_sha512(hex),
+            "sha512-95xPfsT+KRHqoIMqP6FesS+LMw5TZBR1Llp6j7ZH864HUHBm5CsUcxuWQHaxQSWicI4Js2Zb2OD32ounvkQNQw=="
+        );
+        assert_eq!(sri_sha512("0a0b"), "sha512-Cgs=");
+        assert_eq!(sri_sha512("not hex"), "sha512-");
+    }
 }
