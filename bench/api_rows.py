@@ -85,8 +85,10 @@ def versus_axum(table, args, work, group, name, url, method, headers, target):
 
 def api_rows(table, args, work, arca):
     for i in range(100):
+        body = os.urandom(64)
         ok(arca.request("POST", "/v1/package/version/publish?" + q(**dict(COORDS, package="many"), version=f"1.{i}",
-                                                                   asset="a.bin"), os.urandom(64)), "publish")
+                                                                   asset="a.bin"), body,
+                        hashlib.sha256(body).hexdigest()), "publish")
     for name, method, path, target in (
             ("DescribePackageVersion", "GET", "/v1/package/version?" + q(**COORDS, version="1.0"), ">= 0.4x axum"),
             ("ListPackageVersionAssets", "POST", "/v1/package/version/assets?" + q(**COORDS, version="1.0"),
@@ -115,7 +117,7 @@ def sqlite_rows(table, args, work, groups):
         if "publish" in groups:
             runs = [publish_load(args.publish_load, [arca.url], 8, args.publish_seconds, namespace=f"load{i}")
                     for i in range(args.runs)]
-            table.row("publish", PUBLISH_ROW, [r["per_second"] for r in runs], "ver/s", target=">= 1000/s (SQLite)")
+            table.row("publish", PUBLISH_ROW, [r["per_second"] for r in runs], "ver/s", target=">= 1500/s (SQLite)")
     finally:
         arca.stop()
 
