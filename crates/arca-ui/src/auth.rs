@@ -58,14 +58,40 @@ impl UiState {
             .keys
             .open(value, now_secs())
             .ok_or(UiError::SignIn)?;
-        let caller = match &claims.u {
-            None => Caller::root(claims.a.clone()),
-            // A principal is looked up as it is now: removed, its sessions end.
-            Some(arn) => self
+        let keys = &self.inner.keys;
+        let caller = match (&claims.u, &claims.k) {
+            // A key session holds while that key does: same id, same secret (rotating the root
+            // credentials or a principal's key, or removing the principal, ends it).
+            (None, Some((id, fp))) => {
+                let root = &self.inner.root;
+                if *id != root.access_key_id
+                    || !keys.fingerprint_ok(id, &root.secret_access_key, fp)
+                {
+                    return Err(UiError::SignIn);
+                }
+                Caller::root(claims.a.clone())
+            }
+            (Some(arn), Some((id, fp))) => {
+                let key = self
+                    .service
+                    .principal_by_access_key(id)
+                    .await?
+                    .filter(|p| {
+                        p.caller.arn() == *arn && keys.fingerprint_ok(id, &p.secret_access_key, fp)
+                    })
+                    .ok_or(UiError::SignIn)?;
+                key.caller
+            }
+            // A token session (its domain set): the token's own expiry bounds it; a principal is
+            // looked up as it is now, so removed, its sessions end.
+            (None, None) if claims.d.is_some() => Caller::root(claims.a.clone()),
+            (Some(arn), None) if claims.d.is_some() => self
                 .service
                 .user_by_arn(arn)
                 .await?
                 .ok_or(UiError::SignIn)?,
+            // A key session without its key (a cookie of an earlier version).
+            _ => return Err(UiError::SignIn),
         };
         let facts = arca_service::RequestFacts {
             request_id: uuid::Uuid::new_v4().to_string(),
@@ -105,6 +131,7 @@ impl UiState {
                 u: grant.user,
                 d: Some((grant.domain_owner, grant.domain)),
                 exp: grant.expires_secs,
+                k: None,
             });
         }
         let id = form.access_key_id.as_deref().unwrap_or("").trim();
@@ -121,6 +148,10 @@ impl UiState {
                     u: None,
                     d: None,
                     exp,
+                    k: Some((
+                        id.to_string(),
+                        self.inner.keys.fingerprint(id, &root.secret_access_key),
+                    )),
                 })
                 .ok_or(refused);
         }
@@ -133,6 +164,12 @@ impl UiState {
             u: Some(principal.caller.arn()),
             d: None,
             exp,
+            k: Some((
+                id.to_string(),
+                self.inner
+                    .keys
+                    .fingerprint(id, &principal.secret_access_key),
+            )),
         })
     }
 

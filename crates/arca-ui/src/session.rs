@@ -37,6 +37,10 @@ pub struct Claims {
     pub d: Option<(String, String)>,
     /// Expiry, epoch seconds.
     pub exp: i64,
+    /// A session opened with an access key: the key id and [`Keys::fingerprint`] of its secret,
+    /// checked at every request, so rotating the key (or the root credentials) ends the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<(String, String)>,
 }
 
 /// The keys derived from the server secret.
@@ -66,6 +70,25 @@ impl Keys {
             session: hmac(server_secret, &[b"arca web ui session v1"]),
             csrf: hmac(server_secret, &[b"arca web ui csrf v1"]),
         }
+    }
+
+    /// What a session remembers of the access key it was opened with: the secret never goes
+    /// into the cookie, a MAC of key id and secret under the session key does.
+    pub fn fingerprint(&self, access_key_id: &str, secret: &str) -> String {
+        let mac = hmac(
+            &self.session,
+            &[b"key|", access_key_id.as_bytes(), b"|", secret.as_bytes()],
+        );
+        URL_SAFE_NO_PAD.encode(&mac[..16])
+    }
+
+    /// Whether `fingerprint` is that of this key and secret.
+    pub fn fingerprint_ok(&self, access_key_id: &str, secret: &str, fingerprint: &str) -> bool {
+        let expected = self.fingerprint(access_key_id, secret);
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            expected.as_bytes(),
+            fingerprint.as_bytes(),
+        ))
     }
 
     /// The cookie value for `claims`.
@@ -142,7 +165,19 @@ mod tests {
             u: None,
             d: None,
             exp,
+            k: None,
         }
+    }
+
+    #[test]
+    fn key_fingerprints_depend_on_key_and_secret() {
+        let k = Keys::derive(b"secret");
+        let f = k.fingerprint("AKIA1", "s3cret");
+        assert!(k.fingerprint_ok("AKIA1", "s3cret", &f));
+        assert!(!k.fingerprint_ok("AKIA1", "rotated", &f));
+        assert!(!k.fingerprint_ok("AKIA2", "s3cret", &f));
+        assert!(!Keys::derive(b"other").fingerprint_ok("AKIA1", "s3cret", &f));
+        assert!(!f.contains("s3cret"));
     }
 
     #[test]

@@ -616,3 +616,57 @@ async fn source_ip_conditions_apply_to_ui_pages() {
     let denied = local.get(&repo_path("releases")).await;
     assert_eq!(denied.status, 404, "{}", text(&denied));
 }
+
+/// A session opened with a key lasts as long as that key: rotating a principal's key or removing
+/// the principal signs its sessions out at the next request.
+#[tokio::test]
+async fn rotating_a_key_ends_the_sessions_opened_with_it() {
+    const KEY: &str = "AKIAROTATE0000000001";
+    const SECRET: &str = "rotate-secret-0123456789";
+    let s = start_with_kit().await;
+    let arn = format!("arn:aws:iam::{ACCOUNT}:user/rotating");
+    s.service
+        .add_principal(&PrincipalSpec {
+            arn: arn.clone(),
+            access_key_id: KEY.into(),
+            secret_access_key: SECRET.into(),
+            policy: Some(
+                json!({"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "codeartifact:*", "Resource": "*"}]})
+                .to_string(),
+            ),
+            org_id: None,
+        })
+        .await
+        .unwrap();
+    let mut b = Browser::new(&s);
+    let r = b.sign_in_key(KEY, SECRET).await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    b.page(&repo_path("releases")).await;
+    s.service
+        .rotate_principal_key(&arn, "AKIAROTATE0000000002", "rotated-secret-0123456789")
+        .await
+        .unwrap();
+    let after = b.get(&repo_path("releases")).await;
+    assert_eq!(after.status, 303, "{}", text(&after));
+    assert!(
+        after
+            .header("location")
+            .unwrap_or("")
+            .contains("/ui/signin"),
+        "{:?}",
+        after.header("location")
+    );
+    // The new key signs in again; removing the principal ends that session too.
+    let r = b
+        .sign_in_key("AKIAROTATE0000000002", "rotated-secret-0123456789")
+        .await;
+    assert_eq!(r.status, 303, "{}", text(&r));
+    b.page(&repo_path("releases")).await;
+    s.service.remove_principal(&arn).await.unwrap();
+    assert_eq!(b.get(&repo_path("releases")).await.status, 303);
+    // The root's key session is unaffected.
+    let mut root = Browser::new(&s);
+    root.sign_in_root().await;
+    root.page(&repo_path("releases")).await;
+}
