@@ -116,11 +116,7 @@ impl Tool {
 
 /// `s` with XML's five special characters escaped (for text and attribute values).
 pub(crate) fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 /// Parses a TOML file for editing ("" is an empty document).
@@ -188,5 +184,16 @@ pub(crate) mod testing {
             extra_index: false,
             env,
         }
+    }
+}
+
+#[cfg(test)]
+mod escape_tests {
+    #[test]
+    fn xml_escape_escapes_the_five_special_characters() {
+        assert_eq!(
+            super::xml_escape(r#"a<b>&'c"d"#),
+            "a&lt;b&gt;&amp;&apos;c&quot;d"
+        );
     }
 }
