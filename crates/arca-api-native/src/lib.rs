@@ -14,6 +14,7 @@
 mod auth;
 mod body;
 mod cargo;
+mod document;
 mod error;
 mod maven;
 mod multipart;

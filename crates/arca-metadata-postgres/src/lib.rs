@@ -89,6 +89,9 @@ pub struct PostgresStore {
     pool: PgPool,
 }
 
+// TODO(listen): other replicas' commits through LISTEN/NOTIFY.
+impl arca_metadata::ChangeFeed for PostgresStore {}
+
 impl PostgresStore {
     /// Connects to the database named by a `postgres://` (or `postgresql://`) URL, with a pool of
     /// [`DEFAULT_MAX_CONNECTIONS`], and brings its schema up to date.

@@ -109,6 +109,11 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+/// One process writes an SQLite database (it is not shared by replicas): the service's own store
+/// wrapper sees every change. Another process writing the file (an `arca` command run beside the
+/// server) is seen only through the derived caches' TTL.
+impl arca_metadata::ChangeFeed for SqliteStore {}
+
 #[derive(Debug)]
 struct Inner {
     writer: writer::Writer,

@@ -13,6 +13,7 @@
 
 mod access;
 mod audit;
+mod epoch;
 mod error;
 mod model;
 mod observed;
@@ -21,6 +22,7 @@ mod traits;
 
 pub use access::{AccessStore, PrincipalRow, ResourcePolicyRow};
 pub use audit::{AuditFilter, AuditRow, AuditStore};
+pub use epoch::{ChangeEpoch, ChangeFeed};
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 pub use observed::{CallObserver, Observed};

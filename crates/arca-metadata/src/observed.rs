@@ -32,6 +32,12 @@ macro_rules! observed {
     };
 }
 
+impl<O: CallObserver> ChangeFeed for Observed<O> {
+    fn watch_changes(&self, epoch: Arc<ChangeEpoch>) {
+        self.inner.watch_changes(epoch)
+    }
+}
+
 #[rustfmt::skip]
 mod impls {
 use super::*;

@@ -358,6 +358,7 @@ pub trait MetadataStore:
     + PackageGroupStore
     + crate::AccessStore
     + crate::AuditStore
+    + crate::ChangeFeed
 {
 }
 impl<
@@ -369,7 +370,8 @@ impl<
             + DetailStore
             + PackageGroupStore
             + crate::AccessStore
-            + crate::AuditStore,
+            + crate::AuditStore
+            + crate::ChangeFeed,
     > MetadataStore for T
 {
 }

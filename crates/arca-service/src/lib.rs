@@ -18,6 +18,7 @@ pub mod coords;
 mod copy;
 mod details;
 mod digest_cache;
+pub mod documents;
 mod domains;
 mod endpoints;
 mod error;
@@ -125,6 +126,10 @@ pub struct ServiceConfig {
         std::collections::BTreeMap<String, upstream::connections::ExternalSource>,
     /// The `[[principals]]` of the configuration (the store holds the others).
     pub principals: Vec<PrincipalSpec>,
+    /// How long a rendered native document may be served without reading the metadata again,
+    /// at most ([`documents`]; default [`documents::DEFAULT_DOCUMENT_TTL`]): the staleness bound
+    /// across replicas when a change notification is late or lost.
+    pub document_ttl: std::time::Duration,
 }
 
 /// Default of [`ServiceConfig::blob_grace`].
@@ -251,6 +256,10 @@ pub struct Service {
     config: Arc<ServiceConfig>,
     /// What this server counts (requests, publishes, upstreams, store calls, GC).
     metrics: Arc<arca_metrics::Metrics>,
+    /// Rendered native documents, kept while the metadata's change epoch holds.
+    documents: Arc<documents::DocumentCache>,
+    /// Version lookups of the core operations, kept the same way.
+    lookups: Arc<documents::LookupCache>,
 }
 
 impl std::fmt::Debug for Service {
@@ -282,7 +291,20 @@ impl Service {
         pager: Pager,
         config: ServiceConfig,
     ) -> Self {
+        // Every store call of this process goes through the epoch's observer (a write moves it
+        // before it returns); the backend's feed moves it for other processes' writes.
+        let epoch = Arc::new(arca_metadata::ChangeEpoch::default());
+        store.watch_changes(epoch.clone());
+        let store: Arc<dyn MetadataStore> = Arc::new(arca_metadata::Observed {
+            inner: store,
+            observer: documents::EpochObserver(epoch.clone()),
+        });
         Self {
+            documents: Arc::new(documents::DocumentCache::new(
+                epoch.clone(),
+                config.document_ttl,
+            )),
+            lookups: Arc::new(documents::LookupCache::new(epoch, config.document_ttl)),
             store,
             blobs,
             token_key: tokens::TokenKey::derive(pager.secret()),
@@ -315,6 +337,11 @@ impl Service {
 
     pub fn config(&self) -> &ServiceConfig {
         &self.config
+    }
+
+    /// Rendered native documents kept between requests (see [`documents`]).
+    pub fn documents(&self) -> &documents::DocumentCache {
+        &self.documents
     }
 
     pub fn blobs(&self) -> &BlobStore {

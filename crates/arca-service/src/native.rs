@@ -37,6 +37,11 @@ impl NativeRepo {
         &self.repo.name
     }
 
+    /// The repository's id (what documents kept for it are keyed by).
+    pub fn id(&self) -> i64 {
+        self.repo.id
+    }
+
     /// The account that administers the repository.
     pub fn administrator(&self) -> &str {
         &self.repo.administrator_account

@@ -3,10 +3,15 @@
 //! see it").
 
 use arca_blobstore::{DomainId, Sha256Digest};
-use arca_metadata::{PackageKey, RepositoryRow, VersionPath, VersionRow, VersionStatus};
+use std::sync::Arc;
+
+use arca_metadata::{
+    PackageKey, RepositoryRow, VersionLookup, VersionPath, VersionRow, VersionStatus,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::coords::{display_name, package_key, version_key};
+use crate::documents::LookupKey;
 use crate::domains::domain_not_found;
 use crate::packages::{ns_opt, package_not_found};
 use crate::repositories::repo_not_found;
@@ -57,8 +62,7 @@ impl Service {
         }
         let version_str = version_key(key.format, &v.version)?;
         let found = self
-            .store
-            .lookup_version(&VersionPath {
+            .lookup_kept(&VersionPath {
                 domain_owner: owner,
                 domain: &domain.name,
                 repository: &p.repo.repository,
@@ -71,14 +75,30 @@ impl Service {
         }
         let repo = found
             .repository
+            .clone()
             .ok_or_else(|| repo_not_found(&p.repo.repository, &domain.name))?;
         if found.package.is_none() {
             return Err(package_not_found(&repo.name, &key));
         }
         let version = found
             .version
+            .clone()
             .ok_or_else(|| version_not_found(&key, &version_str))?;
         Ok(ResolvedVersion { repo, key, version })
+    }
+
+    /// The store's [`lookup_version`](arca_metadata::PackageStore::lookup_version), kept while
+    /// the metadata's change epoch holds (the rules of [`crate::documents`]): on a replica that
+    /// serves the same versions again and again, no store round trip.
+    async fn lookup_kept(&self, path: &VersionPath<'_>) -> ServiceResult<Arc<VersionLookup>> {
+        let key = LookupKey::of(path);
+        if let Some(found) = self.lookups.get(&key) {
+            return Ok(found);
+        }
+        let ticket = self.lookups.ticket();
+        let found = Arc::new(self.store.lookup_version(path).await?);
+        self.lookups.put(ticket, key, found.clone());
+        Ok(found)
     }
 
     pub async fn describe_package_version(

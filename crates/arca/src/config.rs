@@ -124,6 +124,11 @@ pub struct ServeArgs {
     /// Days audit records are kept (default 90; pruned by `arca gc` and the periodic collection).
     #[arg(long, env = "ARCA_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u64>,
+    /// Milliseconds a rendered native document (npm packument, PyPI project page) may be served
+    /// from memory at most (default 2000; 0 keeps none): how stale another replica's copy may be
+    /// when PostgreSQL's change notification is late. This server's own writes show at once.
+    #[arg(long, env = "ARCA_DOCUMENT_TTL_MS")]
+    pub document_ttl_ms: Option<u64>,
 }
 
 /// `[external_connections."public:npmjs"]` in the TOML file.
@@ -177,6 +182,7 @@ struct FileConfig {
     principals: Vec<crate::principals::PrincipalFile>,
     trusted_proxies: Option<Vec<String>>,
     audit_retention_days: Option<u64>,
+    document_ttl_ms: Option<u64>,
 }
 
 /// Where blobs are stored.
@@ -222,6 +228,8 @@ pub struct Config {
     pub audit_retention: Duration,
     /// Serve the web UI at `/ui/`.
     pub ui: bool,
+    /// How long a rendered native document may be served from memory at most.
+    pub document_ttl: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -256,6 +264,7 @@ impl std::fmt::Debug for Config {
             .field("principals", &self.principals)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("audit_retention", &self.audit_retention)
+            .field("document_ttl", &self.document_ttl)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<redacted>"),
@@ -399,6 +408,10 @@ impl Config {
                     .saturating_mul(86_400),
             ),
             ui: !args.no_ui && file.ui.unwrap_or(true),
+            document_ttl: args.document_ttl_ms.or(file.document_ttl_ms).map_or(
+                arca_service::documents::DEFAULT_DOCUMENT_TTL,
+                Duration::from_millis,
+            ),
         };
         config.validate()?;
         Ok(config)

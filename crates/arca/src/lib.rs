@@ -163,6 +163,7 @@ pub async fn open_service(config: &Config, pager: Pager) -> anyhow::Result<Servi
             public_url: config.public_url.clone(),
             external_connections: config.external_connections.clone(),
             principals: config.principals.clone(),
+            document_ttl: config.document_ttl,
         },
     )
     .with_metrics(metrics))

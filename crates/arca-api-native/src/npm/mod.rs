@@ -19,6 +19,7 @@ mod packument;
 mod publish;
 mod unpublish;
 
+use arca_service::documents::Document;
 use arca_service::Caller;
 use axum::body::Body;
 use axum::extract::Request;
@@ -149,19 +150,28 @@ pub(crate) async fn serve(
                 .get(header::ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|a| a.contains(packument::ABBREVIATED));
-            let p = svc.npm_packument(&repo, &name).await?;
-            let mut resp = if abbreviated {
-                json_bytes(packument::abbreviated(&p, &base), packument::ABBREVIATED)
+            let kind = if abbreviated {
+                "npm-abbreviated"
             } else {
-                json_bytes(packument::full(&p, &base), "application/json")
+                "npm"
             };
-            if p.stale.is_some() {
-                resp.headers_mut().insert(
-                    header::WARNING,
-                    HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
-                );
-            }
-            Ok(resp)
+            crate::document::serve(svc, &repo, kind, &name, || async {
+                let p = svc.npm_packument(&repo, &name).await?;
+                let (body, content_type) = if abbreviated {
+                    (packument::abbreviated(&p, &base), packument::ABBREVIATED)
+                } else {
+                    (packument::full(&p, &base), "application/json")
+                };
+                Ok(crate::document::Rendered {
+                    doc: Document {
+                        body: body.into(),
+                        content_type,
+                    },
+                    stale: p.stale.is_some(),
+                    sourced: p.sourced,
+                })
+            })
+            .await
         }
         (Method::GET | Method::HEAD, Target::Tarball { name, file }) => Ok(crate::body::download(
             svc.npm_tarball(&repo, &name, &file).await?,

@@ -272,6 +272,7 @@ mod tests {
             latest: Some("1.10.0".into()),
             dist_tags: [("latest".to_string(), "1.10.0".to_string())].into(),
             stale: None,
+            sourced: false,
         }
     }
 

@@ -11,6 +11,7 @@
 mod simple;
 mod upload;
 
+use arca_service::documents::Document;
 use arca_service::{pypi, Caller};
 use axum::body::Body;
 use axum::extract::Request;
@@ -99,19 +100,24 @@ pub(crate) async fn serve(
                 // pip follows this to the one page every spelling shares (PEP 503).
                 return redirect(&format!("../{normalized}/"));
             }
-            let project = svc.pypi_project(&repo, &name).await?;
-            let mut resp = if json {
-                page(simple::project_json(&project).to_string(), simple::JSON)?
-            } else {
-                page(simple::project_html(&project), simple::HTML)?
-            };
-            if project.stale.is_some() {
-                resp.headers_mut().insert(
-                    header::WARNING,
-                    HeaderValue::from_static(arca_service::upstream::STALE_WARNING),
-                );
-            }
-            Ok(resp)
+            let kind = if json { "pypi-json" } else { "pypi-html" };
+            crate::document::serve(svc, &repo, kind, &name, || async {
+                let project = svc.pypi_project(&repo, &name).await?;
+                let (body, content_type) = if json {
+                    (simple::project_json(&project).to_string(), simple::JSON)
+                } else {
+                    (simple::project_html(&project), simple::HTML)
+                };
+                Ok(crate::document::Rendered {
+                    doc: Document {
+                        body: body.into(),
+                        content_type,
+                    },
+                    stale: project.stale.is_some(),
+                    sourced: project.sourced,
+                })
+            })
+            .await
         }
         (
             Method::GET | Method::HEAD,

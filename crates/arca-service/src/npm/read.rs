@@ -35,6 +35,9 @@ pub struct NpmPackument {
     /// Set when part of the packument comes from a stale copy of an upstream source's index (the
     /// source failed): why, for a `Warning` header.
     pub stale: Option<String>,
+    /// An external source's index was consulted: the packument depends on that index's own cache
+    /// and TTL, so it is not kept as a document (`crate::documents`).
+    pub sourced: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +62,7 @@ struct Merge {
     tags: BTreeMap<String, String>,
     stale: Option<String>,
     unavailable: Option<String>,
+    sourced: bool,
 }
 
 /// `dist.integrity` of a tarball from its stored hex SHA-512 (built for every version of every
@@ -152,6 +156,7 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.npm;
+            merge.sourced = true;
             let found = self.source_index(cache, &connection, source, &key).await;
             if let Some(index) = found.for_merge(&mut merge.stale, &mut merge.unavailable) {
                 npm_merge_source(&index, source.min_release_age, &mut merge);
@@ -185,6 +190,7 @@ impl Service {
             versions,
             dist_tags,
             stale: merge.stale.or(merge.unavailable),
+            sourced: merge.sourced,
         })
     }
 

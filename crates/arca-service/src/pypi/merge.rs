@@ -37,6 +37,7 @@ struct Merge {
     versions: BTreeMap<String, VersionOrigin>,
     stale: Option<String>,
     unavailable: Option<String>,
+    sourced: bool,
 }
 
 fn external(connection: &str) -> VersionOrigin {
@@ -150,6 +151,7 @@ impl Service {
                 continue;
             }
             let cache = &self.upstream_caches.pypi;
+            merge.sourced = true;
             let found = self.source_index(cache, &connection, source, &key).await;
             if let Some(index) = found.for_merge(&mut merge.stale, &mut merge.unavailable) {
                 merge.source(&index, &connection, source.min_release_age);
@@ -169,6 +171,7 @@ impl Service {
             versions: merge.versions.into_keys().collect(),
             files: merge.files,
             stale: merge.stale.or(merge.unavailable),
+            sourced: merge.sourced,
         })
     }
 

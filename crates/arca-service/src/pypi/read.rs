@@ -28,6 +28,9 @@ pub struct PypiProject {
     /// Set when part of the page comes from a stale copy of a source's index (the source failed):
     /// why, for a `Warning` header.
     pub stale: Option<String>,
+    /// An external source's index was consulted: the page depends on that index's own cache and
+    /// TTL, so it is not kept as a document (`crate::documents`).
+    pub sourced: bool,
 }
 
 /// One file of a project page: one Arca holds (in this repository or an upstream), or one only

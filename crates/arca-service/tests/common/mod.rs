@@ -53,6 +53,7 @@ pub async fn counting_service(
             public_url: Some("http://arca.test".into()),
             external_connections: Default::default(),
             principals,
+            document_ttl: arca_service::documents::DEFAULT_DOCUMENT_TTL,
         },
     );
     (service, store)
