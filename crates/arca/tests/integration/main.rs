@@ -12,6 +12,7 @@ mod connections;
 mod copy;
 mod credentials;
 mod details;
+mod documents;
 mod domains;
 mod gc;
 mod groups;

@@ -12,7 +12,7 @@ use crate::common::{send_http1, RawResponse, TestServer};
 
 const TOKEN: &str = "scrape-secret";
 
-async fn get(server: &TestServer, path: &str, bearer: Option<&str>) -> RawResponse {
+pub async fn get(server: &TestServer, path: &str, bearer: Option<&str>) -> RawResponse {
     let mut h = HeaderMap::new();
     h.insert(
         "host",
@@ -28,7 +28,7 @@ async fn get(server: &TestServer, path: &str, bearer: Option<&str>) -> RawRespon
 }
 
 /// The scrape's samples by name, each with its labels.
-fn scrape(body: &[u8]) -> Vec<(String, HashMap<String, String>, f64)> {
+pub fn scrape(body: &[u8]) -> Vec<(String, HashMap<String, String>, f64)> {
     let text = String::from_utf8(body.to_vec()).expect("utf-8");
     let lines = text.lines().map(|l| Ok(l.to_string()));
     let parsed = Scrape::parse(lines).expect("a Prometheus text scrape");
@@ -52,7 +52,7 @@ fn scrape(body: &[u8]) -> Vec<(String, HashMap<String, String>, f64)> {
 
 /// The value of the one sample named `name` whose labels include `labels`, or 0 if none (a
 /// counter never incremented is not exported); panics if several match.
-fn value(
+pub fn value(
     samples: &[(String, HashMap<String, String>, f64)],
     name: &str,
     labels: &[(&str, &str)],
