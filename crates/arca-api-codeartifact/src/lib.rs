@@ -15,6 +15,7 @@ pub mod auth;
 mod conformance;
 pub mod error;
 mod handlers;
+mod kept;
 pub mod model;
 pub mod operation;
 pub mod operator;
@@ -214,6 +215,7 @@ async fn serve(
         let members = op_model
             .bind(parts.uri.query(), &parts.headers, &bytes)
             .map_err(ApiError::Bind)?;
+        let kept = kept::input_key(op_model.name(), &members);
         let op = Operation::from_members(op_model.name(), members)?;
         // Authorized before it acts; the caller it acts as may reach another account's domain.
         // The request's tags count for its own permission (the first) only.
@@ -240,7 +242,8 @@ async fn serve(
             .get(axum::http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse().ok());
-        handlers::dispatch(&state.service, &caller, op, body, content_length).await
+        let run = handlers::dispatch(&state.service, &caller, op, body, content_length);
+        kept::answer(&state.service, kept, &caller, run).await
     }
     .await;
     (op_name, result)

@@ -218,6 +218,22 @@ impl Weight for Arc<VersionLookup> {
     }
 }
 
+impl Weight for String {
+    fn weight(&self) -> usize {
+        self.capacity() + size_of::<Self>()
+    }
+}
+
+impl Weight for Bytes {
+    fn weight(&self) -> usize {
+        self.len() + size_of::<Self>()
+    }
+}
+
+/// Encoded answers of read operations, by the operation and its validated input (the API's
+/// `kept.rs` says which operations, and builds the key).
+pub type AnswerCache = EpochCache<String, Bytes>;
+
 /// Version lookups of the core operations (Describe, ListPackageVersionAssets, GetAsset, …).
 pub type LookupCache = EpochCache<LookupKey, Arc<VersionLookup>>;
 

@@ -260,6 +260,8 @@ pub struct Service {
     documents: Arc<documents::DocumentCache>,
     /// Version lookups of the core operations, kept the same way.
     lookups: Arc<documents::LookupCache>,
+    /// Encoded answers of the API's read operations, kept the same way.
+    answers: Arc<documents::AnswerCache>,
 }
 
 impl std::fmt::Debug for Service {
@@ -304,7 +306,11 @@ impl Service {
                 epoch.clone(),
                 config.document_ttl,
             )),
-            lookups: Arc::new(documents::LookupCache::new(epoch, config.document_ttl)),
+            lookups: Arc::new(documents::LookupCache::new(
+                epoch.clone(),
+                config.document_ttl,
+            )),
+            answers: Arc::new(documents::AnswerCache::new(epoch, config.document_ttl)),
             store,
             blobs,
             token_key: tokens::TokenKey::derive(pager.secret()),
@@ -342,6 +348,11 @@ impl Service {
     /// Rendered native documents kept between requests (see [`documents`]).
     pub fn documents(&self) -> &documents::DocumentCache {
         &self.documents
+    }
+
+    /// Encoded answers of the API's read operations kept between requests (see [`documents`]).
+    pub fn answers(&self) -> &documents::AnswerCache {
+        &self.answers
     }
 
     pub fn blobs(&self) -> &BlobStore {

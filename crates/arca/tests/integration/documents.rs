@@ -201,3 +201,103 @@ async fn with_no_ttl_nothing_is_kept() {
     assert_eq!(npm.get("widget").await.status, 200);
     assert_eq!(store_calls(&s, "list_dist_tags").await, reads + 1.0);
 }
+
+#[tokio::test]
+async fn a_listing_is_kept_and_a_publish_shows_in_the_next_one() {
+    let s = setup().await;
+    s.publish_ok("acme", "releases", "p", "1.0", "a.txt", b"one", false)
+        .await;
+    let list = || async {
+        let out = s
+            .client
+            .list_package_versions()
+            .domain("acme")
+            .repository("releases")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("p")
+            .send()
+            .await
+            .expect("list");
+        out.versions()
+            .iter()
+            .map(|v| v.version().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list().await, ["1.0"]);
+    let reads = store_calls(&s, "list_versions").await;
+    assert_eq!(list().await, ["1.0"]);
+    assert_eq!(store_calls(&s, "list_versions").await, reads, "kept");
+    s.publish_ok("acme", "releases", "p", "2.0", "a.txt", b"two", false)
+        .await;
+    assert_eq!(list().await, ["1.0", "2.0"]);
+}
+
+#[tokio::test]
+async fn a_kept_answer_or_document_is_never_served_to_a_caller_who_may_not_read_it() {
+    let key = "AKIANOREAD0000000001";
+    let s = TestServer::start_with(|c| {
+        c.account_id = Some("111122223333".into());
+        c.principals = vec![arca_service::PrincipalSpec {
+            arn: "arn:aws:iam::111122223333:user/outsider".into(),
+            access_key_id: key.into(),
+            secret_access_key: format!("{key}-secret-0123456789"),
+            // May log in, and nothing else.
+            policy: Some(
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Action": ["codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken"],
+                    "Resource": "*"}]})
+                .to_string(),
+            ),
+            org_id: None,
+        }];
+    })
+    .await;
+    s.domain_with_repo("acme", "releases").await;
+    s.publish_ok("acme", "releases", "p", "1.0", "a.txt", b"one", false)
+        .await;
+    let npm = Npm::login(&s, "acme", "releases").await;
+    npm.publish_ok("widget", "1.0.0", json!({})).await;
+    // The root reads both twice: kept.
+    for _ in 0..2 {
+        assert_eq!(npm.get("widget").await.status, 200);
+    }
+    let outsider = s.client_with(key, &format!("{key}-secret-0123456789"));
+    for _ in 0..2 {
+        s.client
+            .describe_package_version()
+            .domain("acme")
+            .repository("releases")
+            .format(PackageFormat::Generic)
+            .namespace(NS)
+            .package("p")
+            .package_version("1.0")
+            .send()
+            .await
+            .expect("the root describes");
+    }
+    let denied = outsider
+        .describe_package_version()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .package_version("1.0")
+        .send()
+        .await;
+    assert_err(denied, 403, "AccessDeniedException");
+    // Its own token reads no packument either.
+    let token = outsider
+        .get_authorization_token()
+        .domain("acme")
+        .send()
+        .await
+        .expect("token");
+    let theirs = Npm {
+        server: &s,
+        base: npm.base.clone(),
+        authorization: Some(format!("Bearer {}", token.authorization_token().unwrap())),
+    };
+    assert_eq!(theirs.get("widget").await.status, 403);
+}
