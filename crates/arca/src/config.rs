@@ -124,9 +124,10 @@ pub struct ServeArgs {
     /// Days audit records are kept (default 90; pruned by `arca gc` and the periodic collection).
     #[arg(long, env = "ARCA_AUDIT_RETENTION_DAYS")]
     pub audit_retention_days: Option<u64>,
-    /// Milliseconds a rendered native document (npm packument, PyPI project page) may be served
-    /// from memory at most (default 2000; 0 keeps none): how stale another replica's copy may be
-    /// when PostgreSQL's change notification is late. This server's own writes show at once.
+    /// Milliseconds a rendered native document (npm packument, PyPI project page), a read
+    /// operation's answer or a looked-up version may be served from memory at most (default 2000;
+    /// 0 keeps none): how stale another replica's copy may be when PostgreSQL's change
+    /// notification is late. This server's own writes show at once.
     #[arg(long, env = "ARCA_DOCUMENT_TTL_MS")]
     pub document_ttl_ms: Option<u64>,
 }
