@@ -26,7 +26,9 @@ use std::mem::size_of;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use arca_metadata::{CallObserver, ChangeEpoch, VersionLookup, VersionPath};
+use arca_metadata::{
+    CallObserver, ChangeEpoch, DomainRow, RepositoryRow, VersionLookup, VersionPath,
+};
 use bytes::Bytes;
 
 /// Default of [`crate::ServiceConfig::document_ttl`].
@@ -167,6 +169,21 @@ impl<K: Eq + Hash + Weight, V: Clone + Weight> EpochCache<K, V> {
         inner.bytes += size;
     }
 
+    /// The kept value for `key`, else what `load` reads (kept unless a write came first).
+    pub(crate) async fn get_or_load<E, F, Fut>(&self, key: K, load: F) -> Result<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(&key) {
+            return Ok(v);
+        }
+        let ticket = self.ticket();
+        let v = load().await?;
+        self.put(ticket, key, v.clone());
+        Ok(v)
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.inner.lock().unwrap().map.len()
@@ -236,6 +253,50 @@ pub type AnswerCache = EpochCache<String, Bytes>;
 
 /// Version lookups of the core operations (Describe, ListPackageVersionAssets, GetAsset, …).
 pub type LookupCache = EpochCache<LookupKey, Arc<VersionLookup>>;
+
+impl Weight for Option<DomainRow> {
+    fn weight(&self) -> usize {
+        size_of::<Self>()
+            + self
+                .as_ref()
+                .map_or(0, |d| d.owner.len() + d.name.len() + 64)
+    }
+}
+
+impl Weight for Option<RepositoryRow> {
+    /// An estimate: the row's fixed part, its texts and its upstreams.
+    fn weight(&self) -> usize {
+        size_of::<Self>()
+            + self.as_ref().map_or(0, |r| {
+                256 + r.description.as_ref().map_or(0, String::len)
+                    + r.upstreams.iter().map(|u| u.len() + 32).sum::<usize>()
+            })
+    }
+}
+
+/// Everything kept between requests, each cache under the same epoch and TTL.
+pub(crate) struct Kept {
+    pub(crate) documents: DocumentCache,
+    pub(crate) answers: AnswerCache,
+    /// The core operations' version lookups.
+    pub(crate) lookups: LookupCache,
+    /// Domains by owner and name (`resolve_domain`; absent ones too).
+    pub(crate) domains: EpochCache<String, Option<DomainRow>>,
+    /// Repositories by domain id and name (`find_repo`; absent ones too).
+    pub(crate) repositories: EpochCache<String, Option<RepositoryRow>>,
+}
+
+impl Kept {
+    pub(crate) fn new(epoch: Arc<ChangeEpoch>, ttl: Duration) -> Self {
+        Self {
+            documents: EpochCache::new(epoch.clone(), ttl),
+            answers: EpochCache::new(epoch.clone(), ttl),
+            lookups: EpochCache::new(epoch.clone(), ttl),
+            domains: EpochCache::new(epoch.clone(), ttl),
+            repositories: EpochCache::new(epoch, ttl),
+        }
+    }
+}
 
 /// Store calls that never change what a document is rendered from: reads, and the writes of
 /// bookkeeping no document shows (audit records, blob leases and collection, cargo's

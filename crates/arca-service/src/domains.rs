@@ -36,8 +36,12 @@ impl Service {
         if owner != caller.account && !caller.cross_account {
             return Err(not_found());
         }
-        self.store
-            .get_domain(owner, &d.name)
+        let key = format!("{owner}\0{}", d.name);
+        self.kept
+            .domains
+            .get_or_load(key, || async {
+                Ok::<_, ServiceError>(self.store.get_domain(owner, &d.name).await?)
+            })
             .await?
             .ok_or_else(not_found)
     }

@@ -256,12 +256,8 @@ pub struct Service {
     config: Arc<ServiceConfig>,
     /// What this server counts (requests, publishes, upstreams, store calls, GC).
     metrics: Arc<arca_metrics::Metrics>,
-    /// Rendered native documents, kept while the metadata's change epoch holds.
-    documents: Arc<documents::DocumentCache>,
-    /// Version lookups of the core operations, kept the same way.
-    lookups: Arc<documents::LookupCache>,
-    /// Encoded answers of the API's read operations, kept the same way.
-    answers: Arc<documents::AnswerCache>,
+    /// What is kept between requests while the metadata's change epoch holds ([`documents`]).
+    kept: Arc<documents::Kept>,
 }
 
 impl std::fmt::Debug for Service {
@@ -302,15 +298,7 @@ impl Service {
             observer: documents::EpochObserver(epoch.clone()),
         });
         Self {
-            documents: Arc::new(documents::DocumentCache::new(
-                epoch.clone(),
-                config.document_ttl,
-            )),
-            lookups: Arc::new(documents::LookupCache::new(
-                epoch.clone(),
-                config.document_ttl,
-            )),
-            answers: Arc::new(documents::AnswerCache::new(epoch, config.document_ttl)),
+            kept: Arc::new(documents::Kept::new(epoch, config.document_ttl)),
             store,
             blobs,
             token_key: tokens::TokenKey::derive(pager.secret()),
@@ -347,12 +335,12 @@ impl Service {
 
     /// Rendered native documents kept between requests (see [`documents`]).
     pub fn documents(&self) -> &documents::DocumentCache {
-        &self.documents
+        &self.kept.documents
     }
 
     /// Encoded answers of the API's read operations kept between requests (see [`documents`]).
     pub fn answers(&self) -> &documents::AnswerCache {
-        &self.answers
+        &self.kept.answers
     }
 
     pub fn blobs(&self) -> &BlobStore {

@@ -47,8 +47,12 @@ impl Service {
 
     async fn find_repo(&self, domain: &DomainRow, name: &str) -> ServiceResult<RepositoryRow> {
         crate::coords::check_text("repository name", name)?;
-        self.store
-            .get_repository(domain.id, name)
+        let key = format!("{}\0{name}", domain.id);
+        self.kept
+            .repositories
+            .get_or_load(key, || async {
+                Ok::<_, ServiceError>(self.store.get_repository(domain.id, name).await?)
+            })
             .await?
             .ok_or_else(|| repo_not_found(name, &domain.name))
     }

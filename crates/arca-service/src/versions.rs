@@ -91,14 +91,12 @@ impl Service {
     /// the metadata's change epoch holds (the rules of [`crate::documents`]): on a replica that
     /// serves the same versions again and again, no store round trip.
     async fn lookup_kept(&self, path: &VersionPath<'_>) -> ServiceResult<Arc<VersionLookup>> {
-        let key = LookupKey::of(path);
-        if let Some(found) = self.lookups.get(&key) {
-            return Ok(found);
-        }
-        let ticket = self.lookups.ticket();
-        let found = Arc::new(self.store.lookup_version(path).await?);
-        self.lookups.put(ticket, key, found.clone());
-        Ok(found)
+        self.kept
+            .lookups
+            .get_or_load(LookupKey::of(path), || async {
+                Ok(Arc::new(self.store.lookup_version(path).await?))
+            })
+            .await
     }
 
     pub async fn describe_package_version(
