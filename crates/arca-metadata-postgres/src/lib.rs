@@ -55,6 +55,7 @@ mod audit;
 mod blobs;
 mod details;
 mod domains;
+mod feed;
 mod groups;
 mod packages;
 mod repositories;
@@ -64,12 +65,14 @@ mod versions;
 
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use arca_metadata::{StoreError, StoreResult};
+use arca_metadata::{ChangeEpoch, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Postgres, Transaction};
+use tokio::sync::watch;
 
 use crate::sql::{backend, is_transient};
 
@@ -87,10 +90,21 @@ const WRITE_ATTEMPTS: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// `true` once the store is closed; dropped with the last clone. Change feeds stop on either.
+    closed: Arc<watch::Sender<bool>>,
 }
 
-// TODO(listen): other replicas' commits through LISTEN/NOTIFY.
-impl arca_metadata::ChangeFeed for PostgresStore {}
+/// Other replicas' commits, through LISTEN/NOTIFY (see the crate documentation): each call starts a
+/// task with a connection of its own, which ends when the store is closed or dropped.
+impl arca_metadata::ChangeFeed for PostgresStore {
+    fn watch_changes(&self, epoch: Arc<ChangeEpoch>) {
+        feed::watch(
+            PgConnectOptions::clone(&self.pool.connect_options()),
+            epoch,
+            self.closed.subscribe(),
+        );
+    }
+}
 
 impl PostgresStore {
     /// Connects to the database named by a `postgres://` (or `postgresql://`) URL, with a pool of
@@ -111,7 +125,10 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            closed: Arc::new(watch::Sender::new(false)),
+        })
     }
 
     /// Only brings the schema of the database named by `url` up to date (`arca migrate`).
@@ -123,8 +140,9 @@ impl PostgresStore {
         PgConnectOptions::from_str(url).map_err(backend)
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
+    /// Closes the pool, waiting for connections in use to be returned, and stops the change feeds.
     pub async fn close(&self) {
+        self.closed.send_replace(true);
         self.pool.close().await;
     }
 
