@@ -22,7 +22,7 @@ use arca_metadata::{
     VersionStatus,
 };
 use arca_metadata_postgres::PostgresStore;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -122,6 +122,14 @@ impl Schema {
         )
         .await
         .unwrap()
+    }
+
+    async fn pool(&self, connections: u32) -> PgPool {
+        PgPoolOptions::new()
+            .max_connections(connections)
+            .connect_with(self.options())
+            .await
+            .unwrap()
     }
 
     async fn connection(&self) -> PgConnection {
@@ -820,6 +828,21 @@ async fn feed_backends_until(
     }
 }
 
+/// The value of `epoch` once a notification on its way has had time to arrive (a pause, so that a
+/// bump too many is seen; none is needed for the test to pass).
+async fn settled(epoch: &ChangeEpoch) -> u64 {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    epoch.current()
+}
+
+async fn notify(conn: &mut PgConnection, payload: &str) {
+    sqlx::query("SELECT pg_notify('arca_changes', $1)")
+        .bind(payload)
+        .execute(conn)
+        .await
+        .unwrap();
+}
+
 /// Replica B hears replica A's commits, not A's audit records, not another schema's commits; it
 /// reconnects (moving its epoch) when its connection is killed; closing or dropping a store ends
 /// its feed.
@@ -844,7 +867,13 @@ async fn the_change_feed_hears_other_replicas_commits() {
     let domain = suite::create_domain(&a, suite::OWNER, "d").await;
     epoch_past(&epoch_b, before, "a domain created through A").await;
 
-    // Notifications arrive in commit order: if the audit record had sent one, it would come first.
+    // An audit record sends no notification, a repository one. Counted on a listener of the
+    // test's own: every listener gets the notifications in commit order, so those of the two
+    // writes are the ones before a marker sent after them.
+    let mut listener = PgListener::connect_with(&schema.pool(1).await)
+        .await
+        .unwrap();
+    listener.listen("arca_changes").await.unwrap();
     let before = epoch_b.current();
     a.append_audit(&[AuditRow {
         time_ms: 1,
@@ -858,19 +887,30 @@ async fn the_change_feed_hears_other_replicas_commits() {
     .await
     .unwrap();
     suite::create_repository(&a, &domain, "r", &[]).await;
+    let mut observer = schema.connection().await;
+    notify(&mut observer, "marker").await;
+    let mut sent = 0;
+    loop {
+        let notification = listener.recv().await.unwrap();
+        if notification.payload() == "marker" {
+            break;
+        }
+        sent += usize::from(notification.payload() == schema.name);
+    }
+    assert_eq!(sent, 1, "notifications of an audit record and a repository");
+    // B bumped for it (and for nothing else, such as the marker).
+    epoch_past(&epoch_b, before, "a repository created through A").await;
+    assert_eq!(settled(&epoch_b).await, before + 1);
+    // C heard none of them: a notification of its own schema, after them, moves it once.
+    notify(&mut observer, &elsewhere.name).await;
+    epoch_past(&epoch_c, c_before, "a notification of C's schema").await;
     assert_eq!(
-        epoch_past(&epoch_b, before, "a repository created through A").await,
-        before + 1,
-        "an audit record moved the epoch"
-    );
-    assert_eq!(
-        epoch_c.current(),
-        c_before,
-        "another schema's commits moved the epoch"
+        settled(&epoch_c).await,
+        c_before + 1,
+        "notifications of another schema moved the epoch"
     );
 
     // A lost connection: the epoch moves, the feed listens again and hears the next commit.
-    let mut observer = schema.connection().await;
     let [killed] = feed_backends_until(&mut observer, &app_b, "one", |p| p.len() == 1).await[..]
     else {
         unreachable!()
