@@ -45,10 +45,35 @@
 //! Foreign keys, the `Deleted` check and byte order (`COLLATE "C"`) are in the schema. Prefix
 //! filters are byte-order range comparisons (`arca_metadata_sql::push_prefix_filter`), never `LIKE`.
 //!
+//! ## Other replicas' commits (the change feed)
+//!
+//! What a replica derives from the metadata (rendered packuments and project pages, version
+//! lookups; `arca-service`'s `DocumentCache`) is kept while its [`ChangeEpoch`] holds and for at most
+//! `document_ttl_ms`. The replica's own writes move the epoch before they return (read-your-writes);
+//! other replicas' commits reach it through LISTEN/NOTIFY ([`arca_metadata::ChangeFeed`], module
+//! `feed`):
+//!
+//! - Migration 0009 puts a statement-level trigger on every table a document or a looked-up row is
+//!   made of; each change sends `NOTIFY arca_changes, '<schema>'`. PostgreSQL delivers it when the
+//!   transaction commits (never for a rollback), once per transaction however many statements sent
+//!   it, and to each listener in commit order. Bookkeeping that no document shows (`blobs`,
+//!   `document_stamps`, `audit_records`) has no trigger; the test
+//!   `every_table_is_watched_or_known_bookkeeping` makes a new table choose.
+//! - [`PostgresStore::watch_changes`](arca_metadata::ChangeFeed::watch_changes) starts a task with
+//!   a connection of its own (not one of the pool's) that LISTENs and bumps the epoch on every
+//!   notification of the store's schema (`current_schema()`; installations may share a database).
+//!   It bumps once more when LISTEN is in place (commits before were not heard) and when the
+//!   connection is lost, then reconnects after a pause growing from 0.2 s to 5 s, with one warning
+//!   per outage. It ends when the store is closed or its last clone dropped.
+//! - Staleness on another replica is thus the notification's delay (milliseconds) while the feed is
+//!   up, and never more than `document_ttl_ms` (default 2 s) after the commit, whatever the feed
+//!   does: a connection that hangs without failing is covered by the TTL only.
+//!
 //! Adding a table and its store trait means: a migration here and its SQLite twin (see
 //! `migrations/README.md`), a module with the trait `impl` whose writes are
 //! `self.retrying(|| self.<write>_once(…))`, each `*_once` one `write_tx()` transaction that locks
-//! what it depends on, in the order above, and a line in the table above.
+//! what it depends on, in the order above, a line in the table above, and a notify trigger (a new
+//! migration) unless no document shows the table.
 
 mod access;
 mod audit;
