@@ -79,6 +79,17 @@ mod child {
         }
     }
 
+    /// `domain` created through `a`, `repo` in it through `b`.
+    pub async fn create_domain_and_repository(a: &Client, b: &Client, domain: &str, repo: &str) {
+        a.create_domain().domain(domain).send().await.unwrap();
+        b.create_repository()
+            .domain(domain)
+            .repository(repo)
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// SIGKILL, then reap.
     pub async fn kill(mut server: Server) {
         server.child.start_kill().expect("SIGKILL");

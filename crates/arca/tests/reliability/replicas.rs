@@ -17,7 +17,7 @@ use http::{HeaderMap, Method};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-use crate::child::{kill, start_with, Server, ACCOUNT, KEY, SECRET};
+use crate::child::{create_domain_and_repository, kill, start_with, Server, ACCOUNT, KEY, SECRET};
 use crate::common::npm::{manifest, publish_doc, tarball};
 use crate::common::postgres::PgSchema;
 use crate::common::{
@@ -104,6 +104,15 @@ async fn start_publish(
     conn
 }
 
+/// Two replicas with `settings`, each with a data directory of its own (returned first, to be
+/// dropped after them).
+async fn start_two(settings: &[(&str, String)]) -> ([tempfile::TempDir; 2], Server, Server) {
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let a = start_with(dirs[0].path(), settings).await;
+    let b = start_with(dirs[1].path(), settings).await;
+    (dirs, a, b)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_on_postgres_and_s3() {
     let test = "two_replicas_on_postgres_and_s3";
@@ -124,24 +133,10 @@ async fn two_replicas_on_postgres_and_s3() {
             "shared-pagination-secret-0123456789".to_string(),
         ),
     ];
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let a = start_with(dirs[0].path(), &settings).await;
-    let b = start_with(dirs[1].path(), &settings).await;
+    let (_dirs, a, b) = start_two(&settings).await;
 
     // Written through one, read through the other.
-    a.client
-        .create_domain()
-        .domain(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    b.client
-        .create_repository()
-        .domain(DOMAIN)
-        .repository(REPO)
-        .send()
-        .await
-        .unwrap();
+    create_domain_and_repository(&a.client, &b.client, DOMAIN, REPO).await;
     let one = pseudo_random(300_000, 1);
     publish(&a.client, "1", "one.bin", &one, false)
         .await
@@ -407,22 +402,8 @@ async fn kept_documents_follow_the_other_replicas_commits() {
         ),
         ("ARCA_DOCUMENT_TTL_MS", "600000".into()),
     ];
-    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let a = start_with(dirs[0].path(), &settings).await;
-    let b = start_with(dirs[1].path(), &settings).await;
-    a.client
-        .create_domain()
-        .domain(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    a.client
-        .create_repository()
-        .domain(DOMAIN)
-        .repository(REPO)
-        .send()
-        .await
-        .unwrap();
+    let (_dirs, a, b) = start_two(&settings).await;
+    create_domain_and_repository(&a.client, &b.client, DOMAIN, REPO).await;
     let token = a
         .client
         .get_authorization_token()
