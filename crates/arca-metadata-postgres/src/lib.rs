@@ -45,16 +45,42 @@
 //! Foreign keys, the `Deleted` check and byte order (`COLLATE "C"`) are in the schema. Prefix
 //! filters are byte-order range comparisons (`arca_metadata_sql::push_prefix_filter`), never `LIKE`.
 //!
+//! ## Other replicas' commits (the change feed)
+//!
+//! What a replica derives from the metadata (rendered packuments and project pages, version
+//! lookups; `arca-service`'s `DocumentCache`) is kept while its [`ChangeEpoch`] holds and for at most
+//! `document_ttl_ms`. The replica's own writes move the epoch before they return (read-your-writes);
+//! other replicas' commits reach it through LISTEN/NOTIFY ([`arca_metadata::ChangeFeed`], module
+//! `feed`):
+//!
+//! - Migration 0009 puts a statement-level trigger on every table a document or a looked-up row is
+//!   made of; each change sends `NOTIFY arca_changes, '<schema>'`. PostgreSQL delivers it when the
+//!   transaction commits (never for a rollback), once per transaction however many statements sent
+//!   it, and to each listener in commit order. Bookkeeping that no document shows (`blobs`,
+//!   `document_stamps`, `audit_records`) has no trigger; the test
+//!   `every_table_is_watched_or_known_bookkeeping` makes a new table choose.
+//! - [`PostgresStore::watch_changes`](arca_metadata::ChangeFeed::watch_changes) starts a task with
+//!   a connection of its own (not one of the pool's) that LISTENs and bumps the epoch on every
+//!   notification of the store's schema (`current_schema()`; installations may share a database).
+//!   It bumps once more when LISTEN is in place (commits before were not heard) and when the
+//!   connection is lost, then reconnects after a pause growing from 0.2 s to 5 s, with one warning
+//!   per outage. It ends when the store is closed or its last clone dropped.
+//! - Staleness on another replica is thus the notification's delay (milliseconds) while the feed is
+//!   up, and never more than `document_ttl_ms` (default 2 s) after the commit, whatever the feed
+//!   does: a connection that hangs without failing is covered by the TTL only.
+//!
 //! Adding a table and its store trait means: a migration here and its SQLite twin (see
 //! `migrations/README.md`), a module with the trait `impl` whose writes are
 //! `self.retrying(|| self.<write>_once(…))`, each `*_once` one `write_tx()` transaction that locks
-//! what it depends on, in the order above, and a line in the table above.
+//! what it depends on, in the order above, a line in the table above, and a notify trigger (a new
+//! migration) unless no document shows the table.
 
 mod access;
 mod audit;
 mod blobs;
 mod details;
 mod domains;
+mod feed;
 mod groups;
 mod packages;
 mod repositories;
@@ -64,12 +90,14 @@ mod versions;
 
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use arca_metadata::{StoreError, StoreResult};
+use arca_metadata::{ChangeEpoch, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Postgres, Transaction};
+use tokio::sync::watch;
 
 use crate::sql::{backend, is_transient};
 
@@ -87,10 +115,21 @@ const WRITE_ATTEMPTS: u32 = 5;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// `true` once the store is closed; dropped with the last clone. Change feeds stop on either.
+    closed: Arc<watch::Sender<bool>>,
 }
 
-// TODO(listen): other replicas' commits through LISTEN/NOTIFY.
-impl arca_metadata::ChangeFeed for PostgresStore {}
+/// Other replicas' commits, through LISTEN/NOTIFY (see the crate documentation): each call starts a
+/// task with a connection of its own, which ends when the store is closed or dropped.
+impl arca_metadata::ChangeFeed for PostgresStore {
+    fn watch_changes(&self, epoch: Arc<ChangeEpoch>) {
+        feed::watch(
+            PgConnectOptions::clone(&self.pool.connect_options()),
+            epoch,
+            self.closed.subscribe(),
+        );
+    }
+}
 
 impl PostgresStore {
     /// Connects to the database named by a `postgres://` (or `postgresql://`) URL, with a pool of
@@ -111,7 +150,10 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            closed: Arc::new(watch::Sender::new(false)),
+        })
     }
 
     /// Only brings the schema of the database named by `url` up to date (`arca migrate`).
@@ -123,8 +165,9 @@ impl PostgresStore {
         PgConnectOptions::from_str(url).map_err(backend)
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
+    /// Closes the pool, waiting for connections in use to be returned, and stops the change feeds.
     pub async fn close(&self) {
+        self.closed.send_replace(true);
         self.pool.close().await;
     }
 

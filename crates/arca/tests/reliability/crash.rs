@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::child::{arca, kill, start, Server};
+use crate::child::{arca, create_domain_and_repository, kill, start, Server};
 use crate::common::{collect_asset, pseudo_random, sha256_hex, show, NS};
 use aws_sdk_codeartifact::primitives::ByteStream;
 use aws_sdk_codeartifact::types::{PackageFormat, PackageVersionStatus};
@@ -286,21 +286,7 @@ async fn acknowledged_publishes_survive_sigkill() {
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut rng = Rng(0xC0FFEE);
     let mut server = start(&data_dir).await;
-    server
-        .client
-        .create_domain()
-        .domain(DOMAIN)
-        .send()
-        .await
-        .unwrap();
-    server
-        .client
-        .create_repository()
-        .domain(DOMAIN)
-        .repository(REPO)
-        .send()
-        .await
-        .unwrap();
+    create_domain_and_repository(&server.client, &server.client, DOMAIN, REPO).await;
     for round in 0..ROUNDS {
         let publishers: Vec<_> = (0..PUBLISHERS)
             .map(|task| {

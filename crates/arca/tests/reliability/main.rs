@@ -30,6 +30,7 @@ mod child {
 
     pub const KEY: &str = "AKIAARCARELIABILITY1";
     pub const SECRET: &str = "reliability-secret-key-0123456789abcdefgh";
+    pub const ACCOUNT: &str = "123456789012";
 
     /// A running `arca serve` child and a client for it.
     pub struct Server {
@@ -50,7 +51,7 @@ mod child {
             .arg(data_dir)
             .env("ARCA_ACCESS_KEY_ID", KEY)
             .env("ARCA_SECRET_ACCESS_KEY", SECRET)
-            .env("ARCA_ACCOUNT_ID", "123456789012")
+            .env("ARCA_ACCOUNT_ID", ACCOUNT)
             .env("ARCA_LOG", "warn")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
@@ -76,6 +77,17 @@ mod child {
             client: sdk_client(&url, KEY, SECRET),
             url,
         }
+    }
+
+    /// `domain` created through `a`, `repo` in it through `b`.
+    pub async fn create_domain_and_repository(a: &Client, b: &Client, domain: &str, repo: &str) {
+        a.create_domain().domain(domain).send().await.unwrap();
+        b.create_repository()
+            .domain(domain)
+            .repository(repo)
+            .send()
+            .await
+            .unwrap();
     }
 
     /// SIGKILL, then reap.
