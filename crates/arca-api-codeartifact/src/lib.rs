@@ -61,7 +61,9 @@ pub async fn handle(State(state): State<ApiState>, req: Request) -> Response<Bod
     let path = req.uri().path().to_string();
     let format = query_format(req.uri().query());
     let bytes_in = content_length(req.headers());
-    let (op_name, result) = serve(&state, req, &request_id).await;
+    // Boxed: the request's future is large (every operation's state), and unboxed it would be
+    // copied whole each time axum and hyper move it (a fifth of a Describe's instructions).
+    let (op_name, result) = Box::pin(serve(&state, req, &request_id)).await;
     #[cfg(debug_assertions)]
     let result = match result {
         Ok(r) => conformance::check_response(op_name, r).await,

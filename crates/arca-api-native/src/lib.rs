@@ -125,7 +125,8 @@ async fn handle(State(state): State<NativeState>, req: Request) -> Response<Body
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let bytes_in = content_length(req.headers());
-    let result = serve(&state, req, &request_id).await;
+    // Boxed, as in the API crate: unboxed, the large future would be copied at every move.
+    let result = Box::pin(serve(&state, req, &request_id)).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
@@ -215,14 +216,16 @@ async fn serve(
     let caller = auth::authorize(&state.service, req.headers(), &endpoint)
         .await?
         .with_facts(facts);
+    // Each format's future boxed on its own: this one stays small, and a request only copies the
+    // state of its own format's handler.
     match endpoint.format {
-        PackageFormat::Npm => npm::serve(state, &caller, &endpoint, req).await,
-        PackageFormat::Pypi => pypi::serve(state, &caller, &endpoint, req).await,
-        PackageFormat::Maven => maven::serve(state, &caller, &endpoint, req).await,
-        PackageFormat::Cargo => cargo::serve(state, &caller, &endpoint, req).await,
-        PackageFormat::Ruby => ruby::serve(state, &caller, &endpoint, req).await,
-        PackageFormat::Swift => swift::serve(state, &caller, &endpoint, req).await,
-        PackageFormat::Nuget => nuget::serve(state, &caller, &endpoint, req).await,
+        PackageFormat::Npm => Box::pin(npm::serve(state, &caller, &endpoint, req)).await,
+        PackageFormat::Pypi => Box::pin(pypi::serve(state, &caller, &endpoint, req)).await,
+        PackageFormat::Maven => Box::pin(maven::serve(state, &caller, &endpoint, req)).await,
+        PackageFormat::Cargo => Box::pin(cargo::serve(state, &caller, &endpoint, req)).await,
+        PackageFormat::Ruby => Box::pin(ruby::serve(state, &caller, &endpoint, req)).await,
+        PackageFormat::Swift => Box::pin(swift::serve(state, &caller, &endpoint, req)).await,
+        PackageFormat::Nuget => Box::pin(nuget::serve(state, &caller, &endpoint, req)).await,
         other => Err(NativeError::NotFound(format!(
             "This server has no native {other} endpoint yet; use the CodeArtifact API."
         ))),

@@ -177,7 +177,15 @@ pub(crate) async fn serve(
             svc.npm_tarball(&repo, &name, &file).await?,
         )),
         (Method::PUT, Target::Package { name }) => {
-            publish::handle(state, caller, &repo, &name, req.into_body()).await
+            // Boxed: a publish's state is large, and would make every read's future as large.
+            Box::pin(publish::handle(
+                state,
+                caller,
+                &repo,
+                &name,
+                req.into_body(),
+            ))
+            .await
         }
         (Method::GET, Target::DistTags { name, tag: None }) => {
             tags_json(&svc.npm_dist_tags(&repo, &name).await?)

@@ -85,7 +85,8 @@ pub(crate) async fn serve(
     );
     let allow = target.allow();
     match (req.method().clone(), target) {
-        (Method::POST, Target::Upload) => upload::handle(state, &repo, req).await,
+        // Boxed: an upload's state is large, and would make every read's future as large.
+        (Method::POST, Target::Upload) => Box::pin(upload::handle(state, &repo, req)).await,
         (Method::GET | Method::HEAD, Target::Index) => {
             let projects = svc.pypi_projects(&repo).await?;
             if json {
