@@ -308,15 +308,40 @@ pub fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
 /// Formats a timestamp as `yyyymmddThhmmssZ` in UTC (sub-second precision is dropped).
 pub fn format_amz_date(t: OffsetDateTime) -> String {
     let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    match amz_date_digits(t) {
+        Some(digits) => String::from_utf8(digits.to_vec()).unwrap_or_default(),
+        None => format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+    }
+}
+
+/// [`format_amz_date`] of a UTC timestamp, on the stack; `None` for a year outside 0–9999 (which
+/// does not have four digits).
+pub(crate) fn amz_date_digits(t: OffsetDateTime) -> Option<[u8; 16]> {
+    let year = u16::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, value: u16, width: usize| {
+        let mut v = value;
+        for i in (at..at + width).rev() {
+            // `v % 10` is a digit, so the cast is exact.
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(4, u16::from(u8::from(t.month())), 2);
+    put(6, u16::from(t.day()), 2);
+    put(9, u16::from(t.hour()), 2);
+    put(11, u16::from(t.minute()), 2);
+    put(13, u16::from(t.second()), 2);
+    Some(out)
 }
 
 /// Formats a timestamp as an RFC 1123 `Date` value in GMT (`Sun, 06 Nov 1994 08:49:37 GMT`).
@@ -507,6 +532,33 @@ mod tests {
         assert_eq!(
             format_amz_date(datetime!(2015-08-30 14:36:00.9 +02:00)),
             "20150830T123600Z"
+        );
+        // The stack formatter agrees with `format!` wherever it applies; other years fall back.
+        for t in [
+            datetime!(0000-01-01 00:00:00 UTC),
+            datetime!(0042-02-03 04:05:06 UTC),
+            datetime!(1999-12-31 23:59:59 UTC),
+            datetime!(9999-12-31 23:59:59 UTC),
+        ] {
+            let expected = format!(
+                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+            assert_eq!(format_amz_date(t), expected);
+            assert_eq!(
+                amz_date_digits(t).map(|d| d.to_vec()),
+                Some(expected.into_bytes())
+            );
+        }
+        assert_eq!(amz_date_digits(datetime!(-0001-01-01 00:00:00 UTC)), None);
+        assert_eq!(
+            format_amz_date(datetime!(-0001-01-01 00:00:00 UTC)),
+            "-0010101T000000Z"
         );
     }
 

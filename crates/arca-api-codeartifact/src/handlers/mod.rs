@@ -42,6 +42,11 @@ pub(crate) fn json<T: Serialize>(value: &T) -> ApiResult {
 /// round trip through a `serde_json::Value` costs a Describe about a tenth of its instructions.
 pub(crate) fn typed_json<T: Serialize>(value: &T) -> ApiResult {
     let body = serde_json::to_vec(value).map_err(|e| ApiError::Internal(format!("encode: {e}")))?;
+    json_bytes(body)
+}
+
+/// A 200 with a JSON body already written.
+pub(crate) fn json_bytes(body: Vec<u8>) -> ApiResult {
     let mut resp = Response::new(Body::from(body));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
