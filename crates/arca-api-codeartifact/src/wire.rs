@@ -274,23 +274,36 @@ impl<'a> From<&'a VersionSummary> for WireVersionSummary<'a> {
 }
 
 #[derive(Serialize)]
-pub struct WireAsset {
-    pub name: String,
+pub struct WireAsset<'a> {
+    pub name: &'a str,
     pub size: i64,
-    pub hashes: BTreeMap<&'static str, String>,
+    pub hashes: WireHashes<'a>,
 }
 
-impl From<&AssetRow> for WireAsset {
-    fn from(a: &AssetRow) -> Self {
+/// An asset's `hashes` map, its keys in the order a sorted map writes them.
+#[derive(Serialize)]
+pub struct WireHashes<'a> {
+    #[serde(rename = "MD5")]
+    pub md5: &'a str,
+    #[serde(rename = "SHA-1")]
+    pub sha1: &'a str,
+    #[serde(rename = "SHA-256")]
+    pub sha256: &'a str,
+    #[serde(rename = "SHA-512")]
+    pub sha512: &'a str,
+}
+
+impl<'a> From<&'a AssetRow> for WireAsset<'a> {
+    fn from(a: &'a AssetRow) -> Self {
         Self {
-            name: a.name.clone(),
+            name: &a.name,
             size: a.size,
-            hashes: BTreeMap::from([
-                ("MD5", a.md5.clone()),
-                ("SHA-1", a.sha1.clone()),
-                ("SHA-256", a.sha256.clone()),
-                ("SHA-512", a.sha512.clone()),
-            ]),
+            hashes: WireHashes {
+                md5: &a.md5,
+                sha1: &a.sha1,
+                sha256: &a.sha256,
+                sha512: &a.sha512,
+            },
         }
     }
 }
@@ -560,7 +573,7 @@ pub struct WireDescribeVersionAnswer<'a> {
 /// ListPackageVersionAssets' answer.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WireAssetsAnswer {
+pub struct WireAssetsAnswer<'a> {
     pub format: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
@@ -569,7 +582,7 @@ pub struct WireAssetsAnswer {
     pub version_revision: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_token: Option<String>,
-    pub assets: Vec<WireAsset>,
+    pub assets: Vec<WireAsset<'a>>,
 }
 
 /// ListPackageVersions' answer.
@@ -651,9 +664,22 @@ impl WireVersionSummary<'_> {
     }
 }
 
+/// The bytes serde_json escapes in a string: control characters, `"` and `\\`.
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// A JSON string as serde_json writes it: as it is, quoted, when nothing in it needs escaping.
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if !s.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -684,6 +710,30 @@ mod tests {
                 origin_type: "INTERNAL",
             },
         }
+    }
+
+    #[test]
+    fn asset_hashes_are_written_as_the_sorted_map_was() {
+        let row = AssetRow {
+            name: "a.bin".into(),
+            size: 3,
+            md5: "m".into(),
+            sha1: "s1".into(),
+            sha256: "s256".into(),
+            sha512: "s512".into(),
+            requires_python: None,
+        };
+        let map = BTreeMap::from([
+            ("MD5", "m"),
+            ("SHA-1", "s1"),
+            ("SHA-256", "s256"),
+            ("SHA-512", "s512"),
+        ]);
+        let expected = serde_json::json!({ "name": "a.bin", "size": 3, "hashes": map });
+        assert_eq!(
+            serde_json::to_string(&WireAsset::from(&row)).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
     }
 
     #[test]

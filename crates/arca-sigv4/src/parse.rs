@@ -1,6 +1,6 @@
 //! Parsing of the `Authorization` header and of the request timestamp.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use time::macros::format_description;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -161,8 +161,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SigV4Error> {
 }
 
 fn parse_credential(credential: &str) -> Result<(&str, &str, &str, &str), SigV4Error> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, date, region, service, terminator] = parts[..] else {
+    let mut parts = credential.split('/');
+    let mut next = || parts.next();
+    let (Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator), None) =
+        (next(), next(), next(), next(), next(), next())
+    else {
         return Err(SigV4Error::malformed(format!(
             "Credential should be of the form \
              '<access key id>/<yyyymmdd>/<region>/<service>/{SCOPE_TERMINATOR}', got {}.",
@@ -372,14 +375,15 @@ pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
 
 /// The request timestamp and its `yyyymmddThhmmssZ` form as used in the string to sign.
 pub(crate) fn request_timestamp(headers: &HeaderMap) -> Result<OffsetDateTime, SigV4Error> {
-    if let Some(value) = single_header(headers, "x-amz-date", "X-Amz-Date")? {
+    const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+    if let Some(value) = single_header(headers, X_AMZ_DATE, "X-Amz-Date")? {
         return value.and_then(parse_amz_date).ok_or_else(|| {
             SigV4Error::malformed(
                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
             )
         });
     }
-    if let Some(value) = single_header(headers, "date", "Date")? {
+    if let Some(value) = single_header(headers, http::header::DATE, "Date")? {
         return value.and_then(parse_http_date).ok_or_else(|| {
             SigV4Error::malformed(
                 "Date must be in the RFC 1123 format \"EEE, dd MMM yyyy HH:mm:ss 'GMT'\"",
@@ -394,7 +398,7 @@ pub(crate) fn request_timestamp(headers: &HeaderMap) -> Result<OffsetDateTime, S
 /// `Ok(None)` if absent, `Ok(Some(None))` if present but not UTF-8, error if repeated.
 fn single_header<'h>(
     headers: &'h HeaderMap,
-    name: &str,
+    name: HeaderName,
     display: &str,
 ) -> Result<Option<Option<&'h str>>, SigV4Error> {
     let mut values = headers.get_all(name).iter();
