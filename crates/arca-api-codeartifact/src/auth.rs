@@ -226,6 +226,10 @@ fn unambiguous_credentials(parts: &Parts) -> Result<(), String> {
     let query = parts.uri.query().unwrap_or_default();
     for pair in query.split('&') {
         let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        // Every credential parameter starts `x-amz-`, in any case or escaped.
+        if !key.starts_with(['x', 'X', '%']) {
+            continue;
+        }
         let key = percent_decode_str(key).decode_utf8_lossy();
         if let Some(p) = QUERY_CREDENTIALS
             .iter()
@@ -291,6 +295,8 @@ mod tests {
             "domain=d&X-Amz-SignedHeaders=host",
             "domain=d&X-Amz-Security-Token",
             "domain=d&X%2DAmz%2DCredential=x",
+            "domain=d&%78-amz-date=x",
+            "domain=d&%58-Amz-Signature=x",
         ] {
             assert!(unambiguous_credentials(&parts(q, &auth)).is_err(), "{q}");
             // Without the header, nothing is ambiguous (the request is then simply unsigned).

@@ -563,7 +563,8 @@ impl From<arca_service::ResourcePolicy> for WirePolicyOutput {
     }
 }
 
-/// DescribePackageVersion's answer (serialized straight to bytes: [`crate::handlers::typed_json`]).
+/// DescribePackageVersion's answer (written by [`WireDescribeVersionAnswer::to_json`]; the derived
+/// `Serialize` is its reference).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireDescribeVersionAnswer<'a> {
@@ -600,67 +601,165 @@ pub struct WireVersionsAnswer<'a> {
     pub next_token: Option<String>,
 }
 
+/// Writes a JSON object member by member, byte for byte as serde_json writes the derived
+/// structs above (members in declaration order, absent optional ones left out): serde escapes
+/// every member name of every object, which made the JSON of a page of 100 versions about a
+/// sixth of ListPackageVersions' instructions. Member names are written as they are (they are
+/// constant camelCase names, which need no escaping).
+struct JsonObject<'o> {
+    out: &'o mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'o> JsonObject<'o> {
+    fn open(out: &'o mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Self { out, empty: true }
+    }
+
+    /// Starts member `name`; the caller writes its value.
+    fn member(&mut self, name: &str) -> &mut Vec<u8> {
+        debug_assert!(!name.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]));
+        if !std::mem::take(&mut self.empty) {
+            self.out.push(b',');
+        }
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    fn str(&mut self, name: &str, value: &str) {
+        push_json_str(self.member(name), value);
+    }
+
+    fn opt_str(&mut self, name: &str, value: Option<&str>) {
+        if let Some(value) = value {
+            self.str(name, value);
+        }
+    }
+
+    fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
 impl WireVersionsAnswer<'_> {
-    /// The answer as `serde_json::to_vec` writes it, byte for byte, written directly: serde
-    /// escapes every member name of every version, which made the JSON of a page of 100 versions
-    /// about a sixth of ListPackageVersions' instructions.
+    /// The answer as `serde_json::to_vec` writes it, byte for byte ([`JsonObject`]).
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(256 + self.versions.len() * 224);
-        out.push(b'{');
-        if let Some(v) = &self.default_display_version {
-            out.extend_from_slice(b"\"defaultDisplayVersion\":");
-            push_json_str(&mut out, v);
-            out.push(b',');
-        }
-        out.extend_from_slice(b"\"format\":");
-        push_json_str(&mut out, self.format);
-        if let Some(ns) = &self.namespace {
-            out.extend_from_slice(b",\"namespace\":");
-            push_json_str(&mut out, ns);
-        }
-        out.extend_from_slice(b",\"package\":");
-        push_json_str(&mut out, &self.package);
-        out.extend_from_slice(b",\"versions\":[");
+        let mut o = JsonObject::open(&mut out);
+        o.opt_str(
+            "defaultDisplayVersion",
+            self.default_display_version.as_deref(),
+        );
+        o.str("format", self.format);
+        o.opt_str("namespace", self.namespace.as_deref());
+        o.str("package", &self.package);
+        let list = o.member("versions");
+        list.push(b'[');
         for (i, v) in self.versions.iter().enumerate() {
             if i > 0 {
-                out.push(b',');
+                list.push(b',');
             }
-            v.write_json(&mut out);
+            let mut version = JsonObject::open(list);
+            version.str("version", v.version);
+            version.str("revision", v.revision);
+            version.str("status", v.status);
+            v.origin.write_json(version.member("origin"));
+            version.close();
         }
-        out.push(b']');
-        if let Some(token) = &self.next_token {
-            out.extend_from_slice(b",\"nextToken\":");
-            push_json_str(&mut out, token);
-        }
-        out.push(b'}');
+        list.push(b']');
+        o.opt_str("nextToken", self.next_token.as_deref());
+        o.close();
         out
     }
 }
 
-impl WireVersionSummary<'_> {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"version\":");
-        push_json_str(out, self.version);
-        out.extend_from_slice(b",\"revision\":");
-        push_json_str(out, self.revision);
-        out.extend_from_slice(b",\"status\":");
-        push_json_str(out, self.status);
-        out.extend_from_slice(b",\"origin\":{\"domainEntryPoint\":{");
-        let entry = &self.origin.domain_entry_point;
-        if let Some(r) = entry.repository_name {
-            out.extend_from_slice(b"\"repositoryName\":");
-            push_json_str(out, r);
-        }
-        if let Some(c) = entry.external_connection_name {
-            if entry.repository_name.is_some() {
-                out.push(b',');
+impl WireDescribeVersionAnswer<'_> {
+    /// The answer as `serde_json::to_vec` writes it, byte for byte ([`JsonObject`]).
+    pub fn to_json(&self) -> Vec<u8> {
+        let v = &self.package_version;
+        let mut out = Vec::with_capacity(512);
+        let mut answer = JsonObject::open(&mut out);
+        let mut o = JsonObject::open(answer.member("packageVersion"));
+        o.str("format", v.format);
+        o.opt_str("namespace", v.namespace);
+        o.str("packageName", v.package_name);
+        o.str("displayName", v.display_name);
+        o.str("version", v.version);
+        o.opt_str("summary", v.summary);
+        o.opt_str("homePage", v.home_page);
+        o.opt_str("sourceCodeRepository", v.source_code_repository);
+        // Numbers as serde_json writes them (writing to a Vec cannot fail).
+        let _ = serde_json::to_writer(&mut *o.member("publishedTime"), &v.published_time);
+        let list = o.member("licenses");
+        list.push(b'[');
+        for (i, l) in v.licenses.iter().enumerate() {
+            if i > 0 {
+                list.push(b',');
             }
-            out.extend_from_slice(b"\"externalConnectionName\":");
-            push_json_str(out, c);
+            let mut license = JsonObject::open(list);
+            license.opt_str("name", l.name);
+            license.opt_str("url", l.url);
+            license.close();
         }
-        out.extend_from_slice(b"},\"originType\":");
-        push_json_str(out, self.origin.origin_type);
-        out.extend_from_slice(b"}}");
+        list.push(b']');
+        o.str("revision", v.revision);
+        o.str("status", v.status);
+        v.origin.write_json(o.member("origin"));
+        o.close();
+        answer.close();
+        out
+    }
+}
+
+impl WireAssetsAnswer<'_> {
+    /// The answer as `serde_json::to_vec` writes it, byte for byte ([`JsonObject`]).
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(384 + self.assets.len() * 320);
+        let mut o = JsonObject::open(&mut out);
+        o.str("format", self.format);
+        o.opt_str("namespace", self.namespace.as_deref());
+        o.str("package", &self.package);
+        o.str("version", &self.version);
+        o.str("versionRevision", &self.version_revision);
+        o.opt_str("nextToken", self.next_token.as_deref());
+        let list = o.member("assets");
+        list.push(b'[');
+        for (i, a) in self.assets.iter().enumerate() {
+            if i > 0 {
+                list.push(b',');
+            }
+            let mut asset = JsonObject::open(list);
+            asset.str("name", a.name);
+            let _ = serde_json::to_writer(&mut *asset.member("size"), &a.size);
+            let mut hashes = JsonObject::open(asset.member("hashes"));
+            hashes.str("MD5", a.hashes.md5);
+            hashes.str("SHA-1", a.hashes.sha1);
+            hashes.str("SHA-256", a.hashes.sha256);
+            hashes.str("SHA-512", a.hashes.sha512);
+            hashes.close();
+            asset.close();
+        }
+        list.push(b']');
+        o.close();
+        out
+    }
+}
+
+impl WireOrigin<'_> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut o = JsonObject::open(out);
+        let mut entry = JsonObject::open(o.member("domainEntryPoint"));
+        entry.opt_str("repositoryName", self.domain_entry_point.repository_name);
+        entry.opt_str(
+            "externalConnectionName",
+            self.domain_entry_point.external_connection_name,
+        );
+        entry.close();
+        o.str("originType", self.origin_type);
+        o.close();
     }
 }
 
@@ -733,6 +832,98 @@ mod tests {
             serde_json::to_string(&WireAsset::from(&row).hashes).unwrap(),
             serde_json::to_string(&map).unwrap()
         );
+    }
+
+    fn description<'a>(
+        odd: &'a str,
+        optional: bool,
+        published_ms: i64,
+    ) -> WireVersionDescription<'a> {
+        let some = |v: &'a str| optional.then_some(v);
+        WireVersionDescription {
+            format: "pypi",
+            namespace: some(odd),
+            package_name: odd,
+            display_name: "Name",
+            version: "1.0",
+            summary: some("sum\nmary"),
+            home_page: some("https://x/"),
+            source_code_repository: some(odd),
+            published_time: secs(published_ms),
+            licenses: if optional {
+                vec![
+                    WireLicense {
+                        name: Some("MIT"),
+                        url: None,
+                    },
+                    WireLicense {
+                        name: None,
+                        url: Some(odd),
+                    },
+                    WireLicense {
+                        name: None,
+                        url: None,
+                    },
+                    WireLicense {
+                        name: Some("a"),
+                        url: Some("b"),
+                    },
+                ]
+            } else {
+                vec![]
+            },
+            revision: "rev",
+            status: "Published",
+            origin: summary("v", some("repo"), some(odd)).origin,
+        }
+    }
+
+    #[test]
+    fn describe_answer_json_is_serdes_byte_for_byte() {
+        let odd = "q\"uo\\te\n\t\u{1}\u{7f}é ሴ </script>";
+        for optional in [false, true] {
+            for ms in [0, 1, 1_733_400_000_123, 1_733_400_000_000, -5, i64::MAX] {
+                let answer = WireDescribeVersionAnswer {
+                    package_version: description(odd, optional, ms),
+                };
+                let expected = serde_json::to_vec(&answer).unwrap();
+                assert_eq!(
+                    String::from_utf8(answer.to_json()).unwrap(),
+                    String::from_utf8(expected).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn assets_answer_json_is_serdes_byte_for_byte() {
+        let odd = "q\"uo\\te\n\t\u{1}\u{7f}é ሴ </script>";
+        let row = |name: &str, size| AssetRow {
+            name: name.into(),
+            size,
+            md5: "m".into(),
+            sha1: odd.into(),
+            sha256: "s256".into(),
+            sha512: "s512".into(),
+            requires_python: Some("x".into()),
+        };
+        let rows = [row("a.bin", 0), row(odd, -1), row("c", i64::MAX)];
+        for (namespace, token, n) in [(None, None, 0), (Some(odd), Some("t+/="), 3)] {
+            let answer = WireAssetsAnswer {
+                format: "generic",
+                namespace: namespace.map(str::to_owned),
+                package: odd.into(),
+                version: "1.0".into(),
+                version_revision: "rev".into(),
+                next_token: token.map(str::to_owned),
+                assets: rows[..n].iter().map(WireAsset::from).collect(),
+            };
+            let expected = serde_json::to_vec(&answer).unwrap();
+            assert_eq!(
+                String::from_utf8(answer.to_json()).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 
     #[test]

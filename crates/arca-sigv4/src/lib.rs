@@ -63,7 +63,8 @@
 //! `sha256_hex(body)` if different; and [`UNSIGNED_PAYLOAD`] if it accepts unsigned bodies
 //! (AWS does, over TLS). If the hash that verified is the header's value, the server must
 //! still check that the body hashes to it, otherwise the body is not authenticated. Each
-//! attempt costs one canonical request and five HMACs.
+//! attempt costs one canonical request and one HMAC (the signing key of a secret, date, region and
+//! service is derived once, with four more, and its keyed HMAC state memoized).
 
 pub mod canonical;
 mod error;
