@@ -604,41 +604,50 @@ pub struct WireVersionsAnswer<'a> {
 /// Writes a JSON object member by member, byte for byte as serde_json writes the derived
 /// structs above (members in declaration order, absent optional ones left out): serde escapes
 /// every member name of every object, which made the JSON of a page of 100 versions about a
-/// sixth of ListPackageVersions' instructions. Member names are written as they are (they are
-/// constant camelCase names, which need no escaping).
+/// sixth of ListPackageVersions' instructions. Member names are constants written as they are,
+/// quoted and followed by `:` at compile time ([`key!`]).
 struct JsonObject<'o> {
     out: &'o mut Vec<u8>,
     empty: bool,
 }
 
+/// `"name":`, the form [`JsonObject`] takes member names in.
+macro_rules! key {
+    ($name:literal) => {
+        concat!("\"", $name, "\":")
+    };
+}
+
 impl<'o> JsonObject<'o> {
+    #[inline]
     fn open(out: &'o mut Vec<u8>) -> Self {
         out.push(b'{');
         Self { out, empty: true }
     }
 
-    /// Starts member `name`; the caller writes its value.
-    fn member(&mut self, name: &str) -> &mut Vec<u8> {
-        debug_assert!(!name.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]));
+    /// Starts a member (`key` from [`key!`]); the caller writes its value.
+    #[inline]
+    fn member(&mut self, key: &'static str) -> &mut Vec<u8> {
         if !std::mem::take(&mut self.empty) {
             self.out.push(b',');
         }
-        self.out.push(b'"');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.out.extend_from_slice(key.as_bytes());
         self.out
     }
 
-    fn str(&mut self, name: &str, value: &str) {
-        push_json_str(self.member(name), value);
+    #[inline]
+    fn str(&mut self, key: &'static str, value: &str) {
+        push_json_str(self.member(key), value);
     }
 
-    fn opt_str(&mut self, name: &str, value: Option<&str>) {
+    #[inline]
+    fn opt_str(&mut self, key: &'static str, value: Option<&str>) {
         if let Some(value) = value {
-            self.str(name, value);
+            self.str(key, value);
         }
     }
 
+    #[inline]
     fn close(self) {
         self.out.push(b'}');
     }
@@ -650,27 +659,27 @@ impl WireVersionsAnswer<'_> {
         let mut out = Vec::with_capacity(256 + self.versions.len() * 224);
         let mut o = JsonObject::open(&mut out);
         o.opt_str(
-            "defaultDisplayVersion",
+            key!("defaultDisplayVersion"),
             self.default_display_version.as_deref(),
         );
-        o.str("format", self.format);
-        o.opt_str("namespace", self.namespace.as_deref());
-        o.str("package", &self.package);
-        let list = o.member("versions");
+        o.str(key!("format"), self.format);
+        o.opt_str(key!("namespace"), self.namespace.as_deref());
+        o.str(key!("package"), &self.package);
+        let list = o.member(key!("versions"));
         list.push(b'[');
         for (i, v) in self.versions.iter().enumerate() {
             if i > 0 {
                 list.push(b',');
             }
             let mut version = JsonObject::open(list);
-            version.str("version", v.version);
-            version.str("revision", v.revision);
-            version.str("status", v.status);
-            v.origin.write_json(version.member("origin"));
+            version.str(key!("version"), v.version);
+            version.str(key!("revision"), v.revision);
+            version.str(key!("status"), v.status);
+            v.origin.write_json(version.member(key!("origin")));
             version.close();
         }
         list.push(b']');
-        o.opt_str("nextToken", self.next_token.as_deref());
+        o.opt_str(key!("nextToken"), self.next_token.as_deref());
         o.close();
         out
     }
@@ -682,32 +691,32 @@ impl WireDescribeVersionAnswer<'_> {
         let v = &self.package_version;
         let mut out = Vec::with_capacity(512);
         let mut answer = JsonObject::open(&mut out);
-        let mut o = JsonObject::open(answer.member("packageVersion"));
-        o.str("format", v.format);
-        o.opt_str("namespace", v.namespace);
-        o.str("packageName", v.package_name);
-        o.str("displayName", v.display_name);
-        o.str("version", v.version);
-        o.opt_str("summary", v.summary);
-        o.opt_str("homePage", v.home_page);
-        o.opt_str("sourceCodeRepository", v.source_code_repository);
+        let mut o = JsonObject::open(answer.member(key!("packageVersion")));
+        o.str(key!("format"), v.format);
+        o.opt_str(key!("namespace"), v.namespace);
+        o.str(key!("packageName"), v.package_name);
+        o.str(key!("displayName"), v.display_name);
+        o.str(key!("version"), v.version);
+        o.opt_str(key!("summary"), v.summary);
+        o.opt_str(key!("homePage"), v.home_page);
+        o.opt_str(key!("sourceCodeRepository"), v.source_code_repository);
         // Numbers as serde_json writes them (writing to a Vec cannot fail).
-        let _ = serde_json::to_writer(&mut *o.member("publishedTime"), &v.published_time);
-        let list = o.member("licenses");
+        let _ = serde_json::to_writer(&mut *o.member(key!("publishedTime")), &v.published_time);
+        let list = o.member(key!("licenses"));
         list.push(b'[');
         for (i, l) in v.licenses.iter().enumerate() {
             if i > 0 {
                 list.push(b',');
             }
             let mut license = JsonObject::open(list);
-            license.opt_str("name", l.name);
-            license.opt_str("url", l.url);
+            license.opt_str(key!("name"), l.name);
+            license.opt_str(key!("url"), l.url);
             license.close();
         }
         list.push(b']');
-        o.str("revision", v.revision);
-        o.str("status", v.status);
-        v.origin.write_json(o.member("origin"));
+        o.str(key!("revision"), v.revision);
+        o.str(key!("status"), v.status);
+        v.origin.write_json(o.member(key!("origin")));
         o.close();
         answer.close();
         out
@@ -719,26 +728,26 @@ impl WireAssetsAnswer<'_> {
     pub fn to_json(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(384 + self.assets.len() * 320);
         let mut o = JsonObject::open(&mut out);
-        o.str("format", self.format);
-        o.opt_str("namespace", self.namespace.as_deref());
-        o.str("package", &self.package);
-        o.str("version", &self.version);
-        o.str("versionRevision", &self.version_revision);
-        o.opt_str("nextToken", self.next_token.as_deref());
-        let list = o.member("assets");
+        o.str(key!("format"), self.format);
+        o.opt_str(key!("namespace"), self.namespace.as_deref());
+        o.str(key!("package"), &self.package);
+        o.str(key!("version"), &self.version);
+        o.str(key!("versionRevision"), &self.version_revision);
+        o.opt_str(key!("nextToken"), self.next_token.as_deref());
+        let list = o.member(key!("assets"));
         list.push(b'[');
         for (i, a) in self.assets.iter().enumerate() {
             if i > 0 {
                 list.push(b',');
             }
             let mut asset = JsonObject::open(list);
-            asset.str("name", a.name);
-            let _ = serde_json::to_writer(&mut *asset.member("size"), &a.size);
-            let mut hashes = JsonObject::open(asset.member("hashes"));
-            hashes.str("MD5", a.hashes.md5);
-            hashes.str("SHA-1", a.hashes.sha1);
-            hashes.str("SHA-256", a.hashes.sha256);
-            hashes.str("SHA-512", a.hashes.sha512);
+            asset.str(key!("name"), a.name);
+            let _ = serde_json::to_writer(&mut *asset.member(key!("size")), &a.size);
+            let mut hashes = JsonObject::open(asset.member(key!("hashes")));
+            hashes.str(key!("MD5"), a.hashes.md5);
+            hashes.str(key!("SHA-1"), a.hashes.sha1);
+            hashes.str(key!("SHA-256"), a.hashes.sha256);
+            hashes.str(key!("SHA-512"), a.hashes.sha512);
             hashes.close();
             asset.close();
         }
@@ -751,14 +760,17 @@ impl WireAssetsAnswer<'_> {
 impl WireOrigin<'_> {
     fn write_json(&self, out: &mut Vec<u8>) {
         let mut o = JsonObject::open(out);
-        let mut entry = JsonObject::open(o.member("domainEntryPoint"));
-        entry.opt_str("repositoryName", self.domain_entry_point.repository_name);
+        let mut entry = JsonObject::open(o.member(key!("domainEntryPoint")));
         entry.opt_str(
-            "externalConnectionName",
+            key!("repositoryName"),
+            self.domain_entry_point.repository_name,
+        );
+        entry.opt_str(
+            key!("externalConnectionName"),
             self.domain_entry_point.external_connection_name,
         );
         entry.close();
-        o.str("originType", self.origin_type);
+        o.str(key!("originType"), self.origin_type);
         o.close();
     }
 }
@@ -777,6 +789,7 @@ const NEEDS_ESCAPE: [bool; 256] = {
 };
 
 /// A JSON string as serde_json writes it: as it is, quoted, when nothing in it needs escaping.
+#[inline]
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
     if !s.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         out.push(b'"');
