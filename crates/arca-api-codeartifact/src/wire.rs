@@ -647,6 +647,27 @@ impl<'o> JsonObject<'o> {
         }
     }
 
+    /// Member `key`: an array of one object per item, whose members `write` writes.
+    #[inline]
+    fn objects<T>(
+        &mut self,
+        key: &'static str,
+        items: &[T],
+        mut write: impl FnMut(&mut JsonObject<'_>, &T),
+    ) {
+        let list = self.member(key);
+        list.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                list.push(b',');
+            }
+            let mut o = JsonObject::open(&mut *list);
+            write(&mut o, item);
+            o.close();
+        }
+        list.push(b']');
+    }
+
     #[inline]
     fn close(self) {
         self.out.push(b'}');
@@ -665,20 +686,12 @@ impl WireVersionsAnswer<'_> {
         o.str(key!("format"), self.format);
         o.opt_str(key!("namespace"), self.namespace.as_deref());
         o.str(key!("package"), &self.package);
-        let list = o.member(key!("versions"));
-        list.push(b'[');
-        for (i, v) in self.versions.iter().enumerate() {
-            if i > 0 {
-                list.push(b',');
-            }
-            let mut version = JsonObject::open(list);
+        o.objects(key!("versions"), &self.versions, |version, v| {
             version.str(key!("version"), v.version);
             version.str(key!("revision"), v.revision);
             version.str(key!("status"), v.status);
             v.origin.write_json(version.member(key!("origin")));
-            version.close();
-        }
-        list.push(b']');
+        });
         o.opt_str(key!("nextToken"), self.next_token.as_deref());
         o.close();
         out
@@ -702,18 +715,10 @@ impl WireDescribeVersionAnswer<'_> {
         o.opt_str(key!("sourceCodeRepository"), v.source_code_repository);
         // Numbers as serde_json writes them (writing to a Vec cannot fail).
         let _ = serde_json::to_writer(&mut *o.member(key!("publishedTime")), &v.published_time);
-        let list = o.member(key!("licenses"));
-        list.push(b'[');
-        for (i, l) in v.licenses.iter().enumerate() {
-            if i > 0 {
-                list.push(b',');
-            }
-            let mut license = JsonObject::open(list);
+        o.objects(key!("licenses"), &v.licenses, |license, l| {
             license.opt_str(key!("name"), l.name);
             license.opt_str(key!("url"), l.url);
-            license.close();
-        }
-        list.push(b']');
+        });
         o.str(key!("revision"), v.revision);
         o.str(key!("status"), v.status);
         v.origin.write_json(o.member(key!("origin")));
@@ -734,13 +739,7 @@ impl WireAssetsAnswer<'_> {
         o.str(key!("version"), &self.version);
         o.str(key!("versionRevision"), &self.version_revision);
         o.opt_str(key!("nextToken"), self.next_token.as_deref());
-        let list = o.member(key!("assets"));
-        list.push(b'[');
-        for (i, a) in self.assets.iter().enumerate() {
-            if i > 0 {
-                list.push(b',');
-            }
-            let mut asset = JsonObject::open(list);
+        o.objects(key!("assets"), &self.assets, |asset, a| {
             asset.str(key!("name"), a.name);
             let _ = serde_json::to_writer(&mut *asset.member(key!("size")), &a.size);
             let mut hashes = JsonObject::open(asset.member(key!("hashes")));
@@ -749,9 +748,7 @@ impl WireAssetsAnswer<'_> {
             hashes.str(key!("SHA-256"), a.hashes.sha256);
             hashes.str(key!("SHA-512"), a.hashes.sha512);
             hashes.close();
-            asset.close();
-        }
-        list.push(b']');
+        });
         o.close();
         out
     }
@@ -804,6 +801,17 @@ fn push_json_str(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A string with every kind of character JSON treats differently.
+    const ODD: &str = "q\"uo\\te\n\t\u{1}\u{7f}é ሴ </script>";
+
+    fn assert_written_as_serde_writes<T: Serialize>(answer: &T, written: Vec<u8>) {
+        let expected = serde_json::to_vec(answer).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
 
     fn summary<'a>(
         version: &'a str,
@@ -893,24 +901,20 @@ mod tests {
 
     #[test]
     fn describe_answer_json_is_serdes_byte_for_byte() {
-        let odd = "q\"uo\\te\n\t\u{1}\u{7f}é ሴ </script>";
+        let odd = ODD;
         for optional in [false, true] {
             for ms in [0, 1, 1_733_400_000_123, 1_733_400_000_000, -5, i64::MAX] {
                 let answer = WireDescribeVersionAnswer {
                     package_version: description(odd, optional, ms),
                 };
-                let expected = serde_json::to_vec(&answer).unwrap();
-                assert_eq!(
-                    String::from_utf8(answer.to_json()).unwrap(),
-                    String::from_utf8(expected).unwrap()
-                );
+                assert_written_as_serde_writes(&answer, answer.to_json());
             }
         }
     }
 
     #[test]
     fn assets_answer_json_is_serdes_byte_for_byte() {
-        let odd = "q\"uo\\te\n\t\u{1}\u{7f}é ሴ </script>";
+        let odd = ODD;
         let row = |name: &str, size| AssetRow {
             name: name.into(),
             size,
@@ -931,17 +935,13 @@ mod tests {
                 next_token: token.map(str::to_owned),
                 assets: rows[..n].iter().map(WireAsset::from).collect(),
             };
-            let expected = serde_json::to_vec(&answer).unwrap();
-            assert_eq!(
-                String::from_utf8(answer.to_json()).unwrap(),
-                String::from_utf8(expected).unwrap()
-            );
+            assert_written_as_serde_writes(&answer, answer.to_json());
         }
     }
 
     #[test]
     fn versions_answer_json_is_serdes_byte_for_byte() {
-        let odd = "q\"uo\\te\n\t\u{1}\u{7f}é ሴ </script>";
+        let odd = ODD;
         let answers = [
             WireVersionsAnswer {
                 default_display_version: None,
@@ -966,11 +966,7 @@ mod tests {
             },
         ];
         for answer in &answers {
-            let expected = serde_json::to_vec(answer).unwrap();
-            assert_eq!(
-                String::from_utf8(answer.to_json()).unwrap(),
-                String::from_utf8(expected).unwrap()
-            );
+            assert_written_as_serde_writes(answer, answer.to_json());
         }
     }
 }

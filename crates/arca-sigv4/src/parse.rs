@@ -313,16 +313,21 @@ pub fn format_amz_date(t: OffsetDateTime) -> String {
     let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
     match amz_date_digits(t) {
         Some(digits) => String::from_utf8(digits.to_vec()).unwrap_or_default(),
-        None => format!(
-            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
+        None => amz_date_formatted(t),
     }
+}
+
+/// [`format_amz_date`] with `format!`, for any year.
+fn amz_date_formatted(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// [`format_amz_date`] of a UTC timestamp, on the stack; `None` for a year outside 0–9999 (which
@@ -544,15 +549,7 @@ mod tests {
             datetime!(1999-12-31 23:59:59 UTC),
             datetime!(9999-12-31 23:59:59 UTC),
         ] {
-            let expected = format!(
-                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            );
+            let expected = amz_date_formatted(t);
             assert_eq!(format_amz_date(t), expected);
             assert_eq!(
                 amz_date_digits(t).map(|d| d.to_vec()),
