@@ -173,20 +173,23 @@ mod memo_tests {
             ("s1", "20261205", "eu-west-1", "codeartifact"),
             ("s1", "20261205", "us-east-1", "s3"),
         ];
-        // Twice round: the second time every key comes from the shared memo, and each one
-        // asked twice in a row comes from the thread's last one.
-        for _ in 0..2 {
-            for (secret, date, region, service) in cases {
-                let expected = signature(&signing_key(secret, date, region, service), sts);
-                for _ in 0..2 {
-                    let mut mac = cached_signing_mac(secret, date, region, service);
-                    mac.update(sts.as_bytes());
-                    assert_eq!(
-                        sign_with(mac),
-                        expected.as_bytes(),
-                        "{secret} {date} {region} {service}"
-                    );
-                }
+        let check = |(secret, date, region, service): (&str, &str, &str, &str)| {
+            let expected = signature(&signing_key(secret, date, region, service), sts);
+            let mut mac = cached_signing_mac(secret, date, region, service);
+            mac.update(sts.as_bytes());
+            assert_eq!(
+                sign_with(mac),
+                expected.as_bytes(),
+                "{secret} {date} {region} {service}"
+            );
+        };
+        // Every case right after every other (each differs from the first in one part), and
+        // twice in a row: from the thread's last key, the shared memo, and derived anew.
+        for a in cases {
+            for b in cases {
+                check(a);
+                check(b);
+                check(b);
             }
         }
     }
