@@ -1,6 +1,6 @@
 //! Every request becomes a typed [`Operation`] before anything is executed: the model binds and
 //! validates the members (see [`crate::model`]), then serde turns the validated members into the
-//! operation's input struct. Operations Arca does not implement yet are [`Operation::NotImplemented`].
+//! operation's input struct (the hot reads take theirs member by member, see `Members`). Operations Arca does not implement yet are [`Operation::NotImplemented`].
 
 use std::collections::BTreeMap;
 
@@ -735,10 +735,14 @@ impl Members {
         }
     }
 
-    fn string(&mut self, name: &str) -> Result<String, ApiError> {
-        self.opt_string(name)?.ok_or_else(|| {
+    fn required<T>(name: &str, value: Option<T>) -> Result<T, ApiError> {
+        value.ok_or_else(|| {
             ApiError::Internal(format!("typed input binding: missing field `{name}`"))
         })
+    }
+
+    fn string(&mut self, name: &str) -> Result<String, ApiError> {
+        Self::required(name, self.opt_string(name)?)
     }
 
     fn opt_u32(&mut self, name: &str) -> Result<Option<u32>, ApiError> {
@@ -772,11 +776,7 @@ impl PackageInput {
             domain: m.string("domain")?,
             domain_owner: m.opt_string("domainOwner")?,
             repository: m.string("repository")?,
-            format: m
-                .opt_parsed("format", PackageFormat::parse)?
-                .ok_or_else(|| {
-                    ApiError::Internal("typed input binding: missing field `format`".into())
-                })?,
+            format: Members::required("format", m.opt_parsed("format", PackageFormat::parse)?)?,
             namespace: m.opt_string("namespace")?,
             package: m.string("package")?,
         })
