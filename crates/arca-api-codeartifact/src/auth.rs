@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use arca_sigv4::{authorization_from_headers, verify, SigV4Error};
 use axum::http::request::Parts;
+use axum::http::HeaderName;
 use percent_encoding::percent_decode_str;
 
 use crate::error::{ApiError, AuthFailure};
@@ -25,6 +26,17 @@ pub const CREDENTIAL_HEADERS: [&str; 5] = [
     "x-amz-content-sha256",
     "x-amz-security-token",
 ];
+
+/// [`CREDENTIAL_HEADERS`] as header names, looked up without parsing the name each time.
+const CREDENTIAL_HEADER_NAMES: [HeaderName; 5] = [
+    HeaderName::from_static(CREDENTIAL_HEADERS[0]),
+    HeaderName::from_static(CREDENTIAL_HEADERS[1]),
+    HeaderName::from_static(CREDENTIAL_HEADERS[2]),
+    HeaderName::from_static(CREDENTIAL_HEADERS[3]),
+    HeaderName::from_static(CREDENTIAL_HEADERS[4]),
+];
+
+const X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
 
 /// Query parameters of SigV4 in the query string (presigned URLs), which Arca does not accept
 /// beside an `Authorization` header (compared case-insensitively, after percent-decoding).
@@ -131,7 +143,7 @@ impl Authenticator {
         };
         let content_sha = parts
             .headers
-            .get("x-amz-content-sha256")
+            .get(X_AMZ_CONTENT_SHA256)
             .and_then(|v| v.to_str().ok());
         let candidates: Vec<&str> = match payload {
             Payload::Hashed(body_hash) => match content_sha {
@@ -198,8 +210,8 @@ impl Authenticator {
 /// Refuses a repeated credentials header, and query-string credentials beside an
 /// `Authorization` header; the message is the client's.
 fn unambiguous_credentials(parts: &Parts) -> Result<(), String> {
-    for name in CREDENTIAL_HEADERS {
-        if parts.headers.get_all(name).iter().nth(1).is_some() {
+    for (name, header) in CREDENTIAL_HEADERS.iter().zip(&CREDENTIAL_HEADER_NAMES) {
+        if parts.headers.get_all(header).iter().nth(1).is_some() {
             return Err(format!(
                 "The request has more than one '{name}' header; send exactly one."
             ));
@@ -214,6 +226,10 @@ fn unambiguous_credentials(parts: &Parts) -> Result<(), String> {
     let query = parts.uri.query().unwrap_or_default();
     for pair in query.split('&') {
         let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        // Every credential parameter starts `x-amz-`, in any case or escaped.
+        if !key.starts_with(['x', 'X', '%']) {
+            continue;
+        }
         let key = percent_decode_str(key).decode_utf8_lossy();
         if let Some(p) = QUERY_CREDENTIALS
             .iter()
@@ -279,6 +295,8 @@ mod tests {
             "domain=d&X-Amz-SignedHeaders=host",
             "domain=d&X-Amz-Security-Token",
             "domain=d&X%2DAmz%2DCredential=x",
+            "domain=d&%78-amz-date=x",
+            "domain=d&%58-Amz-Signature=x",
         ] {
             assert!(unambiguous_credentials(&parts(q, &auth)).is_err(), "{q}");
             // Without the header, nothing is ambiguous (the request is then simply unsigned).

@@ -165,9 +165,9 @@ async fn serve(
                 Err(e) if small_body(&parts) => {
                     // Signed over the real body hash? Read it (it is small) and try that too.
                     let bytes = read_body(body).await?;
-                    let hash = hex::encode(Sha256::digest(&bytes));
+                    let hash = body_sha256(&bytes);
                     let payload = Payload::Streamed {
-                        body_hash: Some(&hash),
+                        body_hash: Some(&*hash),
                     };
                     let account = state
                         .auth
@@ -179,7 +179,7 @@ async fn serve(
             }
         } else {
             let bytes = read_body(body).await?;
-            let hash = hex::encode(Sha256::digest(&bytes));
+            let hash = body_sha256(&bytes);
             let account = state
                 .auth
                 .authenticate(&parts, Payload::Hashed(&hash), key.as_ref())?;
@@ -260,6 +260,15 @@ fn request_facts(parts: &axum::http::request::Parts, request_id: &str) -> Reques
     }
 }
 
+/// Lowercase hex SHA-256 of a request body; a read's empty body is the constant.
+fn body_sha256(bytes: &[u8]) -> std::borrow::Cow<'static, str> {
+    if bytes.is_empty() {
+        arca_sigv4::EMPTY_PAYLOAD_SHA256.into()
+    } else {
+        hex::encode(Sha256::digest(bytes)).into()
+    }
+}
+
 /// Whether a streaming request announces a body small enough to read whole ([`MAX_JSON_BODY`]).
 fn small_body(parts: &axum::http::request::Parts) -> bool {
     parts
@@ -281,5 +290,17 @@ async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
         Err(e) => Err(ApiError::validation(format!(
             "The request body could not be read: {e}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_hashes_are_the_hex_sha256() {
+        for body in [&b""[..], b"{}", b"abc"] {
+            assert_eq!(body_sha256(body), hex::encode(Sha256::digest(body)));
+        }
     }
 }

@@ -52,6 +52,9 @@ impl Columns for PgRow {
     fn int_opt_at(&self, index: usize) -> StoreResult<Option<i64>> {
         self.try_get(index).map_err(backend)
     }
+    fn str_at(&self, index: usize) -> StoreResult<&str> {
+        self.try_get(index).map_err(backend)
+    }
     fn name_at(&self, index: usize) -> Option<&str> {
         self.columns().get(index).map(sqlx::Column::name)
     }

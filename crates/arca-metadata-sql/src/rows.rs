@@ -23,6 +23,8 @@ pub trait Columns {
     fn text_opt_at(&self, index: usize) -> StoreResult<Option<String>>;
     fn int_at(&self, index: usize) -> StoreResult<i64>;
     fn int_opt_at(&self, index: usize) -> StoreResult<Option<i64>>;
+    /// Text column `index`, borrowed from the row (for values decoded further, such as enums).
+    fn str_at(&self, index: usize) -> StoreResult<&str>;
     /// The name of column `index` (checked against the decoders' expectations in debug builds).
     fn name_at(&self, index: usize) -> Option<&str>;
 }
@@ -62,6 +64,17 @@ impl<'r> Cursor<'r> {
     pub fn int(&mut self, column: &str) -> StoreResult<i64> {
         let i = self.take(column);
         self.row.int_at(i)
+    }
+    /// An enum stored as text, `table_column` naming it in the error when it does not parse;
+    /// decoded from the row's text without copying it.
+    pub fn enumerated<T>(
+        &mut self,
+        column: &str,
+        table_column: &'static str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> StoreResult<T> {
+        let i = self.take(column);
+        decode_enum(table_column, self.row.str_at(i)?, parse)
     }
     pub fn int_opt(&mut self, column: &str) -> StoreResult<Option<i64>> {
         let i = self.take(column);
@@ -151,18 +164,18 @@ fn package_at(c: &mut Cursor<'_>) -> StoreResult<PackageRow> {
         id: c.int("id")?,
         repository_id: c.int("repository_id")?,
         key: PackageKey {
-            format: decode_enum("packages.format", &c.text("format")?, PackageFormat::parse)?,
+            format: c.enumerated("format", "packages.format", PackageFormat::parse)?,
             namespace: c.text("namespace")?,
             name: c.text("name")?,
         },
-        origin_publish: decode_enum(
+        origin_publish: c.enumerated(
+            "origin_publish",
             "packages.origin_publish",
-            &c.text("origin_publish")?,
             OriginRule::parse,
         )?,
-        origin_upstream: decode_enum(
+        origin_upstream: c.enumerated(
+            "origin_upstream",
             "packages.origin_upstream",
-            &c.text("origin_upstream")?,
             OriginRule::parse,
         )?,
     })
@@ -181,17 +194,13 @@ fn version_at(c: &mut Cursor<'_>) -> StoreResult<VersionRow> {
         id: c.int("id")?,
         package_id: c.int("package_id")?,
         version: c.text("version")?,
-        status: decode_enum(
-            "package_versions.status",
-            &c.text("status")?,
-            VersionStatus::parse,
-        )?,
+        status: c.enumerated("status", "package_versions.status", VersionStatus::parse)?,
         revision: c.text("revision")?,
         published_ms: c.int("published_ms")?,
         origin: VersionOrigin {
-            origin_type: decode_enum(
+            origin_type: c.enumerated(
+                "origin_type",
                 "package_versions.origin_type",
-                &c.text("origin_type")?,
                 OriginType::parse,
             )?,
             repository: c.text_opt("origin_repository")?,
@@ -293,6 +302,9 @@ mod tests {
         }
         fn int_opt_at(&self, i: usize) -> StoreResult<Option<i64>> {
             Ok(self.at(i)?.map(|v| v.parse().unwrap()))
+        }
+        fn str_at(&self, i: usize) -> StoreResult<&str> {
+            Ok(self.at(i)?.unwrap())
         }
         fn name_at(&self, i: usize) -> Option<&str> {
             self.0.get(i).map(|(n, _)| *n)

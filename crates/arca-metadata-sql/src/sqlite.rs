@@ -2,7 +2,7 @@
 //! a connection or transaction, and reading its rows through [`Columns`].
 
 use arca_metadata::{StoreError, StoreResult};
-use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::types::{FromSqlError, ToSqlOutput, ValueRef};
 use rusqlite::{ffi, Connection, Row, ToSql};
 
 use crate::errors::{backend, DbError};
@@ -52,6 +52,24 @@ impl Columns for Row<'_> {
     }
     fn int_opt_at(&self, index: usize) -> StoreResult<Option<i64>> {
         self.get(index).map_err(backend)
+    }
+    fn str_at(&self, index: usize) -> StoreResult<&str> {
+        // The errors of `get::<String>`.
+        let value = self.get_ref(index).map_err(backend)?;
+        value.as_str().map_err(|e| {
+            backend(match e {
+                FromSqlError::InvalidType => rusqlite::Error::InvalidColumnType(
+                    index,
+                    self.as_ref().column_name(index).unwrap_or("?").to_owned(),
+                    value.data_type(),
+                ),
+                other => rusqlite::Error::FromSqlConversionFailure(
+                    index,
+                    value.data_type(),
+                    Box::new(other),
+                ),
+            })
+        })
     }
     fn name_at(&self, index: usize) -> Option<&str> {
         self.as_ref().column_name(index).ok()

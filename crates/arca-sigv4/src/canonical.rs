@@ -25,43 +25,77 @@
 //!   with `,` in the order received. Values are handled as raw bytes, so non-UTF-8 values
 //!   are fine.
 
+use std::borrow::Cow;
+
 use http::{HeaderMap, Method, Uri};
-use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::percent_decode;
 use sha2::{Digest, Sha256};
 
 use crate::error::SigV4Error;
 use crate::parse::ALGORITHM;
 
-/// Everything except the SigV4 unreserved characters `A-Z a-z 0-9 - _ . ~`.
-const AWS_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Same, but keeps `/` (used for the path, which is encoded as a whole).
-const AWS_PATH_ENCODE_SET: &AsciiSet = &AWS_ENCODE_SET.remove(b'/');
+/// Whether `b` is sent as it is: the SigV4 unreserved characters `A-Z a-z 0-9 - _ . ~`, and `/`
+/// when `keep_slash` (the path, which is encoded as a whole). Every other byte, non-ASCII ones
+/// included, is percent-encoded with uppercase hex.
+fn unreserved(b: u8, keep_slash: bool) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/')
+}
+
+/// Appends `bytes` percent-encoded (see [`unreserved`]).
+fn push_encoded(out: &mut Vec<u8>, bytes: &[u8], keep_slash: bool) {
+    if bytes.iter().all(|&b| unreserved(b, keep_slash)) {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    for &b in bytes {
+        push_encoded_byte(out, b, keep_slash);
+    }
+}
+
+fn push_encoded_byte(out: &mut Vec<u8>, b: u8, keep_slash: bool) {
+    if unreserved(b, keep_slash) {
+        out.push(b);
+    } else {
+        out.extend_from_slice(&[
+            b'%',
+            HEX_UPPER[usize::from(b >> 4)],
+            HEX_UPPER[usize::from(b & 0xf)],
+        ]);
+    }
+}
+
+/// Bytes built by this module from ASCII pieces (every non-ASCII byte is percent-encoded).
+fn ascii_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_default()
+}
 
 /// Canonical URI for a raw request path (see the module documentation).
 pub fn canonical_uri(raw_path: &str) -> String {
-    let normalized = normalize_path(raw_path);
-    percent_encode(normalized.as_bytes(), AWS_PATH_ENCODE_SET).to_string()
+    let mut out = Vec::with_capacity(raw_path.len() + 8);
+    push_canonical_uri(&mut out, raw_path);
+    ascii_string(out)
+}
+
+fn push_canonical_uri(out: &mut Vec<u8>, raw_path: &str) {
+    push_encoded(out, normalize_path(raw_path).as_bytes(), true);
 }
 
 /// RFC 3986 §5.2.4 dot-segment removal plus collapsing of `//`, on an absolute path.
-/// Identical to `aws-sigv4`'s `normalize_uri_path`.
+/// Identical to `aws-sigv4`'s `normalize_uri_path`. A path that needs nothing is borrowed.
 ///
 /// (botocore differs in one corner: for a path *ending* in `/..` or `/.` it drops the
 /// trailing slash that RFC 3986 keeps, e.g. `/a/b/..` → `/a` instead of `/a/`. SDK
 /// clients never send dot segments, so this only matters for hand-made requests.)
-fn normalize_path(raw: &str) -> String {
+fn normalize_path(raw: &str) -> Cow<'_, str> {
     if raw.is_empty() {
-        return "/".to_owned();
+        return Cow::Borrowed("/");
     }
-    let absolute = if raw.starts_with('/') {
-        raw.to_owned()
+    let absolute: Cow<'_, str> = if raw.starts_with('/') {
+        Cow::Borrowed(raw)
     } else {
-        format!("/{raw}")
+        Cow::Owned(format!("/{raw}"))
     };
     if !absolute.contains('.') && !absolute.contains("//") {
         return absolute;
@@ -87,36 +121,55 @@ fn normalize_path(raw: &str) -> String {
     if out.is_empty() || (ends_with_slash && !out.ends_with('/')) {
         out.push('/');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Canonical query string for a raw query (without the leading `?`; see the module
 /// documentation).
 pub fn canonical_query(raw_query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = raw_query
-        .split('&')
-        .filter(|piece| !piece.is_empty())
-        .map(|piece| {
-            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
-            (reencode(key), reencode(value))
-        })
-        .collect();
-    pairs.sort_unstable();
-    let mut out = String::with_capacity(raw_query.len() + 8);
-    for (i, (key, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(key);
-        out.push('=');
-        out.push_str(value);
-    }
-    out
+    let mut out = Vec::with_capacity(raw_query.len() + 8);
+    push_canonical_query(&mut out, raw_query);
+    ascii_string(out)
 }
 
-fn reencode(component: &str) -> String {
-    let decoded: Vec<u8> = percent_decode(component.as_bytes()).collect();
-    percent_encode(&decoded, AWS_ENCODE_SET).to_string()
+/// [`canonical_query`], appended to `out`. The pairs are re-encoded into one scratch buffer and
+/// sorted as ranges of it, so a query costs two allocations however many pairs it has.
+fn push_canonical_query(out: &mut Vec<u8>, raw_query: &str) {
+    let mut encoded: Vec<u8> = Vec::with_capacity(raw_query.len() + 16);
+    // (start of the key, end of the key = start of the value, end of the value) in `encoded`.
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    for piece in raw_query.split('&').filter(|piece| !piece.is_empty()) {
+        let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+        let start = encoded.len();
+        push_reencoded(&mut encoded, key);
+        let key_end = encoded.len();
+        push_reencoded(&mut encoded, value);
+        pairs.push((start, key_end, encoded.len()));
+    }
+    let pair = |&(start, key_end, end): &(usize, usize, usize)| {
+        (&encoded[start..key_end], &encoded[key_end..end])
+    };
+    pairs.sort_unstable_by(|a, b| pair(a).cmp(&pair(b)));
+    for (i, p) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push(b'&');
+        }
+        let (key, value) = pair(p);
+        out.extend_from_slice(key);
+        out.push(b'=');
+        out.extend_from_slice(value);
+    }
+}
+
+/// Appends a query component percent-decoded (as bytes; invalid escapes kept) and re-encoded.
+fn push_reencoded(out: &mut Vec<u8>, component: &str) {
+    if !component.contains('%') {
+        push_encoded(out, component.as_bytes(), false);
+        return;
+    }
+    for b in percent_decode(component.as_bytes()) {
+        push_encoded_byte(out, b, false);
+    }
 }
 
 /// Appends `name:value\n` for every signed header.
@@ -179,26 +232,54 @@ pub fn canonical_request(
     signed_headers: &[String],
     payload_hash: &str,
 ) -> Result<Vec<u8>, SigV4Error> {
-    let mut out = Vec::with_capacity(256);
+    let mut out = Vec::with_capacity(512);
+    write_canonical_request(&mut out, method, uri, headers, signed_headers, payload_hash)?;
+    Ok(out)
+}
+
+/// [`canonical_request`], appended to `out`.
+pub(crate) fn write_canonical_request(
+    out: &mut Vec<u8>,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> Result<(), SigV4Error> {
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b'\n');
-    out.extend_from_slice(canonical_uri(uri.path()).as_bytes());
+    push_canonical_uri(out, uri.path());
     out.push(b'\n');
-    out.extend_from_slice(canonical_query(uri.query().unwrap_or("")).as_bytes());
+    push_canonical_query(out, uri.query().unwrap_or(""));
     out.push(b'\n');
-    write_canonical_headers(&mut out, headers, signed_headers)?;
+    write_canonical_headers(out, headers, signed_headers)?;
     out.push(b'\n');
-    out.extend_from_slice(signed_headers.join(";").as_bytes());
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(name.as_bytes());
+    }
     out.push(b'\n');
     out.extend_from_slice(payload_hash.as_bytes());
-    Ok(out)
+    Ok(())
+}
+
+/// Lowercase hex SHA-256 of a canonical request, without allocating: the last line of the
+/// string to sign.
+pub(crate) fn canonical_request_hash(canonical_request: &[u8]) -> [u8; 64] {
+    let mut hex = [0u8; 64];
+    // Cannot fail: 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(Sha256::digest(canonical_request), &mut hex);
+    hex
 }
 
 /// `AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{hex(sha256(canonical_request))}`.
 pub fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request: &[u8]) -> String {
+    let hash = canonical_request_hash(canonical_request);
     format!(
         "{ALGORITHM}\n{amz_date}\n{credential_scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request))
+        std::str::from_utf8(&hash).unwrap_or_default()
     )
 }
 
@@ -273,6 +354,75 @@ mod tests {
             canonical_query("Param-3=Value3&Param=Value2&%E1%88%B4=Value1"),
             "%E1%88%B4=Value1&Param=Value2&Param-3=Value3"
         );
+    }
+
+    /// The encoders as they were written with `percent-encoding` (one `String` per component),
+    /// against which the allocation-free ones are checked.
+    mod reference {
+        use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+        const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'~');
+        const PATH: &AsciiSet = &QUERY.remove(b'/');
+
+        pub fn uri(normalized: &str) -> String {
+            percent_encode(normalized.as_bytes(), PATH).to_string()
+        }
+
+        pub fn query(raw: &str) -> String {
+            let reencode = |c: &str| {
+                let decoded: Vec<u8> = percent_decode(c.as_bytes()).collect();
+                percent_encode(&decoded, QUERY).to_string()
+            };
+            let mut pairs: Vec<(String, String)> = raw
+                .split('&')
+                .filter(|piece| !piece.is_empty())
+                .map(|piece| {
+                    let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
+                    (reencode(key), reencode(value))
+                })
+                .collect();
+            pairs.sort_unstable();
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn query_encoding_matches_the_reference(raw in "([a-zA-Z0-9%=&+ ~._*/-]|%[0-9a-fA-F]{2}|ሴ|é){0,40}") {
+            proptest::prop_assert_eq!(canonical_query(&raw), reference::query(&raw));
+        }
+
+        #[test]
+        fn uri_encoding_matches_the_reference(raw in "/([a-zA-Z0-9%=&+ ~._*/-]|%[0-9a-fA-F]{2}|ሴ|é){0,40}") {
+            let expected = reference::uri(&normalize_path(&raw));
+            proptest::prop_assert_eq!(canonical_uri(&raw), expected);
+        }
+    }
+
+    #[test]
+    fn encoders_match_the_reference_on_every_byte() {
+        for b in 0u8..=255 {
+            let raw = format!("k%{b:02X}=%{b:02x}v&%{b:02X}");
+            assert_eq!(canonical_query(&raw), reference::query(&raw), "{raw}");
+            if let Ok(c) = std::str::from_utf8(&[b]) {
+                let raw = format!("/a{c}b");
+                assert_eq!(
+                    canonical_uri(&raw),
+                    reference::uri(&normalize_path(&raw)),
+                    "{raw}"
+                );
+                let raw = format!("{c}={c}&{c}");
+                assert_eq!(canonical_query(&raw), reference::query(&raw), "{raw}");
+            }
+        }
     }
 
     #[test]

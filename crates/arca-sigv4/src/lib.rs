@@ -63,7 +63,8 @@
 //! `sha256_hex(body)` if different; and [`UNSIGNED_PAYLOAD`] if it accepts unsigned bodies
 //! (AWS does, over TLS). If the hash that verified is the header's value, the server must
 //! still check that the body hashes to it, otherwise the body is not authenticated. Each
-//! attempt costs one canonical request and five HMACs.
+//! attempt costs one canonical request and one HMAC (the signing key of a secret, date, region and
+//! service is derived once, with four more, and its keyed HMAC state memoized).
 
 pub mod canonical;
 mod error;
@@ -72,6 +73,7 @@ mod signing;
 
 use std::time::Duration;
 
+use hmac::Mac;
 use http::header::{HeaderName, HeaderValue, DATE, HOST};
 use http::{HeaderMap, Method, Uri};
 use sha2::{Digest, Sha256};
@@ -127,13 +129,20 @@ pub fn verify(
     }
 
     let request_time = parse::request_timestamp(headers)?;
-    let amz_date = format_amz_date(request_time);
+    let utc = request_time
+        .checked_to_offset(time::UtcOffset::UTC)
+        .unwrap_or(request_time);
+    let digits = parse::amz_date_digits(utc);
+    let amz_date: std::borrow::Cow<'_, str> = match &digits {
+        Some(d) => std::str::from_utf8(d).unwrap_or_default().into(),
+        None => format_amz_date(request_time).into(),
+    };
     let request_date = amz_date.get(..8).unwrap_or_default();
     if auth.scope_date != request_date {
         return Err(SigV4Error::ScopeDateMismatch {
             scope_date: auth.scope_date.clone(),
             request_date: request_date.to_owned(),
-            request_timestamp: amz_date,
+            request_timestamp: amz_date.into_owned(),
         });
     }
     if (now - request_time).unsigned_abs() > max_skew {
@@ -144,18 +153,40 @@ pub fn verify(
         });
     }
 
-    let canonical_request =
-        canonical::canonical_request(method, uri, headers, &auth.signed_headers, payload_hash)?;
-    let string_to_sign =
-        canonical::string_to_sign(&amz_date, &auth.credential_scope(), &canonical_request);
-    let key = signing::cached_signing_key(
+    let mut canonical_request = Vec::with_capacity(512);
+    canonical::write_canonical_request(
+        &mut canonical_request,
+        method,
+        uri,
+        headers,
+        &auth.signed_headers,
+        payload_hash,
+    )?;
+    // The string to sign goes into the keyed HMAC piece by piece (see `canonical::string_to_sign`).
+    let mut mac = signing::cached_signing_mac(
         secret_access_key,
         &auth.scope_date,
         &auth.region,
         &auth.service,
     );
-    let expected = signing::signature(&key, &string_to_sign);
-    if signing::signatures_match(&expected, &auth.signature) {
+    for piece in [
+        ALGORITHM,
+        "\n",
+        &amz_date,
+        "\n",
+        &auth.scope_date,
+        "/",
+        &auth.region,
+        "/",
+        &auth.service,
+        "/",
+        SCOPE_TERMINATOR,
+        "\n",
+    ] {
+        mac.update(piece.as_bytes());
+    }
+    mac.update(&canonical::canonical_request_hash(&canonical_request));
+    if signing::signatures_match(&signing::finish_hex(mac), &auth.signature) {
         Ok(())
     } else {
         Err(SigV4Error::SignatureMismatch)

@@ -1,6 +1,6 @@
 //! Parsing of the `Authorization` header and of the request timestamp.
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use time::macros::format_description;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
@@ -161,8 +161,11 @@ pub fn parse_authorization(value: &str) -> Result<Authorization, SigV4Error> {
 }
 
 fn parse_credential(credential: &str) -> Result<(&str, &str, &str, &str), SigV4Error> {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let [access_key_id, date, region, service, terminator] = parts[..] else {
+    let mut parts = credential.split('/');
+    let mut next = || parts.next();
+    let (Some(access_key_id), Some(date), Some(region), Some(service), Some(terminator), None) =
+        (next(), next(), next(), next(), next(), next())
+    else {
         return Err(SigV4Error::malformed(format!(
             "Credential should be of the form \
              '<access key id>/<yyyymmdd>/<region>/<service>/{SCOPE_TERMINATOR}', got {}.",
@@ -308,6 +311,14 @@ pub fn parse_amz_date(text: &str) -> Option<OffsetDateTime> {
 /// Formats a timestamp as `yyyymmddThhmmssZ` in UTC (sub-second precision is dropped).
 pub fn format_amz_date(t: OffsetDateTime) -> String {
     let t = t.checked_to_offset(UtcOffset::UTC).unwrap_or(t);
+    match amz_date_digits(t) {
+        Some(digits) => String::from_utf8(digits.to_vec()).unwrap_or_default(),
+        None => amz_date_formatted(t),
+    }
+}
+
+/// [`format_amz_date`] with `format!`, for any year.
+fn amz_date_formatted(t: OffsetDateTime) -> String {
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         t.year(),
@@ -317,6 +328,28 @@ pub fn format_amz_date(t: OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
+}
+
+/// [`format_amz_date`] of a UTC timestamp, on the stack; `None` for a year outside 0–9999 (which
+/// does not have four digits).
+pub(crate) fn amz_date_digits(t: OffsetDateTime) -> Option<[u8; 16]> {
+    let year = u16::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, value: u16, width: usize| {
+        let mut v = value;
+        for i in (at..at + width).rev() {
+            // `v % 10` is a digit, so the cast is exact.
+            out[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(4, u16::from(u8::from(t.month())), 2);
+    put(6, u16::from(t.day()), 2);
+    put(9, u16::from(t.hour()), 2);
+    put(11, u16::from(t.minute()), 2);
+    put(13, u16::from(t.second()), 2);
+    Some(out)
 }
 
 /// Formats a timestamp as an RFC 1123 `Date` value in GMT (`Sun, 06 Nov 1994 08:49:37 GMT`).
@@ -347,14 +380,15 @@ pub fn parse_http_date(text: &str) -> Option<OffsetDateTime> {
 
 /// The request timestamp and its `yyyymmddThhmmssZ` form as used in the string to sign.
 pub(crate) fn request_timestamp(headers: &HeaderMap) -> Result<OffsetDateTime, SigV4Error> {
-    if let Some(value) = single_header(headers, "x-amz-date", "X-Amz-Date")? {
+    const X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+    if let Some(value) = single_header(headers, X_AMZ_DATE, "X-Amz-Date")? {
         return value.and_then(parse_amz_date).ok_or_else(|| {
             SigV4Error::malformed(
                 "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
             )
         });
     }
-    if let Some(value) = single_header(headers, "date", "Date")? {
+    if let Some(value) = single_header(headers, http::header::DATE, "Date")? {
         return value.and_then(parse_http_date).ok_or_else(|| {
             SigV4Error::malformed(
                 "Date must be in the RFC 1123 format \"EEE, dd MMM yyyy HH:mm:ss 'GMT'\"",
@@ -369,7 +403,7 @@ pub(crate) fn request_timestamp(headers: &HeaderMap) -> Result<OffsetDateTime, S
 /// `Ok(None)` if absent, `Ok(Some(None))` if present but not UTF-8, error if repeated.
 fn single_header<'h>(
     headers: &'h HeaderMap,
-    name: &str,
+    name: HeaderName,
     display: &str,
 ) -> Result<Option<Option<&'h str>>, SigV4Error> {
     let mut values = headers.get_all(name).iter();
@@ -507,6 +541,25 @@ mod tests {
         assert_eq!(
             format_amz_date(datetime!(2015-08-30 14:36:00.9 +02:00)),
             "20150830T123600Z"
+        );
+        // The stack formatter agrees with `format!` wherever it applies; other years fall back.
+        for t in [
+            datetime!(0000-01-01 00:00:00 UTC),
+            datetime!(0042-02-03 04:05:06 UTC),
+            datetime!(1999-12-31 23:59:59 UTC),
+            datetime!(9999-12-31 23:59:59 UTC),
+        ] {
+            let expected = amz_date_formatted(t);
+            assert_eq!(format_amz_date(t), expected);
+            assert_eq!(
+                amz_date_digits(t).map(|d| d.to_vec()),
+                Some(expected.into_bytes())
+            );
+        }
+        assert_eq!(amz_date_digits(datetime!(-0001-01-01 00:00:00 UTC)), None);
+        assert_eq!(
+            format_amz_date(datetime!(-0001-01-01 00:00:00 UTC)),
+            "-0010101T000000Z"
         );
     }
 

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{header, HeaderValue, Response};
 use serde_json::json;
 
-use super::{json, typed_json, ApiResult};
+use super::{json, json_bytes, ApiResult};
 use crate::operation::{GetAssetInput, ListAssetsInput, PublishInput};
 use crate::wire::{WireAsset, WireAssetsAnswer};
 use crate::ApiError;
@@ -52,7 +52,7 @@ pub async fn handle_list_package_version_assets(
             i.next_token.as_deref(),
         )
         .await?;
-    typed_json(&WireAssetsAnswer {
+    let answer = WireAssetsAnswer {
         format: l.format.as_str(),
         namespace: l.namespace,
         package: l.package,
@@ -60,7 +60,8 @@ pub async fn handle_list_package_version_assets(
         version_revision: l.version_revision,
         next_token: l.next_token,
         assets: l.assets.iter().map(WireAsset::from).collect(),
-    })
+    };
+    json_bytes(answer.to_json())
 }
 
 pub async fn handle_get_package_version_asset(

@@ -4,7 +4,7 @@
 use arca_service::{Caller, PackageListing, Service, VersionListing};
 use serde_json::json;
 
-use super::{json, typed_json, ApiResult};
+use super::{json, json_bytes, ApiResult};
 use crate::operation::{
     ListPackageVersionsInput, ListPackagesInput, PackageInput, PutPackageOriginInput, RepoInput,
 };
@@ -72,12 +72,13 @@ pub async fn handle_list_package_versions(
     let l = svc
         .list_package_versions(caller, &i.package.package_ref(), listing)
         .await?;
-    typed_json(&WireVersionsAnswer {
+    let answer = WireVersionsAnswer {
         default_display_version: l.default_display_version,
         format: l.format.as_str(),
         namespace: l.namespace,
         package: l.package,
         versions: l.versions.iter().map(WireVersionSummary::from).collect(),
         next_token: l.next_token,
-    })
+    };
+    json_bytes(answer.to_json())
 }

@@ -3,7 +3,7 @@
 use arca_service::{Caller, CopyRequest, PackageRef, RepoRef, Service, VersionSelection};
 use serde_json::json;
 
-use super::{json, typed_json, ApiResult};
+use super::{json, json_bytes, ApiResult};
 use crate::operation::{
     CopyInput, DeleteVersionsInput, DisposeInput, ListDependenciesInput, UpdateStatusInput,
     VersionInput,
@@ -18,9 +18,10 @@ pub async fn handle_describe_package_version(
     let v = svc
         .describe_package_version(caller, &i.version_ref())
         .await?;
-    typed_json(&WireDescribeVersionAnswer {
+    let answer = WireDescribeVersionAnswer {
         package_version: WireVersionDescription::from(&v),
-    })
+    };
+    json_bytes(answer.to_json())
 }
 
 pub async fn handle_list_package_version_dependencies(

@@ -1,7 +1,7 @@
 //! Binding of the HTTP request parts (query string, headers, JSON body) to
 //! the members of an operation's input shape.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use http::HeaderMap;
 use percent_encoding::percent_decode_str;
@@ -12,32 +12,34 @@ use super::shapes::{Location, Member, ShapeId, ShapeKind, Shapes};
 use super::validate::{join, list_element, Validator};
 
 /// One decoded query value. `text` is lossy when the percent-decoded bytes
-/// were not UTF-8 (`utf8 == false`).
-struct QueryValue {
-    text: String,
+/// were not UTF-8 (`utf8 == false`); borrowed from the query when nothing
+/// in it was escaped.
+struct QueryValue<'q> {
+    text: Cow<'q, str>,
     utf8: bool,
 }
 
-/// Splits and percent-decodes a raw query string. `+` stays a literal plus.
-/// Keys that do not decode to UTF-8 are dropped (no member can have them).
-fn parse_query(raw: &str) -> HashMap<String, Vec<QueryValue>> {
-    let mut map: HashMap<String, Vec<QueryValue>> = HashMap::new();
+/// Splits and percent-decodes a raw query string, in order. `+` stays a
+/// literal plus. Keys that do not decode to UTF-8 are dropped (no member can
+/// have them). A list rather than a map: a request has a handful of
+/// parameters, and each member looks its values up by comparing names.
+fn parse_query(raw: &str) -> Vec<(Cow<'_, str>, QueryValue<'_>)> {
+    let mut out = Vec::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let Ok(key) = String::from_utf8(percent_decode_str(k).collect()) else {
+        let Ok(key) = percent_decode_str(k).decode_utf8() else {
             continue;
         };
-        let bytes: Vec<u8> = percent_decode_str(v).collect();
-        let value = match String::from_utf8(bytes) {
+        let value = match percent_decode_str(v).decode_utf8() {
             Ok(text) => QueryValue { text, utf8: true },
-            Err(e) => QueryValue {
-                text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            Err(_) => QueryValue {
+                text: percent_decode_str(v).decode_utf8_lossy(),
                 utf8: false,
             },
         };
-        map.entry(key).or_default().push(value);
+        out.push((key, value));
     }
-    map
+    out
 }
 
 /// Parses the request body as a JSON object. An empty (or all-whitespace)
@@ -124,10 +126,10 @@ impl<'a> Binder<'a> {
     }
 
     /// Binds one query or header member from its textual values.
-    fn text_member(
+    fn text_member<T: AsRef<str>>(
         &mut self,
         m: &Member,
-        values: &[(String, bool)],
+        values: &[(T, bool)],
         source: &str,
     ) -> Option<Value> {
         if values.is_empty() {
@@ -136,7 +138,7 @@ impl<'a> Binder<'a> {
         if let Some((bad, _)) = values.iter().find(|(_, utf8)| !utf8) {
             self.parse_error(
                 &m.name,
-                Some(render_text(bad)),
+                Some(render_text(bad.as_ref())),
                 format!("could not be parsed: the {source} value is not valid UTF-8"),
             );
             return None;
@@ -145,14 +147,14 @@ impl<'a> Binder<'a> {
         if let ShapeKind::List { member } = shape.kind {
             let mut items = Vec::new();
             for (i, (text, _)) in values.iter().enumerate() {
-                items.push(self.text_value(member, text, &list_element(&m.name, i))?);
+                items.push(self.text_value(member, text.as_ref(), &list_element(&m.name, i))?);
             }
             return Some(Value::Array(items));
         }
         if values.len() > 1 {
             self.parse_error(
                 &m.name,
-                Some(render_text(&values[0].0)),
+                Some(render_text(values[0].0.as_ref())),
                 format!(
                     "could not be parsed: the {source} '{}' was given {} times, but it takes a single value",
                     m.location_name,
@@ -161,7 +163,7 @@ impl<'a> Binder<'a> {
             );
             return None;
         }
-        self.text_value(m.shape, &values[0].0, &m.name)
+        self.text_value(m.shape, values[0].0.as_ref(), &m.name)
     }
 
     /// Converts a (non-null) JSON value to shape `id`, checking JSON types and
@@ -279,8 +281,10 @@ pub(crate) fn bind(
     let query = if members.iter().any(|m| m.location == Location::Query) {
         parse_query(raw_query.unwrap_or(""))
     } else {
-        HashMap::new()
+        Vec::new()
     };
+    // The values of one query member at a time (one buffer for all of them).
+    let mut query_values: Vec<(&str, bool)> = Vec::new();
 
     // The JSON body, parsed lazily on first use (only operations with JSON
     // body members read it).
@@ -291,11 +295,14 @@ pub(crate) fn bind(
         let target = shapes.get(m.shape);
         let bound = match m.location {
             Location::Query => {
-                let values: Vec<(String, bool)> = query
-                    .get(&m.location_name)
-                    .map(|vs| vs.iter().map(|q| (q.text.clone(), q.utf8)).collect())
-                    .unwrap_or_default();
-                b.text_member(m, &values, "query parameter")
+                query_values.clear();
+                query_values.extend(
+                    query
+                        .iter()
+                        .filter(|(k, _)| *k == m.location_name)
+                        .map(|(_, q)| (q.text.as_ref(), q.utf8)),
+                );
+                b.text_member(m, &query_values, "query parameter")
             }
             Location::Header => {
                 let mut values: Vec<(String, bool)> = Vec::new();

@@ -90,7 +90,8 @@ pub struct ServiceModel {
     /// Sorted by name.
     operations: Vec<OperationModel>,
     by_name: HashMap<String, usize>,
-    routes: HashMap<(Method, String), usize>,
+    /// By path, then method: looked up with the request's path as it is (no key to build).
+    routes: HashMap<String, Vec<(Method, usize)>>,
 }
 
 impl fmt::Debug for ServiceModel {
@@ -238,15 +239,17 @@ impl ServiceModel {
         operations.sort_by(|a, b| a.name.cmp(&b.name));
 
         let mut by_name = HashMap::new();
-        let mut routes = HashMap::new();
+        let mut routes: HashMap<String, Vec<(Method, usize)>> = HashMap::new();
         for (i, op) in operations.iter().enumerate() {
             by_name.insert(op.name.clone(), i);
-            if let Some(prev) = routes.insert((op.method.clone(), op.request_uri.clone()), i) {
+            let methods = routes.entry(op.request_uri.clone()).or_default();
+            if let Some(&(_, prev)) = methods.iter().find(|(m, _)| *m == op.method) {
                 return Err(format!(
                     "operations {} and {} share {} {}",
                     operations[prev].name, op.name, op.method, op.request_uri
                 ));
             }
+            methods.push((op.method.clone(), i));
         }
 
         Ok(ServiceModel {
@@ -268,8 +271,9 @@ impl ServiceModel {
     pub fn route(&self, method: &Method, path: &str) -> Result<&OperationModel, RouteError> {
         let bare = path.split_once('?').map_or(path, |(p, _)| p);
         self.routes
-            .get(&(method.clone(), bare.to_string()))
-            .map(|&i| &self.operations[i])
+            .get(bare)
+            .and_then(|methods| methods.iter().find(|(m, _)| m == method))
+            .map(|&(_, i)| &self.operations[i])
             .ok_or_else(|| RouteError::UnknownOperation {
                 method: method.clone(),
                 path: bare.to_string(),

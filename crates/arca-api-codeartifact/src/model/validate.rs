@@ -1,22 +1,25 @@
 //! Validation of (already typed) JSON values against model shapes.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::error::{render_json, render_text, Violation, REDACTED};
 use super::shapes::{Shape, ShapeId, ShapeKind, Shapes};
 
-/// Joins a member path: `a` + `b` → `a.b`; an empty parent yields `b`.
-pub(crate) fn join(path: &str, name: &str) -> String {
+/// Joins a member path: `a` + `b` → `a.b`; an empty parent yields `b` (borrowed: a top-level
+/// member's path costs nothing).
+pub(crate) fn join<'a>(path: &str, name: &'a str) -> Cow<'a, str> {
     if path.is_empty() {
-        name.to_string()
+        Cow::Borrowed(name)
     } else {
-        format!("{path}.{name}")
+        Cow::Owned(format!("{path}.{name}"))
     }
 }
 
 /// Path of the `i`-th (0-based) element of a list: `tags.1.member`.
 pub(crate) fn list_element(path: &str, i: usize) -> String {
-    join(path, &format!("{}.member", i + 1))
+    join(path, &format!("{}.member", i + 1)).into_owned()
 }
 
 pub(crate) struct Validator<'a> {
