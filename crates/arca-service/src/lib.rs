@@ -231,9 +231,21 @@ impl Caller {
     }
 }
 
-/// The service: cheap to clone, shared by every request.
+/// The service: cheap to clone (one reference count: axum clones its state for every request),
+/// shared by every request.
 #[derive(Clone)]
-pub struct Service {
+pub struct Service(Arc<ServiceInner>);
+
+impl std::ops::Deref for Service {
+    type Target = ServiceInner;
+    fn deref(&self) -> &ServiceInner {
+        &self.0
+    }
+}
+
+/// What a [`Service`] holds (its fields are the service's own).
+#[doc(hidden)]
+pub struct ServiceInner {
     store: Arc<dyn MetadataStore>,
     blobs: BlobStore,
     pager: Pager,
@@ -297,7 +309,7 @@ impl Service {
             inner: store,
             observer: documents::EpochObserver(epoch.clone()),
         });
-        Self {
+        Self(Arc::new(ServiceInner {
             kept: Arc::new(documents::Kept::new(epoch, config.document_ttl)),
             store,
             blobs,
@@ -316,12 +328,15 @@ impl Service {
             group_cache: Arc::default(),
             config: Arc::new(config),
             metrics: Arc::default(),
-        }
+        }))
     }
 
     /// The same service, counting into `metrics` (shared with the store wrapper and the wire).
+    /// Called once, before the service is shared.
     pub fn with_metrics(mut self, metrics: Arc<arca_metrics::Metrics>) -> Self {
-        self.metrics = metrics;
+        Arc::get_mut(&mut self.0)
+            .expect("metrics are set before the service is shared")
+            .metrics = metrics;
         self
     }
 
