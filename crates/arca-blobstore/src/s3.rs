@@ -43,7 +43,8 @@ impl std::fmt::Debug for S3Settings {
 }
 
 impl BlobStore {
-    /// A blob store in an S3 bucket. Uploads are multipart with [`crate::REMOTE_PART_SIZE`] parts;
+    /// A blob store in an S3 bucket. Uploads are multipart with [`crate::REMOTE_PART_SIZE`] parts
+    /// (a verified body smaller than one part is one PutObject);
     /// an aborted upload is aborted on the server too (configure an
     /// `AbortIncompleteMultipartUpload` lifecycle rule for uploads cut by a crash).
     pub fn s3(settings: &S3Settings) -> Result<Self, BlobError> {

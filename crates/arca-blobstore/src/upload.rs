@@ -1,11 +1,12 @@
 //! Streaming, verify-then-commit uploads.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use object_store::path::Path;
-use object_store::MultipartUpload;
+use object_store::{MultipartUpload, ObjectStore};
 use tokio::task::JoinHandle;
 
 use crate::error::{BlobError, BoxError};
@@ -21,7 +22,8 @@ impl BlobStore {
     /// * `expected_sha256 = Some(d)`: the bytes are streamed into a multipart
     ///   upload on the final key `blobs/{domain}/{d[..2]}/{d}`; the upload is
     ///   completed only after the computed SHA-256 equals `d`, otherwise it is
-    ///   aborted and [`BlobError::DigestMismatch`] is returned.
+    ///   aborted and [`BlobError::DigestMismatch`] is returned. A body smaller
+    ///   than one part is instead PUT whole once it is verified.
     /// * `expected_sha256 = None`: the bytes are streamed to `tmp/{uuid}` and,
     ///   once hashed, renamed to the final key.
     ///
@@ -85,8 +87,12 @@ impl BlobStore {
         S: Stream<Item = Result<Bytes, E>> + Send,
         E: Into<BoxError>,
     {
-        let upload = self.store.put_multipart(location).await?;
-        let mut writer = PartWriter::new(upload, self.part_size, self.max_in_flight_parts);
+        let mut writer = PartWriter::new(
+            self.store.clone(),
+            location.clone(),
+            self.part_size,
+            self.max_in_flight_parts,
+        );
         match feed(&mut writer, body, max_size, expected).await {
             Ok(info) => {
                 writer.finish().await?;
@@ -138,8 +144,15 @@ where
 ///
 /// Unlike `object_store::WriteMultipart`, every failure path (including a
 /// part failing while the final parts are flushed) ends in `abort()`.
+///
+/// The multipart upload starts only when a first part fills: a body smaller
+/// than one part (most packages' files) is sent at `finish` with one plain
+/// PUT, after it was hashed and checked — one request to the store instead of
+/// three (create, part, complete), and nothing visible before it is verified.
 struct PartWriter {
-    upload: Box<dyn MultipartUpload>,
+    store: Arc<dyn ObjectStore>,
+    location: Path,
+    upload: Option<Box<dyn MultipartUpload>>,
     buffer: Vec<u8>,
     part_size: usize,
     max_in_flight: usize,
@@ -150,9 +163,16 @@ struct PartWriter {
 const INITIAL_BUFFER: usize = 64 * 1024;
 
 impl PartWriter {
-    fn new(upload: Box<dyn MultipartUpload>, part_size: usize, max_in_flight: usize) -> Self {
+    fn new(
+        store: Arc<dyn ObjectStore>,
+        location: Path,
+        part_size: usize,
+        max_in_flight: usize,
+    ) -> Self {
         Self {
-            upload,
+            store,
+            location,
+            upload: None,
             buffer: Vec::new(),
             part_size: part_size.max(1),
             max_in_flight: max_in_flight.max(1),
@@ -186,8 +206,14 @@ impl PartWriter {
         while self.in_flight.len() >= self.max_in_flight {
             self.join_oldest().await?;
         }
+        let upload = match &mut self.upload {
+            Some(upload) => upload,
+            None => self
+                .upload
+                .insert(self.store.put_multipart(&self.location).await?),
+        };
         let part = std::mem::take(&mut self.buffer);
-        let fut = self.upload.put_part(part.into());
+        let fut = upload.put_part(part.into());
         self.in_flight.push_back(tokio::spawn(fut));
         Ok(())
     }
@@ -200,6 +226,12 @@ impl PartWriter {
     }
 
     async fn finish(mut self) -> Result<(), BlobError> {
+        if self.upload.is_none() {
+            // The whole body is in the buffer: one PUT.
+            let body = std::mem::take(&mut self.buffer);
+            self.store.put(&self.location, body.into()).await?;
+            return Ok(());
+        }
         let result = async {
             if !self.buffer.is_empty() {
                 self.send_part().await?;
@@ -207,7 +239,9 @@ impl PartWriter {
             while !self.in_flight.is_empty() {
                 self.join_oldest().await?;
             }
-            self.upload.complete().await?;
+            if let Some(upload) = &mut self.upload {
+                upload.complete().await?;
+            }
             Ok(())
         }
         .await;
@@ -224,8 +258,10 @@ impl PartWriter {
         for handle in self.in_flight.drain(..) {
             let _ = handle.await;
         }
-        if let Err(e) = self.upload.abort().await {
-            tracing::warn!(error = %e, "failed to abort multipart upload");
+        if let Some(mut upload) = self.upload.take() {
+            if let Err(e) = upload.abort().await {
+                tracing::warn!(error = %e, "failed to abort multipart upload");
+            }
         }
     }
 }
