@@ -1,7 +1,9 @@
-//! Rendered native documents (npm packuments, PyPI project pages, …) kept between requests.
+//! What is kept between requests ([`Kept`]): rendered native documents (npm packuments, PyPI
+//! project pages), the encoded answers of the API's hot reads, version lookups, and domains and
+//! repositories by name — each derived from the metadata alone (a document that consulted an
+//! upstream source's index is not kept: that index has a TTL of its own).
 //!
-//! A document is derived from the metadata (and from upstream sources' indexes, which have TTLs of
-//! their own). It is kept only while nothing could have changed it:
+//! A value is kept only while nothing could have changed it:
 //! - every entry belongs to the [`ChangeEpoch`] that was current *before* the metadata was read
 //!   for it; the epoch moves after every store call that may write on this process (before the call
 //!   returns: a replica reads its own writes), and when the backend's change feed says another
@@ -10,12 +12,13 @@
 //!   default [`DEFAULT_DOCUMENT_TTL`]): the bound that holds if a notification comes late, the feed
 //!   is down, or another process writes an SQLite file beside the server.
 //!
-//! The epoch is global, not per package: any write empties the cache. Simple and impossible to get
+//! The epoch is global, not per package: any write empties the caches. Simple and impossible to get
 //! wrong by missing a dependency; a server taking many writes a second mostly renders afresh (what
 //! it did before this cache existed), one serving installs between publishes serves from memory.
 //!
-//! Who may read a document is checked on every request before the cache is asked; the key names
-//! the repository, so a document is only ever served for the repository it was rendered for.
+//! Who may read a document or an answer is checked on every request before a cache is asked; the
+//! keys name the repository (documents) or the operation, its input and the acting account
+//! (answers), so nothing is served for anything but what it was made for.
 //!
 //! [`ServiceConfig::document_ttl`]: crate::ServiceConfig::document_ttl
 
