@@ -1,4 +1,4 @@
-//! What is kept between requests ([`Kept`]): rendered native documents (npm packuments, PyPI
+//! What is kept between requests (`Kept`): rendered native documents (npm packuments, PyPI
 //! project pages), the encoded answers of the API's hot reads, version lookups, and domains and
 //! repositories by name — each derived from the metadata alone (a document that consulted an
 //! upstream source's index is not kept: that index has a TTL of its own).
@@ -84,7 +84,7 @@ impl Weight for DocumentKey {
 }
 
 /// Values derived from the metadata, kept while the epoch holds and for at most the TTL (the
-/// rules above); at most [`MAX_BYTES`] of them, past which it starts again empty.
+/// rules above); at most `MAX_BYTES` of them, past which it starts again empty.
 pub struct EpochCache<K, V> {
     epoch: Arc<ChangeEpoch>,
     ttl: Duration,
