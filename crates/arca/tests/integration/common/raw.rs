@@ -232,7 +232,20 @@ pub async fn send_http1_partial(
     headers: HeaderMap,
     body: Vec<u8>,
 ) -> RawResponse {
-    let resp = send_http1_head(addr, method, path_and_query, headers, body).await;
+    let resp = match try_send_http1_head(addr, method, path_and_query, headers, body).await {
+        Ok(resp) => resp,
+        // A body that failed before its first byte: the server closed the connection before
+        // the head went out (status 0, cut off).
+        Err(e) if e.is_incomplete_message() => {
+            return RawResponse {
+                status: 0,
+                headers: HeaderMap::new(),
+                body: Bytes::new(),
+                cut_off: Some(e.to_string()),
+            }
+        }
+        Err(e) => panic!("send request: {e}"),
+    };
     let (parts, mut body) = resp.into_parts();
     let mut bytes = Vec::new();
     let mut cut_off = None;
@@ -262,6 +275,19 @@ pub async fn send_http1_head(
     headers: HeaderMap,
     body: Vec<u8>,
 ) -> http::Response<hyper::body::Incoming> {
+    try_send_http1_head(addr, method, path_and_query, headers, body)
+        .await
+        .expect("send request")
+}
+
+/// [`send_http1_head`], or the error when the connection closed before a head arrived.
+async fn try_send_http1_head(
+    addr: SocketAddr,
+    method: Method,
+    path_and_query: &str,
+    headers: HeaderMap,
+    body: Vec<u8>,
+) -> Result<http::Response<hyper::body::Incoming>, hyper::Error> {
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut sender, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -276,7 +302,7 @@ pub async fn send_http1_head(
         .body(Full::new(Bytes::from(body)))
         .expect("request");
     *req.headers_mut() = headers;
-    sender.send_request(req).await.expect("send request")
+    sender.send_request(req).await
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).
