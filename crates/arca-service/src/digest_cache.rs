@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 /// An estimate of the bytes a cached value keeps alive (its heap and inline size).
-pub(crate) trait Weigh {
+pub trait Weigh {
     fn weight(&self) -> usize;
 }
 

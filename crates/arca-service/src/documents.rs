@@ -34,6 +34,8 @@ use arca_metadata::{
 };
 use bytes::Bytes;
 
+pub use crate::digest_cache::Weigh;
+
 /// Default of [`crate::ServiceConfig::document_ttl`].
 pub const DEFAULT_DOCUMENT_TTL: Duration = Duration::from_secs(2);
 
@@ -66,18 +68,13 @@ pub struct Ticket {
     born: Instant,
 }
 
-/// What a kept value costs in memory (bytes, estimated).
-pub trait Weight {
-    fn weight(&self) -> usize;
-}
-
-impl Weight for Document {
+impl Weigh for Document {
     fn weight(&self) -> usize {
         self.body.len() + size_of::<Self>()
     }
 }
 
-impl Weight for DocumentKey {
+impl Weigh for DocumentKey {
     fn weight(&self) -> usize {
         self.name.len() + size_of::<Self>()
     }
@@ -114,7 +111,7 @@ impl<K, V> Inner<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Weight, V: Clone + Weight> EpochCache<K, V> {
+impl<K: Eq + Hash + Weigh, V: Clone + Weigh> EpochCache<K, V> {
     pub fn new(epoch: Arc<ChangeEpoch>, ttl: Duration) -> Self {
         Self {
             epoch,
@@ -218,13 +215,13 @@ impl LookupKey {
     }
 }
 
-impl Weight for LookupKey {
+impl Weigh for LookupKey {
     fn weight(&self) -> usize {
         self.0.capacity() + size_of::<Self>()
     }
 }
 
-impl Weight for Arc<VersionLookup> {
+impl Weigh for Arc<VersionLookup> {
     /// An estimate: the rows' fixed parts and their longest texts.
     fn weight(&self) -> usize {
         let repo = self.repository.as_ref();
@@ -238,13 +235,13 @@ impl Weight for Arc<VersionLookup> {
     }
 }
 
-impl Weight for String {
+impl Weigh for String {
     fn weight(&self) -> usize {
         self.capacity() + size_of::<Self>()
     }
 }
 
-impl Weight for Bytes {
+impl Weigh for Bytes {
     fn weight(&self) -> usize {
         self.len() + size_of::<Self>()
     }
@@ -257,23 +254,17 @@ pub type AnswerCache = EpochCache<String, Bytes>;
 /// Version lookups of the core operations (Describe, ListPackageVersionAssets, GetAsset, …).
 pub type LookupCache = EpochCache<LookupKey, Arc<VersionLookup>>;
 
-impl Weight for Option<DomainRow> {
+impl Weigh for DomainRow {
     fn weight(&self) -> usize {
-        size_of::<Self>()
-            + self
-                .as_ref()
-                .map_or(0, |d| d.owner.len() + d.name.len() + 64)
+        self.owner.len() + self.name.len() + 64
     }
 }
 
-impl Weight for Option<RepositoryRow> {
+impl Weigh for RepositoryRow {
     /// An estimate: the row's fixed part, its texts and its upstreams.
     fn weight(&self) -> usize {
-        size_of::<Self>()
-            + self.as_ref().map_or(0, |r| {
-                256 + r.description.as_ref().map_or(0, String::len)
-                    + r.upstreams.iter().map(|u| u.len() + 32).sum::<usize>()
-            })
+        256 + self.description.as_ref().map_or(0, String::len)
+            + self.upstreams.iter().map(|u| u.len() + 32).sum::<usize>()
     }
 }
 

@@ -22,6 +22,27 @@ async fn store_calls(s: &TestServer, method: &str) -> f64 {
     )
 }
 
+/// DescribePackageVersion of `generic/NS/p` 1.0 in `acme/releases`, as `client`.
+async fn describe_p(
+    client: &aws_sdk_codeartifact::Client,
+) -> Result<
+    aws_sdk_codeartifact::operation::describe_package_version::DescribePackageVersionOutput,
+    aws_sdk_codeartifact::error::SdkError<
+        aws_sdk_codeartifact::operation::describe_package_version::DescribePackageVersionError,
+    >,
+> {
+    client
+        .describe_package_version()
+        .domain("acme")
+        .repository("releases")
+        .format(PackageFormat::Generic)
+        .namespace(NS)
+        .package("p")
+        .package_version("1.0")
+        .send()
+        .await
+}
+
 async fn setup() -> TestServer {
     let s = TestServer::start().await;
     s.domain_with_repo("acme", "releases").await;
@@ -156,15 +177,7 @@ async fn a_version_lookup_is_kept_and_a_status_change_shows_in_the_next_describe
     s.publish_ok("acme", "releases", "p", "1.0", "a.txt", b"one", false)
         .await;
     let describe = || async {
-        s.client
-            .describe_package_version()
-            .domain("acme")
-            .repository("releases")
-            .format(PackageFormat::Generic)
-            .namespace(NS)
-            .package("p")
-            .package_version("1.0")
-            .send()
+        describe_p(&s.client)
             .await
             .expect("describe")
             .package_version()
@@ -264,28 +277,9 @@ async fn a_kept_answer_or_document_is_never_served_to_a_caller_who_may_not_read_
     }
     let outsider = s.client_with(key, &format!("{key}-secret-0123456789"));
     for _ in 0..2 {
-        s.client
-            .describe_package_version()
-            .domain("acme")
-            .repository("releases")
-            .format(PackageFormat::Generic)
-            .namespace(NS)
-            .package("p")
-            .package_version("1.0")
-            .send()
-            .await
-            .expect("the root describes");
+        describe_p(&s.client).await.expect("the root describes");
     }
-    let denied = outsider
-        .describe_package_version()
-        .domain("acme")
-        .repository("releases")
-        .format(PackageFormat::Generic)
-        .namespace(NS)
-        .package("p")
-        .package_version("1.0")
-        .send()
-        .await;
+    let denied = describe_p(&outsider).await;
     assert_err(denied, 403, "AccessDeniedException");
     // Its own token reads no packument either.
     let token = outsider
